@@ -1,0 +1,127 @@
+/*
+ * pool.h -- the bounded pool of SQLite handles: the heart of cashbookd.
+ *
+ * The pool owns `size` slots (struct db): slot 0 is the writer, which takes
+ * every write transaction, so writers are queued first-come-first-served by
+ * the pool itself and busy_timeout is only a backstop; slots 1..size-1 are
+ * query_only readers.  With size 1 the single slot serves both.  The writer
+ * slot also serves reads when no write is waiting; readers never serve
+ * writes.  (Group commit later batches the writer slot's requests into one
+ * transaction without any change to handlers.)
+ *
+ * Getting a handle never blocks the event loop: pool_submit() either grants
+ * a slot at once or queues the waiter in FIFO order (one queue per access
+ * kind); a later pool_release() hands the slot straight to the first
+ * eligible waiter.  The waiter's `granted` callback runs on whichever thread
+ * caused the grant (the submitter's or the releaser's), outside the pool
+ * lock; it must only hand the work on (e.g. queue it for a worker thread).
+ * Waiters past their deadline are removed by pool_expire(), which the event
+ * loop calls from a timer; pool_cancel() removes one whose client has gone.
+ *
+ * pool_acquire() is the blocking form for threads (tests, tools); it joins
+ * the same FIFO.
+ *
+ * Every grant is matched by exactly one pool_release(): `acquired` and
+ * `released` in the stats count them, and at rest they are equal.
+ *
+ * Thread-safe: every function may be called from any thread.
+ */
+#ifndef CASHBOOK_DAEMON_POOL_H
+#define CASHBOOK_DAEMON_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+enum pool_access { POOL_READ, POOL_WRITE };
+
+struct pool_config {
+	struct db_config db;
+	unsigned size;			/* 1 .. CB_MAX_POOL_SIZE */
+};
+
+struct pool_waiter;
+typedef void (*pool_granted_fn)(struct pool_waiter *w, struct db *db);
+
+/* Filled by the caller before pool_submit(); the pool owns the private
+ * fields while the waiter is queued.  The caller owns the memory and must
+ * keep it alive until `granted` ran, or pool_cancel()/pool_expire() returned
+ * it. */
+struct pool_waiter {
+	enum pool_access access;
+	int64_t deadline_us;		/* monotonic (clock.h); 0: no deadline */
+	const char *holder;		/* method name, for leak reports */
+	pool_granted_fn granted;
+	void *arg;			/* the caller's */
+
+	/* private to the pool */
+	struct pool_waiter *next, *prev;
+	int64_t enqueued_us;
+	int state;
+};
+
+struct pool_stats {
+	unsigned size;
+	unsigned in_use;
+	unsigned idle;
+	unsigned waiting;
+	uint64_t acquired;
+	uint64_t released;
+	uint64_t wait_timeouts;
+	uint64_t replaced;
+	int64_t max_wait_us;
+};
+
+struct pool;
+
+/* Open every slot.  Returns NULL with a message in err if any slot fails to
+ * open (then nothing is left open). */
+struct pool *pool_open(const struct pool_config *cfg, char *err,
+    size_t errlen);
+
+/* Close every slot.  Every handle must have been released and no waiter
+ * may be queued. */
+void pool_close(struct pool *pool);
+
+/* Grant a slot now (w->granted runs before this returns; returns false) or
+ * queue w in FIFO order (returns true). */
+bool pool_submit(struct pool *pool, struct pool_waiter *w);
+
+/* Remove a queued waiter.  True when removed (granted will never run for
+ * it); false when it was not queued (already granted or expired). */
+bool pool_cancel(struct pool *pool, struct pool_waiter *w);
+
+/* Remove every queued waiter whose deadline is <= now_us and return them as
+ * a list linked through ->next (NULL if none); each counts as a wait
+ * timeout.  granted never runs for them. */
+struct pool_waiter *pool_expire(struct pool *pool, int64_t now_us);
+
+/* The earliest deadline among queued waiters, or 0 when none has one. */
+int64_t pool_next_deadline(struct pool *pool);
+
+/* Blocking acquire: waits in the same FIFO until deadline_us (0: forever).
+ * Returns 0 and the slot in *out, or -1 on timeout (counted). */
+int pool_acquire(struct pool *pool, enum pool_access access,
+    int64_t deadline_us, const char *holder, struct db **out);
+
+/* Give a slot back.  broken: the connection hit a fatal error (or the file
+ * was replaced) and must be reopened before anyone uses it again; the
+ * reopen happens here, on the caller's thread, and counts as `replaced`.
+ * The slot is brought to rest (db_rest) first; a transaction found open is
+ * rolled back and logged as a bug. */
+void pool_release(struct pool *pool, struct db *db, bool broken);
+
+/* Reopen a slot the caller holds (it is not ready, or its file was
+ * replaced).  Counts as `replaced`.  Returns 0, or -1 with a message. */
+int pool_reopen(struct pool *pool, struct db *db, char *err, size_t errlen);
+
+/* Live figures. */
+void pool_stats(struct pool *pool, struct pool_stats *out);
+
+/* Log (warn) every slot held longer than threshold_us, with its holder. */
+void pool_report_leaks(struct pool *pool, int64_t now_us,
+    int64_t threshold_us);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * limits.h -- every bound the protocol and the daemon enforce, in one place.
+ *
+ * Both sides include this.  A number that limits client input lives here
+ * and nowhere else, so a reader can audit what a hostile client can make
+ * the daemon do by reading one file.
+ */
+#ifndef CASHBOOK_PROTO_LIMITS_H
+#define CASHBOOK_PROTO_LIMITS_H
+
+/* Version of the wire protocol, answered by "ping". */
+#define CB_PROTOCOL_VERSION 1
+
+/* Largest single msgpack message (request or response), default and range
+ * accepted by --max-message-bytes. */
+#define CB_DEFAULT_MAX_MESSAGE_BYTES (1024u * 1024u)
+#define CB_MIN_MAX_MESSAGE_BYTES     1024u
+#define CB_MAX_MAX_MESSAGE_BYTES     (64u * 1024u * 1024u)
+
+/* Deepest container nesting accepted in one message.  msgpack-c's own
+ * unpacker stack is 32 deep (MSGPACK_EMBED_STACK_SIZE), so this must stay
+ * well below it: the scanner rejects deeper input before msgpack-c sees it. */
+#define CB_MAX_NESTING 16
+
+/* Longest method name; longer ones are answered unknown_method. */
+#define CB_MAX_METHOD_LEN 64
+
+/* Longest error message carried in an error pair (bytes, without NUL). */
+#define CB_MAX_ERROR_MESSAGE 255
+
+/* Connections. */
+#define CB_DEFAULT_MAX_CLIENTS        1024
+#define CB_DEFAULT_READ_TIMEOUT_MS    10000   /* half a message, then silence */
+#define CB_DEFAULT_IDLE_TIMEOUT_MS    0       /* 0: idle connections may stay */
+
+/* Output a connection may have queued before the daemon stops reading its
+ * input until the client drains it (back-pressure, not a hard limit: one
+ * response may overshoot by at most one message). */
+#define CB_CONN_OUTPUT_HIGH_WATER     (4u * 1024u * 1024u)
+#define CB_CONN_OUTPUT_LOW_WATER      (1u * 1024u * 1024u)
+
+/* Requests one connection may have in flight (queued or running) before
+ * the daemon stops reading more from it. */
+#define CB_CONN_MAX_INFLIGHT          256
+
+/* Handle pool. */
+#define CB_DEFAULT_POOL_SIZE          4
+#define CB_MAX_POOL_SIZE              64
+#define CB_DEFAULT_POOL_TIMEOUT_MS    5000
+#define CB_DEFAULT_BUSY_TIMEOUT_MS    5000
+#define CB_DEFAULT_STATEMENT_TIMEOUT_MS 2000
+#define CB_DEFAULT_LEAK_THRESHOLD_MS  10000
+#define CB_DEFAULT_DRAIN_TIMEOUT_MS   10000
+
+/* Prepared statements cached per SQLite handle. */
+#define CB_STMT_CACHE_SIZE            64
+
+/* sqlite3_limit() values applied to every handle (tightened defaults). */
+#define CB_SQLITE_LIMIT_LENGTH        (2 * 1024 * 1024)
+#define CB_SQLITE_LIMIT_SQL_LENGTH    (64 * 1024)
+#define CB_SQLITE_LIMIT_COLUMN        100
+#define CB_SQLITE_LIMIT_EXPR_DEPTH    100
+#define CB_SQLITE_LIMIT_COMPOUND_SELECT 10
+#define CB_SQLITE_LIMIT_VDBE_OP       25000
+#define CB_SQLITE_LIMIT_FUNCTION_ARG  8
+#define CB_SQLITE_LIMIT_ATTACHED      0
+#define CB_SQLITE_LIMIT_LIKE_PATTERN  256
+#define CB_SQLITE_LIMIT_VARIABLE_NUMBER 100
+#define CB_SQLITE_LIMIT_TRIGGER_DEPTH 10
+
+/* Instructions between two statement-timeout checks (progress handler). */
+#define CB_PROGRESS_INTERVAL_OPS      1000
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * methods.h -- names of the RPC methods, shared by the daemon's method
+ * table and the client library, so a typo is a compile error, not a
+ * runtime unknown_method.
+ */
+#ifndef CASHBOOK_PROTO_METHODS_H
+#define CASHBOOK_PROTO_METHODS_H
+
+#define CB_METHOD_PING          "ping"
+#define CB_METHOD_SERVER_STATS  "server.stats"
+#define CB_METHOD_SERVER_INFO   "server.info"
+
+/* The notification the server sends before closing a connection for a
+ * protocol violation: [2, "error", ["protocol_error", message]]. */
+#define CB_NOTIFY_ERROR         "error"
+
+#endif
