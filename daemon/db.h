@@ -4,7 +4,7 @@
  * A struct db lives as long as the pool: when its SQLite connection breaks
  * it is closed and reopened in place (db_reopen), so the pool never shrinks.
  * Each connection is opened with WAL, busy_timeout, foreign_keys=ON,
- * SQLITE_DBCONFIG_DEFENSIVE, tightened sqlite3_limit()s (proto/limits.h), the
+ * SQLITE_DBCONFIG_DEFENSIVE, tightened sqlite3_limit()s (proto/cb_limits.h), the
  * configured synchronous level, and the schema migrated (schema.h).  Reader
  * slots are query_only.
  *

@@ -52,7 +52,9 @@ typedef void (*pool_granted_fn)(struct pool_waiter *w, struct db *db);
 struct pool_waiter {
 	enum pool_access access;
 	int64_t deadline_us;		/* monotonic (clock.h); 0: no deadline */
-	const char *holder;		/* method name, for leak reports */
+	const char *holder;		/* method name, for leak reports; must
+					 * outlive the holding (a static
+					 * string) */
 	pool_granted_fn granted;
 	void *arg;			/* the caller's */
 
@@ -120,8 +122,11 @@ int pool_reopen(struct pool *pool, struct db *db, char *err, size_t errlen);
 /* Live figures. */
 void pool_stats(struct pool *pool, struct pool_stats *out);
 
-/* Log (warn) every slot held longer than threshold_us, with its holder. */
-void pool_report_leaks(struct pool *pool, int64_t now_us,
+/* Log (warn) every slot held longer than threshold_us, with its holder.
+ * One holding is reported when it crosses threshold_us and again at each
+ * further multiple of it, not on every call.  Returns the number of handles
+ * reported by this call. */
+unsigned pool_report_leaks(struct pool *pool, int64_t now_us,
     int64_t threshold_us);
 
 #endif

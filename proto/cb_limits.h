@@ -1,5 +1,5 @@
 /*
- * limits.h -- every bound the protocol and the daemon enforce, in one place.
+ * cb_limits.h -- every bound the protocol and the daemon enforce, in one place.
  *
  * Both sides include this.  A number that limits client input lives here
  * and nowhere else, so a reader can audit what a hostile client can make

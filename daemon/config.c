@@ -1,0 +1,375 @@
+/*
+ * config.c -- defaults and command-line flags (see config.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cb_limits.h"
+#include "version.h"
+
+static void
+config_usage(FILE *out)
+{
+	fprintf(out,
+"usage: cashbookd [options]\n"
+"\n"
+"The cashbook daemon: serves msgpack-RPC on a Unix socket against a bounded\n"
+"pool of SQLite handles.  Runs in the foreground; logs to stderr.\n"
+"\n"
+"  --socket PATH             Unix socket to listen on\n"
+"                            (default $XDG_RUNTIME_DIR/cashbook/cashbookd.sock,\n"
+"                            else /tmp/cashbook-$UID/cashbookd.sock)\n"
+"  --db PATH                 SQLite database file (default\n"
+"                            $XDG_DATA_HOME/cashbook/cashbook.db, else\n"
+"                            ~/.local/share/cashbook/cashbook.db)\n"
+"  --pool-size N             SQLite handles: 1 writer + N-1 readers (default %d, max %d)\n"
+"  --pool-timeout-ms N       longest wait for a free handle (default %d)\n"
+"  --busy-timeout-ms N       SQLite busy_timeout, a backstop (default %d)\n"
+"  --statement-timeout-ms N  interrupt database work past this (default %d)\n"
+"  --synchronous full|normal durability: full survives power loss (default full)\n"
+"  --max-clients N           open connections allowed (default %d)\n"
+"  --max-message-bytes N     largest request accepted (default %u)\n"
+"  --read-timeout-ms N       drop a client that stalls mid-message (default %d)\n"
+"  --idle-timeout-ms N       drop idle clients; 0 keeps them (default %d)\n"
+"  --drain-timeout-ms N      on SIGTERM, wait this long for work in flight (default %d)\n"
+"  --leak-threshold-ms N     log a handle held longer than this (default %d)\n"
+"  --log-level LEVEL         debug, info, warn or error (default info)\n"
+"  --help                    show this help\n"
+"  --version                 show the version\n"
+"\n"
+"Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when it cannot\n"
+"start (the message says why), 2 for bad options.\n",
+	    CB_DEFAULT_POOL_SIZE, CB_MAX_POOL_SIZE, CB_DEFAULT_POOL_TIMEOUT_MS,
+	    CB_DEFAULT_BUSY_TIMEOUT_MS, CB_DEFAULT_STATEMENT_TIMEOUT_MS,
+	    CB_DEFAULT_MAX_CLIENTS, CB_DEFAULT_MAX_MESSAGE_BYTES,
+	    CB_DEFAULT_READ_TIMEOUT_MS, CB_DEFAULT_IDLE_TIMEOUT_MS,
+	    CB_DEFAULT_DRAIN_TIMEOUT_MS, CB_DEFAULT_LEAK_THRESHOLD_MS);
+}
+
+/* Copy src into dst, refusing what does not fit. */
+static int
+config_set_path(char *dst, size_t len, const char *src, const char *what)
+{
+	if (src[0] == '\0' || strlen(src) >= len) {
+		fprintf(stderr, "cashbookd: %s path %s (at most %zu bytes)\n",
+		    what, src[0] == '\0' ? "is empty" : "is too long",
+		    len - 1);
+		return -1;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static const char *
+config_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home != NULL && home[0] == '/')
+		return home;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_dir : NULL;
+}
+
+static int
+config_defaults(struct config *cfg)
+{
+	const char *base;
+	int n;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->pool_size = CB_DEFAULT_POOL_SIZE;
+	cfg->pool_timeout_ms = CB_DEFAULT_POOL_TIMEOUT_MS;
+	cfg->busy_timeout_ms = CB_DEFAULT_BUSY_TIMEOUT_MS;
+	cfg->statement_timeout_ms = CB_DEFAULT_STATEMENT_TIMEOUT_MS;
+	cfg->max_clients = CB_DEFAULT_MAX_CLIENTS;
+	cfg->max_message_bytes = CB_DEFAULT_MAX_MESSAGE_BYTES;
+	cfg->read_timeout_ms = CB_DEFAULT_READ_TIMEOUT_MS;
+	cfg->idle_timeout_ms = CB_DEFAULT_IDLE_TIMEOUT_MS;
+	cfg->drain_timeout_ms = CB_DEFAULT_DRAIN_TIMEOUT_MS;
+	cfg->leak_threshold_ms = CB_DEFAULT_LEAK_THRESHOLD_MS;
+	cfg->synchronous = DB_SYNC_FULL;
+	cfg->log_level = LOG_INFO;
+	cfg->socket_default = cfg->db_default = true;
+
+	base = getenv("XDG_RUNTIME_DIR");
+	if (base != NULL && base[0] == '/')
+		n = snprintf(cfg->socket_path, sizeof cfg->socket_path,
+		    "%s/cashbook/cashbookd.sock", base);
+	else
+		n = snprintf(cfg->socket_path, sizeof cfg->socket_path,
+		    "/tmp/cashbook-%u/cashbookd.sock", (unsigned)getuid());
+	if (n < 0 || (size_t)n >= sizeof cfg->socket_path) {
+		fprintf(stderr, "cashbookd: default socket path is too long; "
+		    "use --socket PATH\n");
+		cfg->socket_path[0] = '\0';
+	}
+
+	base = getenv("XDG_DATA_HOME");
+	if (base != NULL && base[0] == '/')
+		n = snprintf(cfg->db_path, sizeof cfg->db_path,
+		    "%s/cashbook/cashbook.db", base);
+	else if ((base = config_home()) != NULL)
+		n = snprintf(cfg->db_path, sizeof cfg->db_path,
+		    "%s/.local/share/cashbook/cashbook.db", base);
+	else
+		n = -1;
+	if (n < 0 || (size_t)n >= sizeof cfg->db_path)
+		cfg->db_path[0] = '\0';
+	return 0;
+}
+
+/* Parse a decimal integer in [min, max]; prints the error itself. */
+static int
+config_int(const char *flag, const char *s, long long min, long long max,
+    long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "cashbookd: --%s wants a whole number from "
+		    "%lld to %lld, not '%s'\n", flag, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_SOCKET = 256, OPT_DB, OPT_POOL_SIZE, OPT_POOL_TIMEOUT,
+	OPT_BUSY_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_MAX_CLIENTS,
+	OPT_MAX_MESSAGE, OPT_READ_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DRAIN_TIMEOUT,
+	OPT_LEAK_THRESHOLD, OPT_SYNCHRONOUS, OPT_LOG_LEVEL, OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option config_options[] = {
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "pool-size", required_argument, NULL, OPT_POOL_SIZE },
+	{ "pool-timeout-ms", required_argument, NULL, OPT_POOL_TIMEOUT },
+	{ "busy-timeout-ms", required_argument, NULL, OPT_BUSY_TIMEOUT },
+	{ "statement-timeout-ms", required_argument, NULL,
+	    OPT_STATEMENT_TIMEOUT },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "read-timeout-ms", required_argument, NULL, OPT_READ_TIMEOUT },
+	{ "idle-timeout-ms", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "drain-timeout-ms", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+	{ "leak-threshold-ms", required_argument, NULL, OPT_LEAK_THRESHOLD },
+	{ "synchronous", required_argument, NULL, OPT_SYNCHRONOUS },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MS_MAX (24LL * 3600 * 1000)	/* a day: longer is surely a typo */
+
+static int
+config_apply(struct config *cfg, int opt, const char *arg)
+{
+	long long v;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_SOCKET:
+		cfg->socket_default = false;
+		return config_set_path(cfg->socket_path,
+		    sizeof cfg->socket_path, arg, "socket");
+	case OPT_DB:
+		cfg->db_default = false;
+		return config_set_path(cfg->db_path, sizeof cfg->db_path, arg,
+		    "database");
+	case OPT_POOL_SIZE:
+		if ((rc = config_int("pool-size", arg, 1, CB_MAX_POOL_SIZE,
+		    &v)) == 0)
+			cfg->pool_size = (unsigned)v;
+		return rc;
+	case OPT_POOL_TIMEOUT:
+		if ((rc = config_int("pool-timeout-ms", arg, 1, MS_MAX,
+		    &v)) == 0)
+			cfg->pool_timeout_ms = (int)v;
+		return rc;
+	case OPT_BUSY_TIMEOUT:
+		if ((rc = config_int("busy-timeout-ms", arg, 0, MS_MAX,
+		    &v)) == 0)
+			cfg->busy_timeout_ms = (int)v;
+		return rc;
+	case OPT_STATEMENT_TIMEOUT:
+		if ((rc = config_int("statement-timeout-ms", arg, 1, MS_MAX,
+		    &v)) == 0)
+			cfg->statement_timeout_ms = (int)v;
+		return rc;
+	case OPT_MAX_CLIENTS:
+		if ((rc = config_int("max-clients", arg, 1, 1000000, &v)) == 0)
+			cfg->max_clients = (unsigned)v;
+		return rc;
+	case OPT_MAX_MESSAGE:
+		if ((rc = config_int("max-message-bytes", arg,
+		    CB_MIN_MAX_MESSAGE_BYTES, CB_MAX_MAX_MESSAGE_BYTES,
+		    &v)) == 0)
+			cfg->max_message_bytes = (size_t)v;
+		return rc;
+	case OPT_READ_TIMEOUT:
+		if ((rc = config_int("read-timeout-ms", arg, 1, MS_MAX,
+		    &v)) == 0)
+			cfg->read_timeout_ms = (int)v;
+		return rc;
+	case OPT_IDLE_TIMEOUT:
+		if ((rc = config_int("idle-timeout-ms", arg, 0, MS_MAX,
+		    &v)) == 0)
+			cfg->idle_timeout_ms = (int)v;
+		return rc;
+	case OPT_DRAIN_TIMEOUT:
+		if ((rc = config_int("drain-timeout-ms", arg, 0, MS_MAX,
+		    &v)) == 0)
+			cfg->drain_timeout_ms = (int)v;
+		return rc;
+	case OPT_LEAK_THRESHOLD:
+		if ((rc = config_int("leak-threshold-ms", arg, 1, MS_MAX,
+		    &v)) == 0)
+			cfg->leak_threshold_ms = (int)v;
+		return rc;
+	case OPT_SYNCHRONOUS:
+		if (strcmp(arg, "full") == 0)
+			cfg->synchronous = DB_SYNC_FULL;
+		else if (strcmp(arg, "normal") == 0)
+			cfg->synchronous = DB_SYNC_NORMAL;
+		else {
+			fprintf(stderr, "cashbookd: --synchronous wants full "
+			    "or normal, not '%s'\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (log_level_parse(arg, &cfg->log_level) != 0) {
+			fprintf(stderr, "cashbookd: --log-level wants debug, "
+			    "info, warn or error, not '%s'\n", arg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+enum config_result
+config_parse(struct config *cfg, int argc, char **argv)
+{
+	int opt;
+
+	config_defaults(cfg);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", config_options,
+	    NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			config_usage(stdout);
+			return CONFIG_EXIT;
+		case OPT_VERSION:
+			printf("cashbookd %s (protocol %d, SQLite %s)\n",
+			    CASHBOOK_VERSION, CB_PROTOCOL_VERSION,
+			    sqlite3_libversion());
+			return CONFIG_EXIT;
+		case ':':
+			fprintf(stderr, "cashbookd: %s needs a value; see "
+			    "cashbookd --help\n", argv[optind - 1]);
+			return CONFIG_USAGE;
+		case '?':
+			fprintf(stderr, "cashbookd: unknown option '%s'; see "
+			    "cashbookd --help\n", argv[optind - 1]);
+			return CONFIG_USAGE;
+		default:
+			if (config_apply(cfg, opt, optarg) != 0)
+				return CONFIG_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cashbookd: unexpected argument '%s'; see "
+		    "cashbookd --help\n", argv[optind]);
+		return CONFIG_USAGE;
+	}
+	if (cfg->socket_path[0] == '\0' || cfg->db_path[0] == '\0') {
+		fprintf(stderr, "cashbookd: cannot work out a default %s path; "
+		    "give it with %s\n", cfg->socket_path[0] == '\0' ?
+		    "socket" : "database", cfg->socket_path[0] == '\0' ?
+		    "--socket PATH" : "--db PATH");
+		return CONFIG_USAGE;
+	}
+	return CONFIG_OK;
+}
+
+/*
+ * mkdir -p the directory holding path, new directories 0700.  When
+ * must_own, the innermost directory must be a real directory owned by us
+ * with no group/other access: in /tmp anyone could have made it first.
+ */
+static int
+config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (strlen(path) >= sizeof dir) {
+		snprintf(err, errlen, "path too long: %s", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;		/* current directory or / */
+	*slash = '\0';
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create directory %s: %s",
+			    dir, strerror(errno));
+			return -1;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	if (lstat(dir, &st) != 0) {
+		snprintf(err, errlen, "cannot stat %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", dir);
+		return -1;
+	}
+	if (must_own && (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
+		snprintf(err, errlen, "%s is not private to this user (owner "
+		    "uid %u, mode %03o): remove it or choose another path",
+		    dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_make_dirs(const struct config *cfg, char *err, size_t errlen)
+{
+	if (config_make_parent(cfg->socket_path, cfg->socket_default, err,
+	    errlen) != 0)
+		return -1;
+	return config_make_parent(cfg->db_path, cfg->db_default, err, errlen);
+}

@@ -1,0 +1,52 @@
+/*
+ * config.h -- cashbookd's settings: embedded defaults, overridden by flags.
+ *
+ * No config file: every setting is a flag with a default that works on a
+ * fresh machine, so `cashbookd` alone starts a usable daemon.
+ */
+#ifndef CASHBOOK_DAEMON_CONFIG_H
+#define CASHBOOK_DAEMON_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/un.h>
+
+#include "db.h"
+#include "log.h"
+
+struct config {
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char db_path[PATH_MAX];
+	unsigned pool_size;
+	int pool_timeout_ms;
+	int busy_timeout_ms;
+	int statement_timeout_ms;
+	unsigned max_clients;
+	size_t max_message_bytes;
+	int read_timeout_ms;		/* a half-sent message, then silence */
+	int idle_timeout_ms;		/* 0: idle connections may stay */
+	int drain_timeout_ms;		/* SIGTERM: finish in-flight work */
+	int leak_threshold_ms;		/* log handles held longer */
+	enum db_synchronous synchronous;
+	enum log_level log_level;
+	bool socket_default;		/* paths came from the defaults */
+	bool db_default;
+};
+
+enum config_result {
+	CONFIG_OK,			/* run the daemon */
+	CONFIG_EXIT,			/* --help / --version printed */
+	CONFIG_USAGE,			/* bad flags; message printed */
+};
+
+/* Fill cfg from the defaults and argv.  Prints help, version and usage
+ * errors itself (stdout for help, stderr for errors). */
+enum config_result config_parse(struct config *cfg, int argc, char **argv);
+
+/* Create the socket's and the database's directories (0700) when missing,
+ * and check a directory the daemon created in a shared place (/tmp) is
+ * really its own.  Returns 0, or -1 with a message in err. */
+int config_make_dirs(const struct config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * conn.c -- a client connection (see conn.h).
+ *
+ * Reading: bytes go into conn->in; the scanner walks them incrementally, so
+ * a 1 MiB message arriving in small pieces is scanned once, not once per
+ * piece.  Each complete message is decoded (msgpack-c allocates only for
+ * bytes that are actually there, see scan.h) and given to the gateway.
+ *
+ * Reading stops while the client has too much output queued or too many
+ * requests in flight, so a client that never reads cannot make the daemon
+ * buffer without bound.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "cb_limits.h"
+#include "conn.h"
+#include "gateway.h"
+#include "log.h"
+#include "packbuf.h"
+#include "rpc.h"
+#include "server.h"
+
+#define CONN_READ_CHUNK (64 * 1024)
+
+static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_update_reading(struct conn *conn);
+
+struct conn *
+conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
+{
+	struct conn *conn = calloc(1, sizeof *conn);
+
+	if (conn == NULL) {
+		close(fd);
+		return NULL;
+	}
+	conn->server = server;
+	conn->id = ++server->next_conn_id;
+	conn->fd = fd;
+	conn->uid = uid;
+	conn->pid = pid;
+	scan_reset(&conn->scan);
+	conn->out = evbuffer_new();
+	conn->ev_read = event_new(server->base, fd, EV_READ | EV_PERSIST,
+	    conn_read_cb, conn);
+	conn->ev_write = event_new(server->base, fd, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, conn);
+	conn->ev_timer = evtimer_new(server->base, conn_timer_cb, conn);
+	if (conn->out == NULL || conn->ev_read == NULL ||
+	    conn->ev_write == NULL || conn->ev_timer == NULL) {
+		log_error("out of memory for a new connection");
+		conn_free(conn);
+		return NULL;
+	}
+	conn->next = server->conns;
+	if (server->conns != NULL)
+		server->conns->prev = conn;
+	server->conns = conn;
+	server->nconns++;
+	conn_update_reading(conn);
+	log_info("client %llu connected (uid %u, pid %d)",
+	    (unsigned long long)conn->id, (unsigned)uid, (int)pid);
+	return conn;
+}
+
+void
+conn_free(struct conn *conn)
+{
+	struct server *server = conn->server;
+	bool linked = conn->prev != NULL || server->conns == conn;
+
+	gateway_conn_gone(server, conn);
+	if (linked) {
+		if (conn->prev != NULL)
+			conn->prev->next = conn->next;
+		else
+			server->conns = conn->next;
+		if (conn->next != NULL)
+			conn->next->prev = conn->prev;
+		server->nconns--;
+		log_info("client %llu disconnected",
+		    (unsigned long long)conn->id);
+		server_conn_removed(server, conn);
+	}
+	if (conn->ev_read != NULL)
+		event_free(conn->ev_read);
+	if (conn->ev_write != NULL)
+		event_free(conn->ev_write);
+	if (conn->ev_timer != NULL)
+		event_free(conn->ev_timer);
+	if (conn->out != NULL)
+		evbuffer_free(conn->out);
+	free(conn->in);
+	if (conn->fd >= 0)
+		close(conn->fd);
+	free(conn);
+}
+
+/*
+ * Reading is on unless the connection is closing, its output is above the
+ * high-water mark (or not yet back below the low one), or it has too many
+ * requests in flight.  The timer follows: a half-received message must be
+ * completed within the read timeout; an idle connection may stay unless
+ * an idle timeout is set.
+ */
+static void
+conn_update_reading(struct conn *conn)
+{
+	const struct config *cfg = conn->server->cfg;
+	size_t queued = evbuffer_get_length(conn->out);
+	bool want = !conn->closing && conn->ninflight < CB_CONN_MAX_INFLIGHT;
+	int timeout_ms = 0;
+
+	if (conn->reading)
+		want = want && queued < CB_CONN_OUTPUT_HIGH_WATER;
+	else
+		want = want && queued < CB_CONN_OUTPUT_LOW_WATER;
+	if (want && !conn->reading) {
+		if (event_add(conn->ev_read, NULL) == 0)
+			conn->reading = true;
+		else
+			log_error("client %llu: cannot watch for input",
+			    (unsigned long long)conn->id);
+	} else if (!want && conn->reading) {
+		event_del(conn->ev_read);
+		conn->reading = false;
+	}
+
+	if (conn->closing)
+		timeout_ms = cfg->read_timeout_ms;	/* to flush, then go */
+	else if (conn->reading && conn->in_len > 0)
+		timeout_ms = cfg->read_timeout_ms;
+	else if (conn->reading && conn->ninflight == 0 &&
+	    evbuffer_get_length(conn->out) == 0)
+		timeout_ms = cfg->idle_timeout_ms;
+	if (timeout_ms > 0) {
+		struct timeval tv = { timeout_ms / 1000,
+		    (timeout_ms % 1000) * 1000 };
+		event_add(conn->ev_timer, &tv);
+	} else
+		event_del(conn->ev_timer);
+}
+
+void
+conn_inflight_changed(struct conn *conn)
+{
+	conn_update_reading(conn);
+}
+
+void
+conn_send(struct conn *conn, const void *data, size_t len)
+{
+	if (conn->fd < 0)
+		return;
+	if (evbuffer_add(conn->out, data, len) != 0) {
+		log_error("client %llu: out of memory queueing %zu bytes; "
+		    "closing", (unsigned long long)conn->id, len);
+		conn->closing = true;
+	}
+	if (event_add(conn->ev_write, NULL) != 0)
+		log_error("client %llu: cannot watch for writability",
+		    (unsigned long long)conn->id);
+	conn_update_reading(conn);
+}
+
+void
+conn_close_when_flushed(struct conn *conn)
+{
+	conn->closing = true;
+	conn_update_reading(conn);
+	if (evbuffer_get_length(conn->out) == 0)
+		conn_free(conn);
+	else
+		event_add(conn->ev_write, NULL);
+}
+
+void
+conn_fail(struct conn *conn, const char *why)
+{
+	struct packbuf pb;
+
+	log_info("client %llu: protocol error: %s",
+	    (unsigned long long)conn->id, why);
+	packbuf_init(&pb);
+	rpc_pack_notification_error(&pb.pk, CB_PROTOCOL_ERROR, why);
+	if (!packbuf_failed(&pb))
+		conn_send(conn, pb.sb.data, pb.sb.size);
+	packbuf_destroy(&pb);
+	conn_close_when_flushed(conn);
+}
+
+/* Hand every complete message in conn->in to the gateway.  Returns -1 when
+ * the connection was failed. */
+static int
+conn_parse(struct conn *conn)
+{
+	const struct config *cfg = conn->server->cfg;
+	msgpack_unpacked msg;
+	enum scan_status st;
+	size_t used = 0, len;
+
+	while (used < conn->in_len && !conn->closing) {
+		st = scan_feed(&conn->scan, (const uint8_t *)conn->in + used,
+		    conn->in_len - used, cfg->max_message_bytes,
+		    CB_MAX_NESTING, &len);
+		if (st == SCAN_NEED_MORE)
+			break;
+		if (st != SCAN_COMPLETE) {
+			conn_fail(conn, scan_status_text(st));
+			return -1;
+		}
+		scan_reset(&conn->scan);
+		msgpack_unpacked_init(&msg);
+		if (rpc_decode(conn->in + used, len, &msg) != 0) {
+			msgpack_unpacked_destroy(&msg);
+			conn_fail(conn, "message is not valid msgpack");
+			return -1;
+		}
+		used += len;
+		gateway_message(conn->server, conn, &msg);
+		msgpack_unpacked_destroy(&msg);
+	}
+	if (used > 0) {
+		memmove(conn->in, conn->in + used, conn->in_len - used);
+		conn->in_len -= used;
+	}
+	return 0;
+}
+
+/* Make room for one more read; the buffer never needs more than one
+ * message plus one read chunk. */
+static int
+conn_reserve(struct conn *conn)
+{
+	size_t want = conn->in_len + CONN_READ_CHUNK;
+	char *p;
+
+	if (want <= conn->in_cap)
+		return 0;
+	p = realloc(conn->in, want);
+	if (p == NULL)
+		return -1;
+	conn->in = p;
+	conn->in_cap = want;
+	return 0;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	ssize_t n;
+
+	(void)what;
+	if (conn_reserve(conn) != 0) {
+		conn_fail(conn, "out of memory");
+		return;
+	}
+	n = read(fd, conn->in + conn->in_len, conn->in_cap - conn->in_len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* Gone, or reset: whatever is in flight is dropped. */
+		conn_free(conn);
+		return;
+	}
+	if (n < 0)
+		return;
+	conn->in_len += (size_t)n;
+	if (conn_parse(conn) != 0)
+		return;
+	/* Shrink a buffer a big message grew. */
+	if (conn->in_len == 0 && conn->in_cap > 4 * CONN_READ_CHUNK) {
+		free(conn->in);
+		conn->in = NULL;
+		conn->in_cap = 0;
+	}
+	conn_update_reading(conn);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	int n;
+
+	(void)what;
+	n = evbuffer_write(conn->out, fd);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		conn_free(conn);
+		return;
+	}
+	if (evbuffer_get_length(conn->out) == 0) {
+		event_del(conn->ev_write);
+		if (conn->closing) {
+			conn_free(conn);
+			return;
+		}
+	}
+	conn_update_reading(conn);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn->closing)
+		conn_free(conn);	/* it would not take its last bytes */
+	else if (conn->in_len > 0)
+		conn_fail(conn, "read timeout: the message was not completed "
+		    "in time");
+	else {
+		log_info("client %llu: idle timeout",
+		    (unsigned long long)conn->id);
+		conn_free(conn);
+	}
+}

@@ -1,0 +1,77 @@
+/*
+ * conn.h -- one client connection: reading and framing its messages,
+ * writing its responses, its timeouts and its back-pressure.
+ *
+ * Lives on the event-loop thread only.  Input accumulates in a linear
+ * buffer that the scanner (scan.h) walks incrementally; a complete message
+ * is decoded and handed to the gateway.  Output is an evbuffer written when
+ * the socket is writable.  When a client stops reading, its output grows to
+ * CB_CONN_OUTPUT_HIGH_WATER and the daemon stops reading its input until
+ * the output drains below CB_CONN_OUTPUT_LOW_WATER; likewise when it has
+ * CB_CONN_MAX_INFLIGHT requests in flight.
+ *
+ * A protocol violation sends [2, "error", ["protocol_error", why]], stops
+ * reading, flushes what is queued, and closes that connection only.
+ */
+#ifndef CASHBOOK_DAEMON_CONN_H
+#define CASHBOOK_DAEMON_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scan.h"
+
+struct server;
+struct request;
+struct event;
+struct evbuffer;
+
+struct conn {
+	struct server *server;
+	uint64_t id;
+	int fd;
+	uid_t uid;
+	pid_t pid;
+
+	struct event *ev_read;
+	struct event *ev_write;
+	struct event *ev_timer;		/* read timeout / idle timeout */
+
+	char *in;			/* unparsed input; starts at a message */
+	size_t in_len, in_cap;
+	struct scanner scan;
+
+	struct evbuffer *out;
+
+	struct request *inflight;	/* doubly linked via conn_next/prev */
+	unsigned ninflight;
+
+	bool reading;			/* ev_read is added */
+	bool closing;			/* flush output, then free */
+	struct conn *next, *prev;	/* server->conns */
+};
+
+/* Take ownership of an accepted socket.  Returns NULL (and closes fd) on
+ * failure. */
+struct conn *conn_new(struct server *server, int fd, uid_t uid, pid_t pid);
+
+/* Close the socket and free; in-flight requests are cancelled or
+ * abandoned (gateway_conn_gone). */
+void conn_free(struct conn *conn);
+
+/* Queue bytes for the client (copied). */
+void conn_send(struct conn *conn, const void *data, size_t len);
+
+/* Send the protocol_error notification, then close once it is flushed. */
+void conn_fail(struct conn *conn, const char *why);
+
+/* Close once everything queued is written (shutdown). */
+void conn_close_when_flushed(struct conn *conn);
+
+/* The gateway added or finished one of conn's requests: pause or resume
+ * reading for back-pressure. */
+void conn_inflight_changed(struct conn *conn);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * method.h -- the RPC method table and the view a handler gets of its call.
+ *
+ * Adding a method is one `const struct method` entry (in the method_*.c file
+ * of its group) plus one line in methods.c.  The dispatcher (gateway.c), not
+ * the handler, does everything around it: it checks the params map against
+ * `fields`, authenticates (METHOD_AUTH, accounts issue), acquires and
+ * releases the pool handle, opens and ends the transaction, sets the
+ * statement deadline and maps errors to codes.  A handler reads its
+ * arguments (args.h), does its SQL on call->db, and packs exactly one result
+ * object into call->result -- or returns call_fail(...).  It never touches
+ * sockets, the pool, or message buffers.
+ */
+#ifndef CASHBOOK_DAEMON_METHOD_H
+#define CASHBOOK_DAEMON_METHOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "cb_limits.h"
+#include "db.h"
+#include "errors.h"
+
+struct server;
+
+enum method_flags {
+	/* Runs on a worker thread with a pool handle, inside a read
+	 * transaction (one consistent snapshot). */
+	METHOD_DB_READ = 1u << 0,
+	/* Runs on a worker with the writer handle, inside BEGIN IMMEDIATE;
+	 * committed when the handler succeeds, rolled back otherwise. */
+	METHOD_DB_WRITE = 1u << 1,
+	/* Needs a valid session token in params.token (accounts issue). */
+	METHOD_AUTH = 1u << 2,
+};
+
+/* What a handler sees.  Filled by the gateway. */
+struct call {
+	const struct method *method;
+	struct db *db;			/* NULL unless METHOD_DB_* */
+	const msgpack_object *params;	/* the params map; NULL for [] */
+	msgpack_packer *result;		/* pack exactly one object on success */
+	struct server *server;		/* inline methods only (loop thread) */
+	int64_t user_id;		/* METHOD_AUTH: the caller */
+
+	/* Set by call_fail*(). */
+	enum cb_code code;
+	bool db_broken;			/* fatal SQLite error: reopen the handle */
+	char message[CB_MAX_ERROR_MESSAGE + 1];
+};
+
+typedef int (*method_exec_fn)(struct call *call);
+
+struct method {
+	const char *name;
+	method_exec_fn exec;
+	unsigned flags;			/* enum method_flags */
+	/* The params keys the method accepts (NULL-terminated); any other
+	 * key is bad_request, so a typo is never silently ignored.  NULL:
+	 * accept any key (test.echo only). */
+	const char *const *fields;
+};
+
+/* The method called name (str, not NUL-terminated), or NULL. */
+const struct method *method_find(const char *name, size_t len);
+
+/* Record an error for the reply; returns -1 so handlers can
+ * `return call_fail(...)`. */
+int call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record an error from SQLite result code rc while doing `what`: the
+ * statement deadline becomes statement_timeout, a busy database
+ * unavailable, a constraint conflict, a fatal code internal (and the handle
+ * is marked for reopening).  Returns -1. */
+int call_fail_sqlite(struct call *call, int rc, const char *what);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * method_server.c -- methods about the daemon itself: ping, server.stats,
+ * server.info.
+ *
+ * ping and server.stats do no database work and run on the loop thread, so
+ * they answer even when every handle is busy: "is the pool exhausted?" must
+ * never wait for the pool.
+ */
+#include <string.h>
+
+#include "clock.h"
+#include "method.h"
+#include "cb_limits.h"
+#include "methods.h"
+#include "pool.h"
+#include "rpc.h"
+#include "schema.h"
+#include "server.h"
+#include "version.h"
+
+static const char *const no_fields[] = { NULL };
+
+static void
+pack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
+{
+	rpc_pack_cstr(pk, key);
+	msgpack_pack_uint64(pk, v);
+}
+
+static int
+ping_exec(struct call *call)
+{
+	msgpack_packer *pk = call->result;
+
+	msgpack_pack_map(pk, 2);
+	rpc_pack_cstr(pk, "version");
+	rpc_pack_cstr(pk, CASHBOOK_VERSION);
+	pack_kv_uint(pk, "protocol", CB_PROTOCOL_VERSION);
+	return 0;
+}
+
+const struct method method_ping = {
+	.name = CB_METHOD_PING,
+	.exec = ping_exec,
+	.fields = no_fields,
+};
+
+static int
+server_stats_exec(struct call *call)
+{
+	struct server *server = call->server;
+	msgpack_packer *pk = call->result;
+	struct pool_stats ps;
+
+	pool_stats(server->pool, &ps);
+	msgpack_pack_map(pk, 4);
+
+	rpc_pack_cstr(pk, "pool");
+	msgpack_pack_map(pk, 9);
+	pack_kv_uint(pk, "size", ps.size);
+	pack_kv_uint(pk, "in_use", ps.in_use);
+	pack_kv_uint(pk, "idle", ps.idle);
+	pack_kv_uint(pk, "waiting", ps.waiting);
+	pack_kv_uint(pk, "acquired", ps.acquired);
+	pack_kv_uint(pk, "released", ps.released);
+	pack_kv_uint(pk, "wait_timeouts", ps.wait_timeouts);
+	pack_kv_uint(pk, "replaced", ps.replaced);
+	pack_kv_uint(pk, "max_wait_us", (uint64_t)ps.max_wait_us);
+
+	rpc_pack_cstr(pk, "connections");
+	msgpack_pack_map(pk, 2);
+	pack_kv_uint(pk, "open", server->nconns);
+	pack_kv_uint(pk, "max", server->cfg->max_clients);
+
+	rpc_pack_cstr(pk, "requests");
+	msgpack_pack_map(pk, 2);
+	/* This request is answered after it is packed: count it. */
+	pack_kv_uint(pk, "total", server->requests_total + 1);
+	pack_kv_uint(pk, "errors", server->requests_errors);
+
+	pack_kv_uint(pk, "uptime_s",
+	    (uint64_t)((clock_now_us() - server->started_us) / 1000000));
+	return 0;
+}
+
+const struct method method_server_stats = {
+	.name = CB_METHOD_SERVER_STATS,
+	.exec = server_stats_exec,
+	.fields = no_fields,
+};
+
+static const char sql_meta[] =
+    "SELECT created_at FROM meta WHERE id = 1";
+
+/* A one-row read: also what the benchmark measures as "a database read". */
+static int
+server_info_exec(struct call *call)
+{
+	msgpack_packer *pk = call->result;
+	sqlite3_stmt *stmt;
+	const char *path;
+	int64_t created_at;
+	int rc;
+
+	if ((stmt = db_prepare(call->db, sql_meta)) == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "reading the database's identity");
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_CORRUPT
+		    : rc, "reading the database's identity");
+	created_at = sqlite3_column_int64(stmt, 0);
+	path = sqlite3_db_filename(db_handle(call->db), "main");
+
+	msgpack_pack_map(pk, 4);
+	rpc_pack_cstr(pk, "version");
+	rpc_pack_cstr(pk, CASHBOOK_VERSION);
+	pack_kv_uint(pk, "schema_version", (uint64_t)schema_version_current());
+	rpc_pack_cstr(pk, "created_at");
+	msgpack_pack_int64(pk, created_at);
+	rpc_pack_cstr(pk, "database");
+	rpc_pack_cstr(pk, path != NULL ? path : "");
+	return 0;
+}
+
+const struct method method_server_info = {
+	.name = CB_METHOD_SERVER_INFO,
+	.exec = server_info_exec,
+	.flags = METHOD_DB_READ,
+	.fields = no_fields,
+};

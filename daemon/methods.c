@@ -1,0 +1,93 @@
+/*
+ * methods.c -- the method table, and how handlers report errors.
+ *
+ * Each method group's file exports its `const struct method` entries; this
+ * file lists them.  Lookup is a linear scan: the table is small, and the
+ * scan compares lengths first.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "method.h"
+
+extern const struct method method_ping;
+extern const struct method method_server_stats;
+extern const struct method method_server_info;
+#ifdef CASHBOOK_TEST_METHODS
+extern const struct method method_test_echo;
+extern const struct method method_test_sleep;
+extern const struct method method_test_sleep_write;
+extern const struct method method_test_spin;
+extern const struct method method_test_fatal;
+extern const struct method method_test_fail;
+extern const struct method method_test_write;
+#endif
+
+static const struct method *const method_table[] = {
+	&method_ping,
+	&method_server_stats,
+	&method_server_info,
+#ifdef CASHBOOK_TEST_METHODS
+	&method_test_echo,
+	&method_test_sleep,
+	&method_test_sleep_write,
+	&method_test_spin,
+	&method_test_fatal,
+	&method_test_fail,
+	&method_test_write,
+#endif
+};
+
+const struct method *
+method_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof method_table / sizeof method_table[0];
+	    i++) {
+		const struct method *m = method_table[i];
+		if (strlen(m->name) == len && memcmp(m->name, name, len) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+int
+call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	call->code = code;
+	va_start(ap, fmt);
+	vsnprintf(call->message, sizeof call->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+call_fail_sqlite(struct call *call, int rc, const char *what)
+{
+	const char *detail = call->db != NULL && db_ready(call->db) ?
+	    sqlite3_errmsg(db_handle(call->db)) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_INTERRUPT:
+		if (call->db != NULL && db_timed_out(call->db))
+			return call_fail(call, CB_STATEMENT_TIMEOUT, "%s took "
+			    "longer than the statement timeout", what);
+		return call_fail(call, CB_UNAVAILABLE, "%s was interrupted",
+		    what);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return call_fail(call, CB_UNAVAILABLE, "database is busy "
+		    "(%s); retry", what);
+	case SQLITE_FULL:
+		return call_fail(call, CB_UNAVAILABLE, "disk full while %s",
+		    what);
+	case SQLITE_CONSTRAINT:
+		return call_fail(call, CB_CONFLICT, "%s: %s", what, detail);
+	}
+	if (db_rc_is_fatal(rc))
+		call->db_broken = true;
+	return call_fail(call, CB_INTERNAL, "database error while %s: %s",
+	    what, detail);
+}

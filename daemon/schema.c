@@ -1,0 +1,117 @@
+/*
+ * schema.c -- versioned migrations (see schema.h).
+ *
+ * migrations[i] takes the database from user_version i to i+1.  Append new
+ * migrations at the end; never edit one that has shipped.  All missing
+ * migrations run in one BEGIN IMMEDIATE transaction together with the
+ * user_version bump, so a database is always at exactly one version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "schema.h"
+#include "version.h"
+
+static const char *const migrations[] = {
+	/* 1: the database's own identity, read by server.info. */
+	"CREATE TABLE meta ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  created_at INTEGER NOT NULL,"
+	"  app_version TEXT NOT NULL"
+	") STRICT;"
+	"INSERT INTO meta (id, created_at, app_version)"
+	"  VALUES (1, CAST(strftime('%s','now') AS INTEGER), '" CASHBOOK_VERSION "');",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+int
+schema_version_current(void)
+{
+	return MIGRATION_COUNT;
+}
+
+static int
+schema_read_version(sqlite3 *conn, int *version, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read schema version: %s",
+		    sqlite3_errmsg(conn));
+		return -1;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "cannot read schema version: %s",
+		    sqlite3_errmsg(conn));
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	*version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+schema_exec(sqlite3 *conn, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg != NULL ? msg :
+		    sqlite3_errmsg(conn));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+schema_migrate(sqlite3 *conn, char *err, size_t errlen)
+{
+	char sql[64], why[256];
+	int version;
+
+	/* The common case (every connection but the first ever): one pragma. */
+	if (schema_read_version(conn, &version, err, errlen) != 0)
+		return -1;
+	if (version == MIGRATION_COUNT)
+		return 0;
+	if (version > MIGRATION_COUNT)
+		goto newer;
+
+	if (schema_exec(conn, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	/* Another connection may have migrated while we waited for the lock. */
+	if (schema_read_version(conn, &version, err, errlen) != 0)
+		goto rollback;
+	if (version > MIGRATION_COUNT) {
+		schema_exec(conn, "ROLLBACK", why, sizeof why);
+		goto newer;
+	}
+	for (int i = version; i < MIGRATION_COUNT; i++) {
+		if (schema_exec(conn, migrations[i], why, sizeof why) != 0) {
+			snprintf(err, errlen, "schema migration %d failed: %s",
+			    i + 1, why);
+			goto rollback;
+		}
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", MIGRATION_COUNT);
+	if (schema_exec(conn, sql, err, errlen) != 0)
+		goto rollback;
+	if (schema_exec(conn, "COMMIT", err, errlen) != 0)
+		goto rollback;
+	return 0;
+
+rollback:
+	schema_exec(conn, "ROLLBACK", why, sizeof why);
+	return -1;
+newer:
+	snprintf(err, errlen, "the database has schema version %d, newer than "
+	    "this cashbookd understands (%d): upgrade cashbookd, or point --db "
+	    "at another database", version, MIGRATION_COUNT);
+	return -1;
+}

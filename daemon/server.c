@@ -1,0 +1,488 @@
+/*
+ * server.c -- cashbookd's life: start, accept, shut down (see server.h).
+ *
+ * Start-up order matters: take the lock (one daemon per socket), clear a
+ * stale socket, open and migrate the database, start the workers, and only
+ * then listen, so no client ever reaches a half-ready daemon.
+ *
+ * Shutdown (SIGTERM/SIGINT): stop accepting and remove the socket, answer
+ * new requests `unavailable`, let requests in flight finish for up to
+ * --drain-timeout-ms, flush what is queued to clients, join the workers,
+ * close every handle, exit 0.  A second signal skips the wait.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "gateway.h"
+#include "log.h"
+#include "packbuf.h"
+#include "pool.h"
+#include "rpc.h"
+#include "server.h"
+#include "version.h"
+#include "workq.h"
+
+#define ACCEPT_BATCH		64
+#define ACCEPT_BACKOFF_MS	100
+
+static void server_finish(struct server *server);
+
+/* The lock file beside the socket: held (flock) for the daemon's life. */
+static int
+server_lock(struct server *server, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s.lock", server->cfg->socket_path);
+	server->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (server->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(server->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		int saved = errno;
+
+		/* Not ours: server_stop must not remove it. */
+		close(server->lock_fd);
+		server->lock_fd = -1;
+		errno = saved;
+		if (errno == EWOULDBLOCK)
+			snprintf(err, errlen, "another cashbookd is already "
+			    "running on %s; stop it first (or use --socket "
+			    "for a second one)", server->cfg->socket_path);
+		else
+			snprintf(err, errlen, "cannot lock %s: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+server_fill_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa->sun_path)
+		return -1;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* Refuse to start beside a live daemon; remove a dead one's socket. */
+static int
+server_clear_stale(struct server *server, char *err, size_t errlen)
+{
+	const char *path = server->cfg->socket_path;
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot stat %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; remove "
+		    "it or choose another --socket", path);
+		return -1;
+	}
+	if (server_fill_addr(path, &sa) != 0 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(err, errlen, "cannot probe %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "another cashbookd is already answering "
+		    "on %s; stop it first", path);
+		return -1;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove stale socket %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	log_info("removed stale socket %s left by a dead cashbookd", path);
+	return 0;
+}
+
+static int
+server_listen(struct server *server, char *err, size_t errlen)
+{
+	const char *path = server->cfg->socket_path;
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd, rc;
+
+	if (server_fill_addr(path, &sa) != 0) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177);		/* the socket is born 0600 */
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	server->listen_fd = fd;
+	return 0;
+}
+
+/* Tell a refused client why, best effort, and close it. */
+static void
+server_refuse(int fd, const char *why)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	rpc_pack_notification_error(&pb.pk, CB_PROTOCOL_ERROR, why);
+	if (!packbuf_failed(&pb) && send(fd, pb.sb.data, pb.sb.size,
+	    MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("could not tell a refused client why: %s",
+		    strerror(errno));
+	packbuf_destroy(&pb);
+	close(fd);
+}
+
+static void
+server_accept_one(struct server *server, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	char why[128];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		log_warn("cannot read peer credentials: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (cred.uid != geteuid() && cred.uid != 0) {
+		log_warn("refused a client of uid %u (pid %d): this cashbookd "
+		    "serves uid %u only", (unsigned)cred.uid, (int)cred.pid,
+		    (unsigned)geteuid());
+		snprintf(why, sizeof why, "permission denied: this cashbookd "
+		    "serves uid %u only", (unsigned)geteuid());
+		server_refuse(fd, why);
+		return;
+	}
+	if (server->nconns >= server->cfg->max_clients) {
+		log_warn("refused a client (uid %u, pid %d): too many clients "
+		    "(%u)", (unsigned)cred.uid, (int)cred.pid,
+		    server->cfg->max_clients);
+		server_refuse(fd, "too many clients");
+		return;
+	}
+	conn_new(server, fd, cred.uid, cred.pid);
+}
+
+static void
+server_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct server *server = arg;
+	struct timeval backoff = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	int fd;
+
+	(void)what;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			server_accept_one(server, fd);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+			return;
+		case EINTR:
+		case ECONNABORTED:
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* The pending client stays in the backlog; retrying
+			 * now would spin at 100% CPU. */
+			log_warn("accept: %s; pausing new connections for %d "
+			    "ms", strerror(errno), ACCEPT_BACKOFF_MS);
+			event_del(server->ev_accept);
+			evtimer_add(server->ev_accept_retry, &backoff);
+			return;
+		default:
+			log_error("accept: %s", strerror(errno));
+			return;
+		}
+	}
+}
+
+static void
+server_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+
+	(void)fd;
+	(void)what;
+	if (!server->draining && server->listen_fd >= 0)
+		event_add(server->ev_accept, NULL);
+}
+
+static void
+server_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+
+	(void)fd;
+	(void)what;
+	pool_report_leaks(server->pool, clock_now_us(),
+	    (int64_t)server->cfg->leak_threshold_ms * 1000);
+}
+
+static void
+server_stop_listening(struct server *server)
+{
+	if (server->listen_fd < 0)
+		return;
+	event_del(server->ev_accept);
+	event_del(server->ev_accept_retry);
+	close(server->listen_fd);
+	server->listen_fd = -1;
+	if (unlink(server->cfg->socket_path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", server->cfg->socket_path,
+		    strerror(errno));
+}
+
+static void
+server_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("drain timeout: %u requests still in flight; answering the "
+	    "queued ones unavailable", server->inflight);
+	gateway_cancel_queued(server);
+	server_finish(server);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *server = arg;
+	struct timeval tv = { server->cfg->drain_timeout_ms / 1000,
+	    (server->cfg->drain_timeout_ms % 1000) * 1000 };
+
+	(void)what;
+	if (server->draining) {
+		log_warn("%s again: exiting without waiting",
+		    strsignal((int)sig));
+		gateway_cancel_queued(server);
+		server_finish(server);
+		return;
+	}
+	log_info("%s: shutting down (%u requests in flight)",
+	    strsignal((int)sig), server->inflight);
+	server->draining = true;
+	server_stop_listening(server);
+	if (server->inflight == 0) {
+		server_finish(server);
+		return;
+	}
+	evtimer_add(server->ev_drain, &tv);
+}
+
+void
+server_check_drained(struct server *server)
+{
+	if (server->draining && server->inflight == 0)
+		server_finish(server);
+}
+
+static void
+server_finish(struct server *server)
+{
+	event_base_loopexit(server->base, NULL);
+}
+
+void
+server_conn_removed(struct server *server, struct conn *conn)
+{
+	(void)server;
+	(void)conn;
+}
+
+/* After the loop: give each client its last bytes (best effort, no
+ * waiting), then close it. */
+static void
+server_close_conns(struct server *server)
+{
+	while (server->conns != NULL) {
+		struct conn *conn = server->conns;
+
+		if (evbuffer_get_length(conn->out) > 0 &&
+		    evbuffer_write(conn->out, conn->fd) < 0)
+			log_debug("client %llu: last write failed: %s",
+			    (unsigned long long)conn->id, strerror(errno));
+		conn_free(conn);
+	}
+}
+
+static struct event *
+server_event(struct server *server, evutil_socket_t fd, short what,
+    event_callback_fn cb)
+{
+	return event_new(server->base, fd, what, cb, server);
+}
+
+static int
+server_start(struct server *server, char *err, size_t errlen)
+{
+	const struct config *cfg = server->cfg;
+	struct pool_config pc = {
+		.db = {
+			.path = cfg->db_path,
+			.busy_timeout_ms = cfg->busy_timeout_ms,
+			.synchronous = cfg->synchronous,
+		},
+		.size = cfg->pool_size,
+	};
+	struct timeval second = { 1, 0 };
+
+	if (config_make_dirs(cfg, err, errlen) != 0 ||
+	    server_lock(server, err, errlen) != 0 ||
+	    server_clear_stale(server, err, errlen) != 0)
+		return -1;
+	if ((server->pool = pool_open(&pc, err, errlen)) == NULL)
+		return -1;
+	if ((server->workq = workq_new(cfg->pool_size, err, errlen)) == NULL)
+		return -1;
+	if (gateway_init(server, err, errlen) != 0)
+		return -1;
+	server->ev_accept_retry = evtimer_new(server->base,
+	    server_accept_retry_cb, server);
+	server->ev_sigterm = evsignal_new(server->base, SIGTERM,
+	    server_signal_cb, server);
+	server->ev_sigint = evsignal_new(server->base, SIGINT,
+	    server_signal_cb, server);
+	server->ev_tick = server_event(server, -1, EV_PERSIST, server_tick_cb);
+	server->ev_drain = evtimer_new(server->base, server_drain_cb, server);
+	if (server->ev_accept_retry == NULL || server->ev_sigterm == NULL ||
+	    server->ev_sigint == NULL || server->ev_tick == NULL ||
+	    server->ev_drain == NULL || event_add(server->ev_sigterm,
+	    NULL) != 0 || event_add(server->ev_sigint, NULL) != 0 ||
+	    event_add(server->ev_tick, &second) != 0) {
+		snprintf(err, errlen, "cannot set up the event loop");
+		return -1;
+	}
+	if (server_listen(server, err, errlen) != 0)
+		return -1;
+	server->ev_accept = server_event(server, server->listen_fd,
+	    EV_READ | EV_PERSIST, server_accept_cb);
+	if (server->ev_accept == NULL ||
+	    event_add(server->ev_accept, NULL) != 0) {
+		snprintf(err, errlen, "cannot watch the listening socket");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+server_free_event(struct event **ev)
+{
+	if (*ev != NULL)
+		event_free(*ev);
+	*ev = NULL;
+}
+
+static void
+server_stop(struct server *server)
+{
+	char path[PATH_MAX];
+
+	server_stop_listening(server);
+	server_close_conns(server);
+	/* Workers finish what they run; their replies go nowhere. */
+	workq_free(server->workq);
+	server->workq = NULL;
+	if (server->ev_done != NULL)
+		gateway_shutdown(server);
+	if (server->pool != NULL)
+		pool_close(server->pool);
+	server_free_event(&server->ev_accept);
+	server_free_event(&server->ev_accept_retry);
+	server_free_event(&server->ev_sigterm);
+	server_free_event(&server->ev_sigint);
+	server_free_event(&server->ev_tick);
+	server_free_event(&server->ev_drain);
+	if (server->lock_fd >= 0) {		/* held: ours to remove */
+		snprintf(path, sizeof path, "%s.lock",
+		    server->cfg->socket_path);
+		/* Unlink while still holding the lock, so a daemon starting
+		 * now either waits for our lock or makes a fresh file. */
+		unlink(path);
+		close(server->lock_fd);
+	}
+	event_base_free(server->base);
+}
+
+int
+server_run(const struct config *cfg)
+{
+	struct server server;
+	char err[512];
+
+	memset(&server, 0, sizeof server);
+	server.cfg = cfg;
+	server.listen_fd = server.lock_fd = -1;
+	server.started_us = clock_now_us();
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    evthread_use_pthreads() != 0 ||
+	    (server.base = event_base_new()) == NULL) {
+		log_error("cannot initialise the event loop");
+		return 1;
+	}
+	if (server_start(&server, err, sizeof err) != 0) {
+		log_error("%s", err);
+		server_stop(&server);
+		return 1;
+	}
+	log_info("cashbookd %s listening on %s (database %s, pool %u, "
+	    "synchronous %s)", CASHBOOK_VERSION, cfg->socket_path,
+	    cfg->db_path, cfg->pool_size,
+	    cfg->synchronous == DB_SYNC_FULL ? "full" : "normal");
+	if (event_base_dispatch(server.base) < 0) {
+		log_error("event loop failed");
+		server.exit_code = 1;
+	}
+	server_stop(&server);
+	log_info("cashbookd stopped");
+	return server.exit_code;
+}

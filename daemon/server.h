@@ -1,0 +1,71 @@
+/*
+ * server.h -- the daemon as a whole: the event loop, the listening socket,
+ * the connections, the pool and its worker threads, signals and shutdown.
+ *
+ * Everything in struct server is owned and touched by the event-loop thread
+ * only, except where a field says otherwise.  Worker threads reach the loop
+ * only through server_post_done() (gateway.c).
+ */
+#ifndef CASHBOOK_DAEMON_SERVER_H
+#define CASHBOOK_DAEMON_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+struct conn;
+struct request;
+struct pool;
+struct workq;
+struct event;
+struct event_base;
+
+struct server {
+	const struct config *cfg;
+	struct event_base *base;
+
+	int listen_fd;
+	int lock_fd;			/* flock'd: one daemon per socket */
+	struct event *ev_accept;
+	struct event *ev_accept_retry;	/* backoff after EMFILE/ENFILE */
+	struct event *ev_sigterm, *ev_sigint;
+	struct event *ev_tick;		/* once a second: leak report */
+	struct event *ev_drain;		/* drain deadline */
+
+	struct pool *pool;
+	struct workq *workq;
+
+	/* Connections. */
+	struct conn *conns;		/* doubly linked through conn->next */
+	unsigned nconns;
+	uint64_t next_conn_id;
+
+	/* Requests: counted when answered. */
+	uint64_t requests_total;
+	uint64_t requests_errors;
+
+	/* Gateway state (gateway.c). */
+	struct event *ev_pool_expire;	/* next queued waiter's deadline */
+	struct event *ev_done;		/* activated by workers */
+	pthread_mutex_t done_lock;	/* guards the done list (any thread) */
+	struct request *done_head, *done_tail;
+	unsigned inflight;		/* requests handed to the pool */
+
+	int64_t started_us;		/* monotonic */
+	bool draining;			/* SIGTERM seen: answer unavailable */
+	int exit_code;
+};
+
+/* Run the daemon until SIGTERM/SIGINT; returns the process exit code. */
+int server_run(const struct config *cfg);
+
+/* A connection closed or finished: unlink and forget it (conn.c calls). */
+void server_conn_removed(struct server *server, struct conn *conn);
+
+/* Called when the last in-flight request completes while draining. */
+void server_check_drained(struct server *server);
+
+#endif

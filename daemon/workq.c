@@ -1,0 +1,115 @@
+/*
+ * workq.c -- worker threads (see workq.h).  One mutex, one condition
+ * variable, one singly linked FIFO.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workq.h"
+
+struct workq {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct workq_item *head, *tail;
+	bool stopping;
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+static void *
+workq_main(void *arg)
+{
+	struct workq *wq = arg;
+	struct workq_item *item;
+
+	pthread_mutex_lock(&wq->lock);
+	for (;;) {
+		while (wq->head == NULL && !wq->stopping)
+			pthread_cond_wait(&wq->wake, &wq->lock);
+		if (wq->head == NULL)
+			break;		/* stopping and drained */
+		item = wq->head;
+		wq->head = item->next;
+		if (wq->head == NULL)
+			wq->tail = NULL;
+		pthread_mutex_unlock(&wq->lock);
+		item->next = NULL;
+		item->fn(item);
+		pthread_mutex_lock(&wq->lock);
+	}
+	pthread_mutex_unlock(&wq->lock);
+	return NULL;
+}
+
+struct workq *
+workq_new(unsigned nthreads, char *err, size_t errlen)
+{
+	struct workq *wq;
+	pthread_attr_t attr;
+	int rc;
+
+	wq = calloc(1, sizeof *wq);
+	if (wq == NULL || (wq->threads = calloc(nthreads,
+	    sizeof *wq->threads)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(wq);
+		return NULL;
+	}
+	if (pthread_mutex_init(&wq->lock, NULL) != 0 ||
+	    pthread_cond_init(&wq->wake, NULL) != 0 ||
+	    pthread_attr_init(&attr) != 0) {
+		snprintf(err, errlen, "cannot initialise worker threads");
+		free(wq->threads);
+		free(wq);
+		return NULL;
+	}
+	/* Handlers are shallow; SQLite needs well under this. */
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	for (unsigned i = 0; i < nthreads; i++) {
+		rc = pthread_create(&wq->threads[i], &attr, workq_main, wq);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start worker thread: %s",
+			    strerror(rc));
+			pthread_attr_destroy(&attr);
+			workq_free(wq);
+			return NULL;
+		}
+		wq->nthreads++;
+	}
+	pthread_attr_destroy(&attr);
+	return wq;
+}
+
+void
+workq_push(struct workq *wq, struct workq_item *item)
+{
+	item->next = NULL;
+	pthread_mutex_lock(&wq->lock);
+	if (wq->tail != NULL)
+		wq->tail->next = item;
+	else
+		wq->head = item;
+	wq->tail = item;
+	pthread_cond_signal(&wq->wake);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void
+workq_free(struct workq *wq)
+{
+	if (wq == NULL)
+		return;
+	pthread_mutex_lock(&wq->lock);
+	wq->stopping = true;
+	pthread_cond_broadcast(&wq->wake);
+	pthread_mutex_unlock(&wq->lock);
+	for (unsigned i = 0; i < wq->nthreads; i++)
+		pthread_join(wq->threads[i], NULL);
+	pthread_cond_destroy(&wq->wake);
+	pthread_mutex_destroy(&wq->lock);
+	free(wq->threads);
+	free(wq);
+}

@@ -1,0 +1,31 @@
+/*
+ * workq.h -- a fixed set of worker threads running queued jobs in FIFO order.
+ *
+ * The gateway pushes a job once the pool has granted it a handle; since
+ * there are as many workers as handles, a granted job never waits for a
+ * thread.  Jobs must not block on the event loop.  Thread-safe.
+ */
+#ifndef CASHBOOK_DAEMON_WORKQ_H
+#define CASHBOOK_DAEMON_WORKQ_H
+
+#include <stddef.h>
+
+/* Intrusive: embed in the job, fill fn, push. */
+struct workq_item {
+	void (*fn)(struct workq_item *item);
+	struct workq_item *next;
+};
+
+struct workq;
+
+/* Start nthreads workers.  Returns NULL with a message in err. */
+struct workq *workq_new(unsigned nthreads, char *err, size_t errlen);
+
+/* Queue item; a worker calls item->fn(item).  Never fails, never blocks
+ * (beyond a short mutex). */
+void workq_push(struct workq *wq, struct workq_item *item);
+
+/* Run every queued job, then stop and join the workers, then free. */
+void workq_free(struct workq *wq);
+
+#endif
