@@ -183,6 +183,22 @@ static const char sql_begin_write[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
+/*
+ * A handler may stop stepping a statement after the row it wanted (or a
+ * RETURNING row); an active statement would make COMMIT fail with
+ * SQLITE_BUSY, so every statement is reset before the transaction ends.
+ */
+static void
+gateway_settle_statements(struct db *db)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	while ((stmt = sqlite3_next_stmt(db_handle(db), stmt)) != NULL) {
+		if (sqlite3_stmt_busy(stmt))
+			sqlite3_reset(stmt);
+	}
+}
+
 /* Run call inside its transaction on call->db.  Returns true on success. */
 static bool
 gateway_run_in_transaction(struct call *call, uint32_t msgid,
@@ -192,18 +208,20 @@ gateway_run_in_transaction(struct call *call, uint32_t msgid,
 	int rc;
 
 	rc = db_exec_cached(call->db, write ? sql_begin_write : sql_begin_read);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_OK) {
 		call_fail_sqlite(call, rc, "starting a transaction");
 		rpc_pack_response_error(&reply->pk, msgid, call->code,
 		    call->message);
 		return false;
 	}
 	if (!gateway_execute(call, msgid, reply)) {
+		gateway_settle_statements(call->db);
 		db_exec_cached(call->db, sql_rollback);
 		return false;
 	}
+	gateway_settle_statements(call->db);
 	rc = db_exec_cached(call->db, sql_commit);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_OK)
 		return true;
 	/* The handler's result is void: the commit failed. */
 	call_fail_sqlite(call, rc, "committing");

@@ -66,7 +66,9 @@ call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
 int
 call_fail_sqlite(struct call *call, int rc, const char *what)
 {
-	const char *detail = call->db != NULL && db_ready(call->db) ?
+	/* The handle's message, when it is about this error. */
+	const char *detail = call->db != NULL && db_ready(call->db) &&
+	    sqlite3_extended_errcode(db_handle(call->db)) == rc ?
 	    sqlite3_errmsg(db_handle(call->db)) : sqlite3_errstr(rc);
 
 	switch (rc & 0xff) {
