@@ -24,8 +24,8 @@ config_usage(FILE *out)
 "The cashbook daemon: serves msgpack-RPC on a Unix socket against a bounded\n"
 "pool of SQLite handles.  Runs in the foreground; logs to stderr.\n"
 "\n"
-"  --socket PATH             Unix socket to listen on\n"
-"                            (default $XDG_RUNTIME_DIR/cashbook/cashbookd.sock,\n"
+"  --socket PATH             Unix socket to listen on (default $CASHBOOK_SOCKET,\n"
+"                            else $XDG_RUNTIME_DIR/cashbook/cashbookd.sock,\n"
 "                            else /tmp/cashbook-$UID/cashbookd.sock)\n"
 "  --db PATH                 SQLite database file (default\n"
 "                            $XDG_DATA_HOME/cashbook/cashbook.db, else\n"
@@ -101,8 +101,15 @@ config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->socket_default = cfg->db_default = true;
 
-	base = getenv("XDG_RUNTIME_DIR");
-	if (base != NULL && base[0] == '/')
+	/* The same rule as libcashbook's cb_default_socket_path(), so a
+	 * plain `cashbookd` listens where a plain `cashbookctl` looks. */
+	base = getenv("CASHBOOK_SOCKET");
+	if (base != NULL && base[0] != '\0') {
+		cfg->socket_default = false;	/* the user's choice */
+		n = snprintf(cfg->socket_path, sizeof cfg->socket_path, "%s",
+		    base);
+	} else if ((base = getenv("XDG_RUNTIME_DIR")) != NULL &&
+	    base[0] == '/')
 		n = snprintf(cfg->socket_path, sizeof cfg->socket_path,
 		    "%s/cashbook/cashbookd.sock", base);
 	else

@@ -173,6 +173,7 @@ gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
 		rpc_pack_response_error(&reply->pk, msgid, call->code,
 		    call->message);
 	}
+	call->result = NULL;		/* it pointed into this frame */
 	packbuf_destroy(&result);
 	return rc == 0;
 }

@@ -38,6 +38,8 @@
 #include "workq.h"
 
 #define ACCEPT_BATCH		64
+/* The lock file is the socket path plus ".lock". */
+#define LOCK_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 #define ACCEPT_BACKOFF_MS	100
 
 static void server_finish(struct server *server);
@@ -46,7 +48,7 @@ static void server_finish(struct server *server);
 static int
 server_lock(struct server *server, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
+	char path[LOCK_PATH_MAX];
 
 	snprintf(path, sizeof path, "%s.lock", server->cfg->socket_path);
 	server->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -424,7 +426,7 @@ server_free_event(struct event **ev)
 static void
 server_stop(struct server *server)
 {
-	char path[PATH_MAX];
+	char path[LOCK_PATH_MAX];
 
 	server_stop_listening(server);
 	server_close_conns(server);

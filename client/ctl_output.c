@@ -1,0 +1,360 @@
+/*
+ * ctl_output.c -- cashbookctl's printing: a JSON emitter for msgpack
+ * objects, label/value tables, human units, error reports.
+ *
+ * The JSON emitter must produce valid JSON from anything the server sends
+ * (any msgpack value, including invalid UTF-8, binary, NaN, non-string map
+ * keys), because scripts pipe --json into jq.  Recursion depth is bounded
+ * by the scanner's nesting limit on every message the library accepts.
+ *
+ * Owns nothing; keeps no state.  Never talks to cashbookd.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_output.h"
+
+/* Width of the label column in tables (longest label + a gap). */
+#define CTL_LABEL_WIDTH 20
+
+/*
+ * Length of the valid UTF-8 sequence at s (n bytes available), or 0 when
+ * it is not one: overlong forms, surrogates and code points past U+10FFFF
+ * are invalid (RFC 3629).
+ */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* past U+10FFFF */
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	return len;
+}
+
+void
+ctl_json_write_string(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	fputc('"', f);
+	while (i < len) {
+		unsigned char c = p[i];
+
+		switch (c) {
+		case '"':  fputs("\\\"", f); i++; continue;
+		case '\\': fputs("\\\\", f); i++; continue;
+		case '\b': fputs("\\b", f); i++; continue;
+		case '\f': fputs("\\f", f); i++; continue;
+		case '\n': fputs("\\n", f); i++; continue;
+		case '\r': fputs("\\r", f); i++; continue;
+		case '\t': fputs("\\t", f); i++; continue;
+		default:   break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_seq_len(p + i, len - i);
+		if (n == 0) {
+			/* Not UTF-8: JSON text must be, so say so visibly. */
+			fputs("\\ufffd", f);
+			i++;
+			continue;
+		}
+		fwrite(p + i, 1, n, f);
+		i += n;
+	}
+	fputc('"', f);
+}
+
+static void
+json_write_base64(FILE *f, const char *data, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)data;
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
+		    p[i + 2];
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputc(tab[(v >> 6) & 63], f);
+		fputc(tab[v & 63], f);
+	}
+	if (len - i == 1) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputs("==", f);
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputc(tab[(v >> 6) & 63], f);
+		fputc('=', f);
+	}
+	fputc('"', f);
+}
+
+/* The shortest %g form of d that reads back as d (floats carry 9 digits,
+ * doubles 17); JSON has no NaN or infinity. */
+static void
+json_write_double(FILE *f, double d, bool single)
+{
+	char buf[40];
+	int max = single ? 9 : 17;
+
+	if (!isfinite(d)) {
+		fputs("null", f);
+		return;
+	}
+	for (int prec = 1; prec <= max; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (single ? (float)strtod(buf, NULL) == (float)d :
+		    strtod(buf, NULL) == d)
+			break;
+	}
+	/* %g never writes a bare "." or a leading "+", both JSON-invalid;
+	 * "1e+20" and "-0" are valid JSON numbers. */
+	fputs(buf, f);
+}
+
+/* A map key as a JSON string: strings as they are, anything else as the
+ * text of its JSON. */
+static void
+json_write_key(FILE *f, const msgpack_object *k)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (k->type == MSGPACK_OBJECT_STR) {
+		ctl_json_write_string(f, k->via.str.ptr, k->via.str.size);
+		return;
+	}
+	mem = open_memstream(&text, &len);
+	if (mem == NULL) {
+		/* Still valid JSON; the key's text is lost, not the output. */
+		fputs("\"?\"", f);
+		return;
+	}
+	(void)ctl_json_write(mem, k);
+	if (fclose(mem) != 0 || text == NULL)
+		fputs("\"?\"", f);
+	else
+		ctl_json_write_string(f, text, len);
+	free(text);
+}
+
+static void
+json_write_value(FILE *f, const msgpack_object *o)
+{
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		fputs("null", f);
+		break;
+	case MSGPACK_OBJECT_BOOLEAN:
+		fputs(o->via.boolean ? "true" : "false", f);
+		break;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		fprintf(f, "%" PRIu64, o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		fprintf(f, "%" PRId64, o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+		json_write_double(f, o->via.f64, true);
+		break;
+	case MSGPACK_OBJECT_FLOAT64:
+		json_write_double(f, o->via.f64, false);
+		break;
+	case MSGPACK_OBJECT_STR:
+		ctl_json_write_string(f, o->via.str.ptr, o->via.str.size);
+		break;
+	case MSGPACK_OBJECT_BIN:
+		json_write_base64(f, o->via.bin.ptr, o->via.bin.size);
+		break;
+	case MSGPACK_OBJECT_EXT:
+		fprintf(f, "{\"ext\":%d,\"base64\":", (int)o->via.ext.type);
+		json_write_base64(f, o->via.ext.ptr, o->via.ext.size);
+		fputc('}', f);
+		break;
+	case MSGPACK_OBJECT_ARRAY:
+		fputc('[', f);
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			if (i > 0)
+				fputc(',', f);
+			json_write_value(f, &o->via.array.ptr[i]);
+		}
+		fputc(']', f);
+		break;
+	case MSGPACK_OBJECT_MAP:
+		fputc('{', f);
+		for (uint32_t i = 0; i < o->via.map.size; i++) {
+			if (i > 0)
+				fputc(',', f);
+			json_write_key(f, &o->via.map.ptr[i].key);
+			fputc(':', f);
+			json_write_value(f, &o->via.map.ptr[i].val);
+		}
+		fputc('}', f);
+		break;
+	default:
+		fputs("null", f);
+		break;
+	}
+}
+
+int
+ctl_json_write(FILE *f, const msgpack_object *o)
+{
+	json_write_value(f, o);
+	return ferror(f) ? -1 : 0;
+}
+
+void
+ctl_print_json_line(const msgpack_object *o)
+{
+	(void)ctl_json_write(stdout, o);
+	fputc('\n', stdout);
+	/* Write errors surface once, when main() flushes stdout. */
+}
+
+void
+ctl_sanitize(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return;
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+}
+
+void
+ctl_print_error(bool json, const char *server_code, const char *local_code,
+    const char *message, const char *hint)
+{
+	char safe_code[64], safe_msg[512];
+	const char *code = server_code != NULL ? server_code : local_code;
+
+	if (message == NULL)
+		message = "";
+	ctl_sanitize(message, safe_msg, sizeof safe_msg);
+	if (server_code != NULL) {
+		ctl_sanitize(server_code, safe_code, sizeof safe_code);
+		fprintf(stderr, "cashbookctl: %s: %s\n", safe_code, safe_msg);
+	} else
+		fprintf(stderr, "cashbookctl: %s\n", safe_msg);
+	if (hint != NULL)
+		fprintf(stderr, "hint: %s\n", hint);
+	if (json) {
+		fputs("{\"error\":{\"code\":", stdout);
+		if (code != NULL)
+			ctl_json_write_string(stdout, code, strlen(code));
+		else
+			fputs("null", stdout);
+		fputs(",\"message\":", stdout);
+		ctl_json_write_string(stdout, message, strlen(message));
+		fputs("}}\n", stdout);
+	}
+}
+
+void
+ctl_print_section(const char *title)
+{
+	printf("%s\n", title);
+}
+
+void
+ctl_print_row(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-*s", CTL_LABEL_WIDTH, label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+void
+ctl_print_item(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-*s", CTL_LABEL_WIDTH + 2, label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+void
+ctl_format_duration(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, len, "%" PRId64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRId64 "m %02" PRId64 "s", s / 60,
+		    s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%" PRId64 "h %02" PRId64 "m", s / 3600,
+		    s % 3600 / 60);
+	else
+		snprintf(buf, len, "%" PRId64 "d %02" PRId64 "h", s / 86400,
+		    s % 86400 / 3600);
+}
+
+void
+ctl_format_us_as_ms(int64_t us, char *buf, size_t len)
+{
+	if (us < 0)
+		us = 0;
+	/* Round to hundredths of a millisecond. */
+	us = us / 10 + (us % 10 >= 5);
+	snprintf(buf, len, "%" PRId64 ".%02" PRId64 " ms", us / 100,
+	    us % 100);
+}

@@ -1,0 +1,1205 @@
+/*
+ * test_client.c -- libcashbook against a fake cashbookd, and cashbookctl's
+ * JSON output.
+ *
+ * Each test starts a fake server: a thread that listens on a temporary
+ * Unix socket, accepts one connection and runs a script -- read requests,
+ * answer canned (or broken, or no) responses.  The scripts check what the
+ * client sent; the test body checks what the library made of the answers.
+ * Nothing here needs cashbookd.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The protocol's headers before cashbook.h (CB_OK, see there). */
+#include "cb_limits.h"
+#include "errors.h"
+#include "packbuf.h"
+#include "rpc.h"
+#include "scan.h"
+
+#include "cashbook.h"
+#include "ctl_output.h"
+#include "tap.h"
+
+#define TEST_TIMEOUT_MS 2000
+
+/* ---- the fake server ---- */
+
+struct srv {
+	int fd;
+	char buf[4 * 1024 * 1024];
+	size_t len;
+	struct scanner sc;
+};
+
+struct fake {
+	char dir[64];
+	char path[108];
+	int lfd;
+	pthread_t thread;
+	void (*script)(struct srv *s);
+};
+
+static void *
+fake_main(void *arg)
+{
+	struct fake *f = arg;
+	struct srv *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->fd = accept(f->lfd, NULL, NULL);
+	CHECK(s->fd >= 0);
+	if (s->fd >= 0) {
+		scan_reset(&s->sc);
+		f->script(s);
+		close(s->fd);
+	}
+	free(s);
+	return NULL;
+}
+
+static int
+fake_start(struct fake *f, void (*script)(struct srv *))
+{
+	struct sockaddr_un sa;
+
+	memset(f, 0, sizeof *f);
+	f->script = script;
+	snprintf(f->dir, sizeof f->dir, "/tmp/cbtest.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/s.sock", f->dir);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (f->lfd < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, f->path, strlen(f->path) + 1);
+	if (bind(f->lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(f->lfd, 4) != 0)
+		return -1;
+	if (pthread_create(&f->thread, NULL, fake_main, f) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->lfd);
+	unlink(f->path);
+	rmdir(f->dir);
+}
+
+/* Start a fake server and connect to it; NULL on failure. */
+static struct cb_conn *
+fake_connect(struct fake *f, void (*script)(struct srv *), int timeout_ms)
+{
+	struct cb_conn *conn = NULL;
+	char err[128];
+
+	if (fake_start(f, script) != 0)
+		return NULL;
+	if (cb_connect(f->path, timeout_ms, &conn, err, sizeof err) != CB_OK) {
+		printf("# connect: %s\n", err);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Read the next request.  0 with *up (free it) and *m filled, -1 on EOF. */
+static int
+srv_next(struct srv *s, msgpack_unpacked *up, struct rpc_message *m)
+{
+	size_t len;
+	uint32_t id;
+	char err[128];
+	ssize_t n;
+
+	for (;;) {
+		if (s->len > 0) {
+			enum scan_status st = scan_feed(&s->sc,
+			    (const uint8_t *)s->buf, s->len, sizeof s->buf,
+			    CB_MAX_NESTING, &len);
+
+			if (st == SCAN_COMPLETE) {
+				scan_reset(&s->sc);
+				msgpack_unpacked_init(up);
+				if (rpc_decode(s->buf, len, up) != 0)
+					return -1;
+				memmove(s->buf, s->buf + len, s->len - len);
+				s->len -= len;
+				if (rpc_parse(&up->data, m, &id, err,
+				    sizeof err) != 0) {
+					printf("# fake: %s\n", err);
+					msgpack_unpacked_destroy(up);
+					return -1;
+				}
+				return 0;
+			}
+			if (st != SCAN_NEED_MORE)
+				return -1;
+		}
+		n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+		if (n <= 0)
+			return -1;
+		s->len += (size_t)n;
+	}
+}
+
+/* Read a request and return its msgid (the rest is dropped). */
+static uint32_t
+srv_next_id(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	uint32_t id;
+
+	if (srv_next(s, &up, &m) != 0) {
+		CHECK(!"fake server: no request");
+		return 0;
+	}
+	id = m.msgid;
+	msgpack_unpacked_destroy(&up);
+	return id;
+}
+
+/* Wait until the client hangs up, ignoring what it sends. */
+static void
+srv_wait_close(struct srv *s)
+{
+	char buf[512];
+
+	while (read(s->fd, buf, sizeof buf) > 0)
+		continue;
+}
+
+static void
+srv_write(struct srv *s, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+srv_send_pb(struct srv *s, struct packbuf *pb)
+{
+	CHECK(!packbuf_failed(pb));
+	srv_write(s, pb->sb.data, pb->sb.size);
+	packbuf_destroy(pb);
+}
+
+/* Answer msgid with {"n": n}. */
+static void
+srv_reply_n(struct srv *s, uint32_t msgid, int64_t n)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, msgid);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "n");
+	msgpack_pack_int64(&pb.pk, n);
+	srv_send_pb(s, &pb);
+}
+
+static void
+srv_reply_ping(struct srv *s, uint32_t msgid)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "version");
+	rpc_pack_cstr(&pb.pk, "0.1.0");
+	rpc_pack_cstr(&pb.pk, "protocol");
+	msgpack_pack_int(&pb.pk, 1);
+	srv_send_pb(s, &pb);
+}
+
+static void
+srv_reply_error(struct srv *s, uint32_t msgid, enum cb_code code,
+    const char *msg)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	rpc_pack_response_error(&pb.pk, msgid, code, msg);
+	srv_send_pb(s, &pb);
+}
+
+static void
+srv_notify_error(struct srv *s, const char *msg)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	rpc_pack_notification_error(&pb.pk, CB_PROTOCOL_ERROR, msg);
+	srv_send_pb(s, &pb);
+}
+
+/* ---- calls ---- */
+
+static void
+script_ping(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+
+	int got = srv_next(s, &up, &m);
+
+	REQUIRE(got == 0);
+	CHECK(m.type == RPC_REQUEST);
+	CHECK(m.method_len == 4 && memcmp(m.method, "ping", 4) == 0);
+	CHECK(m.params == NULL);	/* no params: [] */
+	srv_reply_ping(s, m.msgid);
+	msgpack_unpacked_destroy(&up);
+}
+
+static void
+test_call_ok(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_ping, TEST_TIMEOUT_MS);
+	struct cb_ping_info info;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_ping(conn, &info), CB_OK);
+	CHECK_EQ_STR(info.version, "0.1.0");
+	CHECK_EQ_INT(info.protocol, 1);
+	CHECK(cb_error_code(conn) == NULL);
+	CHECK_EQ_INT(cb_pending(conn), 0);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+static void
+script_stats(struct srv *s)
+{
+	static const char *const pool[] = { "size", "in_use", "idle",
+	    "waiting", "acquired", "released", "wait_timeouts", "replaced",
+	    "max_wait_us" };
+	struct packbuf pb;
+	uint32_t id = srv_next_id(s);
+
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, id);
+	msgpack_pack_map(&pb.pk, 4);
+	rpc_pack_cstr(&pb.pk, "pool");
+	msgpack_pack_map(&pb.pk, 9);
+	for (int i = 0; i < 9; i++) {
+		rpc_pack_cstr(&pb.pk, pool[i]);
+		msgpack_pack_int(&pb.pk, 10 + i);
+	}
+	rpc_pack_cstr(&pb.pk, "connections");
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "open");
+	msgpack_pack_int(&pb.pk, 3);
+	rpc_pack_cstr(&pb.pk, "max");
+	msgpack_pack_int(&pb.pk, 1024);
+	rpc_pack_cstr(&pb.pk, "requests");
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "total");
+	msgpack_pack_uint64(&pb.pk, 5000000000ull);
+	rpc_pack_cstr(&pb.pk, "errors");
+	msgpack_pack_int(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "uptime_s");
+	msgpack_pack_int(&pb.pk, 7380);
+	srv_send_pb(s, &pb);
+
+	/* Second call: a figure is missing. */
+	id = srv_next_id(s);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, id);
+	msgpack_pack_map(&pb.pk, 0);
+	srv_send_pb(s, &pb);
+
+	/* The connection survives an incomplete answer. */
+	srv_reply_ping(s, srv_next_id(s));
+}
+
+static void
+test_stats(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_stats, TEST_TIMEOUT_MS);
+	struct cb_ping_info info;
+	struct cb_stats st;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_stats(conn, &st), CB_OK);
+	CHECK_EQ_INT(st.pool.size, 10);
+	CHECK_EQ_INT(st.pool.in_use, 11);
+	CHECK_EQ_INT(st.pool.max_wait_us, 18);
+	CHECK_EQ_INT(st.connections.open, 3);
+	CHECK_EQ_INT(st.connections.max, 1024);
+	CHECK_EQ_INT(st.requests.total, 5000000000ll);
+	CHECK_EQ_INT(st.requests.errors, 2);
+	CHECK_EQ_INT(st.uptime_s, 7380);
+	CHECK_EQ_INT(cb_stats(conn, &st), CB_EPROTO);
+	CHECK(strstr(cb_error_message(conn), "pool.size") != NULL);
+	CHECK_EQ_INT(cb_ping(conn, &info), CB_OK);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+static void
+script_server_error(struct srv *s)
+{
+	srv_reply_error(s, srv_next_id(s), CB_POOL_TIMEOUT,
+	    "no database handle free within 5000 ms");
+	srv_reply_ping(s, srv_next_id(s));
+}
+
+static void
+test_call_server_error(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_server_error,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *reply = (struct cb_reply *)&f;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &reply), CB_ESERVER);
+	CHECK(reply == NULL);
+	CHECK_EQ_STR(cb_error_code(conn), "pool_timeout");
+	CHECK_EQ_STR(cb_error_message(conn),
+	    "no database handle free within 5000 ms");
+	/* A server error leaves the connection usable. */
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &reply), CB_OK);
+	CHECK(cb_error_code(conn) == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "");
+	cb_reply_free(reply);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* ---- pipelining ---- */
+
+static void
+script_pipeline(struct srv *s)
+{
+	uint32_t ids[3], a, b;
+
+	/* Three requests, answered last first; the middle one fails. */
+	for (int i = 0; i < 3; i++)
+		ids[i] = srv_next_id(s);
+	srv_reply_n(s, ids[2], 2);
+	srv_reply_error(s, ids[1], CB_NOT_FOUND, "no such book");
+	srv_reply_n(s, ids[0], 0);
+
+	/* cb_send A, then cb_call B: answer A first, B must still win. */
+	a = srv_next_id(s);
+	b = srv_next_id(s);
+	srv_reply_n(s, a, 100);
+	srv_reply_n(s, b, 200);
+}
+
+static void
+test_pipeline_out_of_order(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_pipeline,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+	uint32_t ids[3], a;
+	int64_t n;
+
+	REQUIRE(conn != NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(cb_send(conn, "ping", NULL, &ids[i]), CB_OK);
+	CHECK(ids[0] != ids[1] && ids[1] != ids[2]);
+	CHECK_EQ_INT(cb_pending(conn), 3);
+
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_reply_msgid(r), ids[2]);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 2);
+	CHECK(cb_reply_error_code(r) == NULL);
+	cb_reply_free(r);
+
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_reply_msgid(r), ids[1]);
+	CHECK_EQ_STR(cb_reply_error_code(r), "not_found");
+	CHECK_EQ_STR(cb_reply_error_message(r), "no such book");
+	CHECK(cb_reply_result(r)->type == MSGPACK_OBJECT_NIL);
+	cb_reply_free(r);
+
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_reply_msgid(r), ids[0]);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_pending(conn), 0);
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_EINVAL);	/* nothing in flight */
+
+	/* Mixed: the answer to A arrives while cb_call waits for B. */
+	CHECK_EQ_INT(cb_send(conn, "ping", NULL, &a), CB_OK);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 200);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_pending(conn), 1);
+	CHECK(cb_buffered(conn));
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK(!cb_buffered(conn));
+	CHECK_EQ_INT(cb_reply_msgid(r), a);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 100);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_pending(conn), 0);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* Both sides send more than a socket buffer holds without reading: the
+ * client must read the daemon's answer while it sends, or both block. */
+#define BIG_ANSWER (1024 * 1024)
+#define BIG_REQUEST (2 * 1024 * 1024)
+
+static void
+script_big_both_ways(struct srv *s)
+{
+	struct packbuf pb;
+	char *blob = malloc(BIG_ANSWER);
+	uint32_t id;
+
+	REQUIRE(blob != NULL);
+	memset(blob, 'a', BIG_ANSWER);
+	id = srv_next_id(s);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, id);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "blob");
+	msgpack_pack_str(&pb.pk, BIG_ANSWER);
+	msgpack_pack_str_body(&pb.pk, blob, BIG_ANSWER);
+	srv_send_pb(s, &pb);		/* blocks until the client reads */
+	free(blob);
+	srv_reply_n(s, srv_next_id(s), 2);
+}
+
+static void
+test_pipeline_no_deadlock(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_big_both_ways, 5000);
+	struct cb_params *p = cb_params_new();
+	char *blob = malloc(BIG_REQUEST + 1);
+	struct cb_reply *r;
+	uint32_t a = 0, b = 0;
+	int64_t n;
+
+	REQUIRE(conn != NULL && p != NULL && blob != NULL);
+	memset(blob, 'b', BIG_REQUEST);
+	blob[BIG_REQUEST] = '\0';
+	CHECK_EQ_INT(cb_params_str(p, "blob", blob), CB_OK);
+	CHECK_EQ_INT(cb_send(conn, "ping", NULL, &a), CB_OK);
+	CHECK_EQ_INT(cb_send(conn, "big", p, &b), CB_OK);
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	CHECK_EQ_INT(cb_reply_msgid(r), a);
+	CHECK(cb_map_get(cb_reply_result(r), "blob") != NULL &&
+	    cb_map_get(cb_reply_result(r), "blob")->via.str.size ==
+	    BIG_ANSWER);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	CHECK_EQ_INT(cb_reply_msgid(r), b);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 2);
+	cb_reply_free(r);
+	free(blob);
+	cb_params_free(p);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* A queued reply still owned by the conn is freed by cb_close (ASan). */
+static void
+script_two_answers(struct srv *s)
+{
+	uint32_t a = srv_next_id(s), b = srv_next_id(s);
+
+	srv_reply_n(s, a, 1);
+	srv_reply_n(s, b, 2);
+}
+
+static void
+test_close_with_queued_reply(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_two_answers,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_send(conn, "ping", NULL, NULL), CB_OK);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_OK);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_pending(conn), 1);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* ---- the server going wrong ---- */
+
+static void
+script_protocol_error(struct srv *s)
+{
+	(void)srv_next_id(s);
+	srv_notify_error(s, "message larger than 1048576 bytes");
+}
+
+static void
+test_protocol_error_notification(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_protocol_error,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_code(conn), "protocol_error");
+	CHECK_EQ_STR(cb_error_message(conn),
+	    "message larger than 1048576 bytes");
+	/* The connection is dead for good, and says why. */
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_message(conn),
+	    "message larger than 1048576 bytes");
+	CHECK_EQ_INT(cb_send(conn, "ping", NULL, NULL), CB_EPROTO);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* "too many clients": the notice comes and the server hangs up before the
+ * client has sent anything; the send then fails with EPIPE, and the
+ * notice must still be what the caller sees (and no SIGPIPE). */
+static void
+script_refuse(struct srv *s)
+{
+	srv_notify_error(s, "too many clients");
+}
+
+static void
+test_refused_before_request(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_refuse,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL);
+	pthread_join(f.thread, NULL);	/* server is gone */
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_code(conn), "protocol_error");
+	CHECK_EQ_STR(cb_error_message(conn), "too many clients");
+	cb_close(conn);
+	close(f.lfd);
+	unlink(f.path);
+	rmdir(f.dir);
+}
+
+static void
+script_hang_up(struct srv *s)
+{
+	(void)s;
+}
+
+static void
+test_server_gone(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_hang_up,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+	int rc;
+
+	REQUIRE(conn != NULL);
+	pthread_join(f.thread, NULL);
+	rc = cb_call(conn, "ping", NULL, &r);
+	CHECK_EQ_INT(rc, CB_EIO);
+	CHECK(cb_error_code(conn) == NULL);
+	CHECK(strstr(cb_error_message(conn), "closed") != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EIO);
+	cb_close(conn);
+	close(f.lfd);
+	unlink(f.path);
+	rmdir(f.dir);
+}
+
+static void
+script_half_answer(struct srv *s)
+{
+	static const unsigned char half[] = { 0x94, 0x01, 0x01 };
+
+	(void)srv_next_id(s);
+	srv_write(s, half, sizeof half);
+}
+
+static void
+test_closed_mid_response(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_half_answer,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EIO);
+	CHECK(strstr(cb_error_message(conn), "middle") != NULL);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* The server sits on the first request until the second arrives, then
+ * answers both: the first answer comes too late and must be dropped. */
+static void
+script_slow(struct srv *s)
+{
+	uint32_t first = srv_next_id(s), second = srv_next_id(s);
+
+	srv_reply_n(s, first, 1);
+	srv_reply_n(s, second, 2);
+}
+
+static void
+test_timeout(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_slow, 100);
+	struct cb_reply *r;
+	struct timespec t0, t1;
+	int64_t n, ms;
+
+	REQUIRE(conn != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_ETIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 90 && ms < 1500);
+	CHECK(strstr(cb_error_message(conn), "100 ms") != NULL);
+	CHECK_EQ_INT(cb_pending(conn), 0);	/* abandoned, not pending */
+
+	/* Still usable; the late answer is skipped. */
+	cb_set_timeout(conn, TEST_TIMEOUT_MS);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 2);
+	cb_reply_free(r);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* Notifications nobody asked for, without end. */
+static void
+script_chatter(struct srv *s)
+{
+	static const unsigned char tick[] = { 0x93, 0x02, 0xa4, 't', 'i',
+	    'c', 'k', 0x90 };
+	unsigned char burst[sizeof tick * 64];
+
+	for (size_t i = 0; i < 64; i++)
+		memcpy(burst + i * sizeof tick, tick, sizeof tick);
+	(void)srv_next_id(s);
+	while (send(s->fd, burst, sizeof burst, MSG_NOSIGNAL) > 0)
+		continue;
+}
+
+static void
+test_timeout_despite_chatter(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_chatter, 100);
+	struct cb_reply *r;
+	struct timespec t0, t1;
+	int64_t ms;
+
+	REQUIRE(conn != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_ETIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 90 && ms < 1500);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+static void
+script_huge(struct srv *s)
+{
+	/* [1, msgid, nil, <str of 4 GB>]: declares far past any limit. */
+	unsigned char msg[] = { 0x94, 0x01, 0x00, 0xc0,
+	    0xdb, 0xff, 0xff, 0xff, 0xf0, 'x' };
+
+	msg[2] = (unsigned char)srv_next_id(s);
+	srv_write(s, msg, sizeof msg);
+	/* Keep the connection open: the client must not wait for more. */
+	srv_wait_close(s);
+}
+
+static void
+test_oversized_response(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_huge, TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EPROTO);
+	CHECK(cb_error_code(conn) == NULL);
+	CHECK(strstr(cb_error_message(conn), "invalid response") != NULL);
+	cb_close(conn);		/* the script's read ends with EOF */
+	fake_stop(&f);
+}
+
+static void
+script_garbage(struct srv *s)
+{
+	static const unsigned char bad[] = { 0xc1, 0x00, 0x00 };
+
+	(void)srv_next_id(s);
+	srv_write(s, bad, sizeof bad);
+	srv_wait_close(s);
+}
+
+static void
+script_stranger(struct srv *s)
+{
+	uint32_t id = srv_next_id(s);
+
+	srv_reply_n(s, id + 1000, 0);	/* never asked */
+	srv_wait_close(s);
+}
+
+static void
+script_deep(struct srv *s)
+{
+	unsigned char msg[64];
+	size_t n = 0;
+
+	msg[n++] = 0x94;
+	msg[n++] = 0x01;
+	msg[n++] = (unsigned char)srv_next_id(s);
+	msg[n++] = 0xc0;
+	for (int i = 0; i < CB_MAX_NESTING + 4; i++)
+		msg[n++] = 0x91;	/* [[[[... */
+	msg[n++] = 0xc0;
+	srv_write(s, msg, n);
+	srv_wait_close(s);
+}
+
+static void
+script_not_rpc(struct srv *s)
+{
+	static const unsigned char msg[] = { 0x93, 0x05, 0x01, 0x02 };
+
+	(void)srv_next_id(s);
+	srv_write(s, msg, sizeof msg);
+	srv_wait_close(s);
+}
+
+static void
+test_invalid_responses(void)
+{
+	void (*scripts[])(struct srv *) = { script_garbage, script_stranger,
+	    script_deep, script_not_rpc };
+
+	for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+		struct fake f;
+		struct cb_conn *conn = fake_connect(&f, scripts[i],
+		    TEST_TIMEOUT_MS);
+		struct cb_reply *r;
+
+		REQUIRE(conn != NULL);
+		CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_EPROTO);
+		printf("# %zu: %s\n", i, cb_error_message(conn));
+		CHECK(cb_error_message(conn)[0] != '\0');
+		cb_close(conn);
+		fake_stop(&f);
+	}
+}
+
+/* ---- params ---- */
+
+#define NAME "Zo\xc3\xab \"q\"\n\\x"
+
+static void
+script_params(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	const msgpack_object *v;
+	int got = srv_next(s, &up, &m);
+
+	REQUIRE(got == 0);
+	CHECK(m.method_len == 9 && memcmp(m.method, "book.list", 9) == 0);
+	REQUIRE(m.params != NULL);
+	CHECK_EQ_INT(m.params->via.map.size, 7);
+	v = rpc_map_get(m.params, "name");
+	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_STR);
+	CHECK(v->via.str.size == sizeof(NAME) - 1 &&
+	    memcmp(v->via.str.ptr, NAME, sizeof(NAME) - 1) == 0);
+	v = rpc_map_get(m.params, "neg");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+	    v->via.i64 == -5);
+	v = rpc_map_get(m.params, "max");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    v->via.u64 == INT64_MAX);
+	v = rpc_map_get(m.params, "min");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+	    v->via.i64 == INT64_MIN);
+	v = rpc_map_get(m.params, "yes");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_BOOLEAN &&
+	    v->via.boolean);
+	v = rpc_map_get(m.params, "no");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_BOOLEAN &&
+	    !v->via.boolean);
+	v = rpc_map_get(m.params, "none");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_NIL);
+	srv_reply_n(s, m.msgid, 0);
+	msgpack_unpacked_destroy(&up);
+
+	/* An empty params object is sent as []. */
+	got = srv_next(s, &up, &m);
+	REQUIRE(got == 0);
+	CHECK(m.params == NULL);
+	srv_reply_n(s, m.msgid, 0);
+	msgpack_unpacked_destroy(&up);
+}
+
+static void
+test_params(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_params,
+	    TEST_TIMEOUT_MS);
+	struct cb_params *p = cb_params_new(), *empty = cb_params_new();
+	struct cb_reply *r;
+
+	REQUIRE(conn != NULL && p != NULL && empty != NULL);
+	CHECK_EQ_INT(cb_params_str(p, "name", NAME), CB_OK);
+	CHECK_EQ_INT(cb_params_int(p, "neg", -5), CB_OK);
+	CHECK_EQ_INT(cb_params_int(p, "max", INT64_MAX), CB_OK);
+	CHECK_EQ_INT(cb_params_int(p, "min", INT64_MIN), CB_OK);
+	CHECK_EQ_INT(cb_params_bool(p, "yes", true), CB_OK);
+	CHECK_EQ_INT(cb_params_bool(p, "no", false), CB_OK);
+	CHECK_EQ_INT(cb_params_nil(p, "none"), CB_OK);
+	/* Refused, and the object stays as it was. */
+	CHECK_EQ_INT(cb_params_int(p, "neg", 1), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_str(p, "x", NULL), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_str(p, NULL, "x"), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_nil(NULL, "x"), CB_EINVAL);
+
+	CHECK_EQ_INT(cb_call(conn, "book.list", p, &r), CB_OK);
+	cb_reply_free(r);
+	CHECK_EQ_INT(cb_call(conn, "ping", empty, &r), CB_OK);
+	cb_reply_free(r);
+	/* Bad method names never reach the wire. */
+	CHECK_EQ_INT(cb_call(conn, "", NULL, &r), CB_EINVAL);
+	CHECK_EQ_INT(cb_call(conn, NULL, NULL, &r), CB_EINVAL);
+	cb_params_free(p);
+	cb_params_free(empty);
+	cb_params_free(NULL);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* ---- connecting ---- */
+
+static void
+test_connect_failures(void)
+{
+	struct cb_conn *conn = (struct cb_conn *)&conn;
+	char err[128], longpath[300];
+	char dir[] = "/tmp/cbtest.XXXXXX", file[64];
+	FILE *fp;
+
+	CHECK_EQ_INT(cb_connect("/nonexistent/cashbookd.sock", 1000, &conn,
+	    err, sizeof err), CB_ECONNECT);
+	CHECK(conn == NULL);
+	CHECK_EQ_INT(errno, ENOENT);
+	CHECK(strstr(err, "No such file") != NULL);
+
+	memset(longpath, 'a', sizeof longpath - 1);
+	longpath[0] = '/';
+	longpath[sizeof longpath - 1] = '\0';
+	CHECK_EQ_INT(cb_connect(longpath, 1000, &conn, err, sizeof err),
+	    CB_EINVAL);
+	CHECK(strstr(err, "too long") != NULL);
+	CHECK_EQ_INT(cb_connect("", 1000, &conn, err, sizeof err), CB_EINVAL);
+
+	/* Something that is not a socket. */
+	REQUIRE(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof file, "%s/f", dir);
+	fp = fopen(file, "w");
+	REQUIRE(fp != NULL);
+	fclose(fp);
+	CHECK_EQ_INT(cb_connect(file, 1000, &conn, NULL, 0), CB_ECONNECT);
+	unlink(file);
+	rmdir(dir);
+
+	/* NULL everything is not a crash. */
+	cb_close(NULL);
+	CHECK(cb_error_code(NULL) == NULL);
+	CHECK_EQ_STR(cb_error_message(NULL), "");
+	CHECK_EQ_INT(cb_call(NULL, "ping", NULL, NULL), CB_EINVAL);
+	CHECK_EQ_STR(cb_strerror(CB_ETIMEOUT), "timed out waiting for cashbookd");
+	CHECK_EQ_STR(cb_strerror(12345), "unknown error");
+}
+
+static void
+test_default_socket_path(void)
+{
+	char buf[256], want[64], tiny[8];
+
+	setenv("CASHBOOK_SOCKET", "/srv/cb.sock", 1);
+	CHECK_EQ_STR(cb_default_socket_path(buf, sizeof buf), "/srv/cb.sock");
+	setenv("CASHBOOK_SOCKET", "", 1);
+	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	CHECK_EQ_STR(cb_default_socket_path(buf, sizeof buf),
+	    "/run/user/1000/cashbook/cashbookd.sock");
+	/* Like the daemon: a relative XDG_RUNTIME_DIR is ignored. */
+	setenv("XDG_RUNTIME_DIR", "relative", 1);
+	snprintf(want, sizeof want, "/tmp/cashbook-%u/cashbookd.sock",
+	    (unsigned)getuid());
+	CHECK_EQ_STR(cb_default_socket_path(buf, sizeof buf), want);
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("CASHBOOK_SOCKET");
+	CHECK_EQ_STR(cb_default_socket_path(buf, sizeof buf), want);
+	CHECK(cb_default_socket_path(tiny, sizeof tiny) == NULL);
+}
+
+/* ---- reading results ---- */
+
+static void
+test_map_get(void)
+{
+	struct packbuf pb;
+	msgpack_unpacked up;
+	const msgpack_object *o;
+	char buf[8];
+	int64_t v = 42;
+
+	packbuf_init(&pb);
+	msgpack_pack_map(&pb.pk, 4);
+	rpc_pack_cstr(&pb.pk, "i");
+	msgpack_pack_int(&pb.pk, -7);
+	rpc_pack_cstr(&pb.pk, "s");
+	rpc_pack_cstr(&pb.pk, "hello");
+	rpc_pack_cstr(&pb.pk, "long");
+	rpc_pack_cstr(&pb.pk, "much too long");
+	rpc_pack_cstr(&pb.pk, "u");
+	msgpack_pack_uint64(&pb.pk, UINT64_MAX);
+	REQUIRE(!packbuf_failed(&pb));
+	msgpack_unpacked_init(&up);
+	REQUIRE(rpc_decode(pb.sb.data, pb.sb.size, &up) == 0);
+	o = &up.data;
+
+	CHECK(cb_map_get(o, "s") != NULL);
+	CHECK(cb_map_get(o, "nope") == NULL);
+	CHECK(cb_map_get(NULL, "s") == NULL);
+	CHECK_EQ_INT(cb_map_get_int(o, "i", &v), CB_OK);
+	CHECK_EQ_INT(v, -7);
+	CHECK_EQ_INT(cb_map_get_int(o, "u", &v), CB_EPROTO);	/* > INT64 */
+	CHECK_EQ_INT(cb_map_get_int(o, "s", &v), CB_EPROTO);
+	CHECK_EQ_INT(cb_map_get_int(o, "nope", &v), CB_EPROTO);
+	CHECK_EQ_INT(v, -7);
+	CHECK_EQ_INT(cb_map_get_str(o, "s", buf, sizeof buf), CB_OK);
+	CHECK_EQ_STR(buf, "hello");
+	CHECK_EQ_INT(cb_map_get_str(o, "long", buf, sizeof buf), CB_EINVAL);
+	CHECK_EQ_STR(buf, "much to");
+	CHECK_EQ_INT(cb_map_get_str(o, "i", buf, sizeof buf), CB_EPROTO);
+	msgpack_unpacked_destroy(&up);
+	packbuf_destroy(&pb);
+}
+
+/* ---- cashbookctl's JSON ---- */
+
+/* JSON of the message packed in pb. */
+static char *
+json_of(struct packbuf *pb)
+{
+	msgpack_unpacked up;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	msgpack_unpacked_init(&up);
+	if (packbuf_failed(pb) ||
+	    rpc_decode(pb->sb.data, pb->sb.size, &up) != 0)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (f != NULL) {
+		CHECK_EQ_INT(ctl_json_write(f, &up.data), 0);
+		fclose(f);
+	}
+	msgpack_unpacked_destroy(&up);
+	packbuf_clear(pb);
+	return text;
+}
+
+static void
+check_json(struct packbuf *pb, const char *want)
+{
+	char *got = json_of(pb);
+
+	CHECK_EQ_STR(got, want);
+	free(got);
+}
+
+#define PACK_LIT(pb, lit) pack_raw_str(pb, lit, sizeof(lit) - 1)
+
+static void
+pack_raw_str(struct packbuf *pb, const char *s, size_t len)
+{
+	msgpack_pack_str(&pb->pk, len);
+	msgpack_pack_str_body(&pb->pk, s, len);
+}
+
+static void
+test_json(void)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+
+	PACK_LIT(&pb, "a\"b\\c/\n\r\t\b\f\x01\x1f\x7f");
+	check_json(&pb, "\"a\\\"b\\\\c/\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f\"");
+
+	/* Valid UTF-8 passes; invalid bytes become U+FFFD, one per byte. */
+	PACK_LIT(&pb, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	check_json(&pb, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	PACK_LIT(&pb, "\xff" "a" "\xc0\xaf" "\xed\xa0\x80" "\xe2\x82");
+	check_json(&pb, "\"\\ufffda\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+	    "\\ufffd\\ufffd\"");
+	PACK_LIT(&pb, "\xf4\x90\x80\x80");	/* past U+10FFFF */
+	check_json(&pb, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	PACK_LIT(&pb, "a\0b");
+	check_json(&pb, "\"a\\u0000b\"");
+
+	msgpack_pack_bin(&pb.pk, 3);
+	msgpack_pack_bin_body(&pb.pk, "\x00\xff\x10", 3);
+	check_json(&pb, "\"AP8Q\"");
+	msgpack_pack_bin(&pb.pk, 4);
+	msgpack_pack_bin_body(&pb.pk, "abcd", 4);
+	check_json(&pb, "\"YWJjZA==\"");
+	msgpack_pack_bin(&pb.pk, 0);
+	check_json(&pb, "\"\"");
+	msgpack_pack_ext(&pb.pk, 2, 5);
+	msgpack_pack_ext_body(&pb.pk, "ab", 2);
+	check_json(&pb, "{\"ext\":5,\"base64\":\"YWI=\"}");
+
+	msgpack_pack_array(&pb.pk, 7);
+	msgpack_pack_nil(&pb.pk);
+	msgpack_pack_true(&pb.pk);
+	msgpack_pack_false(&pb.pk);
+	msgpack_pack_int64(&pb.pk, INT64_MIN);
+	msgpack_pack_uint64(&pb.pk, UINT64_MAX);
+	msgpack_pack_array(&pb.pk, 0);
+	msgpack_pack_map(&pb.pk, 0);
+	check_json(&pb, "[null,true,false,-9223372036854775808,"
+	    "18446744073709551615,[],{}]");
+
+	msgpack_pack_array(&pb.pk, 6);
+	msgpack_pack_double(&pb.pk, 0.1);
+	msgpack_pack_double(&pb.pk, 1e300);
+	msgpack_pack_double(&pb.pk, NAN);
+	msgpack_pack_double(&pb.pk, -INFINITY);
+	msgpack_pack_float(&pb.pk, 0.1f);
+	msgpack_pack_double(&pb.pk, -2.5);
+	check_json(&pb, "[0.1,1e+300,null,null,0.1,-2.5]");
+
+	/* Keys that are not strings become strings of their JSON. */
+	msgpack_pack_map(&pb.pk, 3);
+	msgpack_pack_int(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "one");
+	msgpack_pack_nil(&pb.pk);
+	msgpack_pack_int(&pb.pk, 0);
+	rpc_pack_cstr(&pb.pk, "k\"");
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "x");
+	msgpack_pack_array(&pb.pk, 1);
+	msgpack_pack_int(&pb.pk, -1);
+	check_json(&pb, "{\"1\":\"one\",\"null\":0,\"k\\\"\":{\"x\":[-1]}}");
+
+	packbuf_destroy(&pb);
+}
+
+static void
+test_human_units(void)
+{
+	char buf[32];
+
+	ctl_format_duration(42, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "42s");
+	ctl_format_duration(307, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "5m 07s");
+	ctl_format_duration(2 * 3600 + 3 * 60 + 59, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "2h 03m");
+	ctl_format_duration(3 * 86400 + 4 * 3600, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "3d 04h");
+	ctl_format_us_as_ms(210, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "0.21 ms");
+	ctl_format_us_as_ms(1234567, buf, sizeof buf);
+	CHECK_EQ_STR(buf, "1234.57 ms");
+	ctl_format_us_as_ms(INT64_MAX, buf, sizeof buf);
+	CHECK(strstr(buf, " ms") != NULL);
+	ctl_sanitize("a\x1b[2Jb\n", buf, sizeof buf);
+	CHECK_EQ_STR(buf, "a?[2Jb?");
+}
+
+int
+main(void)
+{
+	tap_run("call ok (ping)", test_call_ok);
+	tap_run("stats, and a stats answer missing a figure", test_stats);
+	tap_run("call answered with a server error", test_call_server_error);
+	tap_run("pipelined responses out of order, mixed with cb_call",
+	    test_pipeline_out_of_order);
+	tap_run("close with a queued reply", test_close_with_queued_reply);
+	tap_run("large requests and answers both ways, no deadlock",
+	    test_pipeline_no_deadlock);
+	tap_run("protocol_error notification", test_protocol_error_notification);
+	tap_run("refused before the first request (EPIPE, no SIGPIPE)",
+	    test_refused_before_request);
+	tap_run("server gone", test_server_gone);
+	tap_run("connection closed mid-response", test_closed_mid_response);
+	tap_run("timeout, then the late answer is dropped", test_timeout);
+	tap_run("timeout while the server chatters",
+	    test_timeout_despite_chatter);
+	tap_run("oversized response refused without allocating",
+	    test_oversized_response);
+	tap_run("invalid responses", test_invalid_responses);
+	tap_run("params encoding", test_params);
+	tap_run("connect failures", test_connect_failures);
+	tap_run("default socket path", test_default_socket_path);
+	tap_run("map lookups", test_map_get);
+	tap_run("JSON output", test_json);
+	tap_run("human units", test_human_units);
+	return tap_done();
+}
