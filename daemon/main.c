@@ -1,9 +1,30 @@
 /*
  * main.c -- cashbookd's entry point: parse flags, run the server.
  */
+#include <sqlite3.h>
+
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "server.h"
+
+/*
+ * SQLite's own error log: notices such as "file unlinked while open" or WAL
+ * recovery reach the daemon log as warnings; the ordinary errors a request
+ * already reports (constraints, interrupts) only at debug level.
+ */
+static void
+main_sqlite_log(void *arg, int code, const char *msg)
+{
+	int primary = code & 0xff;
+
+	(void)arg;
+	if (primary == SQLITE_NOTICE || primary == SQLITE_WARNING ||
+	    db_rc_is_fatal(code))
+		log_warn("sqlite (%d): %s", code, msg);
+	else
+		log_debug("sqlite (%d): %s", code, msg);
+}
 
 int
 main(int argc, char **argv)
@@ -19,5 +40,9 @@ main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	/* Must precede every other SQLite call. */
+	if (sqlite3_config(SQLITE_CONFIG_LOG, main_sqlite_log, NULL) !=
+	    SQLITE_OK)
+		log_warn("cannot route SQLite's log; its notices are lost");
 	return server_run(&cfg);
 }

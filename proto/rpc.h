@@ -48,7 +48,14 @@ struct rpc_message {
 /*
  * Decode exactly len bytes (one complete message, as found by scan_feed())
  * into out, whose zone the caller must free with msgpack_unpacked_destroy().
- * Returns 0, or -1 when the bytes are not exactly one msgpack object.
+ * Returns 0, or -1 when the bytes are not exactly one msgpack object (or
+ * are nested deeper than CB_MAX_NESTING, or msgpack-c ran out of memory).
+ *
+ * out must have been set up with msgpack_unpacked_init(); any zone it
+ * already holds is freed first (as msgpack_unpack_next() does), and on -1
+ * it is left empty, so destroying it is always harmless.  The decoded
+ * object points into a private copy of the bytes owned by out's zone, never
+ * into buf: buf may be reused as soon as this returns.
  */
 int rpc_decode(const char *buf, size_t len, msgpack_unpacked *out);
 
@@ -59,19 +66,31 @@ int rpc_decode(const char *buf, size_t len, msgpack_unpacked *out);
  * read (0 otherwise) so the caller can answer bad_request to it.
  * A method name over CB_MAX_METHOD_LEN is accepted here; the dispatcher
  * answers it unknown_method.
+ *
+ * The one notification with other params, [2, "error", [code, message]]
+ * (CB_NOTIFY_ERROR), is parsed like a response's error pair: error_code,
+ * error_name and error_message are filled and params is NULL.  A response
+ * whose error is set must carry a nil result.  An error code name this
+ * build does not know (a newer server) reads as CB_INTERNAL, and so does
+ * "ok", so that an error pair can never look like success; error_name
+ * keeps the name as sent.
  */
 int rpc_parse(const msgpack_object *obj, struct rpc_message *out,
     uint32_t *msgid, char *err, size_t errlen);
 
 /* Packing.  Each writes one whole message, except the _head variants which
  * write the array header and every element but the last: the caller packs
- * the params array (request) or the result (response) right after. */
-void rpc_pack_request_head(msgpack_packer *pk, uint32_t msgid,
+ * the params array (request) or the result (response) right after.
+ * Each returns 0, or -1 when the packer's write callback failed (out of
+ * memory): the buffer then holds a partial message and must be discarded.
+ * Error messages longer than CB_MAX_ERROR_MESSAGE bytes are cut at a UTF-8
+ * character boundary; a NULL message packs as "". */
+int rpc_pack_request_head(msgpack_packer *pk, uint32_t msgid,
     const char *method);
-void rpc_pack_response_head(msgpack_packer *pk, uint32_t msgid);
-void rpc_pack_response_error(msgpack_packer *pk, uint32_t msgid,
+int rpc_pack_response_head(msgpack_packer *pk, uint32_t msgid);
+int rpc_pack_response_error(msgpack_packer *pk, uint32_t msgid,
     enum cb_code code, const char *message);
-void rpc_pack_notification_error(msgpack_packer *pk, enum cb_code code,
+int rpc_pack_notification_error(msgpack_packer *pk, enum cb_code code,
     const char *message);
 
 /* Helpers for reading maps of named arguments and results. */
@@ -83,7 +102,7 @@ const msgpack_object *rpc_map_get(const msgpack_object *map, const char *key);
 /* True when o is a str or bin equal to s. */
 bool rpc_obj_streq(const msgpack_object *o, const char *s);
 
-/* Pack a NUL-terminated string as msgpack str. */
-void rpc_pack_cstr(msgpack_packer *pk, const char *s);
+/* Pack a NUL-terminated string as msgpack str.  Returns 0 or -1 as above. */
+int rpc_pack_cstr(msgpack_packer *pk, const char *s);
 
 #endif

@@ -16,6 +16,14 @@
  * bytes to msgpack-c; the unpacker's allocations are then bounded by the
  * bytes actually present.
  *
+ * A header is judged as soon as it is complete (five bytes dd ff ff ff ff
+ * are SCAN_TOO_LARGE at once, not NEED_MORE), and even an incomplete one
+ * when its fixed part alone cannot fit: SCAN_NEED_MORE always means the
+ * message can still end within max_bytes, so a caller never has to buffer
+ * more than max_bytes to get a verdict.  One container owing more than
+ * UINT32_MAX elements (a map of over 2^31 pairs) is SCAN_TOO_LARGE whatever
+ * max_bytes is; it could only fit a limit far above CB_MAX_MAX_MESSAGE_BYTES.
+ *
  * The scanner is resumable: call scan_feed() again with the same buffer
  * grown by new input (same start, larger len) and it continues where it
  * stopped instead of rescanning.  It never reads past len.
@@ -29,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "cb_limits.h"
 
 enum scan_status {
 	SCAN_COMPLETE,	/* one whole message of *msg_len bytes at buf[0] */

@@ -53,11 +53,13 @@ static int tap_failed;
 	}								\
 } while (0)
 
-/* Stop the current test function early (after a failed precondition). */
+/* Stop the current test function early (after a failed precondition).
+ * cond is evaluated once: it may have side effects. */
 #define REQUIRE(cond) do {						\
-	CHECK(cond);							\
-	if (!(cond))							\
+	if (!(cond)) {							\
+		CHECK(!"REQUIRE(" #cond ")");				\
 		return;							\
+	}								\
 } while (0)
 
 static inline void
