@@ -42,7 +42,9 @@ struct db {
 	ino_t ino;
 
 	int64_t deadline_us;		/* 0: no statement deadline */
-	bool timed_out;			/* the progress handler fired for it */
+	bool timed_out;			/* the deadline fired (progress or busy
+					   handler) */
+	int64_t busy_since_us;		/* the current lock wait began */
 
 	struct db_stmt cache[CB_STMT_CACHE_SIZE];
 	unsigned ncached;
@@ -117,6 +119,43 @@ db_progress(void *arg)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Waiting for a lock held by another process (our own writers are queued
+ * by the pool and never wait here).  Like sqlite3_busy_timeout(): sleep in
+ * growing steps and give up after busy_timeout_ms -- but also give up at
+ * the statement deadline, so the statement timeout bounds lock waits too.
+ * Giving up returns SQLITE_BUSY; timed_out tells the caller it was the
+ * deadline.
+ */
+static int
+db_busy(void *arg, int count)
+{
+	static const int steps_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
+	    50, 100 };
+	struct db *db = arg;
+	int64_t now = clock_now_us(), left;
+	int step = steps_ms[count < (int)(sizeof steps_ms / sizeof steps_ms[0])
+	    ? count : (int)(sizeof steps_ms / sizeof steps_ms[0]) - 1];
+	struct timespec ts;
+
+	if (count == 0)
+		db->busy_since_us = now;
+	left = db->busy_since_us + (int64_t)db->busy_timeout_ms * 1000 - now;
+	if (db->deadline_us != 0 && db->deadline_us - now < left) {
+		left = db->deadline_us - now;
+		if (left <= 0)
+			db->timed_out = true;
+	}
+	if (left <= 0)
+		return 0;
+	if ((int64_t)step * 1000 > left)
+		step = (int)((left + 999) / 1000);
+	ts.tv_sec = step / 1000;
+	ts.tv_nsec = (long)(step % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 /* Run one pragma and, if want is not NULL, check its one-row answer. */
@@ -222,7 +261,7 @@ db_connect(struct db *db, char *err, size_t errlen)
 	}
 	rc = sqlite3_extended_result_codes(conn, 1);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(conn, db->busy_timeout_ms);
+		rc = sqlite3_busy_handler(conn, db_busy, db);
 	if (rc != SQLITE_OK) {
 		snprintf(why, sizeof why, "cannot configure: %s",
 		    sqlite3_errstr(rc));

@@ -71,11 +71,14 @@ call_fail_sqlite(struct call *call, int rc, const char *what)
 	    sqlite3_extended_errcode(db_handle(call->db)) == rc ?
 	    sqlite3_errmsg(db_handle(call->db)) : sqlite3_errstr(rc);
 
+	/* The deadline ends a running statement (SQLITE_INTERRUPT) or a lock
+	 * wait (SQLITE_BUSY from the busy handler). */
+	if (((rc & 0xff) == SQLITE_INTERRUPT || (rc & 0xff) == SQLITE_BUSY) &&
+	    call->db != NULL && db_timed_out(call->db))
+		return call_fail(call, CB_STATEMENT_TIMEOUT, "%s took longer "
+		    "than the statement timeout", what);
 	switch (rc & 0xff) {
 	case SQLITE_INTERRUPT:
-		if (call->db != NULL && db_timed_out(call->db))
-			return call_fail(call, CB_STATEMENT_TIMEOUT, "%s took "
-			    "longer than the statement timeout", what);
 		return call_fail(call, CB_UNAVAILABLE, "%s was interrupted",
 		    what);
 	case SQLITE_BUSY:
