@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -363,6 +364,33 @@ server_event(struct server *server, evutil_socket_t fd, short what,
 	return event_new(server->base, fd, what, cb, server);
 }
 
+/*
+ * --max-clients connections need as many descriptors, plus the database
+ * handles (each with its -wal and -shm), the listener and a few spare.  The
+ * usual soft limit is 1024: raise it towards the hard limit, as redis does,
+ * and say so when even that is not enough.
+ */
+#define SERVER_SPARE_FDS 32
+
+static void
+server_raise_fd_limit(const struct config *cfg)
+{
+	rlim_t want = (rlim_t)cfg->max_clients + 3 * cfg->pool_size +
+	    SERVER_SPARE_FDS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warn("open file limit is %llu, below the %llu that "
+		    "--max-clients %u needs: connections past it wait in the "
+		    "backlog (raise it with ulimit -n)",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)want,
+		    cfg->max_clients);
+}
+
 static int
 server_start(struct server *server, char *err, size_t errlen)
 {
@@ -377,6 +405,7 @@ server_start(struct server *server, char *err, size_t errlen)
 	};
 	struct timeval second = { 1, 0 };
 
+	server_raise_fd_limit(cfg);
 	if (config_make_dirs(cfg, err, errlen) != 0 ||
 	    server_lock(server, err, errlen) != 0 ||
 	    server_clear_stale(server, err, errlen) != 0)
