@@ -42,6 +42,7 @@
 /* The lock file is the socket path plus ".lock". */
 #define LOCK_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 #define ACCEPT_BACKOFF_MS	100
+#define ACCEPT_WARN_INTERVAL_US	(10 * 1000000)
 
 static void server_finish(struct server *server);
 
@@ -233,9 +234,15 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		case ENOBUFS:
 		case ENOMEM:
 			/* The pending client stays in the backlog; retrying
-			 * now would spin at 100% CPU. */
-			log_warn("accept: %s; pausing new connections for %d "
-			    "ms", strerror(errno), ACCEPT_BACKOFF_MS);
+			 * now would spin at 100% CPU.  Say so once in a while,
+			 * not ten times a second. */
+			if (clock_now_us() - server->accept_warned_us >
+			    ACCEPT_WARN_INTERVAL_US) {
+				server->accept_warned_us = clock_now_us();
+				log_warn("accept: %s; pausing new connections "
+				    "(%u open)", strerror(errno),
+				    server->nconns);
+			}
 			event_del(server->ev_accept);
 			evtimer_add(server->ev_accept_retry, &backoff);
 			return;

@@ -31,6 +31,7 @@ struct server {
 	int lock_fd;			/* flock'd: one daemon per socket */
 	struct event *ev_accept;
 	struct event *ev_accept_retry;	/* backoff after EMFILE/ENFILE */
+	int64_t accept_warned_us;	/* last "pausing" warning */
 	struct event *ev_sigterm, *ev_sigint;
 	struct event *ev_tick;		/* once a second: leak report */
 	struct event *ev_drain;		/* drain deadline */
