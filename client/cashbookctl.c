@@ -320,7 +320,7 @@ help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 {
 	const struct ctl_cmd *cmd;
 	bool ambiguous;
-	int nargs, rc;
+	int nargs = 0, rc;
 
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
 		return rc;

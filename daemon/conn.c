@@ -71,12 +71,30 @@ conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 	return conn;
 }
 
+static void
+conn_flush_unlink(struct conn *conn)
+{
+	struct server *server = conn->server;
+
+	if (!conn->flush_queued)
+		return;
+	if (conn->flush_prev != NULL)
+		conn->flush_prev->flush_next = conn->flush_next;
+	else
+		server->flush_list = conn->flush_next;
+	if (conn->flush_next != NULL)
+		conn->flush_next->flush_prev = conn->flush_prev;
+	conn->flush_next = conn->flush_prev = NULL;
+	conn->flush_queued = false;
+}
+
 void
 conn_free(struct conn *conn)
 {
 	struct server *server = conn->server;
 	bool linked = conn->prev != NULL || server->conns == conn;
 
+	conn_flush_unlink(conn);
 	gateway_conn_gone(server, conn);
 	if (linked) {
 		if (conn->prev != NULL)
@@ -155,6 +173,23 @@ conn_inflight_changed(struct conn *conn)
 	conn_update_reading(conn);
 }
 
+static void
+conn_queue_flush(struct conn *conn)
+{
+	struct server *server = conn->server;
+
+	if (conn->flush_queued)
+		return;
+	conn->flush_queued = true;
+	conn->flush_prev = NULL;
+	conn->flush_next = server->flush_list;
+	if (server->flush_list != NULL)
+		server->flush_list->flush_prev = conn;
+	server->flush_list = conn;
+	/* Runs after the callbacks already due in this loop iteration. */
+	event_active(server->ev_flush, EV_TIMEOUT, 0);
+}
+
 void
 conn_send(struct conn *conn, const void *data, size_t len)
 {
@@ -165,10 +200,42 @@ conn_send(struct conn *conn, const void *data, size_t len)
 		    "closing", (unsigned long long)conn->id, len);
 		conn->closing = true;
 	}
-	if (event_add(conn->ev_write, NULL) != 0)
+	conn_queue_flush(conn);
+	conn_update_reading(conn);
+}
+
+/* Write what the socket takes now.  May free conn. */
+static void
+conn_flush(struct conn *conn)
+{
+	int n;
+
+	n = evbuffer_write(conn->out, conn->fd);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		conn_free(conn);	/* gone: replies are dropped */
+		return;
+	}
+	if (evbuffer_get_length(conn->out) == 0) {
+		event_del(conn->ev_write);
+		if (conn->closing) {
+			conn_free(conn);
+			return;
+		}
+	} else if (event_add(conn->ev_write, NULL) != 0)
 		log_error("client %llu: cannot watch for writability",
 		    (unsigned long long)conn->id);
 	conn_update_reading(conn);
+}
+
+void
+conn_flush_all(struct server *server)
+{
+	struct conn *conn;
+
+	while ((conn = server->flush_list) != NULL) {
+		conn_flush_unlink(conn);
+		conn_flush(conn);
+	}
 }
 
 void
@@ -179,7 +246,7 @@ conn_close_when_flushed(struct conn *conn)
 	if (evbuffer_get_length(conn->out) == 0)
 		conn_free(conn);
 	else
-		event_add(conn->ev_write, NULL);
+		conn_queue_flush(conn);
 }
 
 void
@@ -288,22 +355,11 @@ static void
 conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *conn = arg;
-	int n;
 
+	(void)fd;
 	(void)what;
-	n = evbuffer_write(conn->out, fd);
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		conn_free(conn);
-		return;
-	}
-	if (evbuffer_get_length(conn->out) == 0) {
-		event_del(conn->ev_write);
-		if (conn->closing) {
-			conn_free(conn);
-			return;
-		}
-	}
-	conn_update_reading(conn);
+	conn_flush_unlink(conn);
+	conn_flush(conn);
 }
 
 static void

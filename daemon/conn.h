@@ -50,7 +50,10 @@ struct conn {
 
 	bool reading;			/* ev_read is added */
 	bool closing;			/* flush output, then free */
+	bool flush_queued;		/* on server->flush_list */
 	struct conn *next, *prev;	/* server->conns */
+	struct conn *flush_next, *flush_prev;
+
 };
 
 /* Take ownership of an accepted socket.  Returns NULL (and closes fd) on
@@ -61,8 +64,15 @@ struct conn *conn_new(struct server *server, int fd, uid_t uid, pid_t pid);
  * abandoned (gateway_conn_gone). */
 void conn_free(struct conn *conn);
 
-/* Queue bytes for the client (copied). */
+/* Queue bytes for the client (copied).  They are written when the loop
+ * has run every callback that is ready now (conn_flush_all), so replies to
+ * a batch of pipelined requests leave in one write. */
 void conn_send(struct conn *conn, const void *data, size_t len);
+
+/* Write the queued output of every connection that has some: the
+ * server's ev_flush callback.  What the socket does not take waits for
+ * writability. */
+void conn_flush_all(struct server *server);
 
 /* Send the protocol_error notification, then close once it is flushed. */
 void conn_fail(struct conn *conn, const char *why);

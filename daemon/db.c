@@ -45,6 +45,7 @@ struct db {
 	bool timed_out;			/* the deadline fired (progress or busy
 					   handler) */
 	int64_t busy_since_us;		/* the current lock wait began */
+	int64_t file_checked_us;	/* last db_file_changed_every() stat */
 
 	struct db_stmt cache[CB_STMT_CACHE_SIZE];
 	unsigned ncached;
@@ -401,6 +402,15 @@ db_file_changed(const struct db *db)
 		 * descriptor still works, rather than fail a reopen. */
 		return errno == ENOENT || errno == ENOTDIR;
 	return st.st_dev != db->dev || st.st_ino != db->ino;
+}
+
+bool
+db_file_changed_every(struct db *db, int64_t now_us, int64_t interval_us)
+{
+	if (interval_us > 0 && now_us - db->file_checked_us < interval_us)
+		return false;
+	db->file_checked_us = now_us;
+	return db_file_changed(db);
 }
 
 bool

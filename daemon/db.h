@@ -58,6 +58,13 @@ bool db_ready(const struct db *db);
  * stat(2). */
 bool db_file_changed(const struct db *db);
 
+/* db_file_changed(), but at most once per interval_us (0: every time).
+ * One stat(2) per request was a tenth of a one-row read's cost; reads may
+ * see the old file for up to the interval after a replacement, writes
+ * (interval 0) never write into a file that is gone. */
+bool db_file_changed_every(struct db *db, int64_t now_us,
+    int64_t interval_us);
+
 /* True for result codes after which the connection cannot be trusted and
  * the slot must be reopened: SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_IOERR*
  * and SQLITE_CANTOPEN (primary or extended codes). */

@@ -34,6 +34,10 @@
 #include "server.h"
 #include "workq.h"
 
+/* How often a read re-checks that the database file is still the one its
+ * handle opened (writes check every time). */
+#define GATEWAY_READ_FILE_CHECK_US (100 * 1000)
+
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
@@ -145,36 +149,38 @@ gateway_reply_error(struct server *server, struct conn *conn, uint32_t msgid,
 
 /*
  * Run the handler and encode the response into reply.  Shared by inline
- * methods (loop thread) and database methods (worker, handle held).
+ * methods (loop thread) and database methods (worker, handle held).  The
+ * handler packs its result straight after the response head; on failure
+ * the reply is rewritten as an error response.
  */
 static bool
 gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
 {
-	struct packbuf result;
+	size_t head;
 	int rc;
 
-	packbuf_init(&result);
-	call->result = &result.pk;
+	packbuf_clear(reply);
+	rpc_pack_response_head(&reply->pk, msgid);
+	head = reply->sb.size;
+	call->result = &reply->pk;
 	rc = call->method->exec(call);
-	if (rc == 0 && packbuf_failed(&result))
+	call->result = NULL;
+	if (rc == 0 && packbuf_failed(reply))
 		rc = call_fail(call, CB_INTERNAL, "out of memory");
-	if (rc == 0 && result.sb.size > CB_MAX_MAX_MESSAGE_BYTES)
+	else if (rc == 0 && reply->sb.size == head)
+		rc = call_fail(call, CB_INTERNAL, "%s packed no result",
+		    call->method->name);
+	else if (rc == 0 && reply->sb.size - head > CB_MAX_MAX_MESSAGE_BYTES)
 		rc = call_fail(call, CB_TOO_LARGE, "result is larger than %u "
 		    "bytes", CB_MAX_MAX_MESSAGE_BYTES);
-	if (rc == 0) {
-		rpc_pack_response_head(&reply->pk, msgid);
-		if (msgpack_sbuffer_write(&reply->sb, result.sb.data,
-		    result.sb.size) != 0)
-			reply->oom = true;
-	} else {
+	if (rc != 0) {
 		if (call->code == CB_OK)
 			call_fail(call, CB_INTERNAL, "%s failed without saying "
 			    "why", call->method->name);
+		packbuf_clear(reply);
 		rpc_pack_response_error(&reply->pk, msgid, call->code,
 		    call->message);
 	}
-	call->result = NULL;		/* it pointed into this frame */
-	packbuf_destroy(&result);
 	return rc == 0;
 }
 
@@ -208,9 +214,17 @@ gateway_run_in_transaction(struct call *call, uint32_t msgid,
 	bool write = (call->method->flags & METHOD_DB_WRITE) != 0;
 	int rc;
 
+	if (!write && (call->method->flags & METHOD_ONE_STATEMENT)) {
+		/* One statement is its own snapshot: BEGIN and COMMIT would
+		 * only double the work. */
+		bool ok = gateway_execute(call, msgid, reply);
+		gateway_settle_statements(call->db);
+		return ok;
+	}
 	rc = db_exec_cached(call->db, write ? sql_begin_write : sql_begin_read);
 	if (rc != SQLITE_OK) {
 		call_fail_sqlite(call, rc, "starting a transaction");
+		packbuf_clear(reply);
 		rpc_pack_response_error(&reply->pk, msgid, call->code,
 		    call->message);
 		return false;
@@ -262,7 +276,9 @@ gateway_work(struct workq_item *item)
 	};
 	char why[256];
 
-	if (!db_ready(call.db) || db_file_changed(call.db)) {
+	if (!db_ready(call.db) || db_file_changed_every(call.db,
+	    clock_now_us(), (req->method->flags & METHOD_DB_WRITE) ? 0 :
+	    GATEWAY_READ_FILE_CHECK_US)) {
 		/* The "datasource invalidated" case: reopen before use. */
 		if (pool_reopen(pool, call.db, why, sizeof why) != 0) {
 			log_error("cannot reopen database handle %u: %s",
@@ -429,8 +445,8 @@ gateway_message(struct server *server, struct conn *conn,
 {
 	struct rpc_message m;
 	struct call call;
-	struct packbuf reply;
 	const struct method *method;
+	bool ok;
 	uint32_t msgid;
 	char err[CB_MAX_ERROR_MESSAGE + 1];
 
@@ -474,14 +490,13 @@ gateway_message(struct server *server, struct conn *conn,
 		gateway_submit(server, conn, method, m.msgid, msg, m.params);
 		return;
 	}
-	packbuf_init(&reply);
-	bool ok = gateway_execute(&call, m.msgid, &reply);
-	if (packbuf_failed(&reply))
+	/* Inline: the loop thread's one reply buffer, reused. */
+	ok = gateway_execute(&call, m.msgid, &server->inline_reply);
+	if (packbuf_failed(&server->inline_reply))
 		gateway_reply_error(server, conn, m.msgid, CB_INTERNAL,
 		    "out of memory");
 	else
-		gateway_send(server, conn, &reply, !ok);
-	packbuf_destroy(&reply);
+		gateway_send(server, conn, &server->inline_reply, !ok);
 }
 
 void
@@ -536,6 +551,7 @@ gateway_init(struct server *server, char *err, size_t errlen)
 		snprintf(err, errlen, "mutex: %s", strerror(rc));
 		return -1;
 	}
+	packbuf_init(&server->inline_reply);
 	server->ev_done = event_new(server->base, -1, 0, gateway_done_cb,
 	    server);
 	server->ev_pool_expire = evtimer_new(server->base, gateway_expire_cb,
@@ -566,5 +582,6 @@ gateway_shutdown(struct server *server)
 	if (server->ev_pool_expire != NULL)
 		event_free(server->ev_pool_expire);
 	server->ev_done = server->ev_pool_expire = NULL;
+	packbuf_destroy(&server->inline_reply);
 	pthread_mutex_destroy(&server->done_lock);
 }

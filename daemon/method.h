@@ -35,6 +35,9 @@ enum method_flags {
 	METHOD_DB_WRITE = 1u << 1,
 	/* Needs a valid session token in params.token (accounts issue). */
 	METHOD_AUTH = 1u << 2,
+	/* With METHOD_DB_READ: the handler runs a single statement, which is
+	 * its own snapshot, so the gateway opens no explicit transaction. */
+	METHOD_ONE_STATEMENT = 1u << 3,
 };
 
 /* What a handler sees.  Filled by the gateway. */

@@ -126,6 +126,6 @@ server_info_exec(struct call *call)
 const struct method method_server_info = {
 	.name = CB_METHOD_SERVER_INFO,
 	.exec = server_info_exec,
-	.flags = METHOD_DB_READ,
+	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT,
 	.fields = no_fields,
 };

@@ -276,6 +276,14 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+server_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_flush_all(arg);
+}
+
+static void
 server_stop_listening(struct server *server)
 {
 	if (server->listen_fd < 0)
@@ -431,7 +439,8 @@ server_start(struct server *server, char *err, size_t errlen)
 	    server_signal_cb, server);
 	server->ev_tick = server_event(server, -1, EV_PERSIST, server_tick_cb);
 	server->ev_drain = evtimer_new(server->base, server_drain_cb, server);
-	if (server->ev_accept_retry == NULL || server->ev_sigterm == NULL ||
+	server->ev_flush = server_event(server, -1, 0, server_flush_cb);
+	if (server->ev_flush == NULL || server->ev_accept_retry == NULL || server->ev_sigterm == NULL ||
 	    server->ev_sigint == NULL || server->ev_tick == NULL ||
 	    server->ev_drain == NULL || event_add(server->ev_sigterm,
 	    NULL) != 0 || event_add(server->ev_sigint, NULL) != 0 ||
@@ -479,6 +488,7 @@ server_stop(struct server *server)
 	server_free_event(&server->ev_sigint);
 	server_free_event(&server->ev_tick);
 	server_free_event(&server->ev_drain);
+	server_free_event(&server->ev_flush);
 	if (server->lock_fd >= 0) {		/* held: ours to remove */
 		snprintf(path, sizeof path, "%s.lock",
 		    server->cfg->socket_path);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "packbuf.h"
 
 struct conn;
 struct request;
@@ -41,6 +42,8 @@ struct server {
 
 	/* Connections. */
 	struct conn *conns;		/* doubly linked through conn->next */
+	struct conn *flush_list;	/* with output to write (conn_send) */
+	struct event *ev_flush;		/* activated by conn_send */
 	unsigned nconns;
 	uint64_t next_conn_id;
 
@@ -54,6 +57,7 @@ struct server {
 	pthread_mutex_t done_lock;	/* guards the done list (any thread) */
 	struct request *done_head, *done_tail;
 	unsigned inflight;		/* requests handed to the pool */
+	struct packbuf inline_reply;	/* reused for loop-thread replies */
 
 	int64_t started_us;		/* monotonic */
 	bool draining;			/* SIGTERM seen: answer unavailable */

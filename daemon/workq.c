@@ -14,6 +14,7 @@ struct workq {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct workq_item *head, *tail;
+	unsigned idle;			/* workers waiting on `wake` */
 	bool stopping;
 	unsigned nthreads;
 	pthread_t *threads;
@@ -27,8 +28,11 @@ workq_main(void *arg)
 
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
-		while (wq->head == NULL && !wq->stopping)
+		while (wq->head == NULL && !wq->stopping) {
+			wq->idle++;
 			pthread_cond_wait(&wq->wake, &wq->lock);
+			wq->idle--;
+		}
 		if (wq->head == NULL)
 			break;		/* stopping and drained */
 		item = wq->head;
@@ -83,9 +87,17 @@ workq_new(unsigned nthreads, char *err, size_t errlen)
 	return wq;
 }
 
+/*
+ * Wake a worker only when one is idle (a busy one takes the item when it
+ * finishes its current job), and after unlocking, so the woken worker does
+ * not block at once on the mutex we still hold.  Waking one per item is
+ * enough: a worker that takes an item and finds more keeps looping.
+ */
 void
 workq_push(struct workq *wq, struct workq_item *item)
 {
+	bool wake;
+
 	item->next = NULL;
 	pthread_mutex_lock(&wq->lock);
 	if (wq->tail != NULL)
@@ -93,8 +105,10 @@ workq_push(struct workq *wq, struct workq_item *item)
 	else
 		wq->head = item;
 	wq->tail = item;
-	pthread_cond_signal(&wq->wake);
+	wake = wq->idle > 0;
 	pthread_mutex_unlock(&wq->lock);
+	if (wake)
+		pthread_cond_signal(&wq->wake);
 }
 
 void

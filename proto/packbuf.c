@@ -1,22 +1,47 @@
 /*
  * packbuf.c -- see packbuf.h.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "packbuf.h"
+
+/*
+ * Most messages are a few dozen bytes: start small and double, instead of
+ * msgpack_sbuffer's 8 KiB first allocation (which, per request, made the
+ * daemon's heap grow and shrink and fault pages in).
+ */
+#define PACKBUF_FIRST_ALLOC 256
 
 static int
 packbuf_write(void *data, const char *buf, size_t len)
 {
 	struct packbuf *pb = data;
+	msgpack_sbuffer *sb = &pb->sb;
+	size_t cap;
+	char *p;
 
 	if (pb->oom)
 		return -1;
-	if (msgpack_sbuffer_write(&pb->sb, buf, len) != 0) {
-		pb->oom = true;
-		return -1;
+	if (sb->alloc - sb->size < len) {
+		cap = sb->alloc != 0 ? sb->alloc : PACKBUF_FIRST_ALLOC;
+		while (cap - sb->size < len) {
+			if (cap > SIZE_MAX / 2)
+				goto oom;
+			cap *= 2;
+		}
+		if ((p = realloc(sb->data, cap)) == NULL)
+			goto oom;
+		sb->data = p;
+		sb->alloc = cap;
 	}
+	memcpy(sb->data + sb->size, buf, len);
+	sb->size += len;
 	return 0;
+oom:
+	pb->oom = true;
+	return -1;
 }
 
 void
