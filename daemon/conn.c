@@ -32,6 +32,8 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_update_reading(struct conn *conn);
+static void conn_queue_flush(struct conn *conn);
+static int conn_parse(struct conn *conn);
 
 struct conn *
 conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
@@ -122,25 +124,54 @@ conn_free(struct conn *conn)
 	free(conn);
 }
 
+/* What ev_timer is armed for. */
+enum conn_timer {
+	CONN_TIMER_NONE,
+	CONN_TIMER_READ,	/* a message has begun: finish it in time */
+	CONN_TIMER_IDLE,	/* nothing in flight (--idle-timeout-ms) */
+	CONN_TIMER_CLOSE,	/* closing: take the last bytes in time */
+};
+
+static void
+conn_arm_timer(struct conn *conn, enum conn_timer kind, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	if (kind == CONN_TIMER_NONE || timeout_ms <= 0) {
+		if (conn->timer != CONN_TIMER_NONE)
+			event_del(conn->ev_timer);
+		conn->timer = CONN_TIMER_NONE;
+		return;
+	}
+	/* A read deadline runs from the message's first byte: more bytes
+	 * do not extend it, or a client could trickle one byte at a time
+	 * and hold a buffer for ever.  Idle time restarts with activity. */
+	if ((int)kind == conn->timer && kind != CONN_TIMER_IDLE)
+		return;
+	if (event_add(conn->ev_timer, &tv) != 0)
+		log_error("client %llu: cannot arm its timer",
+		    (unsigned long long)conn->id);
+	conn->timer = (int)kind;
+}
+
 /*
- * Reading is on unless the connection is closing, its output is above the
- * high-water mark (or not yet back below the low one), or it has too many
- * requests in flight.  The timer follows: a half-received message must be
- * completed within the read timeout; an idle connection may stay unless
- * an idle timeout is set.
+ * Reading is on unless the connection is closing, its output passed the
+ * high-water mark (and has not yet drained below the low one), or it has
+ * CB_CONN_MAX_INFLIGHT requests in flight.  The timer follows.
  */
 static void
 conn_update_reading(struct conn *conn)
 {
 	const struct config *cfg = conn->server->cfg;
 	size_t queued = evbuffer_get_length(conn->out);
-	bool want = !conn->closing && conn->ninflight < CB_CONN_MAX_INFLIGHT;
-	int timeout_ms = 0;
+	bool want;
 
-	if (conn->reading)
-		want = want && queued < CB_CONN_OUTPUT_HIGH_WATER;
-	else
-		want = want && queued < CB_CONN_OUTPUT_LOW_WATER;
+	if (queued >= CB_CONN_OUTPUT_HIGH_WATER)
+		conn->output_full = true;
+	else if (queued < CB_CONN_OUTPUT_LOW_WATER)
+		conn->output_full = false;
+	want = !conn->closing && !conn->output_full &&
+	    conn->ninflight < CB_CONN_MAX_INFLIGHT;
 	if (want && !conn->reading) {
 		if (event_add(conn->ev_read, NULL) == 0)
 			conn->reading = true;
@@ -153,23 +184,25 @@ conn_update_reading(struct conn *conn)
 	}
 
 	if (conn->closing)
-		timeout_ms = cfg->read_timeout_ms;	/* to flush, then go */
+		conn_arm_timer(conn, CONN_TIMER_CLOSE, cfg->read_timeout_ms);
 	else if (conn->reading && conn->in_len > 0)
-		timeout_ms = cfg->read_timeout_ms;
-	else if (conn->reading && conn->ninflight == 0 &&
-	    evbuffer_get_length(conn->out) == 0)
-		timeout_ms = cfg->idle_timeout_ms;
-	if (timeout_ms > 0) {
-		struct timeval tv = { timeout_ms / 1000,
-		    (timeout_ms % 1000) * 1000 };
-		event_add(conn->ev_timer, &tv);
-	} else
-		event_del(conn->ev_timer);
+		conn_arm_timer(conn, CONN_TIMER_READ, cfg->read_timeout_ms);
+	else if (conn->reading && conn->ninflight == 0 && queued == 0)
+		conn_arm_timer(conn, CONN_TIMER_IDLE, cfg->idle_timeout_ms);
+	else
+		conn_arm_timer(conn, CONN_TIMER_NONE, 0);
 }
 
 void
 conn_inflight_changed(struct conn *conn)
 {
+	/* Input held back at the in-flight limit is parsed later, from the
+	 * flush callback: not here, deep inside the gateway. */
+	if (conn->in_len > 0 && conn->ninflight < CB_CONN_MAX_INFLIGHT &&
+	    !conn->parse_pending) {
+		conn->parse_pending = true;
+		conn_queue_flush(conn);
+	}
 	conn_update_reading(conn);
 }
 
@@ -204,11 +237,18 @@ conn_send(struct conn *conn, const void *data, size_t len)
 	conn_update_reading(conn);
 }
 
-/* Write what the socket takes now.  May free conn. */
+/* Parse held-back input, then write what the socket takes now.  May free
+ * conn. */
 static void
 conn_flush(struct conn *conn)
 {
 	int n;
+
+	if (conn->parse_pending) {
+		conn->parse_pending = false;
+		if (conn_parse(conn) != 0)
+			return;		/* failed: conn_fail took over */
+	}
 
 	n = evbuffer_write(conn->out, conn->fd);
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -274,7 +314,8 @@ conn_parse(struct conn *conn)
 	enum scan_status st;
 	size_t used = 0, len;
 
-	while (used < conn->in_len && !conn->closing) {
+	while (used < conn->in_len && !conn->closing &&
+	    conn->ninflight < CB_CONN_MAX_INFLIGHT) {
 		st = scan_feed(&conn->scan, (const uint8_t *)conn->in + used,
 		    conn->in_len - used, cfg->max_message_bytes,
 		    CB_MAX_NESTING, &len);
@@ -285,6 +326,9 @@ conn_parse(struct conn *conn)
 			return -1;
 		}
 		scan_reset(&conn->scan);
+		if (conn->timer == CONN_TIMER_READ)
+			conn_arm_timer(conn, CONN_TIMER_NONE, 0); /* next message:
+								   * its own time */
 		msgpack_unpacked_init(&msg);
 		if (rpc_decode(conn->in + used, len, &msg) != 0) {
 			msgpack_unpacked_destroy(&msg);

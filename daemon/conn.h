@@ -49,6 +49,10 @@ struct conn {
 	unsigned ninflight;
 
 	bool reading;			/* ev_read is added */
+	bool output_full;		/* above high water, not yet below low */
+	bool parse_pending;		/* complete input waits for a free
+					   in-flight place (conn_flush) */
+	int timer;			/* enum conn_timer (conn.c) */
 	bool closing;			/* flush output, then free */
 	bool flush_queued;		/* on server->flush_list */
 	struct conn *next, *prev;	/* server->conns */

@@ -481,7 +481,8 @@ gateway_message(struct server *server, struct conn *conn,
 	call.method = method;
 	call.params = m.params;
 	call.server = server;
-	if (args_check_fields(&call, method->fields) != 0) {
+	if (args_check_fields(&call, method->fields) != 0 ||
+	    (method->check != NULL && method->check(&call) != 0)) {
 		gateway_reply_error(server, conn, m.msgid, call.code,
 		    call.message);
 		return;

@@ -61,6 +61,11 @@ struct method {
 	const char *name;
 	method_exec_fn exec;
 	unsigned flags;			/* enum method_flags */
+	/* Optional: validate argument values on the loop thread before the
+	 * request waits for a handle, so a malformed request is answered
+	 * bad_request at once and never takes a handle from others.  Must
+	 * not touch the database (call->db is NULL). */
+	method_exec_fn check;
 	/* The params keys the method accepts (NULL-terminated); any other
 	 * key is bad_request, so a typo is never silently ignored.  NULL:
 	 * accept any key (test.echo only). */

@@ -37,12 +37,26 @@ const struct method method_test_echo = {
 
 /* test.sleep {ms} -> {"slept_ms"}: hold a handle for ms milliseconds. */
 static int
+test_sleep_args(struct call *call, int64_t *ms)
+{
+	return args_int(call, "ms", true, 0, 60000, ms, NULL);
+}
+
+static int
+test_sleep_check(struct call *call)
+{
+	int64_t ms;
+
+	return test_sleep_args(call, &ms);
+}
+
+static int
 test_sleep_exec(struct call *call)
 {
 	struct timespec ts;
 	int64_t ms;
 
-	if (args_int(call, "ms", true, 0, 60000, &ms, NULL) != 0)
+	if (test_sleep_args(call, &ms) != 0)
 		return -1;
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
@@ -57,6 +71,7 @@ test_sleep_exec(struct call *call)
 const struct method method_test_sleep = {
 	.name = "test.sleep",
 	.exec = test_sleep_exec,
+	.check = test_sleep_check,
 	.flags = METHOD_DB_READ,
 	.fields = sleep_fields,
 };
@@ -64,6 +79,7 @@ const struct method method_test_sleep = {
 const struct method method_test_sleep_write = {
 	.name = "test.sleep_write",
 	.exec = test_sleep_exec,
+	.check = test_sleep_check,
 	.flags = METHOD_DB_WRITE,
 	.fields = sleep_fields,
 };

@@ -42,6 +42,9 @@
 /* The lock file is the socket path plus ".lock". */
 #define LOCK_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 #define ACCEPT_BACKOFF_MS	100
+/* After a drain timeout or a second signal, how long running requests
+ * still get before the process exits under them. */
+#define SERVER_FORCED_GRACE_US	(500 * 1000)
 #define ACCEPT_WARN_INTERVAL_US	(10 * 1000000)
 
 static void server_finish(struct server *server);
@@ -306,6 +309,7 @@ server_drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warn("drain timeout: %u requests still in flight; answering the "
 	    "queued ones unavailable", server->inflight);
+	server->forced = true;
 	gateway_cancel_queued(server);
 	server_finish(server);
 }
@@ -321,6 +325,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (server->draining) {
 		log_warn("%s again: exiting without waiting",
 		    strsignal((int)sig));
+		server->forced = true;
 		gateway_cancel_queued(server);
 		server_finish(server);
 		return;
@@ -475,8 +480,20 @@ server_stop(struct server *server)
 
 	server_stop_listening(server);
 	server_close_conns(server);
-	/* Workers finish what they run; their replies go nowhere. */
-	workq_free(server->workq);
+	/* Workers finish what they run; their replies go nowhere.  Forced
+	 * (drain timeout, second signal): wait a moment, no longer. */
+	if (!server->forced)
+		workq_free(server->workq);
+	else if (!workq_free_until(server->workq, clock_now_us() +
+	    SERVER_FORCED_GRACE_US)) {
+		/* A handler still runs and holds its handle: closing the
+		 * pool under it is not safe, and waiting is what the user
+		 * asked us not to do.  SQLite's journal keeps the database
+		 * consistent, as after a crash. */
+		log_warn("exiting with requests still running; the database "
+		    "stays consistent and is recovered at next start");
+		_exit(server->exit_code);
+	}
 	server->workq = NULL;
 	if (server->ev_done != NULL)
 		gateway_shutdown(server);

@@ -61,6 +61,7 @@ struct server {
 
 	int64_t started_us;		/* monotonic */
 	bool draining;			/* SIGTERM seen: answer unavailable */
+	bool forced;			/* second signal or drain timeout */
 	int exit_code;
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workq.h"
 
@@ -111,19 +112,63 @@ workq_push(struct workq *wq, struct workq_item *item)
 		pthread_cond_signal(&wq->wake);
 }
 
+static void
+workq_stop(struct workq *wq)
+{
+	pthread_mutex_lock(&wq->lock);
+	wq->stopping = true;
+	pthread_cond_broadcast(&wq->wake);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+static void
+workq_destroy(struct workq *wq)
+{
+	pthread_cond_destroy(&wq->wake);
+	pthread_mutex_destroy(&wq->lock);
+	free(wq->threads);
+	free(wq);
+}
+
 void
 workq_free(struct workq *wq)
 {
 	if (wq == NULL)
 		return;
-	pthread_mutex_lock(&wq->lock);
-	wq->stopping = true;
-	pthread_cond_broadcast(&wq->wake);
-	pthread_mutex_unlock(&wq->lock);
+	workq_stop(wq);
 	for (unsigned i = 0; i < wq->nthreads; i++)
 		pthread_join(wq->threads[i], NULL);
-	pthread_cond_destroy(&wq->wake);
-	pthread_mutex_destroy(&wq->lock);
-	free(wq->threads);
-	free(wq);
+	workq_destroy(wq);
+}
+
+bool
+workq_free_until(struct workq *wq, int64_t deadline_us)
+{
+	struct timespec now_mono, abs;
+	int64_t left_us;
+
+	if (wq == NULL)
+		return true;
+	workq_stop(wq);
+	/* pthread_timedjoin_np takes a CLOCK_REALTIME instant. */
+	clock_gettime(CLOCK_MONOTONIC, &now_mono);
+	left_us = deadline_us - ((int64_t)now_mono.tv_sec * 1000000 +
+	    now_mono.tv_nsec / 1000);
+	if (left_us < 0)
+		left_us = 0;
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_sec += (time_t)(left_us / 1000000);
+	abs.tv_nsec += (long)(left_us % 1000000) * 1000;
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	while (wq->nthreads > 0) {
+		if (pthread_timedjoin_np(wq->threads[wq->nthreads - 1], NULL,
+		    &abs) != 0)
+			return false;	/* still running: leave it all be */
+		wq->nthreads--;
+	}
+	workq_destroy(wq);
+	return true;
 }

@@ -8,7 +8,9 @@
 #ifndef CASHBOOK_DAEMON_WORKQ_H
 #define CASHBOOK_DAEMON_WORKQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Intrusive: embed in the job, fill fn, push. */
 struct workq_item {
@@ -27,5 +29,13 @@ void workq_push(struct workq *wq, struct workq_item *item);
 
 /* Run every queued job, then stop and join the workers, then free. */
 void workq_free(struct workq *wq);
+
+/*
+ * workq_free(), but wait for the workers only until deadline_us
+ * (monotonic).  Returns true when everything was joined and freed; false
+ * when a job was still running at the deadline: then nothing is freed (the
+ * running job still uses it) and the caller should exit the process.
+ */
+bool workq_free_until(struct workq *wq, int64_t deadline_us);
 
 #endif

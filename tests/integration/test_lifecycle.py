@@ -395,9 +395,4 @@ TESTS = [
 ]
 
 if __name__ == "__main__":
-    main(TESTS, todo={
-        "test_second_sigterm": "daemon bug: server_stop joins the workers, "
-        "so exit waits for the request in flight",
-        "test_drain_timeout": "daemon bug: server_stop joins the workers, "
-        "so exit waits for the request in flight",
-    })
+    main(TESTS)

@@ -383,10 +383,4 @@ TESTS = [
 ]
 
 if __name__ == "__main__":
-    main(TESTS, {"test_slow_reader": 180, "test_inflight_limit": 90},
-         todo={
-             "test_inflight_limit": "daemon bug: conn_parse dispatches every "
-             "buffered request, not stopping at 256 in flight",
-             "test_read_timeout_trickle": "daemon bug: every byte re-arms the "
-             "read timeout, so a trickled message is never cut off",
-         })
+    main(TESTS, {"test_slow_reader": 180, "test_inflight_limit": 90})

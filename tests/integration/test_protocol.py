@@ -369,10 +369,10 @@ def test_unknown_field(t):
         check_eq(c.call_ok("test.sleep", {"ms": 0}), {"slept_ms": 0},
                  "valid sleep")
         st = c.call_ok("server.stats")
-        # Field names (and key types, duplicates) are checked before the
-        # pool; values are checked by the handler, with a handle held: the
-        # four bad test.sleep values and the valid one.
-        check_eq(st["pool"]["acquired"], 5, "requests that reached the pool")
+        # Field names, key types, duplicates and (through the method's
+        # check hook) values are all refused before the pool: only the
+        # valid test.sleep took a handle.
+        check_eq(st["pool"]["acquired"], 1, "requests that reached the pool")
 
 
 def test_half_close(t):
