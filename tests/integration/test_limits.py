@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, check_eq, main, pack, request_bytes,  # noqa
+from harness import (check, check_eq, check_rss, main, pack, request_bytes,  # noqa
                      wait_until, EOFReached, ReadTimeout, TestFailure)
 
 PING = {"version": "0.1.0", "protocol": 1}
@@ -91,8 +91,8 @@ def test_huge_declared_header(t):
                 took = time.monotonic() - started
                 check(took < 1.0, "refused at once", header=h, took=took)
         after = d.rss_kb()
-        check(after - before < 4096, "RSS did not jump",
-              before_kb=before, after_kb=after)
+        check_rss(after - before, 4096, "RSS did not jump",
+                  before_kb=before, after_kb=after)
         with d.client() as c:
             check_eq(c.call_ok("ping"), PING, "still serving")
 
@@ -272,7 +272,7 @@ def test_slow_reader(t):
                "(base %d)" % (sent / MiB, total / MiB, max_rss, base_rss))
         check(stalled_at < 16 * MiB, "the daemon stopped reading the client "
               "that does not read", sent_mib=stalled_at / MiB)
-        check(max_rss < 64 * 1024, "daemon RSS under 64 MiB", rss_kb=max_rss)
+        check_rss(max_rss, 64 * 1024, "daemon RSS under 64 MiB")
 
         # Others are served meanwhile, quickly.
         with d.client() as other:
@@ -311,8 +311,7 @@ def test_slow_reader(t):
                 if got % 64 == 0:
                     max_rss = max(max_rss, d.rss_kb())
         max_rss = max(max_rss, d.rss_kb())
-        check(max_rss < 64 * 1024, "daemon RSS under 64 MiB throughout",
-              rss_kb=max_rss)
+        check_rss(max_rss, 64 * 1024, "daemon RSS under 64 MiB throughout")
         slow.close()
 
 
