@@ -46,15 +46,8 @@ extern "C" {
 #define CB_API
 #endif
 
-/*
- * Result codes.  CB_OK has the same name and value (0) as the "no error"
- * member of the protocol's internal enum, which libcashbook's own sources
- * also see; they include that header first, and then this one must not
- * define CB_OK a second time.
- */
-#ifndef CASHBOOK_PROTO_ERRORS_H
+/* Result codes. */
 #define CB_OK		0
-#endif
 #define CB_ESERVER	(-1)	/* cashbookd answered an error: cb_error_code() */
 #define CB_ECONNECT	(-2)	/* cannot connect (no daemon, no permission) */
 #define CB_EIO		(-3)	/* connection lost (closed, reset) */

@@ -174,7 +174,7 @@ gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
 		rc = call_fail(call, CB_TOO_LARGE, "result is larger than %u "
 		    "bytes", CB_MAX_MAX_MESSAGE_BYTES);
 	if (rc != 0) {
-		if (call->code == CB_OK)
+		if (call->code == CB_CODE_NONE)
 			call_fail(call, CB_INTERNAL, "%s failed without saying "
 			    "why", call->method->name);
 		packbuf_clear(reply);

@@ -6,7 +6,7 @@
 #include "errors.h"
 
 static const char *const code_names[CB_CODE_COUNT] = {
-	[CB_OK] = "ok",
+	[CB_CODE_NONE] = "ok",
 	[CB_BAD_REQUEST] = "bad_request",
 	[CB_UNAUTHORIZED] = "unauthorized",
 	[CB_NOT_FOUND] = "not_found",

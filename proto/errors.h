@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 enum cb_code {
-	CB_OK = 0,
+	CB_CODE_NONE = 0,
 	CB_BAD_REQUEST,
 	CB_UNAUTHORIZED,
 	CB_NOT_FOUND,

@@ -171,7 +171,7 @@ rpc_read_error_pair(const msgpack_object *o, struct rpc_message *out,
 	    out->error_name_len);
 	/* An unknown name maps to CB_INTERNAL, but "ok" must not make an
 	 * error look like success. */
-	if (out->error_code == CB_OK)
+	if (out->error_code == CB_CODE_NONE)
 		out->error_code = CB_INTERNAL;
 	return 0;
 }
@@ -248,7 +248,7 @@ rpc_parse(const msgpack_object *obj, struct rpc_message *out,
 	uint32_t n;
 
 	memset(out, 0, sizeof(*out));
-	out->error_code = CB_OK;
+	out->error_code = CB_CODE_NONE;
 	*msgid = 0;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';

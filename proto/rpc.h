@@ -37,7 +37,7 @@ struct rpc_message {
 	size_t method_len;
 	const msgpack_object *params;	/* the map, or NULL when params is [] */
 	/* response only */
-	enum cb_code error_code;	/* CB_OK when error is nil */
+	enum cb_code error_code;	/* CB_CODE_NONE when error is nil */
 	const char *error_message;	/* not NUL-ended; NULL when no error */
 	size_t error_message_len;
 	const char *error_name;		/* the code as sent (may be unknown) */

@@ -113,7 +113,7 @@ test_code_names_round_trip(void)
 		for (int d = 0; d < c; d++)
 			CHECK(strcmp(name, cb_code_name((enum cb_code)d)) != 0);
 	}
-	CHECK_EQ_STR(cb_code_name(CB_OK), "ok");
+	CHECK_EQ_STR(cb_code_name(CB_CODE_NONE), "ok");
 	CHECK_EQ_STR(cb_code_name(CB_BAD_REQUEST), "bad_request");
 	CHECK_EQ_STR(cb_code_name(CB_NOT_FOUND), "not_found");
 	CHECK_EQ_STR(cb_code_name(CB_PROTOCOL_ERROR), "protocol_error");
@@ -843,7 +843,7 @@ test_round_trip_request(void)
 		    "a memo that is longer than 31 bytes ...."));
 		CHECK(m.result == NULL);
 		CHECK(m.error_message == NULL);
-		CHECK_EQ_INT(m.error_code, CB_OK);
+		CHECK_EQ_INT(m.error_code, CB_CODE_NONE);
 		msgpack_unpacked_destroy(&u);
 		pkbuf_destroy(&b);
 	}
@@ -954,7 +954,7 @@ test_round_trip_response(void)
 	CHECK_EQ_INT(m.type, RPC_RESPONSE);
 	CHECK_EQ_INT(m.msgid, 42);
 	CHECK_EQ_INT(msgid, 42);
-	CHECK_EQ_INT(m.error_code, CB_OK);
+	CHECK_EQ_INT(m.error_code, CB_CODE_NONE);
 	CHECK(m.error_message == NULL);
 	CHECK(m.error_name == NULL);
 	CHECK(m.method == NULL);

@@ -283,7 +283,7 @@ fuzz_message(const uint8_t *msg, size_t len)
 		FUZZ_CHECK(m.params == NULL ||
 		    m.params->type == MSGPACK_OBJECT_MAP);
 		FUZZ_CHECK((m.error_message == NULL) ==
-		    (m.error_code == CB_OK));
+		    (m.error_code == CB_CODE_NONE));
 		fuzz_repack(&m);
 	}
 	msgpack_unpacked_destroy(&u);
