@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "password.h"
+#include "random.h"
 
 /* Sizes accepted in a stored string: argon2's minimum salt, a hash long
  * enough not to collide, and no more than 64 bytes of either. */
@@ -34,28 +34,6 @@ struct stored_hash {
 	struct password_params params;
 	size_t saltlen, hashlen;
 };
-
-/* Fill buf with len bytes from the kernel's CSPRNG.  getrandom(2) with no
- * flags blocks only until the pool is first initialised (early boot) and
- * returns short only for requests above 256 bytes or on a signal. */
-static int
-random_fill(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 void
 password_params_default(struct password_params *p)

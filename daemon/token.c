@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "random.h"
 #include "token.h"
 
 _Static_assert(TOKEN_SECRET_CHARS == (TOKEN_SECRET_BYTES * 8 + 5) / 6,
@@ -19,26 +19,6 @@ _Static_assert(sizeof(TOKEN_PREFIX) - 1 == TOKEN_PREFIX_LEN,
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* See password.c: getrandom(2), retried on EINTR and short reads. */
-static int
-random_fill(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* The 6-bit value of a base64url character, or -1. */
 static int
