@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include "log.h"
+#include "random.h"
 #include "ratelimit.h"
 
 #define NIL UINT32_MAX
@@ -141,12 +142,8 @@ ratelimit_new(const struct ratelimit_config *cfg, char *err, size_t errlen)
 	rl->lru_head = rl->lru_tail = NIL;
 	rl->global_interval_us = 1000000 / (int64_t)cfg->global_per_sec;
 
-	while ((rc = (int)getrandom(&rl->seed, sizeof rl->seed, 0)) < 0 &&
-	    errno == EINTR)
-		;
-	if (rc != (int)sizeof rl->seed) {
-		snprintf(err, errlen, "getrandom: %s",
-		    rc < 0 ? strerror(errno) : "short read");
+	if (random_fill(&rl->seed, sizeof rl->seed) != 0) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		goto fail;
 	}
 	rc = pthread_mutex_init(&rl->lock, NULL);
