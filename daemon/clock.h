@@ -34,4 +34,14 @@ clock_us_to_timespec(int64_t us)
 	return ts;
 }
 
+/*
+ * Wall time in unix seconds, as users see it (created_at, expires_at), and
+ * the clock the login rate limiter runs on.  Both include a test offset
+ * that only the test-only method test.clock moves, so expiry and delays
+ * are tested without sleeping.
+ */
+int64_t clock_wall_s(void);
+int64_t clock_limiter_us(void);
+void clock_advance(int64_t seconds);
+
 #endif

@@ -41,6 +41,14 @@ config_usage(FILE *out)
 "  --idle-timeout-ms N       drop idle clients; 0 keeps them (default %d)\n"
 "  --drain-timeout-ms N      on SIGTERM, wait this long for work in flight (default %d)\n"
 "  --leak-threshold-ms N     log a handle held longer than this (default %d)\n"
+"  --token-ttl-s N           session (token) lifetime (default %d = 30 days)\n"
+"  --argon2-m-kib N          password hash memory in KiB (default %u, at least that)\n"
+"  --argon2-t N              password hash passes (default %u, at least that)\n"
+"  --argon2-p N              password hash lanes (default %u)\n"
+"                            the default costs ~15 ms and 19 MiB per hash\n"
+"  --hash-workers N          password hashes run at once (default %d)\n"
+"  --hash-queue N            hashes waiting before logins get rate_limited\n"
+"                            (default %d)\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help                    show this help\n"
 "  --version                 show the version\n"
@@ -51,7 +59,10 @@ config_usage(FILE *out)
 	    CB_DEFAULT_BUSY_TIMEOUT_MS, CB_DEFAULT_STATEMENT_TIMEOUT_MS,
 	    CB_DEFAULT_MAX_CLIENTS, CB_DEFAULT_MAX_MESSAGE_BYTES,
 	    CB_DEFAULT_READ_TIMEOUT_MS, CB_DEFAULT_IDLE_TIMEOUT_MS,
-	    CB_DEFAULT_DRAIN_TIMEOUT_MS, CB_DEFAULT_LEAK_THRESHOLD_MS);
+	    CB_DEFAULT_DRAIN_TIMEOUT_MS, CB_DEFAULT_LEAK_THRESHOLD_MS,
+	    CB_DEFAULT_TOKEN_TTL_S, CB_PASSWORD_DEFAULT_M_COST_KIB,
+	    CB_PASSWORD_DEFAULT_T_COST, CB_PASSWORD_DEFAULT_PARALLELISM,
+	    CB_DEFAULT_HASH_WORKERS, CB_DEFAULT_HASH_QUEUE);
 }
 
 /* Copy src into dst, refusing what does not fit. */
@@ -98,6 +109,10 @@ config_defaults(struct config *cfg)
 	cfg->drain_timeout_ms = CB_DEFAULT_DRAIN_TIMEOUT_MS;
 	cfg->leak_threshold_ms = CB_DEFAULT_LEAK_THRESHOLD_MS;
 	cfg->synchronous = DB_SYNC_FULL;
+	cfg->token_ttl_s = CB_DEFAULT_TOKEN_TTL_S;
+	password_params_default(&cfg->argon2);
+	cfg->hash_workers = CB_DEFAULT_HASH_WORKERS;
+	cfg->hash_queue = CB_DEFAULT_HASH_QUEUE;
 	cfg->log_level = LOG_INFO;
 	cfg->socket_default = cfg->db_default = true;
 
@@ -159,7 +174,8 @@ enum {
 	OPT_BUSY_TIMEOUT, OPT_STATEMENT_TIMEOUT, OPT_MAX_CLIENTS,
 	OPT_MAX_MESSAGE, OPT_READ_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DRAIN_TIMEOUT,
 	OPT_LEAK_THRESHOLD, OPT_SYNCHRONOUS, OPT_LOG_LEVEL, OPT_HELP,
-	OPT_VERSION,
+	OPT_VERSION, OPT_TOKEN_TTL, OPT_ARGON2_M, OPT_ARGON2_T, OPT_ARGON2_P,
+	OPT_HASH_WORKERS, OPT_HASH_QUEUE,
 };
 
 static const struct option config_options[] = {
@@ -178,6 +194,12 @@ static const struct option config_options[] = {
 	{ "leak-threshold-ms", required_argument, NULL, OPT_LEAK_THRESHOLD },
 	{ "synchronous", required_argument, NULL, OPT_SYNCHRONOUS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "token-ttl-s", required_argument, NULL, OPT_TOKEN_TTL },
+	{ "argon2-m-kib", required_argument, NULL, OPT_ARGON2_M },
+	{ "argon2-t", required_argument, NULL, OPT_ARGON2_T },
+	{ "argon2-p", required_argument, NULL, OPT_ARGON2_P },
+	{ "hash-workers", required_argument, NULL, OPT_HASH_WORKERS },
+	{ "hash-queue", required_argument, NULL, OPT_HASH_QUEUE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -249,6 +271,36 @@ config_apply(struct config *cfg, int opt, const char *arg)
 		if ((rc = config_int("leak-threshold-ms", arg, 1, MS_MAX,
 		    &v)) == 0)
 			cfg->leak_threshold_ms = (int)v;
+		return rc;
+	case OPT_TOKEN_TTL:
+		if ((rc = config_int("token-ttl-s", arg, 60,
+		    10LL * 366 * 24 * 3600, &v)) == 0)
+			cfg->token_ttl_s = v;
+		return rc;
+	case OPT_ARGON2_M:
+		if ((rc = config_int("argon2-m-kib", arg,
+		    CB_PASSWORD_MIN_M_COST_KIB, CB_PASSWORD_MAX_M_COST_KIB,
+		    &v)) == 0)
+			cfg->argon2.m_cost_kib = (uint32_t)v;
+		return rc;
+	case OPT_ARGON2_T:
+		if ((rc = config_int("argon2-t", arg, CB_PASSWORD_MIN_T_COST,
+		    CB_PASSWORD_MAX_T_COST, &v)) == 0)
+			cfg->argon2.t_cost = (uint32_t)v;
+		return rc;
+	case OPT_ARGON2_P:
+		if ((rc = config_int("argon2-p", arg,
+		    CB_PASSWORD_MIN_PARALLELISM, CB_PASSWORD_MAX_PARALLELISM,
+		    &v)) == 0)
+			cfg->argon2.parallelism = (uint32_t)v;
+		return rc;
+	case OPT_HASH_WORKERS:
+		if ((rc = config_int("hash-workers", arg, 1, 16, &v)) == 0)
+			cfg->hash_workers = (unsigned)v;
+		return rc;
+	case OPT_HASH_QUEUE:
+		if ((rc = config_int("hash-queue", arg, 1, 100000, &v)) == 0)
+			cfg->hash_queue = (unsigned)v;
 		return rc;
 	case OPT_SYNCHRONOUS:
 		if (strcmp(arg, "full") == 0)

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "password.h"
 
 struct config {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -29,6 +30,10 @@ struct config {
 	int drain_timeout_ms;		/* SIGTERM: finish in-flight work */
 	int leak_threshold_ms;		/* log handles held longer */
 	enum db_synchronous synchronous;
+	int64_t token_ttl_s;		/* session lifetime */
+	struct password_params argon2;	/* password hashing cost */
+	unsigned hash_workers;		/* password hashes at once */
+	unsigned hash_queue;		/* hashes waiting, then rate_limited */
 	enum log_level log_level;
 	bool socket_default;		/* paths came from the defaults */
 	bool db_default;

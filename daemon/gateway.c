@@ -15,6 +15,7 @@
  * the pool.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #include <event2/event.h>
 
 #include "args.h"
+#include "auth.h"
+#include "authcache.h"
 #include "clock.h"
 #include "conn.h"
 #include "gateway.h"
@@ -50,12 +53,17 @@ struct request {
 	const struct method *method;
 	uint32_t msgid;
 	msgpack_unpacked msg;		/* owns params */
-	const msgpack_object *params;
+
+	/* The handler's view, kept across steps (worker while running). */
+	struct call call;
+	struct method_step first;	/* the method's own exec and flags */
+	const struct method_step *step;	/* the step to run next */
+	struct auth_claim claim;	/* METHOD_AUTH: token to verify */
+	bool needs_auth;		/* claim not yet verified (cache miss) */
 
 	struct pool_waiter waiter;
 	struct workq_item work;
 	struct db *db;			/* while granted (worker) */
-	bool queued;			/* submitted, not yet granted */
 
 	struct packbuf reply;		/* the encoded response (worker) */
 	bool failed;
@@ -105,7 +113,12 @@ request_new(struct server *server, struct conn *conn,
 	req->msgid = msgid;
 	req->msg = *msg;		/* take the zone */
 	msgpack_unpacked_init(msg);
-	req->params = params;
+	req->call.method = method;
+	req->call.params = params;
+	req->call.server = server;
+	req->first.exec = method->exec;
+	req->first.flags = method->flags;
+	req->step = &req->first;
 	packbuf_init(&req->reply);
 	req->received_us = clock_now_us();
 	return req;
@@ -114,6 +127,8 @@ request_new(struct server *server, struct conn *conn,
 static void
 request_free(struct request *req)
 {
+	free(req->call.state);
+	explicit_bzero(&req->claim, sizeof req->claim);
 	msgpack_unpacked_destroy(&req->msg);
 	packbuf_destroy(&req->reply);
 	free(req);
@@ -148,13 +163,15 @@ gateway_reply_error(struct server *server, struct conn *conn, uint32_t msgid,
 }
 
 /*
- * Run the handler and encode the response into reply.  Shared by inline
- * methods (loop thread) and database methods (worker, handle held).  The
- * handler packs its result straight after the response head; on failure
- * the reply is rewritten as an error response.
+ * Run one step of the handler and encode the response into reply.  Shared
+ * by inline methods (loop thread) and worker steps.  The handler packs its
+ * result straight after the response head; on failure the reply is
+ * rewritten as an error response; on METHOD_CONTINUE it is left empty for
+ * a later step.  Returns 0, METHOD_CONTINUE or -1.
  */
-static bool
-gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
+static int
+gateway_execute(struct call *call, method_exec_fn exec, uint32_t msgid,
+    struct packbuf *reply)
 {
 	size_t head;
 	int rc;
@@ -163,8 +180,16 @@ gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
 	rpc_pack_response_head(&reply->pk, msgid);
 	head = reply->sb.size;
 	call->result = &reply->pk;
-	rc = call->method->exec(call);
+	call->next = NULL;
+	rc = exec(call);
 	call->result = NULL;
+	if (rc == METHOD_CONTINUE && call->next == NULL)
+		rc = call_fail(call, CB_INTERNAL, "%s continued to nowhere",
+		    call->method->name);
+	if (rc == METHOD_CONTINUE) {
+		packbuf_clear(reply);
+		return rc;
+	}
 	if (rc == 0 && packbuf_failed(reply))
 		rc = call_fail(call, CB_INTERNAL, "out of memory");
 	else if (rc == 0 && reply->sb.size == head)
@@ -180,8 +205,9 @@ gateway_execute(struct call *call, uint32_t msgid, struct packbuf *reply)
 		packbuf_clear(reply);
 		rpc_pack_response_error(&reply->pk, msgid, call->code,
 		    call->message);
+		return -1;
 	}
-	return rc == 0;
+	return 0;
 }
 
 /* The transaction a method's flags ask for. */
@@ -206,44 +232,72 @@ gateway_settle_statements(struct db *db)
 	}
 }
 
-/* Run call inside its transaction on call->db.  Returns true on success. */
-static bool
-gateway_run_in_transaction(struct call *call, uint32_t msgid,
-    struct packbuf *reply)
+/* Pack an error response for call's recorded error. */
+static void
+gateway_pack_error(struct call *call, uint32_t msgid, struct packbuf *reply)
 {
-	bool write = (call->method->flags & METHOD_DB_WRITE) != 0;
+	packbuf_clear(reply);
+	rpc_pack_response_error(&reply->pk, msgid, call->code, call->message);
+}
+
+/*
+ * Run one database step on call->db inside the transaction its flags ask
+ * for; METHOD_AUTH requests not found in the token cache are verified
+ * first, in the same transaction.  Returns 0, METHOD_CONTINUE or -1.
+ */
+static int
+gateway_run_in_transaction(struct request *req)
+{
+	struct call *call = &req->call;
+	const struct method_step *step = req->step;
+	bool write = (step->flags & METHOD_DB_WRITE) != 0;
 	int rc;
 
-	if (!write && (call->method->flags & METHOD_ONE_STATEMENT)) {
+	if (!write && !req->needs_auth && (step->flags & METHOD_ONE_STATEMENT)) {
 		/* One statement is its own snapshot: BEGIN and COMMIT would
 		 * only double the work. */
-		bool ok = gateway_execute(call, msgid, reply);
+		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
 		gateway_settle_statements(call->db);
-		return ok;
+		return rc;
 	}
 	rc = db_exec_cached(call->db, write ? sql_begin_write : sql_begin_read);
 	if (rc != SQLITE_OK) {
 		call_fail_sqlite(call, rc, "starting a transaction");
-		packbuf_clear(reply);
-		rpc_pack_response_error(&reply->pk, msgid, call->code,
-		    call->message);
-		return false;
+		gateway_pack_error(call, req->msgid, &req->reply);
+		return -1;
 	}
-	if (!gateway_execute(call, msgid, reply)) {
-		gateway_settle_statements(call->db);
-		db_exec_cached(call->db, sql_rollback);
-		return false;
-	}
+	if (req->needs_auth) {
+		if (auth_verify_claim(call, &req->claim,
+		    req->server->authcache) != 0)
+			rc = -1;
+		else {
+			req->needs_auth = false;
+			rc = gateway_execute(call, step->exec, req->msgid,
+			    &req->reply);
+		}
+	} else
+		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
 	gateway_settle_statements(call->db);
-	rc = db_exec_cached(call->db, sql_commit);
-	if (rc == SQLITE_OK)
-		return true;
-	/* The handler's result is void: the commit failed. */
-	call_fail_sqlite(call, rc, "committing");
-	db_exec_cached(call->db, sql_rollback);
-	packbuf_clear(reply);
-	rpc_pack_response_error(&reply->pk, msgid, call->code, call->message);
-	return false;
+	if (rc < 0) {
+		db_exec_cached(call->db, sql_rollback);
+		gateway_pack_error(call, req->msgid, &req->reply);
+		return -1;
+	}
+	if ((rc = db_exec_cached(call->db, sql_commit)) != SQLITE_OK) {
+		/* The handler's result is void: the commit failed. */
+		call_fail_sqlite(call, rc, "committing");
+		db_exec_cached(call->db, sql_rollback);
+		gateway_pack_error(call, req->msgid, &req->reply);
+		return -1;
+	}
+	/* Committed: sessions the handler revoked leave the token cache now,
+	 * not before (a reader could re-cache them from the old snapshot). */
+	if (call->forget_session_id != 0 || call->forget_user_id != 0) {
+		authcache_forget(req->server->authcache,
+		    call->forget_session_id, call->forget_user_id);
+		call->forget_session_id = call->forget_user_id = 0;
+	}
+	return call->next != NULL ? METHOD_CONTINUE : 0;
 }
 
 static void
@@ -262,6 +316,9 @@ gateway_post_done(struct request *req)
 	event_active(server->ev_done, EV_READ, 0);
 }
 
+static void gateway_next_step(struct request *req);
+static void gateway_schedule_expire(struct server *server);
+
 /* Worker thread: the handle is held from here to pool_release below. */
 static void
 gateway_work(struct workq_item *item)
@@ -269,38 +326,60 @@ gateway_work(struct workq_item *item)
 	struct request *req = container_of(item, struct request, work);
 	const struct config *cfg = req->server->cfg;
 	struct pool *pool = req->server->pool;
-	struct call call = {
-		.method = req->method,
-		.db = req->db,
-		.params = req->params,
-	};
+	struct call *call = &req->call;
 	char why[256];
+	int rc;
 
-	if (!db_ready(call.db) || db_file_changed_every(call.db,
-	    clock_now_us(), (req->method->flags & METHOD_DB_WRITE) ? 0 :
+	call->db = req->db;
+	if (!db_ready(call->db) || db_file_changed_every(call->db,
+	    clock_now_us(), (req->step->flags & METHOD_DB_WRITE) ? 0 :
 	    GATEWAY_READ_FILE_CHECK_US)) {
 		/* The "datasource invalidated" case: reopen before use. */
-		if (pool_reopen(pool, call.db, why, sizeof why) != 0) {
+		if (pool_reopen(pool, call->db, why, sizeof why) != 0) {
 			log_error("cannot reopen database handle %u: %s",
-			    db_slot(call.db), why);
-			call_fail(&call, CB_UNAVAILABLE, "the database cannot "
+			    db_slot(call->db), why);
+			call_fail(call, CB_UNAVAILABLE, "the database cannot "
 			    "be opened: %s", why);
-			rpc_pack_response_error(&req->reply.pk, req->msgid,
-			    call.code, call.message);
-			req->failed = true;
+			gateway_pack_error(call, req->msgid, &req->reply);
+			rc = -1;
 			goto release;
 		}
 	}
-	db_set_deadline(call.db, clock_now_us() +
+	db_set_deadline(call->db, clock_now_us() +
 	    (int64_t)cfg->statement_timeout_ms * 1000);
-	req->failed = !gateway_run_in_transaction(&call, req->msgid,
-	    &req->reply);
-	if (call.db_broken)
+	rc = gateway_run_in_transaction(req);
+	if (call->db_broken)
 		log_warn("%s hit a fatal database error on handle %u: %s",
-		    req->method->name, db_slot(call.db), call.message);
+		    req->method->name, db_slot(call->db), call->message);
 release:
-	pool_release(pool, call.db, call.db_broken);
+	pool_release(pool, call->db, call->db_broken);
+	call->db_broken = false;
+	call->db = NULL;
 	req->db = NULL;
+	if (rc == METHOD_CONTINUE) {
+		gateway_next_step(req);
+		return;
+	}
+	req->failed = rc != 0;
+	gateway_post_done(req);
+}
+
+/* Hashing worker: a METHOD_HASH step, no handle held. */
+static void
+gateway_hash_work(struct workq_item *item)
+{
+	struct request *req = container_of(item, struct request, work);
+	struct server *server = req->server;
+	int rc;
+
+	rc = gateway_execute(&req->call, req->step->exec, req->msgid,
+	    &req->reply);
+	atomic_fetch_sub(&server->hash_pending, 1);
+	if (rc == METHOD_CONTINUE) {
+		gateway_next_step(req);
+		return;
+	}
+	req->failed = rc != 0;
 	gateway_post_done(req);
 }
 
@@ -311,7 +390,72 @@ gateway_granted(struct pool_waiter *w, struct db *db)
 	struct request *req = w->arg;
 
 	req->db = db;
+	req->work.fn = gateway_work;
 	workq_push(req->server->workq, &req->work);
+}
+
+/*
+ * Queue req's first or next step: on the hashing workers, or in the pool.
+ * Called on the loop thread (first step) or a worker (later steps).  Once
+ * the request is queued in the pool the loop may cancel and free it at any
+ * moment (its client left), so nothing here touches req after that.
+ */
+static void
+gateway_queue_step(struct request *req, bool on_loop)
+{
+	struct server *server = req->server;
+	const struct method_step *step = req->step;
+
+	if (atomic_load(&server->stopping)) {
+		/* Shutting down: the reply goes nowhere; just end. */
+		call_fail(&req->call, CB_UNAVAILABLE, "cashbookd is shutting "
+		    "down");
+		gateway_pack_error(&req->call, req->msgid, &req->reply);
+		req->failed = true;
+		gateway_post_done(req);
+		return;
+	}
+	if (step->flags & METHOD_HASH) {
+		if (atomic_fetch_add(&server->hash_pending, 1) >=
+		    (unsigned)server->cfg->hash_queue) {
+			atomic_fetch_sub(&server->hash_pending, 1);
+			call_fail(&req->call, CB_RATE_LIMITED, "too many "
+			    "password checks in progress; retry in a few "
+			    "seconds");
+			gateway_pack_error(&req->call, req->msgid,
+			    &req->reply);
+			req->failed = true;
+			gateway_post_done(req);
+			return;
+		}
+		req->work.fn = gateway_hash_work;
+		workq_push(server->hashq, &req->work);
+		return;
+	}
+	req->waiter.access = (step->flags & METHOD_DB_WRITE) ?
+	    POOL_WRITE : POOL_READ;
+	req->waiter.deadline_us = clock_now_us() +
+	    (int64_t)server->cfg->pool_timeout_ms * 1000;
+	req->waiter.holder = req->method->name;
+	req->waiter.granted = gateway_granted;
+	req->waiter.arg = req;
+	if (!pool_submit(server->pool, &req->waiter))
+		return;			/* granted at once */
+	/* Queued: make sure the loop's expiry timer covers it. */
+	if (on_loop) {
+		if (!event_pending(server->ev_pool_expire, EV_TIMEOUT, NULL))
+			gateway_schedule_expire(server);
+	} else
+		event_active(server->ev_pool_expire, EV_TIMEOUT, 0);
+}
+
+/* Worker: the step ended with call_continue(). */
+static void
+gateway_next_step(struct request *req)
+{
+	req->step = req->call.next;
+	req->call.next = NULL;
+	gateway_queue_step(req, false);
 }
 
 /* A request leaves the gateway (loop thread). */
@@ -353,8 +497,6 @@ gateway_done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void gateway_schedule_expire(struct server *server);
-
 static void
 gateway_expire_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -377,7 +519,6 @@ gateway_expire_cb(evutil_socket_t fd, short what, void *arg)
 		struct request *req = w->arg;
 
 		next = w->next;
-		req->queued = false;
 		gateway_reply_error(server, req->conn, req->msgid,
 		    CB_POOL_TIMEOUT, msg);
 		gateway_finish(server, req);
@@ -403,36 +544,30 @@ gateway_schedule_expire(struct server *server)
 	event_add(server->ev_pool_expire, &tv);
 }
 
-/* Hand a database method to the pool. */
+/* Hand a database or hashing method to the workers. */
 static void
 gateway_submit(struct server *server, struct conn *conn,
-    const struct method *method, uint32_t msgid, msgpack_unpacked *msg,
-    const msgpack_object *params)
+    const struct call *checked, uint32_t msgid, msgpack_unpacked *msg,
+    const struct auth_claim *claim, bool needs_auth)
 {
 	struct request *req;
 
-	req = request_new(server, conn, method, msgid, msg, params);
+	req = request_new(server, conn, checked->method, msgid, msg,
+	    checked->params);
 	if (req == NULL) {
 		gateway_reply_error(server, conn, msgid, CB_INTERNAL,
 		    "out of memory");
 		return;
 	}
-	req->work.fn = gateway_work;
-	req->waiter.access = (method->flags & METHOD_DB_WRITE) ?
-	    POOL_WRITE : POOL_READ;
-	req->waiter.deadline_us = req->received_us +
-	    (int64_t)server->cfg->pool_timeout_ms * 1000;
-	req->waiter.holder = method->name;
-	req->waiter.granted = gateway_granted;
-	req->waiter.arg = req;
+	req->call.user_id = checked->user_id;
+	req->call.session_id = checked->session_id;
+	if (needs_auth) {
+		req->claim = *claim;
+		req->needs_auth = true;
+	}
 	request_track(conn, req);
 	server->inflight++;
-	req->queued = true;
-	if (pool_submit(server->pool, &req->waiter)) {
-		if (!event_pending(server->ev_pool_expire, EV_TIMEOUT, NULL))
-			gateway_schedule_expire(server);
-	} else
-		req->queued = false;
+	gateway_queue_step(req, true);
 }
 
 /*
@@ -445,8 +580,10 @@ gateway_message(struct server *server, struct conn *conn,
 {
 	struct rpc_message m;
 	struct call call;
+	struct auth_claim claim;
 	const struct method *method;
-	bool ok;
+	bool needs_auth;
+	int rc;
 	uint32_t msgid;
 	char err[CB_MAX_ERROR_MESSAGE + 1];
 
@@ -482,22 +619,32 @@ gateway_message(struct server *server, struct conn *conn,
 	call.params = m.params;
 	call.server = server;
 	if (args_check_fields(&call, method->fields) != 0 ||
-	    (method->check != NULL && method->check(&call) != 0)) {
+	    (method->check != NULL && method->check(&call) != 0) ||
+	    ((method->flags & METHOD_AUTH) && auth_claim_parse(&call,
+	    &claim) != 0)) {
 		gateway_reply_error(server, conn, m.msgid, call.code,
 		    call.message);
+		explicit_bzero(&claim, sizeof claim);
 		return;
 	}
-	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE)) {
-		gateway_submit(server, conn, method, m.msgid, msg, m.params);
+	/* A token verified a moment ago needs no database round trip. */
+	needs_auth = (method->flags & METHOD_AUTH) && !authcache_lookup(
+	    server->authcache, &claim, clock_wall_s(), &call.user_id,
+	    &call.session_id);
+	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
+		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
+		    needs_auth);
+		explicit_bzero(&claim, sizeof claim);
 		return;
 	}
 	/* Inline: the loop thread's one reply buffer, reused. */
-	ok = gateway_execute(&call, m.msgid, &server->inline_reply);
+	rc = gateway_execute(&call, method->exec, m.msgid,
+	    &server->inline_reply);
 	if (packbuf_failed(&server->inline_reply))
 		gateway_reply_error(server, conn, m.msgid, CB_INTERNAL,
 		    "out of memory");
 	else
-		gateway_send(server, conn, &server->inline_reply, !ok);
+		gateway_send(server, conn, &server->inline_reply, rc != 0);
 }
 
 void
@@ -509,7 +656,7 @@ gateway_conn_gone(struct server *server, struct conn *conn)
 		next = req->conn_next;
 		req->conn = NULL;
 		req->conn_next = req->conn_prev = NULL;
-		if (req->queued && pool_cancel(server->pool, &req->waiter)) {
+		if (pool_cancel(server->pool, &req->waiter)) {
 			/* Never granted: nothing ran, nothing to release. */
 			server->inflight--;
 			request_free(req);
@@ -531,9 +678,7 @@ gateway_cancel_queued(struct server *server)
 	for (conn = server->conns; conn != NULL; conn = conn->next) {
 		for (req = conn->inflight; req != NULL; req = next) {
 			next = req->conn_next;
-			if (req->queued && pool_cancel(server->pool,
-			    &req->waiter)) {
-				req->queued = false;
+			if (pool_cancel(server->pool, &req->waiter)) {
 				gateway_reply_error(server, conn, req->msgid,
 				    CB_UNAVAILABLE, "cashbookd is shutting "
 				    "down; retry when it is back");

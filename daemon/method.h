@@ -25,6 +25,8 @@
 #include "errors.h"
 
 struct server;
+struct call;
+typedef int (*method_exec_fn)(struct call *call);
 
 enum method_flags {
 	/* Runs on a worker thread with a pool handle, inside a read
@@ -38,6 +40,23 @@ enum method_flags {
 	/* With METHOD_DB_READ: the handler runs a single statement, which is
 	 * its own snapshot, so the gateway opens no explicit transaction. */
 	METHOD_ONE_STATEMENT = 1u << 3,
+	/* A step that runs on a hashing worker with no handle: CPU- and
+	 * memory-heavy work (argon2) that must never hold a database handle
+	 * while it runs.  At most --hash-workers run at once. */
+	METHOD_HASH = 1u << 4,
+};
+
+/*
+ * A request may run in several steps, each with its own access: e.g.
+ * auth.login reads the stored hash (DB_READ), releases the handle, hashes
+ * (HASH), then takes the writer to create the session (DB_WRITE).  A step
+ * ends with `return call_continue(call, &next_step)`; its transaction is
+ * committed and its handle released before the next step is queued.
+ * State that crosses steps lives in call_state().
+ */
+struct method_step {
+	method_exec_fn exec;
+	unsigned flags;			/* METHOD_DB_READ/WRITE or METHOD_HASH */
 };
 
 /* What a handler sees.  Filled by the gateway. */
@@ -46,16 +65,27 @@ struct call {
 	struct db *db;			/* NULL unless METHOD_DB_* */
 	const msgpack_object *params;	/* the params map; NULL for [] */
 	msgpack_packer *result;		/* pack exactly one object on success */
-	struct server *server;		/* inline methods only (loop thread) */
+	/* The daemon.  Inline methods (loop thread) may read anything;
+	 * worker steps only its thread-safe services: cfg, hasher,
+	 * ratelimit, authcache. */
+	struct server *server;
 	int64_t user_id;		/* METHOD_AUTH: the caller */
+	int64_t session_id;		/* METHOD_AUTH: the caller's session */
+
+	/* Multi-step requests (private to gateway.c and call_*). */
+	const struct method_step *next;
+	void *state;
+
+	/* Set by a handler that revoked sessions: the gateway forgets them
+	 * from the token cache once the transaction has committed. */
+	int64_t forget_session_id;
+	int64_t forget_user_id;
 
 	/* Set by call_fail*(). */
 	enum cb_code code;
 	bool db_broken;			/* fatal SQLite error: reopen the handle */
 	char message[CB_MAX_ERROR_MESSAGE + 1];
 };
-
-typedef int (*method_exec_fn)(struct call *call);
 
 struct method {
 	const char *name;
@@ -74,6 +104,17 @@ struct method {
 
 /* The method called name (str, not NUL-terminated), or NULL. */
 const struct method *method_find(const char *name, size_t len);
+
+/* A handler's return value: go on with call->next (see call_continue). */
+#define METHOD_CONTINUE 1
+
+/* End this step successfully and continue the request with next. */
+int call_continue(struct call *call, const struct method_step *next);
+
+/* size zeroed bytes that live as long as the request, the same block on
+ * every call (size must not change between steps); NULL when out of
+ * memory (the handler then fails the call). */
+void *call_state(struct call *call, size_t size);
 
 /* Record an error for the reply; returns -1 so handlers can
  * `return call_fail(...)`. */

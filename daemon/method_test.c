@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "clock.h"
 #include "method.h"
 #include "rpc.h"
 
@@ -168,6 +169,30 @@ const struct method method_test_write = {
 	.exec = test_write_exec,
 	.flags = METHOD_DB_WRITE,
 	.fields = no_fields,
+};
+
+/* test.clock {advance_s} -> {"now"}: move the daemon's wall clock (and
+ * the login limiter's) forward, to test expiry without sleeping. */
+static const char *const clock_fields[] = { "advance_s", NULL };
+
+static int
+test_clock_exec(struct call *call)
+{
+	int64_t s;
+
+	if (args_int(call, "advance_s", true, 0, 1000000000, &s, NULL) != 0)
+		return -1;
+	clock_advance(s);
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "now");
+	msgpack_pack_int64(call->result, clock_wall_s());
+	return 0;
+}
+
+const struct method method_test_clock = {
+	.name = "test.clock",
+	.exec = test_clock_exec,
+	.fields = clock_fields,
 };
 
 #else

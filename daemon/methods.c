@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "method.h"
@@ -14,6 +15,14 @@
 extern const struct method method_ping;
 extern const struct method method_server_stats;
 extern const struct method method_server_info;
+extern const struct method method_user_register;
+extern const struct method method_user_profile;
+extern const struct method method_user_password;
+extern const struct method method_auth_login;
+extern const struct method method_auth_refresh;
+extern const struct method method_auth_verify;
+extern const struct method method_auth_logout;
+extern const struct method method_auth_logout_all;
 #ifdef CASHBOOK_TEST_METHODS
 extern const struct method method_test_echo;
 extern const struct method method_test_sleep;
@@ -22,12 +31,21 @@ extern const struct method method_test_spin;
 extern const struct method method_test_fatal;
 extern const struct method method_test_fail;
 extern const struct method method_test_write;
+extern const struct method method_test_clock;
 #endif
 
 static const struct method *const method_table[] = {
 	&method_ping,
 	&method_server_stats,
 	&method_server_info,
+	&method_user_register,
+	&method_user_profile,
+	&method_user_password,
+	&method_auth_login,
+	&method_auth_refresh,
+	&method_auth_verify,
+	&method_auth_logout,
+	&method_auth_logout_all,
 #ifdef CASHBOOK_TEST_METHODS
 	&method_test_echo,
 	&method_test_sleep,
@@ -36,6 +54,7 @@ static const struct method *const method_table[] = {
 	&method_test_fatal,
 	&method_test_fail,
 	&method_test_write,
+	&method_test_clock,
 #endif
 };
 
@@ -49,6 +68,21 @@ method_find(const char *name, size_t len)
 			return m;
 	}
 	return NULL;
+}
+
+int
+call_continue(struct call *call, const struct method_step *next)
+{
+	call->next = next;
+	return METHOD_CONTINUE;
+}
+
+void *
+call_state(struct call *call, size_t size)
+{
+	if (call->state == NULL)
+		call->state = calloc(1, size);
+	return call->state;
 }
 
 int

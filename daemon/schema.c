@@ -21,6 +21,27 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"INSERT INTO meta (id, created_at, app_version)"
 	"  VALUES (1, CAST(strftime('%s','now') AS INTEGER), '" CASHBOOK_VERSION "');",
+
+	/* 2: accounts and sessions.  username_key is the ASCII-folded name,
+	 * unique, so names differ in more than case.  A session stores only
+	 * a salted argon2id hash of its token's secret. */
+	"CREATE TABLE users ("
+	"  user_id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL,"
+	"  username_key TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE sessions ("
+	"  session_id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  salt BLOB NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE INDEX sessions_by_user ON sessions(user_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

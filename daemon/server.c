@@ -27,12 +27,15 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "authcache.h"
 #include "clock.h"
 #include "conn.h"
 #include "gateway.h"
 #include "log.h"
 #include "packbuf.h"
+#include "password.h"
 #include "pool.h"
+#include "ratelimit.h"
 #include "rpc.h"
 #include "server.h"
 #include "version.h"
@@ -411,6 +414,32 @@ server_raise_fd_limit(const struct config *cfg)
 		    cfg->max_clients);
 }
 
+/* What accounts need: the password hasher (one dummy hash now, so unknown
+ * users cost as much as known ones), the login limiter, the token cache
+ * and the hashing workers. */
+static int
+server_start_accounts(struct server *server, char *err, size_t errlen)
+{
+	const struct config *cfg = server->cfg;
+	struct ratelimit_config rc;
+
+	if ((server->hasher = password_hasher_new(&cfg->argon2, err,
+	    errlen)) == NULL)
+		return -1;
+	ratelimit_config_default(&rc);
+	/* The limiter lets key_free_failures go unpunished; the protocol
+	 * promises that the attempt after 5 failures in a row is refused. */
+	rc.key_free_failures = CB_LOGIN_FAILURES_BEFORE_DELAY - 1;
+	if ((server->ratelimit = ratelimit_new(&rc, err, errlen)) == NULL)
+		return -1;
+	if ((server->authcache = authcache_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	server->hashq = workq_new(cfg->hash_workers, err, errlen);
+	return server->hashq == NULL ? -1 : 0;
+}
+
 static int
 server_start(struct server *server, char *err, size_t errlen)
 {
@@ -433,6 +462,8 @@ server_start(struct server *server, char *err, size_t errlen)
 	if ((server->pool = pool_open(&pc, err, errlen)) == NULL)
 		return -1;
 	if ((server->workq = workq_new(cfg->pool_size, err, errlen)) == NULL)
+		return -1;
+	if (server_start_accounts(server, err, errlen) != 0)
 		return -1;
 	if (gateway_init(server, err, errlen) != 0)
 		return -1;
@@ -480,12 +511,17 @@ server_stop(struct server *server)
 
 	server_stop_listening(server);
 	server_close_conns(server);
-	/* Workers finish what they run; their replies go nowhere.  Forced
-	 * (drain timeout, second signal): wait a moment, no longer. */
-	if (!server->forced)
+	/* Workers finish what they run; their replies go nowhere, and no
+	 * request moves on to another step (so neither queue feeds the other
+	 * while they stop).  Forced (drain timeout, second signal): wait a
+	 * moment, no longer. */
+	atomic_store(&server->stopping, true);
+	if (!server->forced) {
+		workq_free(server->hashq);
 		workq_free(server->workq);
-	else if (!workq_free_until(server->workq, clock_now_us() +
-	    SERVER_FORCED_GRACE_US)) {
+	} else if (!workq_free_until(server->hashq, clock_now_us() +
+	    SERVER_FORCED_GRACE_US) || !workq_free_until(server->workq,
+	    clock_now_us() + SERVER_FORCED_GRACE_US)) {
 		/* A handler still runs and holds its handle: closing the
 		 * pool under it is not safe, and waiting is what the user
 		 * asked us not to do.  SQLite's journal keeps the database
@@ -494,11 +530,14 @@ server_stop(struct server *server)
 		    "stays consistent and is recovered at next start");
 		_exit(server->exit_code);
 	}
-	server->workq = NULL;
+	server->workq = server->hashq = NULL;
 	if (server->ev_done != NULL)
 		gateway_shutdown(server);
 	if (server->pool != NULL)
 		pool_close(server->pool);
+	password_hasher_free(server->hasher);
+	ratelimit_free(server->ratelimit);
+	authcache_free(server->authcache);
 	server_free_event(&server->ev_accept);
 	server_free_event(&server->ev_accept_retry);
 	server_free_event(&server->ev_sigterm);

@@ -10,6 +10,7 @@
 #define CASHBOOK_DAEMON_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -21,6 +22,9 @@ struct conn;
 struct request;
 struct pool;
 struct workq;
+struct password_hasher;
+struct ratelimit;
+struct authcache;
 struct event;
 struct event_base;
 
@@ -38,7 +42,15 @@ struct server {
 	struct event *ev_drain;		/* drain deadline */
 
 	struct pool *pool;
-	struct workq *workq;
+	struct workq *workq;		/* one worker per handle */
+
+	/* Accounts: thread-safe, used by worker steps too. */
+	struct password_hasher *hasher;
+	struct ratelimit *ratelimit;	/* failed logins */
+	struct authcache *authcache;	/* tokens verified a moment ago */
+	struct workq *hashq;		/* METHOD_HASH steps */
+	atomic_uint hash_pending;	/* queued or running on hashq */
+	atomic_bool stopping;		/* workers: start no further step */
 
 	/* Connections. */
 	struct conn *conns;		/* doubly linked through conn->next */

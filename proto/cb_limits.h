@@ -52,6 +52,14 @@
 #define CB_DEFAULT_LEAK_THRESHOLD_MS  10000
 #define CB_DEFAULT_DRAIN_TIMEOUT_MS   10000
 
+/* Accounts. */
+#define CB_DEFAULT_TOKEN_TTL_S        (30 * 24 * 3600)
+#define CB_DEFAULT_HASH_WORKERS       2
+#define CB_DEFAULT_HASH_QUEUE         64
+/* Failed logins in a row for one username before the next attempt is
+ * refused rate_limited (then 1 s, 2 s, 4 s ... up to 15 min). */
+#define CB_LOGIN_FAILURES_BEFORE_DELAY 5
+
 /* Prepared statements cached per SQLite handle. */
 #define CB_STMT_CACHE_SIZE            64
 

@@ -10,6 +10,15 @@
 #define CB_METHOD_SERVER_STATS  "server.stats"
 #define CB_METHOD_SERVER_INFO   "server.info"
 
+#define CB_METHOD_USER_REGISTER "user.register"
+#define CB_METHOD_USER_PROFILE  "user.profile"
+#define CB_METHOD_USER_PASSWORD "user.password"
+#define CB_METHOD_AUTH_LOGIN    "auth.login"
+#define CB_METHOD_AUTH_REFRESH  "auth.refresh"
+#define CB_METHOD_AUTH_VERIFY   "auth.verify"
+#define CB_METHOD_AUTH_LOGOUT   "auth.logout"
+#define CB_METHOD_AUTH_LOGOUT_ALL "auth.logout_all"
+
 /* The notification the server sends before closing a connection for a
  * protocol violation: [2, "error", ["protocol_error", message]]. */
 #define CB_NOTIFY_ERROR         "error"

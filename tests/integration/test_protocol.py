@@ -70,7 +70,7 @@ def test_info_shape(t):
         check_eq(set(res), {"version", "schema_version", "created_at",
                             "database"}, "server.info keys")
         check_eq(res["version"], VERSION, "version")
-        check_eq(res["schema_version"], 1, "schema_version")
+        check_eq(res["schema_version"], 2, "schema_version")
         check_eq(res["database"], d.db, "database path")
         now = int(time.time())
         check(type(res["created_at"]) is int and
@@ -88,7 +88,7 @@ def test_bin_method_name(t):
                  "ping by bin name")
         c.send(pack([0, 6, b"server.info", [{}]]))
         msg = c.read()
-        check(msg[:3] == [1, 6, None] and msg[3]["schema_version"] == 1,
+        check(msg[:3] == [1, 6, None] and msg[3]["schema_version"] == 2,
               "server.info by bin name", got=msg)
         # A bin method name that is no method is unknown_method, as a str.
         c.send(pack([0, 7, b"pong", []]))
@@ -188,7 +188,7 @@ def test_200_connections(t):
                     release.wait(30)
                     for j in range(3):
                         info = c.call_ok("server.info")
-                        check_eq(info["schema_version"], 1, "info")
+                        check_eq(info["schema_version"], 2, "info")
                         p = {"client": i, "call": j}
                         check_eq(c.call_ok("test.echo", p), p, "echo")
                         check_eq(c.call_ok("ping")["version"], VERSION, "p")

@@ -1,0 +1,124 @@
+/*
+ * auth.c -- see auth.h.
+ */
+#include <string.h>
+
+#include "args.h"
+#include "auth.h"
+#include "clock.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "text.h"
+#include "token.h"
+
+/* Every failure says what to do next: clients show it to people. */
+#define AUTH_AGAIN "; log in again"
+
+int
+auth_claim_parse(struct call *call, struct auth_claim *claim)
+{
+	const msgpack_object *v = NULL;
+
+	memset(claim, 0, sizeof *claim);
+	if (call->params != NULL) {
+		for (uint32_t i = 0; i < call->params->via.map.size; i++) {
+			const msgpack_object_kv *kv =
+			    &call->params->via.map.ptr[i];
+			if (kv->key.type == MSGPACK_OBJECT_STR &&
+			    kv->key.via.str.size == 5 &&
+			    memcmp(kv->key.via.str.ptr, "token", 5) == 0)
+				v = &kv->val;
+		}
+	}
+	if (v == NULL)
+		return call_fail(call, CB_UNAUTHORIZED, "missing token; log "
+		    "in first");
+	if (v->type != MSGPACK_OBJECT_STR || token_parse(v->via.str.ptr,
+	    v->via.str.size, &claim->session_id, claim->secret) != 0)
+		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	return 0;
+}
+
+static const char sql_session[] =
+    "SELECT user_id, salt, hash, expires_at, revoked FROM sessions "
+    "WHERE session_id = ?1";
+
+int
+auth_verify_claim(struct call *call, const struct auth_claim *claim,
+    struct authcache *cache)
+{
+	struct token_record rec;
+	sqlite3_stmt *stmt;
+	uint64_t epoch = authcache_epoch(cache);
+	int64_t user_id, expires_at, now = clock_wall_s();
+	enum token_verdict verdict;
+	int rc;
+
+	if ((stmt = db_prepare(call->db, sql_session)) == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "reading the session");
+	sqlite3_bind_int64(stmt, 1, claim->session_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "reading the session");
+	if (sqlite3_column_bytes(stmt, 1) != TOKEN_SALT_BYTES ||
+	    sqlite3_column_bytes(stmt, 2) != TOKEN_HASH_BYTES)
+		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	user_id = sqlite3_column_int64(stmt, 0);
+	memcpy(rec.salt, sqlite3_column_blob(stmt, 1), TOKEN_SALT_BYTES);
+	memcpy(rec.hash, sqlite3_column_blob(stmt, 2), TOKEN_HASH_BYTES);
+	expires_at = sqlite3_column_int64(stmt, 3);
+	if (sqlite3_column_int(stmt, 4) != 0)
+		return call_fail(call, CB_UNAUTHORIZED, "session revoked"
+		    AUTH_AGAIN);
+	/* The secret is checked before expiry, so a guessed session id
+	 * learns nothing about the session. */
+	verdict = token_verify(claim->secret, &rec);
+	if (verdict == TOKEN_ERROR)
+		return call_fail(call, CB_INTERNAL, "cannot check the token");
+	if (verdict != TOKEN_MATCH)
+		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	if (now >= expires_at)
+		return call_fail(call, CB_UNAUTHORIZED, "session expired"
+		    AUTH_AGAIN);
+	call->user_id = user_id;
+	call->session_id = claim->session_id;
+	authcache_store(cache, claim, user_id, expires_at, now, epoch);
+	return 0;
+}
+
+_Static_assert(CB_USERNAME_MAX <= CB_RATELIMIT_KEY_MAX,
+    "the login limiter must see whole usernames");
+
+int
+auth_username_arg(struct call *call, const char *key, const char **s,
+    size_t *len)
+{
+	if (args_str(call, key, true, CB_USERNAME_MAX, s, len, NULL) != 0)
+		return -1;
+	if (*len == 0)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is empty",
+		    key);
+	if (!text_is_clean(*s, *len))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
+		    "UTF-8 text without control characters", key);
+	return 0;
+}
+
+int
+auth_password_arg(struct call *call, const char *key, size_t min,
+    const char **s, size_t *len)
+{
+	if (args_str(call, key, true, CB_PASSWORD_MAX_LEN, s, len, NULL) != 0)
+		return -1;
+	if (*len < min)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be at "
+		    "least %zu bytes", key, min);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * auth.h -- the dispatcher's one authentication step for METHOD_AUTH
+ * methods: read params.token, and verify it against its session row.
+ *
+ * Handlers never authenticate: by the time one runs, call->user_id and
+ * call->session_id name a live session, checked here or found in the
+ * token cache (authcache.h).
+ */
+#ifndef CASHBOOK_DAEMON_AUTH_H
+#define CASHBOOK_DAEMON_AUTH_H
+
+#include "authcache.h"
+#include "method.h"
+
+/* Read and parse params.token (loop thread, no database).  0, or -1 with
+ * the call failed unauthorized. */
+int auth_claim_parse(struct call *call, struct auth_claim *claim);
+
+/* Verify claim against its session row on call->db (inside the request's
+ * transaction): it must exist, match the stored hash, not be revoked and
+ * not be expired.  Sets call->user_id and call->session_id and caches the
+ * result.  0, or -1 with the call failed (unauthorized, or a database
+ * error). */
+int auth_verify_claim(struct call *call, const struct auth_claim *claim,
+    struct authcache *cache);
+
+/* Usernames: 1..CB_USERNAME_MAX bytes of clean UTF-8 (text.h). */
+#define CB_USERNAME_MAX 64
+
+/* Read params[key] as a username / a password of min..max bytes; 0, or -1
+ * with the call failed bad_request naming the field. */
+int auth_username_arg(struct call *call, const char *key, const char **s,
+    size_t *len);
+int auth_password_arg(struct call *call, const char *key, size_t min,
+    const char **s, size_t *len);
+
+#endif

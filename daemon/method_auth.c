@@ -1,0 +1,362 @@
+/*
+ * method_auth.c -- sessions: auth.login, auth.refresh, auth.verify,
+ * auth.logout, auth.logout_all.
+ *
+ * auth.login runs in three steps so that the ~15 ms password hash never
+ * holds a database handle: read the stored hash (reader), release, verify
+ * on a hashing worker, then create the session (writer).  Unknown users
+ * are verified against a dummy hash, so both failures take as long and
+ * read the same.  Failures feed the login rate limiter (ratelimit.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "auth.h"
+#include "authcache.h"
+#include "clock.h"
+#include "method.h"
+#include "methods.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "rpc.h"
+#include "server.h"
+#include "text.h"
+#include "token.h"
+
+static const char *const login_fields[] = { "username", "password", NULL };
+static const char *const token_fields[] = { "token", NULL };
+
+/* ---- sessions ---- */
+
+static const char sql_session_insert[] =
+    "INSERT INTO sessions (user_id, salt, hash, created_at, expires_at) "
+    "VALUES (?1, zeroblob(16), zeroblob(32), ?2, ?3) RETURNING session_id";
+static const char sql_session_seal[] =
+    "UPDATE sessions SET salt = ?2, hash = ?3 WHERE session_id = ?1";
+static const char sql_session_revoke[] =
+    "UPDATE sessions SET revoked = 1 WHERE session_id = ?1";
+
+/*
+ * Create a session for user_id and pack {"token", "expires_at"[,
+ * "user_id"]} as the result.  The token is made for the new row's id; only
+ * its salted hash is stored.
+ */
+static int
+session_create(struct call *call, int64_t user_id, bool with_user)
+{
+	const struct config *cfg = call->server->cfg;
+	struct token_record rec;
+	char token[TOKEN_BUF_SIZE];
+	sqlite3_stmt *stmt;
+	int64_t now = clock_wall_s(), expires_at, session_id;
+	int rc;
+
+	expires_at = now + cfg->token_ttl_s;
+	if ((stmt = db_prepare(call->db, sql_session_insert)) == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "creating the session");
+	sqlite3_bind_int64(stmt, 1, user_id);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int64(stmt, 3, expires_at);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "creating the session");
+	session_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (token_new(session_id, token, sizeof token, &rec) != 0)
+		return call_fail(call, CB_INTERNAL, "cannot make a token");
+	if ((stmt = db_prepare(call->db, sql_session_seal)) == NULL) {
+		explicit_bzero(token, sizeof token);
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "creating the session");
+	}
+	sqlite3_bind_int64(stmt, 1, session_id);
+	sqlite3_bind_blob(stmt, 2, rec.salt, sizeof rec.salt, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, rec.hash, sizeof rec.hash, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+		explicit_bzero(token, sizeof token);
+		return call_fail_sqlite(call, rc, "creating the session");
+	}
+	msgpack_pack_map(call->result, with_user ? 3 : 2);
+	rpc_pack_cstr(call->result, "token");
+	rpc_pack_cstr(call->result, token);
+	rpc_pack_cstr(call->result, "expires_at");
+	msgpack_pack_int64(call->result, expires_at);
+	if (with_user) {
+		rpc_pack_cstr(call->result, "user_id");
+		msgpack_pack_int64(call->result, user_id);
+	}
+	explicit_bzero(token, sizeof token);
+	return 0;
+}
+
+static int
+session_revoke(struct call *call, int64_t session_id)
+{
+	sqlite3_stmt *stmt = db_prepare(call->db, sql_session_revoke);
+	int rc;
+
+	if (stmt == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "ending the session");
+	sqlite3_bind_int64(stmt, 1, session_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "ending the session");
+	call->forget_session_id = session_id;
+	return 0;
+}
+
+/* ---- auth.login ---- */
+
+struct login_state {
+	int64_t user_id;			/* 0: no such user */
+	char key[CB_USERNAME_MAX];		/* folded username */
+	size_t keylen;
+	char stored[PASSWORD_ENCODED_MAX];
+	char rehashed[PASSWORD_ENCODED_MAX];	/* "" unless a rehash is due */
+};
+
+static const char sql_user_by_key[] =
+    "SELECT user_id, password_hash FROM users WHERE username_key = ?1";
+static const char sql_user_set_hash[] =
+    "UPDATE users SET password_hash = ?2 WHERE user_id = ?1";
+static const char sql_sessions_purge[] =
+    "DELETE FROM sessions WHERE user_id = ?1 AND "
+    "(expires_at <= ?2 OR revoked = 1)";
+
+static int
+login_check(struct call *call)
+{
+	const char *s;
+	size_t len;
+
+	if (auth_username_arg(call, "username", &s, &len) != 0 ||
+	    auth_password_arg(call, "password", 1, &s, &len) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+login_refuse(struct call *call, int64_t wait_us)
+{
+	return call_fail(call, CB_RATE_LIMITED, "too many failed logins for "
+	    "this user; retry in %lld s", (long long)((wait_us + 999999) /
+	    1000000));
+}
+
+static int login_verify(struct call *call);
+static int login_finish(struct call *call);
+
+static const struct method_step login_verify_step = {
+	.exec = login_verify, .flags = METHOD_HASH,
+};
+static const struct method_step login_finish_step = {
+	.exec = login_finish, .flags = METHOD_DB_WRITE,
+};
+
+/* Step 1, reader: the stored hash, if the user exists. */
+static int
+login_exec(struct call *call)
+{
+	struct login_state *st = call_state(call, sizeof *st);
+	sqlite3_stmt *stmt;
+	const char *name;
+	size_t len;
+	int64_t wait;
+	int rc;
+
+	if (st == NULL)
+		return call_fail(call, CB_INTERNAL, "out of memory");
+	if (auth_username_arg(call, "username", &name, &len) != 0)
+		return -1;
+	text_fold_ascii(name, len, st->key);
+	st->keylen = len;
+	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
+	    clock_limiter_us());
+	if (wait > 0)
+		return login_refuse(call, wait);
+	if ((stmt = db_prepare(call->db, sql_user_by_key)) == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "looking up the user");
+	sqlite3_bind_text(stmt, 1, st->key, (int)st->keylen, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(stmt, 1);
+
+		st->user_id = sqlite3_column_int64(stmt, 0);
+		snprintf(st->stored, sizeof st->stored, "%s",
+		    h != NULL ? (const char *)h : "");
+	} else if (rc != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "looking up the user");
+	return call_continue(call, &login_verify_step);
+}
+
+/* Step 2, hashing worker, no handle: the password. */
+static int
+login_verify(struct call *call)
+{
+	struct login_state *st = call->state;
+	const struct password_hasher *h = call->server->hasher;
+	enum password_verdict v;
+	bool rehash = false;
+	const char *pw;
+	size_t len;
+	char why[128];
+
+	if (auth_password_arg(call, "password", 1, &pw, &len) != 0)
+		return -1;
+	v = st->user_id != 0 ? password_verify(h, st->stored, pw, len,
+	    &rehash) : password_verify_dummy(h, pw, len);
+	if (v == PASSWORD_ERROR)
+		return call_fail(call, CB_INTERNAL, "cannot check the "
+		    "password");
+	if (v != PASSWORD_MATCH) {
+		int64_t wait = ratelimit_fail(call->server->ratelimit,
+		    st->key, st->keylen, clock_limiter_us());
+		(void)wait;	/* the next attempt is told; this one failed */
+		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
+		    "password");
+	}
+	/* Stored with older parameters: upgrade while we have the password. */
+	if (rehash && password_hash(h, pw, len, st->rehashed,
+	    sizeof st->rehashed, why, sizeof why) != 0)
+		st->rehashed[0] = '\0';		/* keep the old hash */
+	return call_continue(call, &login_finish_step);
+}
+
+/* Step 3, writer: the session. */
+static int
+login_finish(struct call *call)
+{
+	struct login_state *st = call->state;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	ratelimit_success(call->server->ratelimit, st->key, st->keylen);
+	if (st->rehashed[0] != '\0') {
+		if ((stmt = db_prepare(call->db, sql_user_set_hash)) == NULL)
+			return call_fail_sqlite(call, sqlite3_errcode(
+			    db_handle(call->db)), "upgrading the hash");
+		sqlite3_bind_int64(stmt, 1, st->user_id);
+		sqlite3_bind_text(stmt, 2, st->rehashed, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+			return call_fail_sqlite(call, rc, "upgrading the hash");
+	}
+	/* Expired and revoked sessions of this user go now. */
+	if ((stmt = db_prepare(call->db, sql_sessions_purge)) == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "purging old sessions");
+	sqlite3_bind_int64(stmt, 1, st->user_id);
+	sqlite3_bind_int64(stmt, 2, clock_wall_s());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "purging old sessions");
+	return session_create(call, st->user_id, true);
+}
+
+const struct method method_auth_login = {
+	.name = CB_METHOD_AUTH_LOGIN,
+	.exec = login_exec,
+	.check = login_check,
+	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT,
+	.fields = login_fields,
+};
+
+/* ---- token methods ---- */
+
+static const char sql_session_view[] =
+    "SELECT u.username, s.expires_at FROM sessions s "
+    "JOIN users u ON u.user_id = s.user_id WHERE s.session_id = ?1";
+
+static int
+verify_exec(struct call *call)
+{
+	sqlite3_stmt *stmt = db_prepare(call->db, sql_session_view);
+	int rc;
+
+	if (stmt == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "reading the session");
+	sqlite3_bind_int64(stmt, 1, call->session_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? call_fail(call, CB_UNAUTHORIZED,
+		    "invalid token; log in again") : call_fail_sqlite(call,
+		    rc, "reading the session");
+	msgpack_pack_map(call->result, 3);
+	rpc_pack_cstr(call->result, "user_id");
+	msgpack_pack_int64(call->result, call->user_id);
+	rpc_pack_cstr(call->result, "username");
+	msgpack_pack_str_with_body(call->result, sqlite3_column_text(stmt, 0),
+	    (size_t)sqlite3_column_bytes(stmt, 0));
+	rpc_pack_cstr(call->result, "expires_at");
+	msgpack_pack_int64(call->result, sqlite3_column_int64(stmt, 1));
+	return 0;
+}
+
+const struct method method_auth_verify = {
+	.name = CB_METHOD_AUTH_VERIFY,
+	.exec = verify_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
+	.fields = token_fields,
+};
+
+static int
+logout_exec(struct call *call)
+{
+	if (session_revoke(call, call->session_id) != 0)
+		return -1;
+	msgpack_pack_map(call->result, 0);
+	return 0;
+}
+
+const struct method method_auth_logout = {
+	.name = CB_METHOD_AUTH_LOGOUT,
+	.exec = logout_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = token_fields,
+};
+
+static const char sql_sessions_revoke_user[] =
+    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0";
+
+static int
+logout_all_exec(struct call *call)
+{
+	sqlite3_stmt *stmt = db_prepare(call->db, sql_sessions_revoke_user);
+	int rc;
+
+	if (stmt == NULL)
+		return call_fail_sqlite(call, sqlite3_errcode(
+		    db_handle(call->db)), "ending the sessions");
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "ending the sessions");
+	call->forget_user_id = call->user_id;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "revoked");
+	msgpack_pack_int64(call->result,
+	    sqlite3_changes64(db_handle(call->db)));
+	return 0;
+}
+
+const struct method method_auth_logout_all = {
+	.name = CB_METHOD_AUTH_LOGOUT_ALL,
+	.exec = logout_all_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = token_fields,
+};
+
+/* A new token for the same user; the old one stops working at once. */
+static int
+refresh_exec(struct call *call)
+{
+	if (session_revoke(call, call->session_id) != 0)
+		return -1;
+	return session_create(call, call->user_id, false);
+}
+
+const struct method method_auth_refresh = {
+	.name = CB_METHOD_AUTH_REFRESH,
+	.exec = refresh_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = token_fields,
+};
