@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cashbook.h"
@@ -34,11 +35,16 @@
 #define BUSY_SAMPLE_MS		500	/* how long to watch the machine idle */
 #define BUSY_WARN_CPUS		0.2	/* more than this: say the figures suffer */
 
-static const char *const methods[] = { "ping", "server.info" };
+/* user.profile is the authenticated one-row read (token checked by the
+ * dispatcher, then cached); auth.login hashes a password each time, so it
+ * runs at depth 1 only. */
+static const char *const methods[] = { "ping", "server.info",
+    "user.profile", "auth.login" };
 static const int conn_counts[] = { 1, 8, 64 };
 #define NMETHODS	(sizeof methods / sizeof methods[0])
 #define NCONNS		(sizeof conn_counts / sizeof conn_counts[0])
 #define NDEPTHS		2	/* 1, and opts.depth */
+#define BENCH_PASSWORD	"bench-password"
 
 struct opts {
 	const char *socket_path, *db_path, *ctl_path;
@@ -282,6 +288,69 @@ measure_busy(double *busy)
 	}
 }
 
+/*
+ * A user of our own for the authenticated cells: register (a name unique
+ * to this run), log in, and build the params each cell sends (built once,
+ * reused by every request).
+ */
+static int
+auth_setup(const struct opts *o, struct cb_params **token,
+    struct cb_params **login)
+{
+	struct cb_conn *c = NULL;
+	struct cb_reply *reply = NULL;
+	struct cb_params *reg = NULL;
+	char name[64], tok[128], why[256];
+	int rc = -1;
+
+	snprintf(name, sizeof name, "bench-%ld-%ld", (long)getpid(),
+	    (long)time(NULL));
+	*token = *login = NULL;
+	if (cb_connect(o->socket_path, CB_DEFAULT_TIMEOUT_MS, &c, why,
+	    sizeof why) != CB_OK) {
+		progress("auth cells: cannot connect: %s", why);
+		return -1;
+	}
+	if ((reg = cb_params_new()) == NULL ||
+	    (*login = cb_params_new()) == NULL ||
+	    (*token = cb_params_new()) == NULL ||
+	    cb_params_str(reg, "username", name) != CB_OK ||
+	    cb_params_str(reg, "password", BENCH_PASSWORD) != CB_OK ||
+	    cb_params_str(*login, "username", name) != CB_OK ||
+	    cb_params_str(*login, "password", BENCH_PASSWORD) != CB_OK) {
+		progress("auth cells: out of memory");
+		goto out;
+	}
+	if (cb_call(c, "user.register", reg, &reply) != CB_OK) {
+		progress("auth cells: user.register: %s",
+		    cb_error_message(c));
+		goto out;
+	}
+	cb_reply_free(reply);
+	if (cb_call(c, "auth.login", *login, &reply) != CB_OK) {
+		progress("auth cells: auth.login: %s", cb_error_message(c));
+		goto out;
+	}
+	if (cb_map_get_str(cb_reply_result(reply), "token", tok,
+	    sizeof tok) != CB_OK || cb_params_str(*token, "token",
+	    tok) != CB_OK) {
+		progress("auth cells: no token in the login answer");
+		cb_reply_free(reply);
+		goto out;
+	}
+	cb_reply_free(reply);
+	rc = 0;
+out:
+	if (rc != 0) {
+		cb_params_free(*token);
+		cb_params_free(*login);
+		*token = *login = NULL;
+	}
+	cb_params_free(reg);
+	cb_close(c);
+	return rc;
+}
+
 static void
 measure_load(const struct opts *o, struct report *rep)
 {
@@ -293,13 +362,31 @@ measure_load(const struct opts *o, struct report *rep)
 		.daemon_pid = o->pid,
 	};
 	const int depths[NDEPTHS] = { 1, o->depth };
+	struct cb_params *token = NULL, *login = NULL;
 	char err[512];
 
+	if (auth_setup(o, &token, &login) != 0)
+		rep->missing++;
 	for (size_t m = 0; m < NMETHODS; m++) {
+		bool is_login = strcmp(methods[m], "auth.login") == 0;
+
+		lc.params = NULL;
+		if (strcmp(methods[m], "user.profile") == 0)
+			lc.params = token;
+		else if (is_login)
+			lc.params = login;
+		if ((strncmp(methods[m], "user.", 5) == 0 || is_login) &&
+		    lc.params == NULL)
+			continue;
 		for (size_t k = 0; k < NCONNS; k++) {
 			for (size_t d = 0; d < NDEPTHS; d++) {
-				struct cell *c = &rep->cells[rep->ncells++];
+				struct cell *c;
 
+				/* Logins are CPU-bound hashing: one depth
+				 * and few connections say it all. */
+				if (is_login && (d > 0 || conn_counts[k] > 8))
+					continue;
+				c = &rep->cells[rep->ncells++];
 				c->method = lc.method = methods[m];
 				c->conns = lc.conns = conn_counts[k];
 				c->depth = lc.depth = depths[d];
@@ -317,6 +404,8 @@ measure_load(const struct opts *o, struct report *rep)
 			}
 		}
 	}
+	cb_params_free(token);
+	cb_params_free(login);
 }
 
 static void

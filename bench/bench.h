@@ -63,7 +63,8 @@ void samples_summarise(struct samples *s, struct latency *out);
 
 struct load_cell {
 	const char *socket_path;
-	const char *method;	/* "ping", "server.info" */
+	const char *method;	/* "ping", "server.info", ... */
+	const struct cb_params *params;	/* NULL: none */
 	int conns;		/* connections, each its own cb_conn */
 	int depth;		/* requests in flight per connection */
 	int threads;		/* client threads sharing the connections */

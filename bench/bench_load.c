@@ -93,7 +93,7 @@ load_send_batch(struct load_thread *t, struct load_conn *c)
 
 	for (int i = 0; i < cell->depth; i++) {
 		c->sent_ns[i] = bench_now_ns();
-		rc = cb_send(c->conn, cell->method, NULL, &c->msgid[i]);
+		rc = cb_send(c->conn, cell->method, cell->params, &c->msgid[i]);
 		if (rc != CB_OK)
 			return load_fail(t, "cb_send %s: %s", cell->method,
 			    cb_error_message(c->conn));
@@ -297,7 +297,7 @@ load_conns_new(const struct load_cell *cell, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	rc = cb_call(conns[0].conn, cell->method, NULL, &r);
+	rc = cb_call(conns[0].conn, cell->method, cell->params, &r);
 	if (rc != CB_OK) {
 		snprintf(err, errlen, "%s: %s%s%s", cell->method,
 		    cb_error_code(conns[0].conn) != NULL ?
