@@ -455,6 +455,11 @@ gateway_next_step(struct request *req)
 {
 	req->step = req->call.next;
 	req->call.next = NULL;
+	/* Writes re-check the session in their own transaction: between the
+	 * steps it may have been revoked (logout_all, a password change). */
+	if ((req->method->flags & METHOD_AUTH) &&
+	    (req->step->flags & METHOD_DB_WRITE))
+		req->needs_auth = true;
 	gateway_queue_step(req, false);
 }
 
@@ -561,10 +566,10 @@ gateway_submit(struct server *server, struct conn *conn,
 	}
 	req->call.user_id = checked->user_id;
 	req->call.session_id = checked->session_id;
-	if (needs_auth) {
+	/* Kept for later steps too: writes re-verify it. */
+	if (req->method->flags & METHOD_AUTH)
 		req->claim = *claim;
-		req->needs_auth = true;
-	}
+	req->needs_auth = needs_auth;
 	request_track(conn, req);
 	server->inflight++;
 	gateway_queue_step(req, true);
@@ -627,10 +632,13 @@ gateway_message(struct server *server, struct conn *conn,
 		explicit_bzero(&claim, sizeof claim);
 		return;
 	}
-	/* A token verified a moment ago needs no database round trip. */
-	needs_auth = (method->flags & METHOD_AUTH) && !authcache_lookup(
+	/* A token verified a moment ago needs no database round trip for a
+	 * read; a write always verifies inside its own write transaction, so
+	 * it can never act for a session revoked since (gateway_auth_step). */
+	needs_auth = (method->flags & METHOD_AUTH) &&
+	    ((method->flags & METHOD_DB_WRITE) || !authcache_lookup(
 	    server->authcache, &claim, clock_wall_s(), &call.user_id,
-	    &call.session_id);
+	    &call.session_id));
 	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
 		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
 		    needs_auth);

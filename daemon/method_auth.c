@@ -201,19 +201,26 @@ login_verify(struct call *call)
 	bool rehash = false;
 	const char *pw;
 	size_t len;
+	int64_t wait;
 	char why[128];
 
 	if (auth_password_arg(call, "password", 1, &pw, &len) != 0)
 		return -1;
+	/* Again, now that this attempt's turn to hash has come: failures
+	 * of attempts queued alongside it have been counted since step 1. */
+	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
+	    clock_limiter_us());
+	if (wait > 0)
+		return login_refuse(call, wait);
 	v = st->user_id != 0 ? password_verify(h, st->stored, pw, len,
 	    &rehash) : password_verify_dummy(h, pw, len);
 	if (v == PASSWORD_ERROR)
 		return call_fail(call, CB_INTERNAL, "cannot check the "
 		    "password");
 	if (v != PASSWORD_MATCH) {
-		int64_t wait = ratelimit_fail(call->server->ratelimit,
-		    st->key, st->keylen, clock_limiter_us());
-		(void)wait;	/* the next attempt is told; this one failed */
+		/* The next attempt is told to wait; this one just failed. */
+		(void)ratelimit_fail(call->server->ratelimit, st->key,
+		    st->keylen, clock_limiter_us());
 		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
 		    "password");
 	}
