@@ -28,7 +28,6 @@
 #define CTL_MAX_TIMEOUT_MS	(24 * 3600 * 1000)	/* one day */
 
 static int help_exec(const struct ctl_cmd *, struct ctl_ctx *, int, char **);
-static int ctl_connect(struct ctl_ctx *ctx);
 
 static const struct ctl_cmd ctl_cmd_help = {
 	.name = "help",
@@ -44,6 +43,11 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_ping,
 	&ctl_cmd_stats,
 	&ctl_cmd_info,
+	&ctl_cmd_register,
+	&ctl_cmd_login,
+	&ctl_cmd_logout,
+	&ctl_cmd_whoami,
+	&ctl_cmd_passwd,
 	&ctl_cmd_help,
 	NULL
 };
@@ -156,10 +160,40 @@ ctl_usage(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, const char *fmt,
 	return CTL_EXIT_USAGE;
 }
 
+/*
+ * The option of opts that a (an argument starting with "--") names, with
+ * *inline_value pointing past the '=' of "--name=VALUE" (else NULL).
+ */
+static const struct ctl_opt *
+opt_find(const struct ctl_opt *opts, const char *a, const char **inline_value)
+{
+	const char *eq = strchr(a, '=');
+	size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+
+	*inline_value = eq != NULL ? eq + 1 : NULL;
+	for (size_t i = 0; opts != NULL && opts[i].name != NULL; i++) {
+		if (strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, a, len) == 0)
+			return &opts[i];
+	}
+	return NULL;
+}
+
 int
 ctl_parse_args(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
     char **argv, int max_args, int *nargs)
 {
+	return ctl_parse_args_opts(cmd, ctx, argc, argv, NULL, max_args,
+	    nargs);
+}
+
+int
+ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
+    int argc, char **argv, const struct ctl_opt *opts, int max_args,
+    int *nargs)
+{
+	const struct ctl_opt *opt;
+	const char *value;
 	bool options = true;
 	int n = 0;
 
@@ -183,8 +217,27 @@ ctl_parse_args(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 				ctx->json = true;
 				continue;
 			}
-			return ctl_usage(ctx, cmd, "%s: unknown option '%s'",
-			    cmd->name, a);
+			opt = a[1] == '-' ? opt_find(opts, a, &value) : NULL;
+			/* Not the "=VALUE": it may be a secret
+			 * (--password=...). */
+			if (opt == NULL)
+				return ctl_usage(ctx, cmd, "%s: unknown option "
+				    "'%.*s'", cmd->name, (int)strcspn(a, "="),
+				    a);
+			if (opt->value == NULL && value != NULL)
+				return ctl_usage(ctx, cmd, "%s: %s takes no "
+				    "value", cmd->name, opt->name);
+			if (opt->value != NULL && value == NULL) {
+				if (i + 1 == argc)
+					return ctl_usage(ctx, cmd, "%s: %s needs "
+					    "a value", cmd->name, opt->name);
+				value = argv[++i];
+			}
+			if (opt->value != NULL)
+				*opt->value = value;
+			if (opt->set != NULL)
+				*opt->set = true;
+			continue;
 		}
 		if (n == max_args) {
 			if (max_args == 0)
@@ -285,7 +338,7 @@ ctl_fail(struct ctl_ctx *ctx, int rc)
 }
 
 /* Connect ctx->conn, or explain why not (and how to start cashbookd). */
-static int
+int
 ctl_connect(struct ctl_ctx *ctx)
 {
 	char why[256], msg[512];

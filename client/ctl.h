@@ -48,6 +48,22 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_ping;
 extern const struct ctl_cmd ctl_cmd_stats;
 extern const struct ctl_cmd ctl_cmd_info;
+extern const struct ctl_cmd ctl_cmd_register;
+extern const struct ctl_cmd ctl_cmd_login;
+extern const struct ctl_cmd ctl_cmd_logout;
+extern const struct ctl_cmd ctl_cmd_whoami;
+extern const struct ctl_cmd ctl_cmd_passwd;
+
+/*
+ * One of a command's own options, for ctl_parse_args_opts.  Given as
+ * "--name VALUE" or "--name=VALUE" when value is set (the last one given
+ * wins), as "--name" alone when it is a flag (set becomes true).
+ */
+struct ctl_opt {
+	const char *name;	/* "--username" */
+	const char **value;	/* takes a value: stored here; or NULL */
+	bool *set;		/* a flag: set true when given; or NULL */
+};
 
 /*
  * Parse a command's options that every command takes (-h/--help, -j/--json)
@@ -58,6 +74,17 @@ extern const struct ctl_cmd ctl_cmd_info;
  */
 int ctl_parse_args(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
     char **argv, int max_args, int *nargs);
+
+/* The same, also taking the command's own options opts (an array ended by
+ * an entry whose name is NULL; NULL for none). */
+int ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
+    int argc, char **argv, const struct ctl_opt *opts, int max_args,
+    int *nargs);
+
+/* Connect ctx->conn, or report why not and return the exit status (for a
+ * command without CTL_CMD_CONNECT that connects later, once it has done
+ * its local work).  CTL_EXIT_OK on success. */
+int ctl_connect(struct ctl_ctx *ctx);
 
 /* Report a usage error about cmd (NULL: the global command line) and
  * return CTL_EXIT_USAGE. */

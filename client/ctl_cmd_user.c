@@ -1,0 +1,763 @@
+/*
+ * ctl_cmd_user.c -- cashbookctl's account commands: register, login,
+ * logout, whoami, passwd.
+ *
+ * login keeps the session token in the token file (ctl_token.h); the
+ * commands that need a session take it from CASHBOOK_TOKEN or that file.
+ * Passwords come from the terminal without echo (ctl_prompt.h) or, for
+ * scripts, from standard input (--password-stdin); never from argv.
+ *
+ * Everything secret a command holds (passwords, the token) lives in one
+ * struct user_secrets on its stack and is wiped on every way out.  Error
+ * messages never contain a secret.  (The copies inside libcashbook -- the
+ * packed params, the send buffer, the reply -- are its to wipe; login
+ * wipes the token in its reply itself.)  Like the other ctl_cmd_*.c files,
+ * nothing here talks msgpack-RPC itself, and errors are printed through
+ * ctl_output.h; what is special is turning the server's "unauthorized" and
+ * "rate_limited" into what to do next.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "methods.h"
+
+#include "ctl.h"
+#include "ctl_output.h"
+#include "ctl_prompt.h"
+#include "ctl_token.h"
+
+#define MSG_NOT_LOGGED_IN	"not logged in: run cashbookctl login"
+#define MSG_SESSION_ENDED	"your session has expired or was revoked: " \
+				"run cashbookctl login"
+
+/* Everything secret one command holds; wiped on every way out. */
+struct user_secrets {
+	char password[CTL_PROMPT_BUF];
+	char repeat[CTL_PROMPT_BUF];
+	char new_password[CTL_PROMPT_BUF];
+	char token[CTL_TOKEN_BUF];
+};
+
+/* The commands' own options. */
+struct user_opts {
+	const char *username;
+	bool password_stdin;
+	bool all;
+};
+
+/* Report a failure found here (not a server error code as such) and
+ * return CTL_EXIT_FAILED.  code is what --json shows. */
+static int
+user_error(struct ctl_ctx *ctx, const char *code, const char *msg)
+{
+	ctl_print_error(ctx->json, NULL, code, msg, NULL);
+	return CTL_EXIT_FAILED;
+}
+
+/* The same for a problem with how cashbookctl was called: exit 2, without
+ * the usage line (the command line itself was fine). */
+static int
+user_usage_error(struct ctl_ctx *ctx, const char *msg)
+{
+	ctl_print_error(ctx->json, NULL, "usage", msg, NULL);
+	return CTL_EXIT_USAGE;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Whether an "unauthorized" is about the token (missing, invalid,
+ * expired, revoked) rather than a password: the protocol promises those
+ * messages end "; log in again" (or "log in first" for a missing one). */
+static bool
+is_session_error(const char *msg)
+{
+	return ends_with(msg, "log in again") || ends_with(msg, "log in first");
+}
+
+static bool
+server_code_is(struct ctl_ctx *ctx, int rc, const char *code)
+{
+	const char *c = rc == CB_ESERVER ? cb_error_code(ctx->conn) : NULL;
+
+	return c != NULL && strcmp(c, code) == 0;
+}
+
+/*
+ * Report a failed call with what to do next: a dead session says to log in
+ * again, a rate limit passes on the server's "retry in N s", a refused
+ * username or password (bad_request "field '...'") is the user's input,
+ * not a version mismatch.  Everything else as every command does.
+ */
+static int
+user_fail(struct ctl_ctx *ctx, int rc)
+{
+	const char *msg = cb_error_message(ctx->conn);
+
+	if (server_code_is(ctx, rc, "unauthorized") && is_session_error(msg))
+		return user_error(ctx, "unauthorized", MSG_SESSION_ENDED);
+	if (server_code_is(ctx, rc, "rate_limited"))
+		return user_error(ctx, "rate_limited", msg);
+	if (server_code_is(ctx, rc, "bad_request") &&
+	    strncmp(msg, "field '", 7) == 0) {
+		ctl_print_error(ctx->json, "bad_request", NULL, msg, NULL);
+		return CTL_EXIT_FAILED;
+	}
+	return ctl_fail(ctx, rc);
+}
+
+/* A result without a field the protocol promises. */
+static int
+user_bad_answer(struct ctl_ctx *ctx, const char *method)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof msg, "cashbookd's %s answer lacks a field",
+	    method);
+	ctl_print_error(ctx->json, NULL, "protocol_error", msg,
+	    "cashbookctl and cashbookd may be of different versions");
+	return CTL_EXIT_FAILED;
+}
+
+/* Unix seconds as local time in fmt (strftime), or the number. */
+static void
+format_time(int64_t t, const char *fmt, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, len, fmt, &tm) == 0)
+		snprintf(buf, len, "%" PRId64, t);
+}
+
+/*
+ * Check --password-stdin makes sense before anything is read: it needs
+ * --username (stdin holds only passwords), and a terminal on stdin would
+ * echo the password.  -1 to go on, else the exit status.
+ */
+static int
+check_password_stdin(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
+    const struct user_opts *o, bool needs_username)
+{
+	if (!o->password_stdin)
+		return -1;
+	if (needs_username && o->username == NULL)
+		return ctl_usage(ctx, cmd, "%s: --password-stdin needs "
+		    "--username NAME", cmd->name);
+	if (isatty(STDIN_FILENO))
+		return ctl_usage(ctx, cmd, "%s: --password-stdin reads a "
+		    "pipe or file, but standard input is a terminal (it would "
+		    "echo the password); leave the option out to be asked",
+		    cmd->name);
+	return -1;
+}
+
+/*
+ * The username: --username, else asked at the terminal into buf.
+ * -1 to go on (*name set), else the exit status.
+ */
+static int
+get_username(struct ctl_ctx *ctx, const struct user_opts *o,
+    const char **name, char *buf, size_t len)
+{
+	char err[256], msg[512];
+	int rc;
+
+	*name = o->username;
+	if (*name == NULL) {
+		rc = ctl_prompt_read("Username: ", true, buf, len, err,
+		    sizeof err);
+		if (rc == CTL_PROMPT_NO_TTY) {
+			snprintf(msg, sizeof msg, "cannot ask for a username: "
+			    "%s; give --username NAME", err);
+			return user_usage_error(ctx, msg);
+		}
+		if (rc != CTL_PROMPT_OK) {
+			snprintf(msg, sizeof msg, "reading the username: %s",
+			    err);
+			return user_error(ctx, "cancelled", msg);
+		}
+		*name = buf;
+	}
+	if ((*name)[0] == '\0')
+		return user_usage_error(ctx, "the username is empty; give one");
+	return -1;
+}
+
+/*
+ * One password into buf (CTL_PROMPT_BUF bytes): the next line of stdin
+ * with --password-stdin, else asked at the terminal without echo.
+ * -1 to go on, else the exit status.
+ */
+static int
+get_password(struct ctl_ctx *ctx, const struct user_opts *o,
+    const char *prompt, char *buf)
+{
+	char err[256], msg[512];
+	int rc;
+
+	if (o->password_stdin) {
+		rc = ctl_prompt_read_fd(STDIN_FILENO, buf, CTL_PROMPT_BUF, err,
+		    sizeof err);
+		if (rc == CTL_PROMPT_OK)
+			return -1;
+		snprintf(msg, sizeof msg, "--password-stdin: %s (one password "
+		    "per line)", err);
+		return user_usage_error(ctx, msg);
+	}
+	rc = ctl_prompt_read(prompt, false, buf, CTL_PROMPT_BUF, err,
+	    sizeof err);
+	if (rc == CTL_PROMPT_OK)
+		return -1;
+	if (rc == CTL_PROMPT_NO_TTY) {
+		snprintf(msg, sizeof msg, "cannot ask for the password: %s; "
+		    "pipe it in with --password-stdin", err);
+		return user_usage_error(ctx, msg);
+	}
+	snprintf(msg, sizeof msg, "reading the password: %s", err);
+	return user_error(ctx, "cancelled", msg);
+}
+
+/*
+ * The session token for a command that needs one, into s->token:
+ * CASHBOOK_TOKEN, else the token file, whose path goes into path ("" when
+ * the token came from the environment).  -1 to go on, else the exit
+ * status (not logged in, a refused token file).
+ */
+static int
+get_token(struct ctl_ctx *ctx, struct user_secrets *s, char *path,
+    size_t pathlen, bool *from_env)
+{
+	const char *env = getenv(CTL_TOKEN_ENV);
+	char err[PATH_MAX + 256];
+
+	path[0] = '\0';
+	if ((env == NULL || env[0] == '\0') &&
+	    ctl_token_path(path, pathlen, err, sizeof err) != 0)
+		return user_error(ctx, "token_file", err);
+	switch (ctl_token_get(path, s->token, sizeof s->token, from_env, err,
+	    sizeof err)) {
+	case CTL_TOKEN_OK:
+		if (*from_env)
+			path[0] = '\0';
+		return -1;
+	case CTL_TOKEN_NONE:
+		return user_error(ctx, "not_logged_in", MSG_NOT_LOGGED_IN);
+	default:
+		return user_error(ctx, "token_file", err);
+	}
+}
+
+/*
+ * Wipe the string value under key in reply's result.  The reply owns that
+ * memory (it was decoded from our own read buffer), so writing to it is
+ * fine; libcashbook does not wipe replies it frees.
+ */
+static void
+wipe_reply_str(struct cb_reply *reply, const char *key)
+{
+	const msgpack_object *o = cb_map_get(cb_reply_result(reply), key);
+
+	if (o != NULL && o->type == MSGPACK_OBJECT_STR && o->via.str.size > 0)
+		explicit_bzero((void *)(uintptr_t)o->via.str.ptr,
+		    o->via.str.size);
+}
+
+/* ---- register ---- */
+
+static int
+register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct user_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--username", &o.username, NULL },
+		{ "--password-stdin", NULL, &o.password_stdin },
+		{ NULL, NULL, NULL },
+	};
+	struct user_secrets s;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char namebuf[CTL_PROMPT_BUF], safe[CTL_PROMPT_BUF];
+	const char *name;
+	int64_t user_id;
+	int nargs, rc, prc;
+
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if ((rc = check_password_stdin(ctx, self, &o, true)) >= 0)
+		return rc;
+	/* Before asking anything: a missing daemon is found out now. */
+	if ((rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		return rc;
+	memset(&s, 0, sizeof s);
+	if ((rc = get_username(ctx, &o, &name, namebuf, sizeof namebuf)) >= 0 ||
+	    (rc = get_password(ctx, &o, "Password: ", s.password)) >= 0)
+		goto out;
+	if (!o.password_stdin) {
+		if ((rc = get_password(ctx, &o, "Repeat password: ",
+		    s.repeat)) >= 0)
+			goto out;
+		if (strcmp(s.password, s.repeat) != 0) {
+			rc = user_usage_error(ctx, "the passwords do not "
+			    "match; nothing was registered, try again");
+			goto out;
+		}
+	}
+	if ((p = cb_params_new()) == NULL)
+		prc = CB_ENOMEM;
+	else if ((prc = cb_params_str(p, "username", name)) == CB_OK)
+		prc = cb_params_str(p, "password", s.password);
+	if (prc != CB_OK) {
+		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
+		goto out;
+	}
+	if ((rc = cb_call(ctx->conn, CB_METHOD_USER_REGISTER, p, &reply)) !=
+	    CB_OK) {
+		if (server_code_is(ctx, rc, "conflict")) {
+			ctl_print_error(ctx->json, "conflict", NULL,
+			    cb_error_message(ctx->conn), "choose another "
+			    "username");
+			rc = CTL_EXIT_FAILED;
+		} else
+			rc = user_fail(ctx, rc);
+		goto out;
+	}
+	if (ctx->json) {
+		ctl_print_json_line(cb_reply_result(reply));
+		rc = CTL_EXIT_OK;
+		goto out;
+	}
+	if (cb_map_get_int(cb_reply_result(reply), "user_id", &user_id) !=
+	    CB_OK) {
+		rc = user_bad_answer(ctx, CB_METHOD_USER_REGISTER);
+		goto out;
+	}
+	ctl_sanitize(name, safe, sizeof safe);
+	printf("registered %s (user %" PRId64 "); log in with: cashbookctl "
+	    "login\n", safe, user_id);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	explicit_bzero(&s, sizeof s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_register = {
+	.name = "register",
+	.args = "[--username NAME] [--password-stdin]",
+	.summary = "create an account",
+	.help =
+	    "Asks for the username (unless --username NAME is given), then\n"
+	    "for the password twice, without echo, at the terminal, e.g.\n"
+	    "  registered alice (user 1); log in with: cashbookctl login\n"
+	    "A username is 1 to 64 bytes (names differing only in ASCII case\n"
+	    "are the same); a password 8 to 1024 bytes.\n"
+	    "  --username NAME     the account's name\n"
+	    "  --password-stdin    read the password from the first line of\n"
+	    "                      standard input (for scripts; needs "
+	    "--username)\n"
+	    "The password is never taken from the command line.  Exit status "
+	    "2 when\nthe two passwords differ.\n",
+	.flags = 0,
+	.exec = register_exec,
+};
+
+/* ---- login ---- */
+
+static int
+login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct user_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--username", &o.username, NULL },
+		{ "--password-stdin", NULL, &o.password_stdin },
+		{ NULL, NULL, NULL },
+	};
+	struct user_secrets s;
+	struct cb_params *p = NULL, *lp = NULL;
+	struct cb_reply *reply = NULL, *lreply = NULL;
+	char namebuf[CTL_PROMPT_BUF], safe[CTL_PROMPT_BUF];
+	char path[PATH_MAX], err[PATH_MAX + 256], msg[PATH_MAX + 512];
+	char when[64];
+	const char *name, *env;
+	int64_t user_id, expires_at;
+	int nargs, rc, prc;
+
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if ((rc = check_password_stdin(ctx, self, &o, true)) >= 0)
+		return rc;
+	/* Know where the token goes before asking for the password. */
+	if (ctl_token_path(path, sizeof path, err, sizeof err) != 0)
+		return user_error(ctx, "token_file", err);
+	if ((rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		return rc;
+	memset(&s, 0, sizeof s);
+	if ((rc = get_username(ctx, &o, &name, namebuf, sizeof namebuf)) >= 0 ||
+	    (rc = get_password(ctx, &o, "Password: ", s.password)) >= 0)
+		goto out;
+	if ((p = cb_params_new()) == NULL)
+		prc = CB_ENOMEM;
+	else if ((prc = cb_params_str(p, "username", name)) == CB_OK)
+		prc = cb_params_str(p, "password", s.password);
+	explicit_bzero(s.password, sizeof s.password);
+	if (prc == CB_OK && (rc = cb_call(ctx->conn, CB_METHOD_AUTH_LOGIN, p,
+	    &reply)) != CB_OK) {
+		/* Any unauthorized here is the password's (login takes no
+		 * token); the server's message is the same one. */
+		if (server_code_is(ctx, rc, "unauthorized"))
+			rc = user_error(ctx, "unauthorized",
+			    "wrong username or password");
+		else
+			rc = user_fail(ctx, rc);
+		goto out;
+	}
+	if (prc != CB_OK) {
+		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
+		goto out;
+	}
+	if (cb_map_get_str(cb_reply_result(reply), "token", s.token,
+	    sizeof s.token) != CB_OK ||
+	    cb_map_get_int(cb_reply_result(reply), "expires_at",
+	    &expires_at) != CB_OK ||
+	    cb_map_get_int(cb_reply_result(reply), "user_id", &user_id) !=
+	    CB_OK) {
+		rc = user_bad_answer(ctx, CB_METHOD_AUTH_LOGIN);
+		goto out;
+	}
+	if (ctl_token_write(path, s.token, err, sizeof err) != 0) {
+		/* Do not leave a live session nobody holds: end it (best
+		 * effort; it expires anyway). */
+		bool ended = (lp = cb_params_new()) != NULL &&
+		    cb_params_str(lp, "token", s.token) == CB_OK &&
+		    cb_call(ctx->conn, CB_METHOD_AUTH_LOGOUT, lp, &lreply) ==
+		    CB_OK;
+
+		snprintf(msg, sizeof msg, "logged in, but cannot save the "
+		    "session token: %s; %s", err, ended ? "the session was "
+		    "ended again: fix that and log in again" : "fix that and "
+		    "log in again (the unsaved session expires by itself)");
+		rc = user_error(ctx, "token_file", msg);
+		goto out;
+	}
+	if (ctx->json) {
+		printf("{\"user_id\":%" PRId64 ",\"expires_at\":%" PRId64
+		    ",\"token_file\":", user_id, expires_at);
+		ctl_json_write_string(stdout, path, strlen(path));
+		printf("}\n");
+	} else {
+		format_time(expires_at, "%Y-%m-%d", when, sizeof when);
+		ctl_sanitize(name, safe, sizeof safe);
+		printf("logged in as %s; session expires %s\n", safe, when);
+	}
+	env = getenv(CTL_TOKEN_ENV);
+	if (env != NULL && env[0] != '\0')
+		fprintf(stderr, "cashbookctl: note: %s is set, and commands "
+		    "use it rather than this session; unset it to use this "
+		    "one\n", CTL_TOKEN_ENV);
+	rc = CTL_EXIT_OK;
+out:
+	if (reply != NULL)
+		wipe_reply_str(reply, "token");
+	cb_reply_free(lreply);
+	cb_reply_free(reply);
+	cb_params_free(lp);
+	cb_params_free(p);
+	explicit_bzero(&s, sizeof s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_login = {
+	.name = "login",
+	.args = "[--username NAME] [--password-stdin]",
+	.summary = "log in, and keep the session for the next commands",
+	.help =
+	    "Asks for the username (unless --username NAME is given) and the\n"
+	    "password (without echo), starts a session and saves its token in\n"
+	    "$XDG_CONFIG_HOME/cashbook/token (else ~/.config/cashbook/token),\n"
+	    "mode 0600, e.g.\n"
+	    "  logged in as alice; session expires 2025-08-01\n"
+	    "  --username NAME     the account's name\n"
+	    "  --password-stdin    read the password from the first line of\n"
+	    "                      standard input (for scripts; needs "
+	    "--username)\n"
+	    "With --json: {\"user_id\":N,\"expires_at\":UNIX_SECONDS,"
+	    "\"token_file\":PATH};\nthe token itself is only written to the "
+	    "file.  Set CASHBOOK_TOKEN to a\ntoken to use it instead of the "
+	    "file.  After 5 failed logins in a row\nfor one username, "
+	    "cashbookd makes you wait before the next try.\n",
+	.flags = 0,
+	.exec = login_exec,
+};
+
+/* ---- logout ---- */
+
+static int
+logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct user_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--all", NULL, &o.all },
+		{ NULL, NULL, NULL },
+	};
+	const char *method = CB_METHOD_AUTH_LOGOUT;
+	struct user_secrets s;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	bool from_env, removed = false, ended_before = false;
+	int64_t revoked = 0;
+	int nargs, rc, prc;
+
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if (o.all)
+		method = CB_METHOD_AUTH_LOGOUT_ALL;
+	memset(&s, 0, sizeof s);
+	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		goto out;
+	if ((p = cb_params_new()) == NULL)
+		prc = CB_ENOMEM;
+	else
+		prc = cb_params_str(p, "token", s.token);
+	if (prc != CB_OK) {
+		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
+		goto out;
+	}
+	if ((rc = cb_call(ctx->conn, method, p, &reply)) != CB_OK) {
+		/* Already over: then logging out is done all the same. */
+		if (!server_code_is(ctx, rc, "unauthorized") ||
+		    !is_session_error(cb_error_message(ctx->conn))) {
+			rc = user_fail(ctx, rc);
+			goto out;
+		}
+		ended_before = true;
+	} else if (o.all && cb_map_get_int(cb_reply_result(reply), "revoked",
+	    &revoked) != CB_OK) {
+		rc = user_bad_answer(ctx, method);
+		goto out;
+	}
+	if (!from_env && ctl_token_remove(path, &removed, err,
+	    sizeof err) != 0) {
+		rc = user_error(ctx, "token_file", err);
+		goto out;
+	}
+	if (ctx->json) {
+		if (o.all)
+			printf("{\"revoked\":%" PRId64 "}\n", revoked);
+		else
+			printf("{}\n");
+	} else if (ended_before)
+		printf("logged out (the session had already expired or been "
+		    "revoked)\n");
+	else if (o.all)
+		printf("logged out of every session (%" PRId64 " ended)\n",
+		    revoked);
+	else
+		printf("logged out\n");
+	if (from_env)
+		fprintf(stderr, "cashbookctl: note: the token came from %s; "
+		    "unset it\n", CTL_TOKEN_ENV);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	explicit_bzero(&s, sizeof s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_logout = {
+	.name = "logout",
+	.args = "[--all]",
+	.summary = "end the session, and forget its token",
+	.help =
+	    "Ends the session of the saved token (or of CASHBOOK_TOKEN) and\n"
+	    "removes the token file.  When the session had already expired or\n"
+	    "been revoked, the file is removed all the same and the exit "
+	    "status\nis 0.  A token from CASHBOOK_TOKEN leaves the file alone.\n"
+	    "  --all    end every session of this user, on every machine\n"
+	    "With --json: {} (with --all: {\"revoked\":N}).\n",
+	.flags = 0,
+	.exec = logout_exec,
+};
+
+/* ---- whoami ---- */
+
+static int
+whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct user_secrets s;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *res;
+	char path[PATH_MAX], name[256], safe[256], when[64];
+	int64_t user_id, expires_at;
+	bool from_env;
+	int nargs, rc, prc;
+
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
+		return rc;
+	memset(&s, 0, sizeof s);
+	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		goto out;
+	if ((p = cb_params_new()) == NULL)
+		prc = CB_ENOMEM;
+	else
+		prc = cb_params_str(p, "token", s.token);
+	if (prc != CB_OK) {
+		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
+		goto out;
+	}
+	if ((rc = cb_call(ctx->conn, CB_METHOD_AUTH_VERIFY, p, &reply)) !=
+	    CB_OK) {
+		rc = user_fail(ctx, rc);
+		goto out;
+	}
+	res = cb_reply_result(reply);
+	if (ctx->json) {
+		ctl_print_json_line(res);
+		rc = CTL_EXIT_OK;
+		goto out;
+	}
+	if (cb_map_get_str(res, "username", name, sizeof name) != CB_OK ||
+	    cb_map_get_int(res, "user_id", &user_id) != CB_OK ||
+	    cb_map_get_int(res, "expires_at", &expires_at) != CB_OK) {
+		rc = user_bad_answer(ctx, CB_METHOD_AUTH_VERIFY);
+		goto out;
+	}
+	ctl_sanitize(name, safe, sizeof safe);
+	format_time(expires_at, "%Y-%m-%d %H:%M", when, sizeof when);
+	printf("%s (user %" PRId64 "), session expires %s\n", safe, user_id,
+	    when);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	explicit_bzero(&s, sizeof s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_whoami = {
+	.name = "whoami",
+	.args = "",
+	.summary = "show who is logged in, and until when",
+	.help =
+	    "Checks the saved session (or CASHBOOK_TOKEN) with cashbookd, e.g.\n"
+	    "  alice (user 1), session expires 2025-08-01 14:03\n"
+	    "Exit status 1 when not logged in or the session is over.\n"
+	    "With --json: {\"user_id\":N,\"username\":NAME,"
+	    "\"expires_at\":UNIX_SECONDS}.\n",
+	.flags = 0,
+	.exec = whoami_exec,
+};
+
+/* ---- passwd ---- */
+
+static int
+passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct user_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--password-stdin", NULL, &o.password_stdin },
+		{ NULL, NULL, NULL },
+	};
+	struct user_secrets s;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char path[PATH_MAX];
+	bool from_env;
+	int nargs, rc, prc;
+
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if ((rc = check_password_stdin(ctx, self, &o, false)) >= 0)
+		return rc;
+	memset(&s, 0, sizeof s);
+	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK ||
+	    (rc = get_password(ctx, &o, "Current password: ",
+	    s.password)) >= 0 ||
+	    (rc = get_password(ctx, &o, "New password: ",
+	    s.new_password)) >= 0)
+		goto out;
+	if (!o.password_stdin) {
+		if ((rc = get_password(ctx, &o, "Repeat new password: ",
+		    s.repeat)) >= 0)
+			goto out;
+		if (strcmp(s.new_password, s.repeat) != 0) {
+			rc = user_usage_error(ctx, "the new passwords do not "
+			    "match; nothing was changed, try again");
+			goto out;
+		}
+	}
+	if ((p = cb_params_new()) == NULL)
+		prc = CB_ENOMEM;
+	else if ((prc = cb_params_str(p, "token", s.token)) == CB_OK &&
+	    (prc = cb_params_str(p, "old_password", s.password)) == CB_OK)
+		prc = cb_params_str(p, "new_password", s.new_password);
+	explicit_bzero(&s, sizeof s);
+	if (prc != CB_OK) {
+		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
+		goto out;
+	}
+	if ((rc = cb_call(ctx->conn, CB_METHOD_USER_PASSWORD, p, &reply)) !=
+	    CB_OK) {
+		if (server_code_is(ctx, rc, "unauthorized") &&
+		    !is_session_error(cb_error_message(ctx->conn)))
+			rc = user_error(ctx, "unauthorized", "wrong current "
+			    "password; nothing was changed");
+		else
+			rc = user_fail(ctx, rc);
+		goto out;
+	}
+	if (ctx->json)
+		ctl_print_json_line(cb_reply_result(reply));
+	else
+		printf("password changed; your other sessions were logged "
+		    "out\n");
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	explicit_bzero(&s, sizeof s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_passwd = {
+	.name = "passwd",
+	.args = "[--password-stdin]",
+	.summary = "change your password",
+	.help =
+	    "Asks for the current password, then the new one twice, without\n"
+	    "echo.  Every other session of the account is ended; this one\n"
+	    "goes on.\n"
+	    "  --password-stdin    read the current password from the first "
+	    "line\n"
+	    "                      of standard input and the new one from the\n"
+	    "                      second (for scripts)\n"
+	    "Exit status 2 when the two new passwords differ.\n",
+	.flags = 0,
+	.exec = passwd_exec,
+};
