@@ -437,6 +437,8 @@ cb_close(struct cb_conn *conn)
 		next = r->next;
 		cb_reply_free(r);
 	}
+	if (conn->in != NULL)
+		explicit_bzero(conn->in, conn->in_cap);
 	free(conn->in);
 	free(conn->pending);
 	packbuf_destroy(&conn->out);
@@ -544,6 +546,8 @@ conn_read_some(struct cb_conn *conn, int64_t deadline)
 	if (conn->in_start > 0 && conn->in_end == conn->in_cap) {
 		memmove(conn->in, conn->in + conn->in_start,
 		    conn->in_end - conn->in_start);
+		explicit_bzero(conn->in + conn->in_end - conn->in_start,
+		    conn->in_start);
 		conn->in_end -= conn->in_start;
 		conn->in_start = 0;
 	}
@@ -558,10 +562,16 @@ conn_read_some(struct cb_conn *conn, int64_t deadline)
 		if (cap <= conn->in_cap)	/* the scanner stops us first */
 			return conn_break(conn, CB_EPROTO,
 			    "response larger than %u bytes", CONN_MAX_MESSAGE);
-		nin = realloc(conn->in, cap);
+		/* Not realloc: the old block is wiped, not left behind. */
+		nin = malloc(cap);
 		if (nin == NULL)
 			return conn_fail(conn, CB_ENOMEM,
 			    "out of memory reading a response");
+		if (conn->in != NULL) {
+			memcpy(nin, conn->in, conn->in_end);
+			explicit_bzero(conn->in, conn->in_cap);
+			free(conn->in);
+		}
 		conn->in = nin;
 		conn->in_cap = cap;
 	}
@@ -635,7 +645,9 @@ conn_take_message(struct cb_conn *conn, size_t len, struct cb_reply **out)
 		    "out of memory reading a response");
 	}
 	rc = rpc_decode(conn->in + conn->in_start, len, &r->msg);
-	/* The bytes are consumed whatever they held. */
+	/* The bytes are consumed whatever they held; the reply has its own
+	 * copy, and tokens must not linger in the read buffer. */
+	explicit_bzero(conn->in + conn->in_start, len);
 	conn->in_start += len;
 	if (conn->in_start == conn->in_end)
 		conn->in_start = conn->in_end = 0;
@@ -989,6 +1001,8 @@ cb_reply_free(struct cb_reply *reply)
 {
 	if (reply == NULL)
 		return;
+	if (reply->msg.zone != NULL)
+		rpc_wipe_object(&reply->msg.data);	/* a login's token */
 	msgpack_unpacked_destroy(&reply->msg);
 	free(reply);
 }

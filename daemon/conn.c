@@ -118,6 +118,8 @@ conn_free(struct conn *conn)
 		event_free(conn->ev_timer);
 	if (conn->out != NULL)
 		evbuffer_free(conn->out);
+	if (conn->in != NULL)
+		explicit_bzero(conn->in, conn->in_cap);
 	free(conn->in);
 	if (conn->fd >= 0)
 		close(conn->fd);
@@ -341,6 +343,8 @@ conn_parse(struct conn *conn)
 	}
 	if (used > 0) {
 		memmove(conn->in, conn->in + used, conn->in_len - used);
+		/* Requests carry passwords: no stale copy stays behind. */
+		explicit_bzero(conn->in + conn->in_len - used, used);
 		conn->in_len -= used;
 	}
 	return 0;
@@ -356,9 +360,14 @@ conn_reserve(struct conn *conn)
 
 	if (want <= conn->in_cap)
 		return 0;
-	p = realloc(conn->in, want);
-	if (p == NULL)
+	/* Not realloc: the old block may hold a password; wipe it. */
+	if ((p = malloc(want)) == NULL)
 		return -1;
+	if (conn->in != NULL) {
+		memcpy(p, conn->in, conn->in_len);
+		explicit_bzero(conn->in, conn->in_cap);
+		free(conn->in);
+	}
 	conn->in = p;
 	conn->in_cap = want;
 	return 0;
@@ -388,6 +397,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	/* Shrink a buffer a big message grew. */
 	if (conn->in_len == 0 && conn->in_cap > 4 * CONN_READ_CHUNK) {
+		explicit_bzero(conn->in, conn->in_cap);
 		free(conn->in);
 		conn->in = NULL;
 		conn->in_cap = 0;

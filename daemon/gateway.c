@@ -127,8 +127,13 @@ request_new(struct server *server, struct conn *conn,
 static void
 request_free(struct request *req)
 {
+	/* Passwords and tokens go with the request, not later. */
+	if (req->call.state != NULL)
+		explicit_bzero(req->call.state, req->call.state_size);
 	free(req->call.state);
 	explicit_bzero(&req->claim, sizeof req->claim);
+	if (req->msg.zone != NULL)
+		rpc_wipe_object(&req->msg.data);
 	msgpack_unpacked_destroy(&req->msg);
 	packbuf_destroy(&req->reply);
 	free(req);

@@ -75,6 +75,7 @@ struct call {
 	/* Multi-step requests (private to gateway.c and call_*). */
 	const struct method_step *next;
 	void *state;
+	size_t state_size;
 
 	/* Set by a handler that revoked sessions: the gateway forgets them
 	 * from the token cache once the transaction has committed. */

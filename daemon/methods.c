@@ -80,8 +80,8 @@ call_continue(struct call *call, const struct method_step *next)
 void *
 call_state(struct call *call, size_t size)
 {
-	if (call->state == NULL)
-		call->state = calloc(1, size);
+	if (call->state == NULL && (call->state = calloc(1, size)) != NULL)
+		call->state_size = size;	/* wiped with the request */
 	return call->state;
 }
 

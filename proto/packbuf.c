@@ -31,8 +31,15 @@ packbuf_write(void *data, const char *buf, size_t len)
 				goto oom;
 			cap *= 2;
 		}
-		if ((p = realloc(sb->data, cap)) == NULL)
+		/* Not realloc: the old block may hold a password or a
+		 * token, and must be wiped, not left behind in the heap. */
+		if ((p = malloc(cap)) == NULL)
 			goto oom;
+		if (sb->data != NULL) {
+			memcpy(p, sb->data, sb->size);
+			explicit_bzero(sb->data, sb->alloc);
+			free(sb->data);
+		}
 		sb->data = p;
 		sb->alloc = cap;
 	}
@@ -55,6 +62,8 @@ packbuf_init(struct packbuf *pb)
 void
 packbuf_destroy(struct packbuf *pb)
 {
+	if (pb->sb.data != NULL)
+		explicit_bzero(pb->sb.data, pb->sb.alloc);
 	msgpack_sbuffer_destroy(&pb->sb);
 	memset(&pb->sb, 0, sizeof pb->sb);
 }
@@ -62,6 +71,8 @@ packbuf_destroy(struct packbuf *pb)
 void
 packbuf_clear(struct packbuf *pb)
 {
+	if (pb->sb.data != NULL)
+		explicit_bzero(pb->sb.data, pb->sb.size);
 	msgpack_sbuffer_clear(&pb->sb);
 	pb->oom = false;
 }

@@ -6,6 +6,9 @@
  * code that packs a dozen fields would need a dozen checks.  Instead the
  * write callback records the failure (sticky) and the owner checks
  * packbuf_failed() once, when the message is complete.
+ *
+ * Messages may carry passwords and tokens: memory is wiped when cleared,
+ * freed, or left behind by growth.
  */
 #ifndef CASHBOOK_PROTO_PACKBUF_H
 #define CASHBOOK_PROTO_PACKBUF_H

@@ -417,3 +417,39 @@ rpc_obj_streq(const msgpack_object *o, const char *s)
 	rpc_obj_text(o, &ptr, &len);
 	return len == strlen(s) && (len == 0 || memcmp(ptr, s, len) == 0);
 }
+
+void
+rpc_wipe_object(const msgpack_object *obj)
+{
+	/* Nesting is bounded by the scanner (CB_MAX_NESTING), so recursion
+	 * is too. */
+	switch (obj->type) {
+	case MSGPACK_OBJECT_STR:
+		if (obj->via.str.size > 0)
+			explicit_bzero((char *)obj->via.str.ptr,
+			    obj->via.str.size);
+		break;
+	case MSGPACK_OBJECT_BIN:
+		if (obj->via.bin.size > 0)
+			explicit_bzero((char *)obj->via.bin.ptr,
+			    obj->via.bin.size);
+		break;
+	case MSGPACK_OBJECT_EXT:
+		if (obj->via.ext.size > 0)
+			explicit_bzero((char *)obj->via.ext.ptr,
+			    obj->via.ext.size);
+		break;
+	case MSGPACK_OBJECT_ARRAY:
+		for (uint32_t i = 0; i < obj->via.array.size; i++)
+			rpc_wipe_object(&obj->via.array.ptr[i]);
+		break;
+	case MSGPACK_OBJECT_MAP:
+		for (uint32_t i = 0; i < obj->via.map.size; i++) {
+			rpc_wipe_object(&obj->via.map.ptr[i].key);
+			rpc_wipe_object(&obj->via.map.ptr[i].val);
+		}
+		break;
+	default:
+		break;
+	}
+}

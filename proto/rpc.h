@@ -105,4 +105,9 @@ bool rpc_obj_streq(const msgpack_object *o, const char *s);
 /* Pack a NUL-terminated string as msgpack str.  Returns 0 or -1 as above. */
 int rpc_pack_cstr(msgpack_packer *pk, const char *s);
 
+/* Overwrite with zeros every str, bin and ext payload inside obj (which
+ * must point into memory the caller owns, e.g. a decoded message's zone):
+ * passwords and tokens must not outlive the message that carried them. */
+void rpc_wipe_object(const msgpack_object *obj);
+
 #endif

@@ -1545,6 +1545,38 @@ test_pack_write_failure(void)
 	}
 }
 
+/* Secrets inside a decoded message are zeroed in place, at any depth. */
+static void
+test_wipe_object(void)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_unpacked msg;
+	const msgpack_object *params, *pw, *inner;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "password", 8);
+	msgpack_pack_str_with_body(&pk, "hunter22", 8);
+	msgpack_pack_str_with_body(&pk, "list", 4);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_bin_with_body(&pk, "tok", 3);
+	msgpack_unpacked_init(&msg);
+	REQUIRE(rpc_decode(sb.data, sb.size, &msg) == 0);
+	params = &msg.data;
+	rpc_wipe_object(params);
+	/* Keys are wiped too: the map is now all zero bytes. */
+	pw = &params->via.map.ptr[0].val;
+	CHECK_EQ_INT(pw->via.str.size, 8);
+	CHECK(memcmp(pw->via.str.ptr, "\0\0\0\0\0\0\0\0", 8) == 0);
+	inner = &params->via.map.ptr[1].val.via.array.ptr[0];
+	CHECK_EQ_INT(inner->via.bin.size, 3);
+	CHECK(memcmp(inner->via.bin.ptr, "\0\0\0", 3) == 0);
+	msgpack_unpacked_destroy(&msg);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int
 main(void)
 {
@@ -1575,5 +1607,6 @@ main(void)
 	    test_error_message_truncation);
 	tap_run("rpc_map_get and rpc_obj_streq", test_map_get_and_streq);
 	tap_run("pack: write failures", test_pack_write_failure);
+	tap_run("rpc_wipe_object zeroes every payload", test_wipe_object);
 	return tap_done();
 }
