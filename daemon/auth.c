@@ -55,9 +55,9 @@ auth_verify_claim(struct call *call, const struct auth_claim *claim,
 	enum token_verdict verdict;
 	int rc;
 
-	if ((stmt = db_prepare(call->db, sql_session)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "reading the session");
+	if ((stmt = call_prepare(call, sql_session,
+	    "reading the session")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, claim->session_id);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE)

@@ -122,6 +122,11 @@ void *call_state(struct call *call, size_t size);
 int call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A cached prepared statement for sql (db_prepare), or NULL with the call
+ * failed as SQLite's error while doing `what`. */
+sqlite3_stmt *call_prepare(struct call *call, const char *sql,
+    const char *what);
+
 /* Record an error from SQLite result code rc while doing `what`: the
  * statement deadline becomes statement_timeout, a busy database
  * unavailable, a constraint conflict, a fatal code internal (and the handle

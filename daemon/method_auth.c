@@ -53,9 +53,9 @@ session_create(struct call *call, int64_t user_id, bool with_user)
 	int rc;
 
 	expires_at = now + cfg->token_ttl_s;
-	if ((stmt = db_prepare(call->db, sql_session_insert)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "creating the session");
+	if ((stmt = call_prepare(call, sql_session_insert,
+	    "creating the session")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, user_id);
 	sqlite3_bind_int64(stmt, 2, now);
 	sqlite3_bind_int64(stmt, 3, expires_at);
@@ -65,10 +65,10 @@ session_create(struct call *call, int64_t user_id, bool with_user)
 	sqlite3_reset(stmt);
 	if (token_new(session_id, token, sizeof token, &rec) != 0)
 		return call_fail(call, CB_INTERNAL, "cannot make a token");
-	if ((stmt = db_prepare(call->db, sql_session_seal)) == NULL) {
+	if ((stmt = call_prepare(call, sql_session_seal,
+	    "creating the session")) == NULL) {
 		explicit_bzero(token, sizeof token);
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "creating the session");
+		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, session_id);
 	sqlite3_bind_blob(stmt, 2, rec.salt, sizeof rec.salt, SQLITE_STATIC);
@@ -93,12 +93,12 @@ session_create(struct call *call, int64_t user_id, bool with_user)
 static int
 session_revoke(struct call *call, int64_t session_id)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_session_revoke);
+	sqlite3_stmt *stmt = call_prepare(call, sql_session_revoke,
+	    "ending the session");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "ending the session");
+		return -1;
 	sqlite3_bind_int64(stmt, 1, session_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "ending the session");
@@ -175,9 +175,9 @@ login_exec(struct call *call)
 	    clock_limiter_us());
 	if (wait > 0)
 		return login_refuse(call, wait);
-	if ((stmt = db_prepare(call->db, sql_user_by_key)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "looking up the user");
+	if ((stmt = call_prepare(call, sql_user_by_key,
+	    "looking up the user")) == NULL)
+		return -1;
 	sqlite3_bind_text(stmt, 1, st->key, (int)st->keylen, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -241,18 +241,18 @@ login_finish(struct call *call)
 
 	ratelimit_success(call->server->ratelimit, st->key, st->keylen);
 	if (st->rehashed[0] != '\0') {
-		if ((stmt = db_prepare(call->db, sql_user_set_hash)) == NULL)
-			return call_fail_sqlite(call, sqlite3_errcode(
-			    db_handle(call->db)), "upgrading the hash");
+		if ((stmt = call_prepare(call, sql_user_set_hash,
+		    "upgrading the hash")) == NULL)
+			return -1;
 		sqlite3_bind_int64(stmt, 1, st->user_id);
 		sqlite3_bind_text(stmt, 2, st->rehashed, -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 			return call_fail_sqlite(call, rc, "upgrading the hash");
 	}
 	/* Expired and revoked sessions of this user go now. */
-	if ((stmt = db_prepare(call->db, sql_sessions_purge)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "purging old sessions");
+	if ((stmt = call_prepare(call, sql_sessions_purge,
+	    "purging old sessions")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, st->user_id);
 	sqlite3_bind_int64(stmt, 2, clock_wall_s());
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
@@ -277,12 +277,12 @@ static const char sql_session_view[] =
 static int
 verify_exec(struct call *call)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_session_view);
+	sqlite3_stmt *stmt = call_prepare(call, sql_session_view,
+	    "reading the session");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "reading the session");
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->session_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? call_fail(call, CB_UNAUTHORIZED,
@@ -328,12 +328,12 @@ static const char sql_sessions_revoke_user[] =
 static int
 logout_all_exec(struct call *call)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_sessions_revoke_user);
+	sqlite3_stmt *stmt = call_prepare(call, sql_sessions_revoke_user,
+	    "ending the sessions");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "ending the sessions");
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "ending the sessions");

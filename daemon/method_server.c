@@ -102,9 +102,9 @@ server_info_exec(struct call *call)
 	int64_t created_at;
 	int rc;
 
-	if ((stmt = db_prepare(call->db, sql_meta)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "reading the database's identity");
+	if ((stmt = call_prepare(call, sql_meta,
+	    "reading the database's identity")) == NULL)
+		return -1;
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW)
 		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_CORRUPT

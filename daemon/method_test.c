@@ -93,12 +93,11 @@ static const char sql_spin[] =
 static int
 test_spin_exec(struct call *call)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_spin);
+	sqlite3_stmt *stmt = call_prepare(call, sql_spin, "preparing the spin");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "preparing the spin");
+		return -1;
 	rc = sqlite3_step(stmt);
 	return call_fail_sqlite(call, rc == SQLITE_ROW ? SQLITE_INTERNAL : rc,
 	    "spinning");
@@ -149,12 +148,12 @@ static const char sql_touch[] =
 static int
 test_write_exec(struct call *call)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_touch);
+	sqlite3_stmt *stmt = call_prepare(call, sql_touch,
+	    "preparing the write");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "preparing the write");
+		return -1;
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW)
 		return call_fail_sqlite(call, rc, "writing");

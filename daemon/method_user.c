@@ -87,9 +87,9 @@ register_store(struct call *call)
 	if (auth_username_arg(call, "username", &name, &len) != 0)
 		return -1;
 	text_fold_ascii(name, len, key);
-	if ((stmt = db_prepare(call->db, sql_user_insert)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "creating the user");
+	if ((stmt = call_prepare(call, sql_user_insert,
+	    "creating the user")) == NULL)
+		return -1;
 	sqlite3_bind_text(stmt, 1, name, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, key, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, st->hash, -1, SQLITE_STATIC);
@@ -122,12 +122,12 @@ static const char sql_user_profile[] =
 static int
 profile_exec(struct call *call)
 {
-	sqlite3_stmt *stmt = db_prepare(call->db, sql_user_profile);
+	sqlite3_stmt *stmt = call_prepare(call, sql_user_profile,
+	    "reading the profile");
 	int rc;
 
 	if (stmt == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "reading the profile");
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? call_fail(call, CB_NOT_FOUND,
@@ -199,9 +199,9 @@ password_exec(struct call *call)
 
 	if (st == NULL)
 		return call_fail(call, CB_INTERNAL, "out of memory");
-	if ((stmt = db_prepare(call->db, sql_user_hash)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "reading the password");
+	if ((stmt = call_prepare(call, sql_user_hash,
+	    "reading the password")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? call_fail(call, CB_NOT_FOUND,
@@ -248,16 +248,16 @@ password_store(struct call *call)
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if ((stmt = db_prepare(call->db, sql_user_set_hash)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "storing the password");
+	if ((stmt = call_prepare(call, sql_user_set_hash,
+	    "storing the password")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	sqlite3_bind_text(stmt, 2, st->fresh, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "storing the password");
-	if ((stmt = db_prepare(call->db, sql_sessions_revoke_others)) == NULL)
-		return call_fail_sqlite(call, sqlite3_errcode(
-		    db_handle(call->db)), "ending other sessions");
+	if ((stmt = call_prepare(call, sql_sessions_revoke_others,
+	    "ending other sessions")) == NULL)
+		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	sqlite3_bind_int64(stmt, 2, call->session_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)

@@ -97,6 +97,21 @@ call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
 	return -1;
 }
 
+sqlite3_stmt *
+call_prepare(struct call *call, const char *sql, const char *what)
+{
+	sqlite3_stmt *stmt = db_prepare(call->db, sql);
+
+	if (stmt == NULL) {
+		int rc = db_ready(call->db) ? sqlite3_extended_errcode(
+		    db_handle(call->db)) : SQLITE_CANTOPEN;
+
+		call_fail_sqlite(call, rc != SQLITE_OK ? rc : SQLITE_ERROR,
+		    what);
+	}
+	return stmt;
+}
+
 int
 call_fail_sqlite(struct call *call, int rc, const char *what)
 {
