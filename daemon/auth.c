@@ -44,6 +44,36 @@ static const char sql_session[] =
     "SELECT user_id, salt, hash, expires_at, revoked FROM sessions "
     "WHERE session_id = ?1";
 
+static const char sql_session_live[] =
+    "SELECT expires_at, revoked FROM sessions "
+    "WHERE session_id = ?1 AND user_id = ?2";
+
+int
+auth_recheck_session(struct call *call)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_session_live,
+	    "reading the session")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->session_id);
+	sqlite3_bind_int64(stmt, 2, call->user_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "reading the session");
+	if (sqlite3_column_int(stmt, 1) != 0)
+		return call_fail(call, CB_UNAUTHORIZED, "session revoked"
+		    AUTH_AGAIN);
+	if (clock_wall_s() >= sqlite3_column_int64(stmt, 0))
+		return call_fail(call, CB_UNAUTHORIZED, "session expired"
+		    AUTH_AGAIN);
+	return 0;
+}
+
 int
 auth_verify_claim(struct call *call, const struct auth_claim *claim,
     struct authcache *cache)

@@ -24,6 +24,12 @@ int auth_claim_parse(struct call *call, struct auth_claim *claim);
 int auth_verify_claim(struct call *call, const struct auth_claim *claim,
     struct authcache *cache);
 
+/* For a write whose claim the token cache already vouched for (the secret
+ * is right): check only that the session still exists, is not revoked and
+ * has not expired -- one primary-key read in the write transaction, no
+ * hash.  0, or -1 with the call failed. */
+int auth_recheck_session(struct call *call);
+
 /* Usernames: 1..CB_USERNAME_MAX bytes of clean UTF-8 (text.h). */
 #define CB_USERNAME_MAX 64
 

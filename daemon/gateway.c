@@ -246,6 +246,29 @@ gateway_pack_error(struct call *call, uint32_t msgid, struct packbuf *reply)
 }
 
 /*
+ * The dispatcher's authentication, inside the step's transaction: a token
+ * not found in the cache is verified in full; a write step of an
+ * authenticated method re-checks that its session is still live (it may
+ * have been revoked since the cache vouched for it, or between steps).
+ */
+static int
+gateway_authenticate(struct request *req)
+{
+	if (!(req->method->flags & METHOD_AUTH))
+		return 0;
+	if (req->needs_auth) {
+		if (auth_verify_claim(&req->call, &req->claim,
+		    req->server->authcache) != 0)
+			return -1;
+		req->needs_auth = false;
+		return 0;
+	}
+	if (req->step->flags & METHOD_DB_WRITE)
+		return auth_recheck_session(&req->call);
+	return 0;
+}
+
+/*
  * Run one database step on call->db inside the transaction its flags ask
  * for; METHOD_AUTH requests not found in the token cache are verified
  * first, in the same transaction.  Returns 0, METHOD_CONTINUE or -1.
@@ -271,16 +294,9 @@ gateway_run_in_transaction(struct request *req)
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
-	if (req->needs_auth) {
-		if (auth_verify_claim(call, &req->claim,
-		    req->server->authcache) != 0)
-			rc = -1;
-		else {
-			req->needs_auth = false;
-			rc = gateway_execute(call, step->exec, req->msgid,
-			    &req->reply);
-		}
-	} else
+	if (gateway_authenticate(req) != 0)
+		rc = -1;
+	else
 		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
 	gateway_settle_statements(call->db);
 	if (rc < 0) {
@@ -460,11 +476,6 @@ gateway_next_step(struct request *req)
 {
 	req->step = req->call.next;
 	req->call.next = NULL;
-	/* Writes re-check the session in their own transaction: between the
-	 * steps it may have been revoked (logout_all, a password change). */
-	if ((req->method->flags & METHOD_AUTH) &&
-	    (req->step->flags & METHOD_DB_WRITE))
-		req->needs_auth = true;
 	gateway_queue_step(req, false);
 }
 
@@ -638,12 +649,12 @@ gateway_message(struct server *server, struct conn *conn,
 		return;
 	}
 	/* A token verified a moment ago needs no database round trip for a
-	 * read; a write always verifies inside its own write transaction, so
-	 * it can never act for a session revoked since (gateway_auth_step). */
-	needs_auth = (method->flags & METHOD_AUTH) &&
-	    ((method->flags & METHOD_DB_WRITE) || !authcache_lookup(
+	 * read.  A write re-checks its session inside its own write
+	 * transaction (cheaply when cached: no hash), so it can never act for
+	 * a session revoked in the meantime. */
+	needs_auth = (method->flags & METHOD_AUTH) && !authcache_lookup(
 	    server->authcache, &claim, clock_wall_s(), &call.user_id,
-	    &call.session_id));
+	    &call.session_id);
 	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
 		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
 		    needs_auth);

@@ -120,9 +120,10 @@ static const char sql_user_by_key[] =
     "SELECT user_id, password_hash FROM users WHERE username_key = ?1";
 static const char sql_user_set_hash[] =
     "UPDATE users SET password_hash = ?2 WHERE user_id = ?1";
+/* Expired sessions of anyone (indexed), and this user's revoked ones. */
 static const char sql_sessions_purge[] =
-    "DELETE FROM sessions WHERE user_id = ?1 AND "
-    "(expires_at <= ?2 OR revoked = 1)";
+    "DELETE FROM sessions WHERE expires_at <= ?2 OR "
+    "(user_id = ?1 AND revoked = 1)";
 
 static int
 login_check(struct call *call)
@@ -249,7 +250,7 @@ login_finish(struct call *call)
 		if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 			return call_fail_sqlite(call, rc, "upgrading the hash");
 	}
-	/* Expired and revoked sessions of this user go now. */
+	/* Expired sessions go now, whoever's they are. */
 	if ((stmt = call_prepare(call, sql_sessions_purge,
 	    "purging old sessions")) == NULL)
 		return -1;

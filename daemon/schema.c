@@ -41,7 +41,8 @@ static const char *const migrations[] = {
 	"  expires_at INTEGER NOT NULL,"
 	"  revoked INTEGER NOT NULL DEFAULT 0"
 	") STRICT;"
-	"CREATE INDEX sessions_by_user ON sessions(user_id);",
+	"CREATE INDEX sessions_by_user ON sessions(user_id);"
+	"CREATE INDEX sessions_by_expiry ON sessions(expires_at);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
