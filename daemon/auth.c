@@ -81,8 +81,9 @@ auth_verify_claim(struct call *call, const struct auth_claim *claim,
 	struct token_record rec;
 	sqlite3_stmt *stmt;
 	uint64_t epoch = authcache_epoch(cache);
-	int64_t user_id, expires_at, now = clock_wall_s();
+	int64_t user_id = 0, expires_at = 0, now = clock_wall_s();
 	enum token_verdict verdict;
+	bool found, revoked = false;
 	int rc;
 
 	if ((stmt = call_prepare(call, sql_session,
@@ -90,29 +91,36 @@ auth_verify_claim(struct call *call, const struct auth_claim *claim,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, claim->session_id);
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
-		    AUTH_AGAIN);
-	if (rc != SQLITE_ROW)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "reading the session");
-	if (sqlite3_column_bytes(stmt, 1) != TOKEN_SALT_BYTES ||
-	    sqlite3_column_bytes(stmt, 2) != TOKEN_HASH_BYTES)
-		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
-		    AUTH_AGAIN);
-	user_id = sqlite3_column_int64(stmt, 0);
-	memcpy(rec.salt, sqlite3_column_blob(stmt, 1), TOKEN_SALT_BYTES);
-	memcpy(rec.hash, sqlite3_column_blob(stmt, 2), TOKEN_HASH_BYTES);
-	expires_at = sqlite3_column_int64(stmt, 3);
-	if (sqlite3_column_int(stmt, 4) != 0)
-		return call_fail(call, CB_UNAUTHORIZED, "session revoked"
-		    AUTH_AGAIN);
-	/* The secret is checked before expiry, so a guessed session id
-	 * learns nothing about the session. */
+	/*
+	 * The secret is checked first, and hashed even when there is no such
+	 * session (against an all-zero record that nothing matches), so a
+	 * guessed session id learns nothing -- not whether it exists, nor
+	 * whether it was revoked or has expired -- from the answer or its
+	 * timing.
+	 */
+	memset(&rec, 0, sizeof rec);
+	found = rc == SQLITE_ROW &&
+	    sqlite3_column_bytes(stmt, 1) == TOKEN_SALT_BYTES &&
+	    sqlite3_column_bytes(stmt, 2) == TOKEN_HASH_BYTES;
+	if (found) {
+		user_id = sqlite3_column_int64(stmt, 0);
+		memcpy(rec.salt, sqlite3_column_blob(stmt, 1),
+		    TOKEN_SALT_BYTES);
+		memcpy(rec.hash, sqlite3_column_blob(stmt, 2),
+		    TOKEN_HASH_BYTES);
+		expires_at = sqlite3_column_int64(stmt, 3);
+		revoked = sqlite3_column_int(stmt, 4) != 0;
+	}
 	verdict = token_verify(claim->secret, &rec);
 	if (verdict == TOKEN_ERROR)
 		return call_fail(call, CB_INTERNAL, "cannot check the token");
-	if (verdict != TOKEN_MATCH)
+	if (!found || verdict != TOKEN_MATCH)
 		return call_fail(call, CB_UNAUTHORIZED, "invalid token"
+		    AUTH_AGAIN);
+	if (revoked)
+		return call_fail(call, CB_UNAUTHORIZED, "session revoked"
 		    AUTH_AGAIN);
 	if (now >= expires_at)
 		return call_fail(call, CB_UNAUTHORIZED, "session expired"

@@ -339,6 +339,10 @@ conn_parse(struct conn *conn)
 		}
 		used += len;
 		gateway_message(conn->server, conn, &msg);
+		/* Not taken by the gateway (answered at once, or refused):
+		 * it may still hold a password. */
+		if (msg.zone != NULL)
+			rpc_wipe_object(&msg.data);
 		msgpack_unpacked_destroy(&msg);
 	}
 	if (used > 0) {

@@ -404,6 +404,17 @@ gateway_hash_work(struct workq_item *item)
 	gateway_post_done(req);
 }
 
+/* Shutting down: the request ends here, answered unavailable (its reply
+ * most likely goes nowhere). */
+static void
+gateway_refuse_stopping(struct request *req)
+{
+	call_fail(&req->call, CB_UNAVAILABLE, "cashbookd is shutting down");
+	gateway_pack_error(&req->call, req->msgid, &req->reply);
+	req->failed = true;
+	gateway_post_done(req);
+}
+
 /* Any thread: the pool granted req a handle; hand it to a worker. */
 static void
 gateway_granted(struct pool_waiter *w, struct db *db)
@@ -412,7 +423,12 @@ gateway_granted(struct pool_waiter *w, struct db *db)
 
 	req->db = db;
 	req->work.fn = gateway_work;
-	workq_push(req->server->workq, &req->work);
+	if (!workq_push(req->server->workq, &req->work)) {
+		/* Shutting down: give the handle straight back. */
+		pool_release(req->server->pool, db, false);
+		req->db = NULL;
+		gateway_refuse_stopping(req);
+	}
 }
 
 /*
@@ -428,12 +444,7 @@ gateway_queue_step(struct request *req, bool on_loop)
 	const struct method_step *step = req->step;
 
 	if (atomic_load(&server->stopping)) {
-		/* Shutting down: the reply goes nowhere; just end. */
-		call_fail(&req->call, CB_UNAVAILABLE, "cashbookd is shutting "
-		    "down");
-		gateway_pack_error(&req->call, req->msgid, &req->reply);
-		req->failed = true;
-		gateway_post_done(req);
+		gateway_refuse_stopping(req);
 		return;
 	}
 	if (step->flags & METHOD_HASH) {
@@ -450,7 +461,10 @@ gateway_queue_step(struct request *req, bool on_loop)
 			return;
 		}
 		req->work.fn = gateway_hash_work;
-		workq_push(server->hashq, &req->work);
+		if (!workq_push(server->hashq, &req->work)) {
+			atomic_fetch_sub(&server->hash_pending, 1);
+			gateway_refuse_stopping(req);
+		}
 		return;
 	}
 	req->waiter.access = (step->flags & METHOD_DB_WRITE) ?

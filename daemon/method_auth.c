@@ -118,6 +118,8 @@ struct login_state {
 
 static const char sql_user_by_key[] =
     "SELECT user_id, password_hash FROM users WHERE username_key = ?1";
+static const char sql_user_hash_now[] =
+    "SELECT password_hash FROM users WHERE user_id = ?1";
 static const char sql_user_set_hash[] =
     "UPDATE users SET password_hash = ?2 WHERE user_id = ?1";
 /* Expired sessions of anyone (indexed), and this user's revoked ones. */
@@ -240,6 +242,20 @@ login_finish(struct call *call)
 	sqlite3_stmt *stmt;
 	int rc;
 
+	/* The password checked in step 2 must still be the user's: a
+	 * password change may have committed in between, and must win. */
+	if ((stmt = call_prepare(call, sql_user_hash_now,
+	    "looking up the user")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, st->user_id);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "looking up the user");
+	if (rc == SQLITE_DONE || strcmp((const char *)sqlite3_column_text(
+	    stmt, 0), st->stored) != 0)
+		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
+		    "password");
+	sqlite3_reset(stmt);
 	ratelimit_success(call->server->ratelimit, st->key, st->keylen);
 	if (st->rehashed[0] != '\0') {
 		if ((stmt = call_prepare(call, sql_user_set_hash,

@@ -13,6 +13,7 @@
 #include "method.h"
 #include "methods.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "rpc.h"
 #include "server.h"
 #include "text.h"
@@ -156,12 +157,17 @@ const struct method method_user_profile = {
 struct password_state {
 	char stored[PASSWORD_ENCODED_MAX];
 	char fresh[PASSWORD_ENCODED_MAX];
+	char key[CB_USERNAME_MAX];		/* for the login limiter */
+	size_t keylen;
 };
 
 static const char sql_user_hash[] =
-    "SELECT password_hash FROM users WHERE user_id = ?1";
+    "SELECT password_hash, username FROM users WHERE user_id = ?1";
+/* Only over the hash the old password was checked against: of two
+ * overlapping changes, the second finds it gone and fails. */
 static const char sql_user_set_hash[] =
-    "UPDATE users SET password_hash = ?2 WHERE user_id = ?1";
+    "UPDATE users SET password_hash = ?2 "
+    "WHERE user_id = ?1 AND password_hash = ?3";
 static const char sql_sessions_revoke_others[] =
     "UPDATE sessions SET revoked = 1 "
     "WHERE user_id = ?1 AND session_id <> ?2 AND revoked = 0";
@@ -209,6 +215,11 @@ password_exec(struct call *call)
 		    "reading the password");
 	snprintf(st->stored, sizeof st->stored, "%s",
 	    (const char *)sqlite3_column_text(stmt, 0));
+	st->keylen = (size_t)sqlite3_column_bytes(stmt, 1);
+	if (st->keylen > sizeof st->key)
+		st->keylen = sizeof st->key;
+	text_fold_ascii((const char *)sqlite3_column_text(stmt, 1),
+	    st->keylen, st->key);
 	return call_continue(call, &password_rehash_step);
 }
 
@@ -221,18 +232,30 @@ password_rehash(struct call *call)
 	enum password_verdict v;
 	const char *old, *new;
 	size_t oldlen, newlen;
+	int64_t wait;
 	char why[128];
 
 	if (auth_password_arg(call, "old_password", 1, &old, &oldlen) != 0 ||
 	    auth_password_arg(call, "new_password", CB_PASSWORD_MIN_LEN, &new,
 	    &newlen) != 0)
 		return -1;
+	/* Guesses of the old password count as failed logins: a stolen
+	 * token must not be a way to test passwords at full speed. */
+	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
+	    clock_limiter_us());
+	if (wait > 0)
+		return call_fail(call, CB_RATE_LIMITED, "too many wrong "
+		    "passwords for this user; retry in %lld s",
+		    (long long)((wait + 999999) / 1000000));
 	v = password_verify(h, st->stored, old, oldlen, NULL);
 	if (v == PASSWORD_ERROR)
 		return call_fail(call, CB_INTERNAL, "cannot check the "
 		    "password");
-	if (v != PASSWORD_MATCH)
+	if (v != PASSWORD_MATCH) {
+		(void)ratelimit_fail(call->server->ratelimit, st->key,
+		    st->keylen, clock_limiter_us());
 		return call_fail(call, CB_UNAUTHORIZED, "wrong password");
+	}
 	if (password_hash(h, new, newlen, st->fresh, sizeof st->fresh, why,
 	    sizeof why) != 0)
 		return call_fail(call, CB_INTERNAL, "cannot hash the password: "
@@ -253,8 +276,12 @@ password_store(struct call *call)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	sqlite3_bind_text(stmt, 2, st->fresh, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, st->stored, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "storing the password");
+	if (sqlite3_changes(db_handle(call->db)) != 1)
+		return call_fail(call, CB_CONFLICT, "the password was changed "
+		    "meanwhile; try again with the current one");
 	if ((stmt = call_prepare(call, sql_sessions_revoke_others,
 	    "ending other sessions")) == NULL)
 		return -1;

@@ -516,6 +516,8 @@ server_stop(struct server *server)
 	 * while they stop).  Forced (drain timeout, second signal): wait a
 	 * moment, no longer. */
 	atomic_store(&server->stopping, true);
+	workq_stop(server->hashq);
+	workq_stop(server->workq);
 	if (!server->forced) {
 		workq_free(server->hashq);
 		workq_free(server->workq);

@@ -94,13 +94,17 @@ workq_new(unsigned nthreads, char *err, size_t errlen)
  * not block at once on the mutex we still hold.  Waking one per item is
  * enough: a worker that takes an item and finds more keeps looping.
  */
-void
+bool
 workq_push(struct workq *wq, struct workq_item *item)
 {
 	bool wake;
 
 	item->next = NULL;
 	pthread_mutex_lock(&wq->lock);
+	if (wq->stopping) {
+		pthread_mutex_unlock(&wq->lock);
+		return false;
+	}
 	if (wq->tail != NULL)
 		wq->tail->next = item;
 	else
@@ -110,11 +114,14 @@ workq_push(struct workq *wq, struct workq_item *item)
 	pthread_mutex_unlock(&wq->lock);
 	if (wake)
 		pthread_cond_signal(&wq->wake);
+	return true;
 }
 
-static void
+void
 workq_stop(struct workq *wq)
 {
+	if (wq == NULL)
+		return;
 	pthread_mutex_lock(&wq->lock);
 	wq->stopping = true;
 	pthread_cond_broadcast(&wq->wake);

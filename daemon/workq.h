@@ -23,9 +23,14 @@ struct workq;
 /* Start nthreads workers.  Returns NULL with a message in err. */
 struct workq *workq_new(unsigned nthreads, char *err, size_t errlen);
 
-/* Queue item; a worker calls item->fn(item).  Never fails, never blocks
- * (beyond a short mutex). */
-void workq_push(struct workq *wq, struct workq_item *item);
+/* Queue item; a worker calls item->fn(item).  Never blocks (beyond a
+ * short mutex).  Returns false, queueing nothing, once workq_stop() ran. */
+bool workq_push(struct workq *wq, struct workq_item *item);
+
+/* Refuse new items from now on; queued ones still run.  Stop every queue
+ * that can feed another before freeing any of them, so no worker pushes
+ * into a freed queue. */
+void workq_stop(struct workq *wq);
 
 /* Run every queued job, then stop and join the workers, then free. */
 void workq_free(struct workq *wq);

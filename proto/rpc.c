@@ -40,7 +40,7 @@ rpc_decode(const char *buf, size_t len, msgpack_unpacked *out)
 	msgpack_unpack_return ret;
 	msgpack_zone *zone;
 	msgpack_object obj;
-	char *copy;
+	char *copy = NULL;
 
 	/* Whatever out held before goes, as with msgpack_unpack_next(). */
 	msgpack_unpacked_destroy(out);
@@ -77,6 +77,8 @@ rpc_decode(const char *buf, size_t len, msgpack_unpacked *out)
 	out->data = obj;
 	return 0;
 fail:
+	if (copy != NULL)
+		explicit_bzero(copy, len);
 	msgpack_zone_free(zone);
 	return -1;
 }

@@ -716,6 +716,33 @@ def test_refresh_queued_behind_logout_all(t):
         check_refused(c, tok, "the old token")
 
 
+def test_login_racing_password_change(t):
+    """A login with the old password that started before a password change
+    commits must not end with a session (nor bring the old password back):
+    the change is queued first on the writer, the login's write step after
+    it, so the order is known."""
+    with t.daemon("--pool-size", "2", "--pool-timeout-ms", "10000") \
+            .start() as d, d.client() as c:
+        register(c, "alice")
+        tok = login(c, "alice")["token"]
+        with d.client() as holder, d.client() as pw, d.client() as li:
+            holder.request("test.sleep_write", {"ms": 800})
+            wait_pool(c, "in_use", 1)
+            pw.request("user.password", {"token": tok, "old_password": PW,
+                                         "new_password": "brand new pass"})
+            wait_pool(c, "waiting", 1)
+            li.request("auth.login", {"username": "alice", "password": PW})
+            wait_pool(c, "waiting", 2)
+            check_eq(holder.read_response()[2], None, "holder")
+            check_eq(pw.read_response()[2:], [None, {}], "password change")
+            msg = li.read_response()
+        check_eq(msg[2], ["unauthorized", "wrong username or password"],
+                 "login with the password that was just replaced")
+        e = err(c, "auth.login", {"username": "alice", "password": PW})
+        check_eq(e[0], "unauthorized", "old password after the change")
+        check(login(c, "alice", "brand new pass")["token"], "new password")
+
+
 def test_password_change(t):
     """user.password: wrong old password, bad new one, then success: old
     password refused, new one accepted, other sessions revoked, the
@@ -1097,6 +1124,7 @@ TESTS = [
     test_refresh,
     test_refresh_once,
     test_refresh_queued_behind_logout_all,
+    test_login_racing_password_change,
     test_password_change,
     test_expiry,
     test_token_ttl_flag,
