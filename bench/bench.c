@@ -691,9 +691,7 @@ print_table(const struct opts *o, const struct report *rep)
 		    o->many);
 	if (rep->rss_after_ok)
 		printf("   idle, after the load          %7.1f MiB   (peak "
-		    "VmHWM so far %.1f MiB; malloc keeps the logins'\n"
-		    "   argon2 memory, 19 MiB per hashing worker, for the next "
-		    "hash)\n", mib(rep->rss_after_kib),
+		    "VmHWM so far %.1f MiB)\n", mib(rep->rss_after_kib),
 		    mib(rep->hwm_after_kib));
 	if (rep->missing > 0)
 		printf("\n%d figure%s could not be measured.\n", rep->missing,

@@ -60,6 +60,10 @@
  * refused rate_limited (then 1 s, 2 s, 4 s ... up to 15 min). */
 #define CB_LOGIN_FAILURES_BEFORE_DELAY 5
 
+/* Allocations at least this big are mmap'd and returned to the system
+ * when freed (password hashes use 19 MiB each). */
+#define CB_MMAP_THRESHOLD_BYTES       (256 * 1024)
+
 /* Prepared statements cached per SQLite handle. */
 #define CB_STMT_CACHE_SIZE            64
 
