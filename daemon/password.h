@@ -23,8 +23,8 @@
  * hasher is read-only once made), log or keep a password, or run argon2 with
  * parameters from a stored string beyond the CB_PASSWORD_MAX_* bounds (a
  * corrupt row must not make the daemon allocate gigabytes).  It does not
- * bound how many hashes run at once: that is hashgate.h's job, and each
- * hash takes m_cost_kib KiB for its duration.
+ * bound how many hashes run at once: the gateway's hashing workers do
+ * (--hash-workers), and each hash takes m_cost_kib KiB for its duration.
  *
  * Password length: the caller enforces CB_PASSWORD_MIN_LEN..
  * CB_PASSWORD_MAX_LEN for new passwords; this module refuses (returns an

@@ -1,14 +1,12 @@
 /*
  * test_auth_units.c -- the building blocks of accounts, driven directly:
  * password hashing (daemon/password.c), session tokens (daemon/token.c),
- * the failed-login limiter (daemon/ratelimit.c) and the hash gate
- * (daemon/hashgate.c).
+ * and the failed-login limiter (daemon/ratelimit.c).
  *
  * Password tests use the real default parameters (19 MiB, t=2), so the
  * file takes a few seconds.  The limiter gets its time as an argument, so
- * its tests never sleep; the gate tests sleep for a few milliseconds only
- * to hold a slot.  The last test prints the figures quoted in reviews
- * (hash time, token verify time, gated throughput) as TAP diagnostics.
+ * its tests never sleep.  The last test prints the figures quoted in
+ * reviews (hash time, token verify time) as TAP diagnostics.
  */
 #include <argon2.h>
 #include <pthread.h>
@@ -22,7 +20,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "hashgate.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "tap.h"
@@ -41,15 +38,6 @@
 
 /* One hasher with the defaults, made once: making it costs a hash. */
 static struct password_hasher *default_hasher;
-
-static void
-sleep_us(int64_t us)
-{
-	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -1068,239 +1056,19 @@ test_ratelimit_threads(void)
 	ratelimit_free(rl);
 }
 
-/* ---- hashgate ---------------------------------------------------------- */
-
-struct gate_shared {
-	struct hashgate *g;
-	atomic_int inside, max_inside, failures;
-	int rounds;
-};
-
-static void *
-gate_thread_main(void *arg)
-{
-	struct gate_shared *s = arg;
-	int now_in, m;
-
-	for (int i = 0; i < s->rounds; i++) {
-		if (hashgate_enter(s->g, clock_now_us() + 10000000) != 0) {
-			atomic_fetch_add(&s->failures, 1);
-			continue;
-		}
-		now_in = atomic_fetch_add(&s->inside, 1) + 1;
-		m = atomic_load(&s->max_inside);
-		while (now_in > m &&
-		    !atomic_compare_exchange_weak(&s->max_inside, &m, now_in))
-			;
-		sleep_us(200);
-		atomic_fetch_sub(&s->inside, 1);
-		hashgate_leave(s->g);
-	}
-	return NULL;
-}
-
-static void
-test_hashgate_bound(void)
-{
-	struct gate_shared s;
-	struct hashgate_stats st;
-	pthread_t tid[16];
-	char err[128];
-	size_t n = 0;
-
-	memset(&s, 0, sizeof s);
-	s.rounds = 50;
-	s.g = hashgate_new(3, 16, err, sizeof err);
-	MUST(s.g != NULL);
-	for (size_t i = 0; i < NELEM(tid); i++) {
-		if (pthread_create(&tid[i], NULL, gate_thread_main, &s) != 0)
-			break;
-		n++;
-	}
-	CHECK_EQ_INT(n, NELEM(tid));
-	for (size_t i = 0; i < n; i++)
-		pthread_join(tid[i], NULL);
-
-	hashgate_stats(s.g, &st);
-	CHECK_EQ_INT(atomic_load(&s.failures), 0);
-	CHECK_EQ_INT(atomic_load(&s.max_inside), 3);
-	CHECK_EQ_INT(st.max_inside, 3);
-	CHECK_EQ_INT(st.inside, 0);
-	CHECK_EQ_INT(st.waiting, 0);
-	CHECK_EQ_INT(st.entered, (uint64_t)n * 50);
-	CHECK_EQ_INT(st.busy, 0);
-	hashgate_free(s.g);
-}
-
-static void
-test_hashgate_fail_fast(void)
-{
-	struct hashgate *g, *g0;
-	struct hashgate_stats st;
-	char err[128];
-	int64_t t0, dt;
-
-	CHECK(hashgate_new(0, 1, err, sizeof err) == NULL);
-	CHECK(hashgate_new(CB_MAX_HASH_SLOTS + 1, 1, err, sizeof err) == NULL);
-	CHECK(hashgate_new(1, CB_MAX_HASH_MAX_WAITING + 1, err, sizeof err)
-	    == NULL);
-
-	g = hashgate_new(1, 4, err, sizeof err);
-	MUST(g != NULL);
-	CHECK_EQ_INT(hashgate_enter(g, 0), 0);
-	/* Full: no deadline, or one already past, fails at once. */
-	CHECK_EQ_INT(hashgate_enter(g, 0), -1);
-	CHECK_EQ_INT(hashgate_enter(g, clock_now_us() - 1), -1);
-	/* A deadline: waits for it, then fails. */
-	t0 = clock_now_us();
-	CHECK_EQ_INT(hashgate_enter(g, t0 + 30000), -1);
-	dt = clock_now_us() - t0;
-	CHECK(dt >= 29000);
-	CHECK(dt < 2000000);
-	hashgate_leave(g);
-	CHECK_EQ_INT(hashgate_enter(g, 0), 0);
-	hashgate_leave(g);
-	/* A stray leave neither crashes nor lets two in later. */
-	hashgate_leave(g);
-	CHECK_EQ_INT(hashgate_enter(g, 0), 0);
-	CHECK_EQ_INT(hashgate_enter(g, 0), -1);
-	hashgate_leave(g);
-	hashgate_stats(g, &st);
-	CHECK_EQ_INT(st.entered, 3);
-	CHECK_EQ_INT(st.busy, 4);
-	CHECK_EQ_INT(st.inside, 0);
-	hashgate_free(g);
-
-	/* max_waiting 0: never waits, whatever the deadline. */
-	g0 = hashgate_new(1, 0, err, sizeof err);
-	MUST(g0 != NULL);
-	CHECK_EQ_INT(hashgate_enter(g0, 0), 0);
-	t0 = clock_now_us();
-	CHECK_EQ_INT(hashgate_enter(g0, t0 + 5000000), -1);
-	CHECK(clock_now_us() - t0 < 1000000);
-	hashgate_leave(g0);
-	hashgate_free(g0);
-}
-
-struct gate_waiter {
-	struct hashgate *g;
-	int64_t deadline_us;
-	int rc;
-	int64_t waited_us;
-};
-
-static void *
-gate_waiter_main(void *arg)
-{
-	struct gate_waiter *w = arg;
-	int64_t t0 = clock_now_us();
-
-	w->rc = hashgate_enter(w->g, w->deadline_us);
-	w->waited_us = clock_now_us() - t0;
-	if (w->rc == 0)
-		hashgate_leave(w->g);
-	return NULL;
-}
-
-/* A leave hands the slot to a waiter long before its deadline, and the
- * queue bound turns away the next would-be waiter at once. */
-static void
-test_hashgate_handoff(void)
-{
-	struct hashgate *g;
-	struct hashgate_stats st;
-	struct gate_waiter w;
-	pthread_t tid;
-	char err[128];
-	int64_t t0;
-	int spins = 0;
-
-	g = hashgate_new(1, 1, err, sizeof err);
-	MUST(g != NULL);
-	MUST(hashgate_enter(g, 0) == 0);
-	w.g = g;
-	w.deadline_us = clock_now_us() + 10000000;
-	w.rc = 99;
-	if (pthread_create(&tid, NULL, gate_waiter_main, &w) != 0) {
-		hashgate_leave(g);
-		hashgate_free(g);
-		CHECK(!"pthread_create");
-		return;
-	}
-	do {
-		sleep_us(1000);
-		hashgate_stats(g, &st);
-	} while (st.waiting == 0 && ++spins < 5000);
-	CHECK_EQ_INT(st.waiting, 1);
-
-	/* The queue holds one: the next is refused without waiting. */
-	t0 = clock_now_us();
-	CHECK_EQ_INT(hashgate_enter(g, t0 + 5000000), -1);
-	CHECK(clock_now_us() - t0 < 1000000);
-
-	hashgate_leave(g);
-	pthread_join(tid, NULL);
-	CHECK_EQ_INT(w.rc, 0);
-	CHECK(w.waited_us < 5000000);
-	hashgate_stats(g, &st);
-	CHECK_EQ_INT(st.inside, 0);
-	CHECK_EQ_INT(st.waiting, 0);
-	CHECK_EQ_INT(st.entered, 2);
-	hashgate_free(g);
-}
-
 /* ---- figures ----------------------------------------------------------- */
 
-struct login_worker {
-	pthread_t tid;
-	struct hashgate *g;
-	const char *enc;
-	atomic_int *next;
-	int total;
-	int errors;
-	atomic_int *inside, *max_inside;
-};
-
-static void *
-login_worker_main(void *arg)
-{
-	struct login_worker *w = arg;
-	int now_in, m;
-
-	while (atomic_fetch_add(w->next, 1) < w->total) {
-		if (hashgate_enter(w->g, clock_now_us() + 60000000) != 0) {
-			w->errors++;
-			continue;
-		}
-		now_in = atomic_fetch_add(w->inside, 1) + 1;
-		m = atomic_load(w->max_inside);
-		while (now_in > m &&
-		    !atomic_compare_exchange_weak(w->max_inside, &m, now_in))
-			;
-		if (password_verify(default_hasher, w->enc, "a password", 10,
-		    NULL) != PASSWORD_MATCH)
-			w->errors++;
-		atomic_fetch_sub(w->inside, 1);
-		hashgate_leave(w->g);
-	}
-	return NULL;
-}
-
-/* Hash and token-verify times and gated login throughput, printed for the
- * record; asserted only for sanity. */
+/* Hash and token-verify times, printed for the record; asserted only for
+ * sanity. */
 static void
 test_figures(void)
 {
 	char enc[PASSWORD_ENCODED_MAX], err[128], tok[TOKEN_BUF_SIZE];
 	struct token_record rec;
-	struct login_worker w[4];
-	struct hashgate *g;
 	uint8_t secret[TOKEN_SECRET_BYTES];
-	int64_t h[10], tv[201], t0, el, med;
+	int64_t h[10], tv[201], t0, med;
 	int64_t id;
-	atomic_int next, inside, max_inside;
-	int total = 40, errors = 0;
-	size_t n = 0;
+	int errors = 0;
 
 	for (int i = 0; i < 10; i++) {
 		t0 = clock_now_us();
@@ -1327,36 +1095,6 @@ test_figures(void)
 	CHECK_EQ_INT(errors, 0);
 	printf("# token parse+verify: median %lld us over %zu\n",
 	    (long long)median_i64(tv, NELEM(tv)), NELEM(tv));
-
-	/* Four threads contend for a gate of 2 (on this 2-core machine),
-	 * each doing a login's verify at the default cost. */
-	g = hashgate_new(2, 8, err, sizeof err);
-	MUST(g != NULL);
-	atomic_init(&next, 0);
-	atomic_init(&inside, 0);
-	atomic_init(&max_inside, 0);
-	t0 = clock_now_us();
-	for (size_t i = 0; i < NELEM(w); i++) {
-		w[i] = (struct login_worker){ .g = g, .enc = enc, .next = &next,
-		    .total = total, .inside = &inside,
-		    .max_inside = &max_inside };
-		if (pthread_create(&w[i].tid, NULL, login_worker_main,
-		    &w[i]) != 0)
-			break;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		pthread_join(w[i].tid, NULL);
-		errors += w[i].errors;
-	}
-	el = clock_now_us() - t0;
-	CHECK_EQ_INT(n, NELEM(w));
-	CHECK_EQ_INT(errors, 0);
-	CHECK(atomic_load(&max_inside) <= 2);
-	printf("# gated login verifies (gate 2, 4 threads, %ld CPUs): "
-	    "%d in %lld ms = %.1f/s\n", sysconf(_SC_NPROCESSORS_ONLN), total,
-	    (long long)el / 1000, el > 0 ? total * 1e6 / (double)el : 0.0);
-	hashgate_free(g);
 }
 
 int
@@ -1396,9 +1134,6 @@ main(void)
 	tap_run("ratelimit bounded table", test_ratelimit_bounded);
 	tap_run("ratelimit eviction order", test_ratelimit_eviction_order);
 	tap_run("ratelimit threads", test_ratelimit_threads);
-	tap_run("hashgate bound under threads", test_hashgate_bound);
-	tap_run("hashgate fail fast", test_hashgate_fail_fast);
-	tap_run("hashgate handoff and queue bound", test_hashgate_handoff);
 	tap_run("figures", test_figures);
 
 	password_hasher_free(default_hasher);
