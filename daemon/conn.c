@@ -239,6 +239,37 @@ conn_send(struct conn *conn, const void *data, size_t len)
 	conn_update_reading(conn);
 }
 
+static void
+conn_wipe_chunk(const void *data, size_t len, void *arg)
+{
+	(void)arg;
+	explicit_bzero((void *)data, len);
+	free((void *)data);
+}
+
+void
+conn_send_secret(struct conn *conn, const void *data, size_t len)
+{
+	void *copy;
+
+	if (conn->fd < 0)
+		return;
+	if ((copy = malloc(len)) == NULL) {
+		log_error("client %llu: out of memory queueing a reply; "
+		    "closing", (unsigned long long)conn->id);
+		conn->closing = true;
+	} else {
+		memcpy(copy, data, len);
+		if (evbuffer_add_reference(conn->out, copy, len,
+		    conn_wipe_chunk, NULL) != 0) {
+			conn_wipe_chunk(copy, len, NULL);
+			conn->closing = true;
+		}
+	}
+	conn_queue_flush(conn);
+	conn_update_reading(conn);
+}
+
 /* Parse held-back input, then write what the socket takes now.  May free
  * conn. */
 static void

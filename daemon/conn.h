@@ -73,6 +73,10 @@ void conn_free(struct conn *conn);
  * a batch of pipelined requests leave in one write. */
 void conn_send(struct conn *conn, const void *data, size_t len);
 
+/* conn_send() for a reply carrying a secret (a new session token): the
+ * queued copy is wiped when it has been written or dropped. */
+void conn_send_secret(struct conn *conn, const void *data, size_t len);
+
 /* Write the queued output of every connection that has some: the
  * server's ev_flush callback.  What the socket does not take waits for
  * writability. */

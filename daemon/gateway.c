@@ -525,6 +525,11 @@ gateway_done_cb(evutil_socket_t fd, short what, void *arg)
 			    req->method->name);
 			server->requests_total++;
 			server->requests_errors++;
+		} else if (req->conn != NULL && !req->failed &&
+		    (req->method->flags & METHOD_SECRET_REPLY)) {
+			server->requests_total++;
+			conn_send_secret(req->conn, req->reply.sb.data,
+			    req->reply.sb.size);
 		} else
 			gateway_send(server, req->conn, &req->reply,
 			    req->failed);

@@ -44,6 +44,9 @@ enum method_flags {
 	 * memory-heavy work (argon2) that must never hold a database handle
 	 * while it runs.  At most --hash-workers run at once. */
 	METHOD_HASH = 1u << 4,
+	/* The result carries a secret (a new session token): its queued
+	 * copy is wiped once written. */
+	METHOD_SECRET_REPLY = 1u << 5,
 };
 
 /*

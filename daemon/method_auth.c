@@ -281,7 +281,8 @@ const struct method method_auth_login = {
 	.name = CB_METHOD_AUTH_LOGIN,
 	.exec = login_exec,
 	.check = login_check,
-	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT,
+	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT |
+	    METHOD_SECRET_REPLY,
 	.fields = login_fields,
 };
 
@@ -381,6 +382,6 @@ refresh_exec(struct call *call)
 const struct method method_auth_refresh = {
 	.name = CB_METHOD_AUTH_REFRESH,
 	.exec = refresh_exec,
-	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_SECRET_REPLY,
 	.fields = token_fields,
 };
