@@ -45,7 +45,7 @@ config_usage(FILE *out)
 "  --argon2-m-kib N          password hash memory in KiB (default %u, at least that)\n"
 "  --argon2-t N              password hash passes (default %u, at least that)\n"
 "  --argon2-p N              password hash lanes (default %u)\n"
-"                            the default costs ~15 ms and 19 MiB per hash\n"
+"                            the default costs ~15-22 ms and 19 MiB per hash\n"
 "  --hash-workers N          password hashes run at once (default %d)\n"
 "  --hash-queue N            hashes waiting before logins get rate_limited\n"
 "                            (default %d)\n"
