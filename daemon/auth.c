@@ -6,6 +6,7 @@
 #include "args.h"
 #include "auth.h"
 #include "clock.h"
+#include "rpc.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "text.h"
@@ -17,19 +18,10 @@
 int
 auth_claim_parse(struct call *call, struct auth_claim *claim)
 {
-	const msgpack_object *v = NULL;
+	/* Keys are known unique strings here: args_check_fields ran. */
+	const msgpack_object *v = rpc_map_get(call->params, "token");
 
 	memset(claim, 0, sizeof *claim);
-	if (call->params != NULL) {
-		for (uint32_t i = 0; i < call->params->via.map.size; i++) {
-			const msgpack_object_kv *kv =
-			    &call->params->via.map.ptr[i];
-			if (kv->key.type == MSGPACK_OBJECT_STR &&
-			    kv->key.via.str.size == 5 &&
-			    memcmp(kv->key.via.str.ptr, "token", 5) == 0)
-				v = &kv->val;
-		}
-	}
 	if (v == NULL)
 		return call_fail(call, CB_UNAUTHORIZED, "missing token; log "
 		    "in first");
