@@ -538,10 +538,22 @@ db_timed_out(const struct db *db)
 	return db->timed_out;
 }
 
+void
+db_reset_statements(struct db *db)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (db->conn == NULL)
+		return;
+	while ((stmt = sqlite3_next_stmt(db->conn, stmt)) != NULL) {
+		if (sqlite3_stmt_busy(stmt))
+			sqlite3_reset(stmt);
+	}
+}
+
 int
 db_rest(struct db *db)
 {
-	sqlite3_stmt *stmt;
 	int rc;
 
 	if (db->conn == NULL)
@@ -549,11 +561,7 @@ db_rest(struct db *db)
 	/* Reset before the rollback: a statement still stepping holds a read
 	 * transaction open, which would keep the WAL from being checkpointed
 	 * and the next holder in a stale snapshot. */
-	for (stmt = sqlite3_next_stmt(db->conn, NULL); stmt != NULL;
-	    stmt = sqlite3_next_stmt(db->conn, stmt)) {
-		if (sqlite3_stmt_busy(stmt))
-			sqlite3_reset(stmt);
-	}
+	db_reset_statements(db);
 	/* Bindings may hold the last request's data (copies of strings and
 	 * blobs); they must not survive into the next holder's request. */
 	for (unsigned i = 0; i < db->ncached; i++)

@@ -85,6 +85,11 @@ void db_set_deadline(struct db *db, int64_t deadline_us);
 /* True when the last interruption was the deadline firing. */
 bool db_timed_out(const struct db *db);
 
+/* Reset every statement still stepping.  A handler may stop after the row
+ * it wanted (or a RETURNING row), and an active statement makes COMMIT
+ * fail with SQLITE_BUSY and pins a WAL snapshot. */
+void db_reset_statements(struct db *db);
+
 /*
  * Bring the handle back to its resting state before it returns to the pool:
  * every statement reset and its bindings cleared, deadline cleared, and if a

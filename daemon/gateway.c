@@ -221,22 +221,6 @@ static const char sql_begin_write[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
-/*
- * A handler may stop stepping a statement after the row it wanted (or a
- * RETURNING row); an active statement would make COMMIT fail with
- * SQLITE_BUSY, so every statement is reset before the transaction ends.
- */
-static void
-gateway_settle_statements(struct db *db)
-{
-	sqlite3_stmt *stmt = NULL;
-
-	while ((stmt = sqlite3_next_stmt(db_handle(db), stmt)) != NULL) {
-		if (sqlite3_stmt_busy(stmt))
-			sqlite3_reset(stmt);
-	}
-}
-
 /* Pack an error response for call's recorded error. */
 static void
 gateway_pack_error(struct call *call, uint32_t msgid, struct packbuf *reply)
@@ -285,7 +269,7 @@ gateway_run_in_transaction(struct request *req)
 		/* One statement is its own snapshot: BEGIN and COMMIT would
 		 * only double the work. */
 		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
-		gateway_settle_statements(call->db);
+		db_reset_statements(call->db);
 		return rc;
 	}
 	rc = db_exec_cached(call->db, write ? sql_begin_write : sql_begin_read);
@@ -298,7 +282,7 @@ gateway_run_in_transaction(struct request *req)
 		rc = -1;
 	else
 		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
-	gateway_settle_statements(call->db);
+	db_reset_statements(call->db);
 	if (rc < 0) {
 		db_exec_cached(call->db, sql_rollback);
 		gateway_pack_error(call, req->msgid, &req->reply);
