@@ -108,7 +108,6 @@ conn_free(struct conn *conn)
 		server->nconns--;
 		log_info("client %llu disconnected",
 		    (unsigned long long)conn->id);
-		server_conn_removed(server, conn);
 	}
 	if (conn->ev_read != NULL)
 		event_free(conn->ev_read);

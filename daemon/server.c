@@ -357,13 +357,6 @@ server_finish(struct server *server)
 	event_base_loopexit(server->base, NULL);
 }
 
-void
-server_conn_removed(struct server *server, struct conn *conn)
-{
-	(void)server;
-	(void)conn;
-}
-
 /* After the loop: give each client its last bytes (best effort, no
  * waiting), then close it. */
 static void

@@ -80,9 +80,6 @@ struct server {
 /* Run the daemon until SIGTERM/SIGINT; returns the process exit code. */
 int server_run(const struct config *cfg);
 
-/* A connection closed or finished: unlink and forget it (conn.c calls). */
-void server_conn_removed(struct server *server, struct conn *conn);
-
 /* Called when the last in-flight request completes while draining. */
 void server_check_drained(struct server *server);
 
