@@ -224,20 +224,6 @@ conn_queue_flush(struct conn *conn)
 	event_active(server->ev_flush, EV_TIMEOUT, 0);
 }
 
-void
-conn_send(struct conn *conn, const void *data, size_t len)
-{
-	if (conn->fd < 0)
-		return;
-	if (evbuffer_add(conn->out, data, len) != 0) {
-		log_error("client %llu: out of memory queueing %zu bytes; "
-		    "closing", (unsigned long long)conn->id, len);
-		conn->closing = true;
-	}
-	conn_queue_flush(conn);
-	conn_update_reading(conn);
-}
-
 static void
 conn_wipe_chunk(const void *data, size_t len, void *arg)
 {
@@ -246,27 +232,45 @@ conn_wipe_chunk(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
-void
-conn_send_secret(struct conn *conn, const void *data, size_t len)
+/* Append to the output (a secret as its own chunk, wiped when written or
+ * dropped), then have it flushed at the end of this loop turn. */
+static void
+conn_queue(struct conn *conn, const void *data, size_t len, bool secret)
 {
-	void *copy;
+	void *copy = NULL;
+	int rc;
 
 	if (conn->fd < 0)
 		return;
-	if ((copy = malloc(len)) == NULL) {
-		log_error("client %llu: out of memory queueing a reply; "
-		    "closing", (unsigned long long)conn->id);
-		conn->closing = true;
-	} else {
+	if (!secret)
+		rc = evbuffer_add(conn->out, data, len);
+	else if ((copy = malloc(len)) == NULL)
+		rc = -1;
+	else {
 		memcpy(copy, data, len);
-		if (evbuffer_add_reference(conn->out, copy, len,
-		    conn_wipe_chunk, NULL) != 0) {
+		if ((rc = evbuffer_add_reference(conn->out, copy, len,
+		    conn_wipe_chunk, NULL)) != 0)
 			conn_wipe_chunk(copy, len, NULL);
-			conn->closing = true;
-		}
+	}
+	if (rc != 0) {
+		log_error("client %llu: out of memory queueing %zu bytes; "
+		    "closing", (unsigned long long)conn->id, len);
+		conn->closing = true;
 	}
 	conn_queue_flush(conn);
 	conn_update_reading(conn);
+}
+
+void
+conn_send(struct conn *conn, const void *data, size_t len)
+{
+	conn_queue(conn, data, len, false);
+}
+
+void
+conn_send_secret(struct conn *conn, const void *data, size_t len)
+{
+	conn_queue(conn, data, len, true);
 }
 
 /* Parse held-back input, then write what the socket takes now.  May free
