@@ -25,6 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "ctl_prompt.h"
 
 static const int prompt_signals[] = {
@@ -39,23 +40,6 @@ static void
 prompt_on_signal(int sig)
 {
 	prompt_caught = sig;
-}
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
 }
 
 static int
@@ -168,7 +152,7 @@ prompt_read_line(int fd, struct prompt_state *st, char *buf, size_t len,
 		if (ppoll(&pfd, 1, NULL, &st->old_mask) < 0) {
 			if (errno == EINTR)
 				continue;
-			set_err(err, errlen, "cannot read from the terminal: "
+			errbuf_set(err, errlen, "cannot read from the terminal: "
 			    "%s", strerror(errno));
 			return CTL_PROMPT_FAILED;
 		}
@@ -181,7 +165,7 @@ prompt_read_line(int fd, struct prompt_state *st, char *buf, size_t len,
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			set_err(err, errlen, "cannot read from the terminal: "
+			errbuf_set(err, errlen, "cannot read from the terminal: "
 			    "%s", strerror(errno));
 			return CTL_PROMPT_FAILED;
 		}
@@ -189,7 +173,7 @@ prompt_read_line(int fd, struct prompt_state *st, char *buf, size_t len,
 			/* Ctrl-D: on an empty line it cancels; after some
 			 * input it ends the line. */
 			if (n == 0) {
-				set_err(err, errlen, "cancelled (end of input)");
+				errbuf_set(err, errlen, "cancelled (end of input)");
 				return CTL_PROMPT_FAILED;
 			}
 			break;
@@ -204,7 +188,7 @@ prompt_read_line(int fd, struct prompt_state *st, char *buf, size_t len,
 			/* Discard the rest of the line: left in the terminal,
 			 * the shell would run it as a command. */
 			(void)tcflush(fd, TCIFLUSH);
-			set_err(err, errlen, "the line is too long (more than "
+			errbuf_set(err, errlen, "the line is too long (more than "
 			    "%zu bytes)", len - 2);
 			return CTL_PROMPT_FAILED;
 		}
@@ -222,12 +206,12 @@ ctl_prompt_read(const char *prompt, bool echo, char *buf, size_t len,
 	int fd, rc, sig;
 
 	if (len < 2) {
-		set_err(err, errlen, "no room for an answer");
+		errbuf_set(err, errlen, "no room for an answer");
 		return CTL_PROMPT_FAILED;
 	}
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errlen, "there is no terminal to ask on "
+		errbuf_set(err, errlen, "there is no terminal to ask on "
 		    "(/dev/tty: %s)", strerror(errno));
 		return CTL_PROMPT_NO_TTY;
 	}
@@ -236,14 +220,14 @@ again:
 	sig = 0;
 	memset(&st, 0, sizeof st);
 	if (prompt_catch(&st) != 0) {
-		set_err(err, errlen, "cannot set up signal handling: %s",
+		errbuf_set(err, errlen, "cannot set up signal handling: %s",
 		    strerror(errno));
 		rc = CTL_PROMPT_FAILED;
 		goto out;
 	}
 	if (!echo) {
 		if (tcgetattr(fd, &st.old_term) != 0) {
-			set_err(err, errlen, "cannot read the terminal's "
+			errbuf_set(err, errlen, "cannot read the terminal's "
 			    "settings: %s", strerror(errno));
 			rc = CTL_PROMPT_FAILED;
 			goto out;
@@ -253,7 +237,7 @@ again:
 		/* Set first, then flag: restoring never runs on settings
 		 * that were not changed. */
 		if (tcsetattr(fd, TCSAFLUSH, &term) != 0) {
-			set_err(err, errlen, "cannot turn off echo: %s",
+			errbuf_set(err, errlen, "cannot turn off echo: %s",
 			    strerror(errno));
 			rc = CTL_PROMPT_FAILED;
 			goto out;
@@ -261,7 +245,7 @@ again:
 		st.term_changed = true;
 	}
 	if (write_all(fd, prompt, strlen(prompt)) != 0) {
-		set_err(err, errlen, "cannot write to the terminal: %s",
+		errbuf_set(err, errlen, "cannot write to the terminal: %s",
 		    strerror(errno));
 		rc = CTL_PROMPT_FAILED;
 		goto out;
@@ -280,7 +264,7 @@ out:
 		(void)raise(sig);
 		if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 			goto again;
-		set_err(err, errlen, "interrupted");
+		errbuf_set(err, errlen, "interrupted");
 		rc = CTL_PROMPT_FAILED;
 	}
 	if (rc != CTL_PROMPT_OK)
@@ -298,7 +282,7 @@ ctl_prompt_read_fd(int fd, char *buf, size_t len, char *err, size_t errlen)
 	char c;
 
 	if (len < 2) {
-		set_err(err, errlen, "no room for an answer");
+		errbuf_set(err, errlen, "no room for an answer");
 		return CTL_PROMPT_FAILED;
 	}
 	for (;;) {
@@ -307,13 +291,13 @@ ctl_prompt_read_fd(int fd, char *buf, size_t len, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, errlen, "cannot read standard input: %s",
+			errbuf_set(err, errlen, "cannot read standard input: %s",
 			    strerror(errno));
 			goto fail;
 		}
 		if (r == 0) {
 			if (n == 0) {
-				set_err(err, errlen, "standard input ended "
+				errbuf_set(err, errlen, "standard input ended "
 				    "before a line was read");
 				goto fail;
 			}
@@ -322,7 +306,7 @@ ctl_prompt_read_fd(int fd, char *buf, size_t len, char *err, size_t errlen)
 		if (c == '\n')
 			break;
 		if (n == len - 1) {
-			set_err(err, errlen, "the line on standard input is "
+			errbuf_set(err, errlen, "the line on standard input is "
 			    "too long (more than %zu bytes)", len - 1);
 			goto fail;
 		}

@@ -20,28 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "ctl_token.h"
 
 #define TOKEN_DIR_MODE		0700
 #define TOKEN_FILE_MODE		0600
 #define TOKEN_TMP_NAME		".token.XXXXXX"
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 /* Printable ASCII without spaces, 1 .. CTL_TOKEN_MAX bytes. */
 static bool
@@ -70,12 +54,12 @@ ctl_token_path(char *buf, size_t len, char *err, size_t errlen)
 	else if (home != NULL && home[0] == '/')
 		n = snprintf(buf, len, "%s/.config/cashbook/token", home);
 	else {
-		set_err(err, errlen, "cannot tell where to keep the session "
+		errbuf_set(err, errlen, "cannot tell where to keep the session "
 		    "token: set HOME (or XDG_CONFIG_HOME) to an absolute path");
 		return -1;
 	}
 	if (n < 0 || (size_t)n >= len) {
-		set_err(err, errlen, "the token file's path is too long: set "
+		errbuf_set(err, errlen, "the token file's path is too long: set "
 		    "XDG_CONFIG_HOME to a shorter directory");
 		return -1;
 	}
@@ -102,33 +86,33 @@ ctl_token_read(const char *path, char *buf, size_t len, char *err,
 		if (errno == ENOENT)
 			return CTL_TOKEN_NONE;
 		if (errno == ELOOP)
-			set_err(err, errlen, "refusing the token file %s: it "
+			errbuf_set(err, errlen, "refusing the token file %s: it "
 			    "is a symbolic link; remove it and run "
 			    "cashbookctl login", path);
 		else
-			set_err(err, errlen, "cannot read the token file %s: "
+			errbuf_set(err, errlen, "cannot read the token file %s: "
 			    "%s", path, strerror(errno));
 		return CTL_TOKEN_ERROR;
 	}
 	if (fstat(fd, &st) != 0) {
-		set_err(err, errlen, "cannot read the token file %s: %s",
+		errbuf_set(err, errlen, "cannot read the token file %s: %s",
 		    path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "refusing the token file %s: it is not "
+		errbuf_set(err, errlen, "refusing the token file %s: it is not "
 		    "a regular file; remove it and run cashbookctl login",
 		    path);
 		goto out;
 	}
 	if (st.st_uid != geteuid()) {
-		set_err(err, errlen, "refusing the token file %s: it belongs "
+		errbuf_set(err, errlen, "refusing the token file %s: it belongs "
 		    "to another user (uid %ld); remove it and run cashbookctl "
 		    "login", path, (long)st.st_uid);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		set_err(err, errlen, "refusing the token file %s: group or "
+		errbuf_set(err, errlen, "refusing the token file %s: group or "
 		    "others may access it (mode %04o), so the token may have "
 		    "leaked; run chmod 600 %s, then cashbookctl logout --all "
 		    "to end every session, and log in again", path,
@@ -140,7 +124,7 @@ ctl_token_read(const char *path, char *buf, size_t len, char *err,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, errlen, "cannot read the token file %s: "
+			errbuf_set(err, errlen, "cannot read the token file %s: "
 			    "%s", path, strerror(errno));
 			goto out;
 		}
@@ -157,7 +141,7 @@ ctl_token_read(const char *path, char *buf, size_t len, char *err,
 		goto out;
 	}
 	if (!token_valid(data, n) || len <= n) {
-		set_err(err, errlen, "the token file %s does not hold a "
+		errbuf_set(err, errlen, "the token file %s does not hold a "
 		    "token; remove it and run cashbookctl login", path);
 		goto out;
 	}
@@ -184,7 +168,7 @@ ctl_token_get(const char *path, char *buf, size_t len, bool *from_env,
 	*from_env = true;
 	n = strlen(env);
 	if (!token_valid(env, n) || len <= n) {
-		set_err(err, errlen, "%s does not hold a token: unset it, or "
+		errbuf_set(err, errlen, "%s does not hold a token: unset it, or "
 		    "set it to what cashbookctl login saved", CTL_TOKEN_ENV);
 		return CTL_TOKEN_ERROR;
 	}
@@ -204,7 +188,7 @@ make_parent_dirs(const char *path, char *err, size_t errlen)
 	char *slash;
 
 	if (len >= sizeof dir) {
-		set_err(err, errlen, "the token file's path is too long");
+		errbuf_set(err, errlen, "the token file's path is too long");
 		return -1;
 	}
 	memcpy(dir, path, len + 1);
@@ -220,7 +204,7 @@ make_parent_dirs(const char *path, char *err, size_t errlen)
 
 		*p = '\0';
 		if (mkdir(dir, TOKEN_DIR_MODE) != 0 && errno != EEXIST) {
-			set_err(err, errlen, "cannot create the directory %s "
+			errbuf_set(err, errlen, "cannot create the directory %s "
 			    "for the token file: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -287,18 +271,18 @@ ctl_token_write(const char *path, const char *token, char *err,
 	int fd, rc = -1;
 
 	if (!token_valid(token, len)) {
-		set_err(err, errlen, "cashbookd sent something that is not a "
+		errbuf_set(err, errlen, "cashbookd sent something that is not a "
 		    "token");
 		return -1;
 	}
 	if (slash == NULL) {
-		set_err(err, errlen, "the token file's path %s is not "
+		errbuf_set(err, errlen, "the token file's path %s is not "
 		    "absolute", path);
 		return -1;
 	}
 	dirlen = (size_t)(slash - path) + 1;
 	if (dirlen + sizeof TOKEN_TMP_NAME > sizeof tmp) {
-		set_err(err, errlen, "the token file's path is too long");
+		errbuf_set(err, errlen, "the token file's path is too long");
 		return -1;
 	}
 	if (make_parent_dirs(path, err, errlen) != 0)
@@ -308,7 +292,7 @@ ctl_token_write(const char *path, const char *token, char *err,
 	/* mkostemp creates the file with O_EXCL and mode 0600. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errlen, "cannot create a file next to %s: %s",
+		errbuf_set(err, errlen, "cannot create a file next to %s: %s",
 		    path, strerror(errno));
 		return -1;
 	}
@@ -316,18 +300,18 @@ ctl_token_write(const char *path, const char *token, char *err,
 	line[len] = '\n';
 	if (fchmod(fd, TOKEN_FILE_MODE) != 0 ||
 	    write_all(fd, line, len + 1) != 0 || fsync(fd) != 0) {
-		set_err(err, errlen, "cannot write %s: %s", tmp,
+		errbuf_set(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		(void)close(fd);
 		goto fail;
 	}
 	if (close(fd) != 0) {
-		set_err(err, errlen, "cannot write %s: %s", tmp,
+		errbuf_set(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		goto fail;
 	}
 	if (rename(tmp, path) != 0) {
-		set_err(err, errlen, "cannot replace %s: %s", path,
+		errbuf_set(err, errlen, "cannot replace %s: %s", path,
 		    strerror(errno));
 		goto fail;
 	}
@@ -354,7 +338,7 @@ ctl_token_remove(const char *path, bool *removed, char *err, size_t errlen)
 	if (unlink(path) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		set_err(err, errlen, "cannot remove the token file %s: %s",
+		errbuf_set(err, errlen, "cannot remove the token file %s: %s",
 		    path, strerror(errno));
 		return -1;
 	}

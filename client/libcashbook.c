@@ -32,6 +32,7 @@
 /* The protocol's headers first: errors.h defines CB_OK, which cashbook.h
  * then leaves alone (see there). */
 #include "cb_limits.h"
+#include "errbuf.h"
 #include "errors.h"
 #include "methods.h"
 #include "packbuf.h"
@@ -150,22 +151,6 @@ copy_text(char *dst, size_t dstlen, const char *src, size_t len)
 	if (len > 0)
 		memcpy(dst, src, len);
 	dst[len] = '\0';
-}
-
-static void set_errbuf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_errbuf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
 }
 
 static void
@@ -363,14 +348,14 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 	int rc, saved;
 
 	if (out == NULL) {
-		set_errbuf(err, errlen, "no place for the connection");
+		errbuf_set(err, errlen, "no place for the connection");
 		return CB_EINVAL;
 	}
 	*out = NULL;
 	if (socket_path == NULL) {
 		socket_path = cb_default_socket_path(defpath, sizeof defpath);
 		if (socket_path == NULL) {
-			set_errbuf(err, errlen, "default socket path too long");
+			errbuf_set(err, errlen, "default socket path too long");
 			return CB_EINVAL;
 		}
 	}
@@ -378,7 +363,7 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 	sa.sun_family = AF_UNIX;
 	if (socket_path[0] == '\0' ||
 	    strlen(socket_path) >= sizeof sa.sun_path) {
-		set_errbuf(err, errlen, "socket path %s (at most %zu bytes)",
+		errbuf_set(err, errlen, "socket path %s (at most %zu bytes)",
 		    socket_path[0] == '\0' ? "is empty" : "too long",
 		    sizeof sa.sun_path - 1);
 		errno = ENAMETOOLONG;
@@ -388,7 +373,7 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 
 	conn = calloc(1, sizeof *conn);
 	if (conn == NULL) {
-		set_errbuf(err, errlen, "%s", strerror(ENOMEM));
+		errbuf_set(err, errlen, "%s", strerror(ENOMEM));
 		return CB_ENOMEM;
 	}
 	conn->timeout_ms = timeout_ms;
@@ -402,7 +387,7 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 	    0);
 	if (conn->fd < 0) {
 		saved = errno;
-		set_errbuf(err, errlen, "%s", strerror(saved));
+		errbuf_set(err, errlen, "%s", strerror(saved));
 		conn->fd = -1;
 		cb_close(conn);
 		errno = saved;
@@ -412,10 +397,10 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 	if (rc != CB_OK) {
 		saved = errno;
 		if (rc == CB_ETIMEOUT)
-			set_errbuf(err, errlen, "timed out after %d ms",
+			errbuf_set(err, errlen, "timed out after %d ms",
 			    timeout_ms);
 		else
-			set_errbuf(err, errlen, "%s", strerror(saved));
+			errbuf_set(err, errlen, "%s", strerror(saved));
 		cb_close(conn);
 		errno = saved;
 		return rc;
