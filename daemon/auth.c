@@ -9,6 +9,7 @@
 #include "rpc.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "server.h"
 #include "text.h"
 #include "token.h"
 
@@ -150,5 +151,42 @@ auth_password_arg(struct call *call, const char *key, size_t min,
 	if (*len < min)
 		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be at "
 		    "least %zu bytes", key, min);
+	return 0;
+}
+
+int
+auth_limit_check(struct call *call, const char *key, size_t keylen,
+    const char *what)
+{
+	int64_t wait = ratelimit_check(call->server->ratelimit, key, keylen,
+	    clock_limiter_us());
+
+	if (wait <= 0)
+		return 0;
+	return call_fail(call, CB_RATE_LIMITED, "too many %s for this user; "
+	    "retry in %lld s", what, (long long)((wait + 999999) / 1000000));
+}
+
+int
+auth_check_password(struct call *call, const char *key, size_t keylen,
+    const char *what, const char *stored, const char *pw, size_t len,
+    bool *needs_rehash, const char *wrong_msg)
+{
+	const struct password_hasher *h = call->server->hasher;
+	enum password_verdict v;
+
+	if (auth_limit_check(call, key, keylen, what) != 0)
+		return -1;
+	v = stored != NULL ? password_verify(h, stored, pw, len,
+	    needs_rehash) : password_verify_dummy(h, pw, len);
+	if (v == PASSWORD_ERROR)
+		return call_fail(call, CB_INTERNAL, "cannot check the "
+		    "password");
+	if (v != PASSWORD_MATCH) {
+		/* The next attempt is told to wait; this one just failed. */
+		(void)ratelimit_fail(call->server->ratelimit, key, keylen,
+		    clock_limiter_us());
+		return call_fail(call, CB_UNAUTHORIZED, "%s", wrong_msg);
+	}
 	return 0;
 }

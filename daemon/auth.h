@@ -40,4 +40,22 @@ int auth_username_arg(struct call *call, const char *key, const char **s,
 int auth_password_arg(struct call *call, const char *key, size_t min,
     const char **s, size_t *len);
 
+/* The login limiter for the user whose folded name is key: 0, or -1
+ * with the call failed rate_limited "too many <what> for this user; retry
+ * in N s" while the key must wait. */
+int auth_limit_check(struct call *call, const char *key, size_t keylen,
+    const char *what);
+
+/*
+ * Check a password on a hashing worker, under the login limiter (checked
+ * again here: attempts queued alongside this one may have failed since).
+ * stored is the user's encoded hash, or NULL for no such user (a dummy
+ * hash then takes the same time).  A mismatch counts as a failed login
+ * and fails the call unauthorized with wrong_msg.  0 on a match, with
+ * *needs_rehash (may be NULL) set when the stored parameters are old.
+ */
+int auth_check_password(struct call *call, const char *key, size_t keylen,
+    const char *what, const char *stored, const char *pw, size_t len,
+    bool *needs_rehash, const char *wrong_msg);
+
 #endif

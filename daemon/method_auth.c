@@ -139,13 +139,8 @@ login_check(struct call *call)
 	return 0;
 }
 
-static int
-login_refuse(struct call *call, int64_t wait_us)
-{
-	return call_fail(call, CB_RATE_LIMITED, "too many failed logins for "
-	    "this user; retry in %lld s", (long long)((wait_us + 999999) /
-	    1000000));
-}
+/* How the limiter's refusals name what failed. */
+#define LOGIN_FAILURES "failed logins"
 
 static int login_verify(struct call *call);
 static int login_finish(struct call *call);
@@ -165,7 +160,6 @@ login_exec(struct call *call)
 	sqlite3_stmt *stmt;
 	const char *name;
 	size_t len;
-	int64_t wait;
 	int rc;
 
 	if (st == NULL)
@@ -174,10 +168,8 @@ login_exec(struct call *call)
 		return -1;
 	text_fold_ascii(name, len, st->key);
 	st->keylen = len;
-	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
-	    clock_limiter_us());
-	if (wait > 0)
-		return login_refuse(call, wait);
+	if (auth_limit_check(call, st->key, st->keylen, LOGIN_FAILURES) != 0)
+		return -1;
 	if ((stmt = call_prepare(call, sql_user_by_key,
 	    "looking up the user")) == NULL)
 		return -1;
@@ -200,33 +192,17 @@ login_verify(struct call *call)
 {
 	struct login_state *st = call->state;
 	const struct password_hasher *h = call->server->hasher;
-	enum password_verdict v;
 	bool rehash = false;
 	const char *pw;
 	size_t len;
-	int64_t wait;
 	char why[128];
 
 	if (auth_password_arg(call, "password", 1, &pw, &len) != 0)
 		return -1;
-	/* Again, now that this attempt's turn to hash has come: failures
-	 * of attempts queued alongside it have been counted since step 1. */
-	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
-	    clock_limiter_us());
-	if (wait > 0)
-		return login_refuse(call, wait);
-	v = st->user_id != 0 ? password_verify(h, st->stored, pw, len,
-	    &rehash) : password_verify_dummy(h, pw, len);
-	if (v == PASSWORD_ERROR)
-		return call_fail(call, CB_INTERNAL, "cannot check the "
-		    "password");
-	if (v != PASSWORD_MATCH) {
-		/* The next attempt is told to wait; this one just failed. */
-		(void)ratelimit_fail(call->server->ratelimit, st->key,
-		    st->keylen, clock_limiter_us());
-		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
-		    "password");
-	}
+	if (auth_check_password(call, st->key, st->keylen, LOGIN_FAILURES,
+	    st->user_id != 0 ? st->stored : NULL, pw, len, &rehash,
+	    "wrong username or password") != 0)
+		return -1;
 	/* Stored with older parameters: upgrade while we have the password. */
 	if (rehash && password_hash(h, pw, len, st->rehashed,
 	    sizeof st->rehashed, why, sizeof why) != 0)

@@ -229,10 +229,8 @@ password_rehash(struct call *call)
 {
 	struct password_state *st = call->state;
 	const struct password_hasher *h = call->server->hasher;
-	enum password_verdict v;
 	const char *old, *new;
 	size_t oldlen, newlen;
-	int64_t wait;
 	char why[128];
 
 	if (auth_password_arg(call, "old_password", 1, &old, &oldlen) != 0 ||
@@ -241,21 +239,9 @@ password_rehash(struct call *call)
 		return -1;
 	/* Guesses of the old password count as failed logins: a stolen
 	 * token must not be a way to test passwords at full speed. */
-	wait = ratelimit_check(call->server->ratelimit, st->key, st->keylen,
-	    clock_limiter_us());
-	if (wait > 0)
-		return call_fail(call, CB_RATE_LIMITED, "too many wrong "
-		    "passwords for this user; retry in %lld s",
-		    (long long)((wait + 999999) / 1000000));
-	v = password_verify(h, st->stored, old, oldlen, NULL);
-	if (v == PASSWORD_ERROR)
-		return call_fail(call, CB_INTERNAL, "cannot check the "
-		    "password");
-	if (v != PASSWORD_MATCH) {
-		(void)ratelimit_fail(call->server->ratelimit, st->key,
-		    st->keylen, clock_limiter_us());
-		return call_fail(call, CB_UNAUTHORIZED, "wrong password");
-	}
+	if (auth_check_password(call, st->key, st->keylen, "wrong passwords",
+	    st->stored, old, oldlen, NULL, "wrong password") != 0)
+		return -1;
 	if (password_hash(h, new, newlen, st->fresh, sizeof st->fresh, why,
 	    sizeof why) != 0)
 		return call_fail(call, CB_INTERNAL, "cannot hash the password: "
