@@ -216,6 +216,7 @@ login_finish(struct call *call)
 {
 	struct login_state *st = call->state;
 	sqlite3_stmt *stmt;
+	const char *now;
 	int rc;
 
 	/* The password checked in step 2 must still be the user's: a
@@ -227,8 +228,12 @@ login_finish(struct call *call)
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "looking up the user");
-	if (rc == SQLITE_DONE || strcmp((const char *)sqlite3_column_text(
-	    stmt, 0), st->stored) != 0)
+	now = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) :
+	    NULL;
+	if (rc == SQLITE_ROW && now == NULL)	/* out of memory */
+		return call_fail_sqlite(call, SQLITE_NOMEM,
+		    "looking up the user");
+	if (now == NULL || strcmp(now, st->stored) != 0)
 		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
 		    "password");
 	sqlite3_reset(stmt);

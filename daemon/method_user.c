@@ -13,7 +13,6 @@
 #include "method.h"
 #include "methods.h"
 #include "password.h"
-#include "ratelimit.h"
 #include "rpc.h"
 #include "server.h"
 #include "text.h"
