@@ -10,8 +10,8 @@
  * JPY, fils for KWD); how many decimals a currency has comes from
  * money_currency_decimals().
  */
-#ifndef CASHBOOK_DAEMON_MONEY_H
-#define CASHBOOK_DAEMON_MONEY_H
+#ifndef CASHBOOK_PROTO_MONEY_H
+#define CASHBOOK_PROTO_MONEY_H
 
 #include <stdbool.h>
 #include <stddef.h>

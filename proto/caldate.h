@@ -8,8 +8,8 @@
  * Never: looks at the clock or time zones, allocates, does I/O or keeps
  * state, so every function here is safe to call from any thread.
  */
-#ifndef CASHBOOK_DAEMON_CALDATE_H
-#define CASHBOOK_DAEMON_CALDATE_H
+#ifndef CASHBOOK_PROTO_CALDATE_H
+#define CASHBOOK_PROTO_CALDATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
