@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "cb_limits.h"
+#include "config.h"
+#include "money.h"
 #include "version.h"
 
 static void
@@ -49,6 +50,8 @@ config_usage(FILE *out)
 "  --hash-workers N          password hashes run at once (default %d)\n"
 "  --hash-queue N            hashes waiting before logins get rate_limited\n"
 "                            (default %d)\n"
+"  --default-currency CODE   ISO 4217 currency of new books that name none\n"
+"                            (default XXX, \"no currency\", 2 decimals)\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help                    show this help\n"
 "  --version                 show the version\n"
@@ -113,6 +116,7 @@ config_defaults(struct config *cfg)
 	password_params_default(&cfg->argon2);
 	cfg->hash_workers = CB_DEFAULT_HASH_WORKERS;
 	cfg->hash_queue = CB_DEFAULT_HASH_QUEUE;
+	memcpy(cfg->default_currency, "XXX", 4);
 	cfg->log_level = LOG_INFO;
 	cfg->socket_default = cfg->db_default = true;
 
@@ -175,7 +179,7 @@ enum {
 	OPT_MAX_MESSAGE, OPT_READ_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DRAIN_TIMEOUT,
 	OPT_LEAK_THRESHOLD, OPT_SYNCHRONOUS, OPT_LOG_LEVEL, OPT_HELP,
 	OPT_VERSION, OPT_TOKEN_TTL, OPT_ARGON2_M, OPT_ARGON2_T, OPT_ARGON2_P,
-	OPT_HASH_WORKERS, OPT_HASH_QUEUE,
+	OPT_HASH_WORKERS, OPT_HASH_QUEUE, OPT_DEFAULT_CURRENCY,
 };
 
 static const struct option config_options[] = {
@@ -200,6 +204,7 @@ static const struct option config_options[] = {
 	{ "argon2-p", required_argument, NULL, OPT_ARGON2_P },
 	{ "hash-workers", required_argument, NULL, OPT_HASH_WORKERS },
 	{ "hash-queue", required_argument, NULL, OPT_HASH_QUEUE },
+	{ "default-currency", required_argument, NULL, OPT_DEFAULT_CURRENCY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -294,6 +299,15 @@ config_apply(struct config *cfg, int opt, const char *arg)
 		    &v)) == 0)
 			cfg->argon2.parallelism = (uint32_t)v;
 		return rc;
+	case OPT_DEFAULT_CURRENCY:
+		if (!money_currency_valid(arg, strlen(arg))) {
+			fprintf(stderr, "cashbookd: --default-currency '%s' is "
+			    "not an ISO 4217 code (three capital letters, e.g. "
+			    "EUR)\n", arg);
+			return -1;
+		}
+		memcpy(cfg->default_currency, arg, 4);
+		return 0;
 	case OPT_HASH_WORKERS:
 		if ((rc = config_int("hash-workers", arg, 1, 16, &v)) == 0)
 			cfg->hash_workers = (unsigned)v;

@@ -34,6 +34,7 @@ struct config {
 	struct password_params argon2;	/* password hashing cost */
 	unsigned hash_workers;		/* password hashes at once */
 	unsigned hash_queue;		/* hashes waiting, then rate_limited */
+	char default_currency[4];	/* ISO 4217, for book.create */
 	enum log_level log_level;
 	bool socket_default;		/* paths came from the defaults */
 	bool db_default;

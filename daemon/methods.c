@@ -23,6 +23,21 @@ extern const struct method method_auth_refresh;
 extern const struct method method_auth_verify;
 extern const struct method method_auth_logout;
 extern const struct method method_auth_logout_all;
+extern const struct method method_book_create;
+extern const struct method method_book_list;
+extern const struct method method_book_get;
+extern const struct method method_book_update;
+extern const struct method method_book_delete;
+extern const struct method method_book_balance;
+extern const struct method method_book_verify;
+extern const struct method method_entry_add;
+extern const struct method method_entry_get;
+extern const struct method method_entry_update;
+extern const struct method method_entry_delete;
+extern const struct method method_entry_restore;
+extern const struct method method_entry_history;
+extern const struct method method_entry_list;
+extern const struct method method_report_summary;
 #ifdef CASHBOOK_TEST_METHODS
 extern const struct method method_test_echo;
 extern const struct method method_test_sleep;
@@ -46,6 +61,21 @@ static const struct method *const method_table[] = {
 	&method_auth_verify,
 	&method_auth_logout,
 	&method_auth_logout_all,
+	&method_book_create,
+	&method_book_list,
+	&method_book_get,
+	&method_book_update,
+	&method_book_delete,
+	&method_book_balance,
+	&method_book_verify,
+	&method_entry_add,
+	&method_entry_get,
+	&method_entry_update,
+	&method_entry_delete,
+	&method_entry_restore,
+	&method_entry_history,
+	&method_entry_list,
+	&method_report_summary,
 #ifdef CASHBOOK_TEST_METHODS
 	&method_test_echo,
 	&method_test_sleep,

@@ -43,6 +43,93 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"CREATE INDEX sessions_by_user ON sessions(user_id);"
 	"CREATE INDEX sessions_by_expiry ON sessions(expires_at);",
+
+	/* 3: books and entries.
+	 *
+	 * Access goes through book_members (one row per user and book) so
+	 * books can be shared later without a new model; today every book
+	 * has exactly its owner as a member.
+	 *
+	 * Money is INTEGER minor units.  books holds each book's totals over
+	 * its live (not trashed) entries, kept in the same transaction as
+	 * every change.  book_periods holds the net (in - out) of the live
+	 * entries per year (period YYYY), month (YYYYMM) and day (YYYYMMDD):
+	 * three non-overlapping key ranges in one table.  The balance just
+	 * after an entry is the book's balance minus the net of everything
+	 * after it, which those rows give in a bounded number of steps
+	 * (later years, later months of its year, later days of its month,
+	 * later entries of its day) however many entries the book has.
+	 *
+	 * An entry's position is (date, minute, entry_id): date is the
+	 * integer YYYYMMDD (ordered like the dates, and its periods are
+	 * date / 10000 and date / 100); minute is the time of day, -1 when
+	 * none was given, so untimed entries sort first in their day.  tags holds the entry's
+	 * tags joined by '\n' (tags never contain control characters).
+	 * request is the msgpack of the fields entry.add was called with,
+	 * kept when an idempotency_key was given so a retry can be compared. */
+	"CREATE TABLE books ("
+	"  book_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  owner_id INTEGER NOT NULL REFERENCES users(user_id),"
+	"  name TEXT NOT NULL,"
+	"  name_key TEXT NOT NULL,"
+	"  currency TEXT NOT NULL,"
+	"  decimals INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 4),"
+	"  description TEXT,"
+	"  cash_in INTEGER NOT NULL DEFAULT 0 CHECK (cash_in >= 0),"
+	"  cash_out INTEGER NOT NULL DEFAULT 0 CHECK (cash_out >= 0),"
+	"  entry_count INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (owner_id, name_key)"
+	") STRICT;"
+	"CREATE TABLE book_members ("
+	"  user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),"
+	"  added_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, book_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX book_members_by_book ON book_members(book_id);"
+	"CREATE TABLE entries ("
+	"  entry_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL CHECK (type IN ('in', 'out')),"
+	"  amount INTEGER NOT NULL CHECK (amount BETWEEN 1 AND 1000000000000000),"
+	"  date INTEGER NOT NULL,"
+	"  minute INTEGER NOT NULL CHECK (minute BETWEEN -1 AND 1439),"
+	"  category TEXT,"
+	"  mode TEXT,"
+	"  party TEXT,"
+	"  note TEXT,"
+	"  reference TEXT,"
+	"  tags TEXT,"
+	"  idempotency_key TEXT,"
+	"  request BLOB,"
+	"  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  updated_by INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX entries_by_position ON entries(book_id, deleted, date, minute, entry_id);"
+	"CREATE UNIQUE INDEX entries_by_key ON entries(book_id, idempotency_key)"
+	"  WHERE idempotency_key IS NOT NULL;"
+	"CREATE TABLE book_periods ("
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  period INTEGER NOT NULL,"
+	"  net INTEGER NOT NULL,"
+	"  PRIMARY KEY (book_id, period)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE entry_history ("
+	"  history_id INTEGER PRIMARY KEY,"
+	"  entry_id INTEGER NOT NULL REFERENCES entries(entry_id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  user_id INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'restore')),"
+	"  before BLOB,"
+	"  after BLOB"
+	") STRICT;"
+	"CREATE INDEX entry_history_by_entry ON entry_history(entry_id, history_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

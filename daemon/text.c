@@ -7,8 +7,8 @@
 
 #include "text.h"
 
-bool
-text_is_clean(const char *s, size_t len)
+static bool
+text_check(const char *s, size_t len, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -20,7 +20,8 @@ text_is_clean(const char *s, size_t len)
 		unsigned char lo = 0x80, hi = 0xbf;
 
 		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
+			if ((c < 0x20 && !(lines && (c == '\n' ||
+			    c == '\t'))) || c == 0x7f)
 				return false;
 			i++;
 			continue;
@@ -59,6 +60,18 @@ text_is_clean(const char *s, size_t len)
 		i += n + 1;
 	}
 	return true;
+}
+
+bool
+text_is_clean(const char *s, size_t len)
+{
+	return text_check(s, len, false);
+}
+
+bool
+text_is_clean_lines(const char *s, size_t len)
+{
+	return text_check(s, len, true);
 }
 
 void

@@ -60,12 +60,25 @@
  * refused rate_limited (then 1 s, 2 s, 4 s ... up to 15 min). */
 #define CB_LOGIN_FAILURES_BEFORE_DELAY 5
 
+/* Books and entries: text sizes in bytes of UTF-8. */
+#define CB_BOOK_NAME_MAX              100
+#define CB_BOOK_DESCRIPTION_MAX       4096
+#define CB_ENTRY_TEXT_MAX             100	/* category, mode, party, reference */
+#define CB_ENTRY_NOTE_MAX             4096
+#define CB_ENTRY_TAGS_MAX             20
+#define CB_ENTRY_TAG_MAX              64
+#define CB_IDEMPOTENCY_KEY_MAX        128
+#define CB_SEARCH_MAX                 100	/* entry.list q */
+#define CB_LIST_DEFAULT_LIMIT         50
+#define CB_LIST_MAX_LIMIT             500
+#define CB_CURSOR_MAX                 64
+
 /* Allocations at least this big are mmap'd and returned to the system
  * when freed (password hashes use 19 MiB each). */
 #define CB_MMAP_THRESHOLD_BYTES       (256 * 1024)
 
 /* Prepared statements cached per SQLite handle. */
-#define CB_STMT_CACHE_SIZE            64
+#define CB_STMT_CACHE_SIZE            128
 
 /* sqlite3_limit() values applied to every handle (tightened defaults). */
 #define CB_SQLITE_LIMIT_LENGTH        (2 * 1024 * 1024)

@@ -19,6 +19,22 @@
 #define CB_METHOD_AUTH_LOGOUT   "auth.logout"
 #define CB_METHOD_AUTH_LOGOUT_ALL "auth.logout_all"
 
+#define CB_METHOD_BOOK_CREATE   "book.create"
+#define CB_METHOD_BOOK_LIST     "book.list"
+#define CB_METHOD_BOOK_GET      "book.get"
+#define CB_METHOD_BOOK_UPDATE   "book.update"
+#define CB_METHOD_BOOK_DELETE   "book.delete"
+#define CB_METHOD_BOOK_BALANCE  "book.balance"
+#define CB_METHOD_BOOK_VERIFY   "book.verify"
+#define CB_METHOD_ENTRY_ADD     "entry.add"
+#define CB_METHOD_ENTRY_GET     "entry.get"
+#define CB_METHOD_ENTRY_UPDATE  "entry.update"
+#define CB_METHOD_ENTRY_DELETE  "entry.delete"
+#define CB_METHOD_ENTRY_RESTORE "entry.restore"
+#define CB_METHOD_ENTRY_HISTORY "entry.history"
+#define CB_METHOD_ENTRY_LIST    "entry.list"
+#define CB_METHOD_REPORT_SUMMARY "report.summary"
+
 /* The notification the server sends before closing a connection for a
  * protocol violation: [2, "error", ["protocol_error", message]]. */
 #define CB_NOTIFY_ERROR         "error"

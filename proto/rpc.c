@@ -308,6 +308,21 @@ rpc_pack_cstr(msgpack_packer *pk, const char *s)
 	return rpc_pack_str(pk, s, strlen(s));
 }
 
+int
+rpc_pack_bool(msgpack_packer *pk, bool b)
+{
+	return b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+}
+
+int
+rpc_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return pk->callback(pk->data, (const char *)bytes, len) == 0 ? 0 :
+	    -1;
+}
+
 /*
  * Length of message cut to at most CB_MAX_ERROR_MESSAGE bytes, never in the
  * middle of a UTF-8 sequence: back off over continuation bytes (10xxxxxx)

@@ -105,6 +105,14 @@ bool rpc_obj_streq(const msgpack_object *o, const char *s);
 /* Pack a NUL-terminated string as msgpack str.  Returns 0 or -1 as above. */
 int rpc_pack_cstr(msgpack_packer *pk, const char *s);
 
+/* Pack true or false. */
+int rpc_pack_bool(msgpack_packer *pk, bool b);
+
+/* Append len bytes that already are whole msgpack objects (packed by
+ * this process, e.g. rows packed into a scratch buffer before their count
+ * was known).  Returns 0 or -1 as above. */
+int rpc_pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
+
 /* Overwrite with zeros every str, bin and ext payload inside obj (which
  * must point into memory the caller owns, e.g. a decoded message's zone):
  * passwords and tokens must not outlive the message that carried them. */

@@ -38,6 +38,17 @@ test_refuses_controls(void)
 }
 
 static void
+test_lines_allow_only_newline_and_tab(void)
+{
+	CHECK(text_is_clean_lines("a\nb\tc", 5));
+	CHECK(!text_is_clean_lines("a\rb", 3));
+	CHECK(!text_is_clean_lines("\x1b[31m", 5));
+	CHECK(!text_is_clean_lines("del\x7f", 4));
+	CHECK(!text_is_clean_lines("\xc2\x85", 2));
+	CHECK(!text_is_clean_lines("\xff\n", 2));
+}
+
+static void
 test_refuses_bad_utf8(void)
 {
 	CHECK(!clean("\xff"));
@@ -73,6 +84,8 @@ main(void)
 {
 	tap_run("accepts UTF-8 text", test_accepts_text);
 	tap_run("refuses control characters", test_refuses_controls);
+	tap_run("lines allow only newline and tab",
+	    test_lines_allow_only_newline_and_tab);
 	tap_run("refuses malformed UTF-8", test_refuses_bad_utf8);
 	tap_run("folds ASCII case only", test_fold);
 	return tap_done();

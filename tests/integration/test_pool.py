@@ -90,7 +90,7 @@ def test_pool_timeout(t):
         check_eq(st["pool"]["released"], 1, "released")
         check_eq(st["pool"]["wait_timeouts"], 1, "wait_timeouts")
         with d.client() as c:
-            check_eq(c.call_ok("server.info")["schema_version"], 2,
+            check_eq(c.call_ok("server.info")["schema_version"], 3,
                      "served again once the handle is free")
         holder.close()
 
@@ -207,7 +207,7 @@ def test_statement_timeout(t):
             check_eq(err[0], "statement_timeout", "code")
             check(0.09 <= took < 1.0, "interrupted after about 100 ms",
                   took=took)
-            check_eq(c.call_ok("server.info")["schema_version"], 2,
+            check_eq(c.call_ok("server.info")["schema_version"], 3,
                      "the handle works after the interrupt")
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 0, "an interrupt does not break "
@@ -225,7 +225,7 @@ def test_fatal_error_replaces_handle(t):
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 1, "replaced")
         check_eq(st["pool"]["in_use"], 0, "in_use")
-        check_eq(c.call_ok("server.info")["schema_version"], 2, "info")
+        check_eq(c.call_ok("server.info")["schema_version"], 3, "info")
         check_eq(c.call_err("test.fatal"), "internal", "code")
         check_eq(c.call_ok("test.write")["created_at"],
                  c.call_ok("server.info")["created_at"], "a write works")
@@ -284,7 +284,7 @@ def test_database_deleted(t):
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 1, "the writer handle replaced")
         took, info = converge(c, w["created_at"], "after the delete")
-        check_eq(info["schema_version"], 2, "schema recreated")
+        check_eq(info["schema_version"], 3, "schema recreated")
         check_eq(info["database"], d.db, "same path")
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 2, "each handle replaced once")

@@ -70,7 +70,7 @@ def test_info_shape(t):
         check_eq(set(res), {"version", "schema_version", "created_at",
                             "database"}, "server.info keys")
         check_eq(res["version"], VERSION, "version")
-        check_eq(res["schema_version"], 2, "schema_version")
+        check_eq(res["schema_version"], 3, "schema_version")
         check_eq(res["database"], d.db, "database path")
         now = int(time.time())
         check(type(res["created_at"]) is int and
@@ -188,7 +188,7 @@ def test_200_connections(t):
                     release.wait(30)
                     for j in range(3):
                         info = c.call_ok("server.info")
-                        check_eq(info["schema_version"], 2, "info")
+                        check_eq(info["schema_version"], 3, "info")
                         p = {"client": i, "call": j}
                         check_eq(c.call_ok("test.echo", p), p, "echo")
                         check_eq(c.call_ok("ping")["version"], VERSION, "p")

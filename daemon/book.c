@@ -1,0 +1,193 @@
+/*
+ * book.c -- access to books and their running totals (see book.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "book.h"
+#include "clock.h"
+#include "money.h"
+#include "rpc.h"
+
+static const char sql_book_access[] =
+    "SELECT b.name, b.currency, b.decimals, b.cash_in, b.cash_out, "
+    "b.entry_count, m.role FROM book_members m JOIN books b "
+    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND m.book_id = ?2";
+
+static bool
+book_role_allows(const char *role, enum book_action action)
+{
+	if (strcmp(role, "owner") == 0)
+		return true;
+	if (strcmp(role, "editor") == 0)
+		return action != BOOK_MANAGE;
+	if (strcmp(role, "viewer") == 0)
+		return action == BOOK_READ;
+	return false;
+}
+
+static void
+book_copy_text(char *dst, size_t size, const unsigned char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? (const char *)src : "");
+}
+
+int
+book_access(struct call *call, int64_t book_id, enum book_action action,
+    struct book *book, const char *thing)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_access,
+	    "checking access to the book")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	sqlite3_bind_int64(stmt, 2, book_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return call_fail(call, CB_NOT_FOUND, "no such %s", thing);
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "checking access to the book");
+	book->book_id = book_id;
+	book_copy_text(book->name, sizeof book->name,
+	    sqlite3_column_text(stmt, 0));
+	book_copy_text(book->currency, sizeof book->currency,
+	    sqlite3_column_text(stmt, 1));
+	book->decimals = sqlite3_column_int(stmt, 2);
+	book->cash_in = sqlite3_column_int64(stmt, 3);
+	book->cash_out = sqlite3_column_int64(stmt, 4);
+	book->count = sqlite3_column_int64(stmt, 5);
+	book_copy_text(book->role, sizeof book->role,
+	    sqlite3_column_text(stmt, 6));
+	sqlite3_reset(stmt);
+	/* Not a member's action: the same answer as no book at all. */
+	if (!book_role_allows(book->role, action))
+		return call_fail(call, CB_NOT_FOUND, "no such %s", thing);
+	return 0;
+}
+
+int
+book_totals_apply(struct call *call, struct book *book, const struct entry *e,
+    int sign)
+{
+	int64_t *total = e->is_in ? &book->cash_in : &book->cash_out;
+	int64_t next;
+	bool ok = sign > 0 ? money_add(*total, e->amount, &next) :
+	    money_sub(*total, e->amount, &next);
+
+	if (!ok)
+		return call_fail(call, CB_CONFLICT, "this would overflow the "
+		    "book's total %s (the most a book can hold is %lld minor "
+		    "units each way)", e->is_in ? "cash_in" : "cash_out",
+		    (long long)INT64_MAX);
+	*total = next;
+	book->count += sign;
+	return 0;
+}
+
+static const char sql_book_totals_store[] =
+    "UPDATE books SET cash_in = ?2, cash_out = ?3, entry_count = ?4, "
+    "updated_at = ?5 WHERE book_id = ?1";
+
+int
+book_totals_store(struct call *call, const struct book *book)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_totals_store,
+	    "updating the book's totals")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	sqlite3_bind_int64(stmt, 2, book->cash_in);
+	sqlite3_bind_int64(stmt, 3, book->cash_out);
+	sqlite3_bind_int64(stmt, 4, book->count);
+	sqlite3_bind_int64(stmt, 5, clock_wall_s());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "updating the book's totals");
+	return 0;
+}
+
+/* Year, month and day of a YYYYMMDD date are date / 10000, date / 100 and
+ * date: 4-, 6- and 8-digit keys that never collide. */
+static const char sql_book_periods_add[] =
+    "INSERT INTO book_periods (book_id, period, net) "
+    "VALUES (?1, ?2 / 10000, ?3), (?1, ?2 / 100, ?3), (?1, ?2, ?3) "
+    "ON CONFLICT (book_id, period) DO UPDATE SET net = net + excluded.net";
+
+int
+book_periods_add(struct call *call, int64_t book_id, int32_t date,
+    int64_t net)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_periods_add,
+	    "updating the running-balance index")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	sqlite3_bind_int64(stmt, 2, date);
+	sqlite3_bind_int64(stmt, 3, net);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc,
+		    "updating the running-balance index");
+	return 0;
+}
+
+/* Later years; later months of the year; later days of the month; later
+ * entries of the day.  Each is one index range. */
+static const char sql_book_net_after[] =
+    "SELECT "
+    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "  WHERE book_id = ?1 AND period BETWEEN ?2 / 10000 + 1 AND 9999) + "
+    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "  WHERE book_id = ?1 AND period BETWEEN ?2 / 100 + 1 "
+    "  AND ?2 / 10000 * 100 + 12) + "
+    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "  WHERE book_id = ?1 AND period BETWEEN ?2 + 1 AND ?2 / 100 * 100 + 31) + "
+    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
+    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?2 "
+    "  AND (minute, entry_id) > (?3, ?4))";
+
+int
+book_net_after(struct call *call, int64_t book_id, int32_t date, int minute,
+    int64_t entry_id, int64_t *net)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_net_after,
+	    "computing a running balance")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	sqlite3_bind_int64(stmt, 2, date);
+	sqlite3_bind_int(stmt, 3, minute);
+	sqlite3_bind_int64(stmt, 4, entry_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "computing a running balance");
+	*net = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+void
+book_pack_totals(msgpack_packer *pk, int64_t cash_in, int64_t cash_out,
+    int64_t count)
+{
+	rpc_pack_cstr(pk, "cash_in");
+	msgpack_pack_int64(pk, cash_in);
+	rpc_pack_cstr(pk, "cash_out");
+	msgpack_pack_int64(pk, cash_out);
+	rpc_pack_cstr(pk, "balance");
+	msgpack_pack_int64(pk, cash_in - cash_out);
+	rpc_pack_cstr(pk, "count");
+	msgpack_pack_int64(pk, count);
+}
+
+int
+book_id_arg(struct call *call, const char *key, int64_t *id)
+{
+	return args_int(call, key, true, 1, INT64_MAX, id, NULL);
+}

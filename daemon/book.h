@@ -1,0 +1,89 @@
+/*
+ * book.h -- a book as the entry and book methods see it: the one access
+ * check, and the totals kept alongside every change.
+ *
+ * Owns: who may do what to a book (book_access is the only place that
+ * decides it), and the rules that keep books.cash_in/cash_out/entry_count
+ * and book_periods equal to what the live entries add up to.  Every
+ * change to an entry goes through book_totals_apply (checked, in memory,
+ * before anything is written), then book_totals_store and
+ * book_periods_add in the same transaction.
+ */
+#ifndef CASHBOOK_DAEMON_BOOK_H
+#define CASHBOOK_DAEMON_BOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "cb_limits.h"
+#include "entry.h"
+#include "method.h"
+
+/* What a caller wants to do with a book.  Today only owners are members;
+ * roles for shared books (editor: read and write entries; viewer: read)
+ * already have their rules here. */
+enum book_action {
+	BOOK_READ,		/* see the book, its entries and reports */
+	BOOK_WRITE,		/* add, change, trash and restore entries */
+	BOOK_MANAGE,		/* rename, describe or delete the book */
+};
+
+struct book {
+	int64_t book_id;
+	char name[CB_BOOK_NAME_MAX + 1];
+	char currency[4];
+	int decimals;
+	int64_t cash_in;		/* live in entries, minor units */
+	int64_t cash_out;		/* live out entries */
+	int64_t count;			/* live entries */
+	char role[8];			/* the caller's: "owner", ... */
+};
+
+/*
+ * The access check: may call->user_id do action on book_id?  On yes, 0
+ * with *book read in the call's transaction.  Otherwise -1 with the call
+ * failed not_found "no such <thing>" -- a book the caller is not a
+ * member of does not exist for them -- or a database error.
+ */
+int book_access(struct call *call, int64_t book_id, enum book_action action,
+    struct book *book, const char *thing);
+
+/* Change book's totals in memory by e's amount: sign +1 counts e in, -1
+ * takes it out.  -1 with the call failed conflict, and *book untouched,
+ * when a total would overflow int64. */
+int book_totals_apply(struct call *call, struct book *book,
+    const struct entry *e, int sign);
+
+/* Write book's totals (and updated_at) to its row. */
+int book_totals_store(struct call *call, const struct book *book);
+
+/* Add net to the year, month and day rows of date in book_periods. */
+int book_periods_add(struct call *call, int64_t book_id, int32_t date,
+    int64_t net);
+
+/* The net (in - out) of the book's live entries positioned after
+ * (date, minute, entry_id): a handful of index lookups, whatever the
+ * book's size.  The balance just after that position is the book's
+ * balance minus this. */
+int book_net_after(struct call *call, int64_t book_id, int32_t date,
+    int minute, int64_t entry_id, int64_t *net);
+
+/* The book's balance, cash_in - cash_out (never overflows: both are
+ * non-negative int64). */
+static inline int64_t
+book_balance(const struct book *book)
+{
+	return book->cash_in - book->cash_out;
+}
+
+/* Pack {"cash_in", "cash_out", "balance", "count"} as 4 map entries (no
+ * header). */
+void book_pack_totals(msgpack_packer *pk, int64_t cash_in, int64_t cash_out,
+    int64_t count);
+
+/* Read params.book_id (a positive integer). */
+int book_id_arg(struct call *call, const char *key, int64_t *id);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * method_book.c -- books: book.create, book.list, book.get, book.update,
+ * book.delete, book.balance, book.verify.
+ *
+ * Access to a book goes through book_access() (book.h), the one place
+ * that decides who may do what.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "book.h"
+#include "clock.h"
+#include "entry.h"
+#include "method.h"
+#include "methods.h"
+#include "money.h"
+#include "rpc.h"
+#include "server.h"
+#include "text.h"
+
+static const char *const create_fields[] = { "token", "name", "currency",
+    "description", NULL };
+static const char *const token_fields[] = { "token", NULL };
+static const char *const book_fields[] = { "token", "book_id", NULL };
+static const char *const update_fields[] = { "token", "book_id", "name",
+    "description", NULL };
+static const char *const delete_fields[] = { "token", "book_id", "force",
+    NULL };
+
+/* The book object: columns of sql_book_row, plus the caller's role. */
+#define BOOK_ROW_COLUMNS "book_id, name, currency, decimals, description, " \
+    "cash_in, cash_out, entry_count, created_at, updated_at"
+
+static void
+book_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt, int first,
+    const char *role)
+{
+	msgpack_pack_map(pk, 12);
+	rpc_pack_cstr(pk, "book_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first));
+	rpc_pack_cstr(pk, "name");
+	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, first + 1),
+	    (size_t)sqlite3_column_bytes(stmt, first + 1));
+	rpc_pack_cstr(pk, "currency");
+	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, first + 2),
+	    (size_t)sqlite3_column_bytes(stmt, first + 2));
+	rpc_pack_cstr(pk, "decimals");
+	msgpack_pack_int(pk, sqlite3_column_int(stmt, first + 3));
+	rpc_pack_cstr(pk, "description");
+	if (sqlite3_column_type(stmt, first + 4) == SQLITE_NULL)
+		msgpack_pack_nil(pk);
+	else
+		msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt,
+		    first + 4), (size_t)sqlite3_column_bytes(stmt, first + 4));
+	book_pack_totals(pk, sqlite3_column_int64(stmt, first + 5),
+	    sqlite3_column_int64(stmt, first + 6),
+	    sqlite3_column_int64(stmt, first + 7));
+	rpc_pack_cstr(pk, "created_at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 8));
+	rpc_pack_cstr(pk, "updated_at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 9));
+	rpc_pack_cstr(pk, "role");
+	rpc_pack_cstr(pk, role);
+}
+
+static const char sql_book_row[] =
+    "SELECT " BOOK_ROW_COLUMNS " FROM books WHERE book_id = ?1";
+
+/* Pack the book object of a book the caller has access to. */
+static int
+book_pack(struct call *call, const struct book *book)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_row, "reading the book")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_ERROR :
+		    rc, "reading the book");
+	book_pack_row(call->result, stmt, 0, book->role);
+	return 0;
+}
+
+/* name: 1..CB_BOOK_NAME_MAX bytes of clean text, and its folded key. */
+static int
+book_name_arg(struct call *call, bool required, const char **name,
+    size_t *len, bool *present)
+{
+	if (entry_text_arg(call, "name", CB_BOOK_NAME_MAX, false, false, name,
+	    len, present) != 0)
+		return -1;
+	if (!*present && required)
+		return call_fail(call, CB_BAD_REQUEST, "missing field 'name'");
+	return 0;
+}
+
+static int
+book_description_arg(struct call *call, const char **s, size_t *len,
+    bool *present)
+{
+	return entry_text_arg(call, "description", CB_BOOK_DESCRIPTION_MAX,
+	    true, true, s, len, present);
+}
+
+static int
+book_currency_arg(struct call *call, char currency[4])
+{
+	const char *s;
+	size_t len;
+	bool present;
+
+	if (args_str(call, "currency", false, 16, &s, &len, &present) != 0)
+		return -1;
+	if (!present) {
+		memcpy(currency, call->server->cfg->default_currency, 4);
+		return 0;
+	}
+	if (!money_currency_valid(s, len))
+		return call_fail(call, CB_BAD_REQUEST, "field 'currency' must "
+		    "be an ISO 4217 code: three capital letters, e.g. EUR");
+	memcpy(currency, s, 3);
+	currency[3] = '\0';
+	return 0;
+}
+
+/* ---- book.create ---- */
+
+static const char sql_book_insert[] =
+    "INSERT INTO books (owner_id, name, name_key, currency, decimals, "
+    "description, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING book_id";
+static const char sql_member_insert[] =
+    "INSERT INTO book_members (user_id, book_id, role, added_at) "
+    "VALUES (?1, ?2, ?3, ?4)";
+
+static int
+create_check(struct call *call)
+{
+	const char *s;
+	size_t len;
+	bool present;
+	char currency[4];
+
+	if (book_name_arg(call, true, &s, &len, &present) != 0 ||
+	    book_description_arg(call, &s, &len, &present) != 0)
+		return -1;
+	return book_currency_arg(call, currency);
+}
+
+static int
+create_member(struct call *call, int64_t book_id)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_member_insert,
+	    "adding the owner")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	sqlite3_bind_int64(stmt, 2, book_id);
+	sqlite3_bind_text(stmt, 3, "owner", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, clock_wall_s());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "adding the owner");
+	return 0;
+}
+
+static int
+create_exec(struct call *call)
+{
+	const char *name, *desc = NULL;
+	size_t len, desclen = 0;
+	bool present;
+	char key[CB_BOOK_NAME_MAX], currency[4];
+	struct book book = { .role = "owner" };
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (book_name_arg(call, true, &name, &len, &present) != 0 ||
+	    book_description_arg(call, &desc, &desclen, &present) != 0 ||
+	    book_currency_arg(call, currency) != 0)
+		return -1;
+	text_fold_ascii(name, len, key);
+	if ((stmt = call_prepare(call, sql_book_insert,
+	    "creating the book")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	sqlite3_bind_text(stmt, 2, name, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, key, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, currency, 3, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, money_currency_decimals(currency, 3));
+	if (desc != NULL)
+		sqlite3_bind_text(stmt, 6, desc, (int)desclen, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, clock_wall_s());
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return call_fail(call, CB_CONFLICT, "you already have a book "
+		    "named '%.*s'", (int)len, name);
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "creating the book");
+	book.book_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (create_member(call, book.book_id) != 0)
+		return -1;
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, "book_id");
+	msgpack_pack_int64(call->result, book.book_id);
+	rpc_pack_cstr(call->result, "book");
+	return book_pack(call, &book);
+}
+
+const struct method method_book_create = {
+	.name = CB_METHOD_BOOK_CREATE,
+	.exec = create_exec,
+	.check = create_check,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = create_fields,
+};
+
+/* ---- book.list ---- */
+
+/* The caller's books: membership is the access rule for a listing. */
+static const char sql_book_list[] =
+    "SELECT m.role, b.book_id, b.name, b.currency, b.decimals, "
+    "b.description, b.cash_in, b.cash_out, b.entry_count, b.created_at, "
+    "b.updated_at FROM book_members m JOIN books b ON b.book_id = m.book_id "
+    "WHERE m.user_id = ?1 ORDER BY b.name_key, b.book_id";
+static const char sql_book_count[] =
+    "SELECT count(*) FROM book_members WHERE user_id = ?1";
+
+static int
+list_exec(struct call *call)
+{
+	sqlite3_stmt *stmt;
+	int64_t n;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_count, "listing books")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "listing books");
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if ((stmt = call_prepare(call, sql_book_list, "listing books")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, call->user_id);
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "books");
+	msgpack_pack_array(call->result, (uint32_t)n);
+	for (int64_t i = 0; i < n; i++) {
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+			return call_fail_sqlite(call, rc == SQLITE_DONE ?
+			    SQLITE_ERROR : rc, "listing books");
+		book_pack_row(call->result, stmt, 1,
+		    (const char *)sqlite3_column_text(stmt, 0));
+	}
+	return 0;
+}
+
+const struct method method_book_list = {
+	.name = CB_METHOD_BOOK_LIST,
+	.exec = list_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.fields = token_fields,
+};
+
+/* ---- book.get ---- */
+
+static int
+get_exec(struct call *call)
+{
+	struct book book;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    book_access(call, id, BOOK_READ, &book, "book") != 0)
+		return -1;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "book");
+	return book_pack(call, &book);
+}
+
+const struct method method_book_get = {
+	.name = CB_METHOD_BOOK_GET,
+	.exec = get_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.fields = book_fields,
+};
+
+/* ---- book.update ---- */
+
+static const char sql_book_rename[] =
+    "UPDATE books SET name = ?2, name_key = ?3, updated_at = ?4 "
+    "WHERE book_id = ?1";
+static const char sql_book_describe[] =
+    "UPDATE books SET description = ?2, updated_at = ?3 WHERE book_id = ?1";
+
+static int
+update_check(struct call *call)
+{
+	const char *s;
+	size_t len;
+	bool name, desc;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    book_name_arg(call, false, &s, &len, &name) != 0 ||
+	    book_description_arg(call, &s, &len, &desc) != 0)
+		return -1;
+	if (!name && !desc)
+		return call_fail(call, CB_BAD_REQUEST, "nothing to change: "
+		    "give name or description");
+	return 0;
+}
+
+static int
+update_rename(struct call *call, const struct book *book)
+{
+	const char *name;
+	size_t len;
+	bool present;
+	char key[CB_BOOK_NAME_MAX];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (book_name_arg(call, false, &name, &len, &present) != 0)
+		return -1;
+	if (!present)
+		return 0;
+	text_fold_ascii(name, len, key);
+	if ((stmt = call_prepare(call, sql_book_rename,
+	    "renaming the book")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	sqlite3_bind_text(stmt, 2, name, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, key, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, clock_wall_s());
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return call_fail(call, CB_CONFLICT, "you already have a book "
+		    "named '%.*s'", (int)len, name);
+	if (rc != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "renaming the book");
+	return 0;
+}
+
+static int
+update_describe(struct call *call, const struct book *book)
+{
+	const char *desc;
+	size_t len;
+	bool present;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (book_description_arg(call, &desc, &len, &present) != 0)
+		return -1;
+	if (!present)
+		return 0;
+	if ((stmt = call_prepare(call, sql_book_describe,
+	    "describing the book")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	if (desc != NULL)
+		sqlite3_bind_text(stmt, 2, desc, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, clock_wall_s());
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "describing the book");
+	return 0;
+}
+
+static int
+update_exec(struct call *call)
+{
+	struct book book;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    book_access(call, id, BOOK_MANAGE, &book, "book") != 0 ||
+	    update_rename(call, &book) != 0 ||
+	    update_describe(call, &book) != 0)
+		return -1;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "book");
+	return book_pack(call, &book);
+}
+
+const struct method method_book_update = {
+	.name = CB_METHOD_BOOK_UPDATE,
+	.exec = update_exec,
+	.check = update_check,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = update_fields,
+};
+
+/* ---- book.delete ---- */
+
+static const char sql_book_entries[] =
+    "SELECT count(*) FROM entries WHERE book_id = ?1";
+/* Members, entries, their history and the period rows go by cascade. */
+static const char sql_book_delete[] = "DELETE FROM books WHERE book_id = ?1";
+
+static int
+delete_exec(struct call *call)
+{
+	struct book book;
+	sqlite3_stmt *stmt;
+	int64_t id, n;
+	bool force = false;
+	int rc;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    args_bool(call, "force", false, &force, NULL) != 0 ||
+	    book_access(call, id, BOOK_MANAGE, &book, "book") != 0)
+		return -1;
+	if ((stmt = call_prepare(call, sql_book_entries,
+	    "counting the book's entries")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "counting the book's entries");
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (n > 0 && !force)
+		return call_fail(call, CB_CONFLICT, "book '%s' has %lld "
+		    "entries (trash included); pass force: true to delete them "
+		    "too", book.name, (long long)n);
+	if ((stmt = call_prepare(call, sql_book_delete,
+	    "deleting the book")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "deleting the book");
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "deleted_entries");
+	msgpack_pack_int64(call->result, n);
+	return 0;
+}
+
+const struct method method_book_delete = {
+	.name = CB_METHOD_BOOK_DELETE,
+	.exec = delete_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = delete_fields,
+};
+
+/* ---- book.balance ---- */
+
+static int
+balance_exec(struct call *call)
+{
+	struct book book;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    book_access(call, id, BOOK_READ, &book, "book") != 0)
+		return -1;
+	msgpack_pack_map(call->result, 6);
+	book_pack_totals(call->result, book.cash_in, book.cash_out,
+	    book.count);
+	rpc_pack_cstr(call->result, "currency");
+	rpc_pack_cstr(call->result, book.currency);
+	rpc_pack_cstr(call->result, "decimals");
+	msgpack_pack_int(call->result, book.decimals);
+	return 0;
+}
+
+/* The totals are one row, read by the access check itself. */
+const struct method method_book_balance = {
+	.name = CB_METHOD_BOOK_BALANCE,
+	.exec = balance_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
+	.fields = book_fields,
+};

@@ -1,0 +1,622 @@
+/*
+ * method_entry.c -- entries: entry.add, entry.get, entry.update,
+ * entry.delete, entry.restore, entry.history.
+ *
+ * Every change runs in one write transaction that also updates the
+ * book's totals and running-balance index (book.h) and appends the
+ * entry's history, so the three can never disagree.  Totals are checked
+ * for overflow in memory before anything is written.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "book.h"
+#include "clock.h"
+#include "entry.h"
+#include "method.h"
+#include "methods.h"
+#include "packbuf.h"
+#include "rpc.h"
+
+static const char *const add_fields[] = { "token", "book_id", "type",
+    "amount", "date", "time", "category", "mode", "party", "note",
+    "reference", "tags", "idempotency_key", NULL };
+static const char *const update_fields[] = { "token", "entry_id", "type",
+    "amount", "date", "time", "category", "mode", "party", "note",
+    "reference", "tags", NULL };
+static const char *const id_fields[] = { "token", "entry_id", NULL };
+
+/* ---- what every entry method shares ---- */
+
+static const char sql_entry_load[] =
+    "SELECT " ENTRY_META_COLUMNS ", " ENTRY_COLUMNS
+    " FROM entries WHERE entry_id = ?1";
+
+/*
+ * Read params.entry_id into *e (and a second copy into *copy when not
+ * NULL: the "before" of a change) and *m, and check the caller may do
+ * action on its book, read into *book.  An entry of a book the caller
+ * cannot see is not_found, like one that does not exist.
+ */
+static int
+entry_load(struct call *call, enum book_action action, struct book *book,
+    struct entry *e, struct entry *copy, struct entry_meta *m)
+{
+	sqlite3_stmt *stmt;
+	int64_t id;
+	int rc;
+
+	if (args_int(call, "entry_id", true, 1, INT64_MAX, &id, NULL) != 0 ||
+	    (stmt = call_prepare(call, sql_entry_load,
+	    "reading the entry")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return call_fail(call, CB_NOT_FOUND, "no such entry");
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "reading the entry");
+	entry_meta_from_row(stmt, 0, m);
+	if (entry_from_row(call, stmt, ENTRY_META_COUNT, e) != 0 ||
+	    (copy != NULL && entry_from_row(call, stmt, ENTRY_META_COUNT,
+	    copy) != 0))
+		return -1;
+	sqlite3_reset(stmt);
+	return book_access(call, m->book_id, action, book, "entry");
+}
+
+/* e's canonical msgpack into pb.  0, or -1 with the call failed. */
+static int
+entry_canonical(struct call *call, const struct entry *e, struct packbuf *pb)
+{
+	packbuf_clear(pb);
+	entry_pack(&pb->pk, e);
+	if (packbuf_failed(pb))
+		return call_fail(call, CB_INTERNAL, "out of memory");
+	return 0;
+}
+
+static void
+bind_packbuf(sqlite3_stmt *stmt, int i, const struct packbuf *pb)
+{
+	if (pb == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_blob(stmt, i, pb->sb.data, (int)pb->sb.size,
+		    SQLITE_STATIC);
+}
+
+static const char sql_history_insert[] =
+    "INSERT INTO entry_history (entry_id, at, user_id, action, before, "
+    "after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/* Append one history record; before/after NULL for none. */
+static int
+history_add(struct call *call, int64_t entry_id, const char *action,
+    const struct entry *before, const struct entry *after)
+{
+	struct packbuf b, a;
+	sqlite3_stmt *stmt;
+	int rc = -1, src;
+
+	packbuf_init(&b);
+	packbuf_init(&a);
+	if ((before != NULL && entry_canonical(call, before, &b) != 0) ||
+	    (after != NULL && entry_canonical(call, after, &a) != 0) ||
+	    (stmt = call_prepare(call, sql_history_insert,
+	    "recording the history")) == NULL)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, entry_id);
+	sqlite3_bind_int64(stmt, 2, clock_wall_s());
+	sqlite3_bind_int64(stmt, 3, call->user_id);
+	sqlite3_bind_text(stmt, 4, action, -1, SQLITE_STATIC);
+	bind_packbuf(stmt, 5, before != NULL ? &b : NULL);
+	bind_packbuf(stmt, 6, after != NULL ? &a : NULL);
+	if ((src = sqlite3_step(stmt)) != SQLITE_DONE)
+		call_fail_sqlite(call, src, "recording the history");
+	else
+		rc = 0;
+	sqlite3_reset(stmt);	/* it points into a and b */
+out:
+	packbuf_destroy(&b);
+	packbuf_destroy(&a);
+	return rc;
+}
+
+static const char sql_entry_set_deleted[] =
+    "UPDATE entries SET deleted = ?2, updated_at = ?3, updated_by = ?4 "
+    "WHERE entry_id = ?1";
+static const char sql_entry_set_fields[] =
+    "UPDATE entries SET (" ENTRY_COLUMNS ") = "
+    "(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11), updated_at = ?12, "
+    "updated_by = ?13 WHERE entry_id = ?1";
+
+static int
+entry_store_deleted(struct call *call, struct entry_meta *m, bool deleted)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_entry_set_deleted,
+	    "moving the entry");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	m->deleted = deleted;
+	m->updated_at = clock_wall_s();
+	m->updated_by = call->user_id;
+	sqlite3_bind_int64(stmt, 1, m->entry_id);
+	sqlite3_bind_int(stmt, 2, deleted);
+	sqlite3_bind_int64(stmt, 3, m->updated_at);
+	sqlite3_bind_int64(stmt, 4, m->updated_by);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "moving the entry");
+	return 0;
+}
+
+static int
+entry_store_fields(struct call *call, struct entry_meta *m,
+    const struct entry *e)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_entry_set_fields,
+	    "updating the entry");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	m->updated_at = clock_wall_s();
+	m->updated_by = call->user_id;
+	sqlite3_bind_int64(stmt, 1, m->entry_id);
+	entry_bind(stmt, 2, e);
+	sqlite3_bind_int64(stmt, 12, m->updated_at);
+	sqlite3_bind_int64(stmt, 13, m->updated_by);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "updating the entry");
+	return 0;
+}
+
+/* Pack {"entry", "balance"}. */
+static void
+pack_entry_balance(struct call *call, const struct entry *e,
+    const struct entry_meta *m, const struct book *book)
+{
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, "entry");
+	entry_pack_object(call->result, e, m, false, NULL);
+	rpc_pack_cstr(call->result, "balance");
+	msgpack_pack_int64(call->result, book_balance(book));
+}
+
+/* ---- entry.add ---- */
+
+static const char sql_entry_by_key[] =
+    "SELECT entry_id, request FROM entries "
+    "WHERE book_id = ?1 AND idempotency_key = ?2";
+static const char sql_entry_insert[] =
+    "INSERT INTO entries (book_id, " ENTRY_COLUMNS ", idempotency_key, "
+    "request, created_at, created_by, updated_at, updated_by) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?15) "
+    "RETURNING entry_id";
+
+static int
+add_key_arg(struct call *call, const char **key, size_t *len)
+{
+	bool present;
+
+	if (entry_text_arg(call, "idempotency_key", CB_IDEMPOTENCY_KEY_MAX,
+	    false, false, key, len, &present) != 0)
+		return -1;
+	if (!present)
+		*key = NULL;
+	return 0;
+}
+
+static int
+add_check(struct call *call)
+{
+	struct entry scratch;
+	const char *key;
+	size_t len;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    entry_from_params(call, false, &scratch, NULL) != 0 ||
+	    add_key_arg(call, &key, &len) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+add_pack(struct call *call, int64_t entry_id, const struct book *book,
+    bool replayed)
+{
+	msgpack_pack_map(call->result, 3);
+	rpc_pack_cstr(call->result, "entry_id");
+	msgpack_pack_int64(call->result, entry_id);
+	rpc_pack_cstr(call->result, "balance");
+	msgpack_pack_int64(call->result, book_balance(book));
+	rpc_pack_cstr(call->result, "replayed");
+	rpc_pack_bool(call->result, replayed);
+}
+
+/*
+ * A retry: the key was used before in this book.  The same fields answer
+ * the original entry (1); different ones are a conflict (-1); an unused
+ * key is 0.
+ */
+static int
+add_replay(struct call *call, const struct book *book, const char *key,
+    size_t keylen, const struct packbuf *request)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_entry_by_key,
+	    "looking up the idempotency key");
+	const void *stored;
+	int64_t id;
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	sqlite3_bind_text(stmt, 2, key, (int)keylen, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return call_fail_sqlite(call, rc,
+		    "looking up the idempotency key");
+	id = sqlite3_column_int64(stmt, 0);
+	stored = sqlite3_column_blob(stmt, 1);
+	if (stored == NULL || (size_t)sqlite3_column_bytes(stmt, 1) !=
+	    request->sb.size || memcmp(stored, request->sb.data,
+	    request->sb.size) != 0)
+		return call_fail(call, CB_CONFLICT, "idempotency_key '%.*s' "
+		    "was already used for entry %lld with different fields",
+		    (int)keylen, key, (long long)id);
+	add_pack(call, id, book, true);
+	return 1;
+}
+
+static int
+add_insert(struct call *call, const struct book *book, const struct entry *e,
+    const char *key, size_t keylen, const struct packbuf *request,
+    int64_t *entry_id)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_entry_insert,
+	    "adding the entry");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	entry_bind(stmt, 2, e);
+	if (key != NULL)
+		sqlite3_bind_text(stmt, 12, key, (int)keylen, SQLITE_STATIC);
+	bind_packbuf(stmt, 13, key != NULL ? request : NULL);
+	sqlite3_bind_int64(stmt, 14, clock_wall_s());
+	sqlite3_bind_int64(stmt, 15, call->user_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "adding the entry");
+	*entry_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+static int
+add_write(struct call *call, struct book *book, const struct entry *e,
+    struct packbuf *request)
+{
+	const char *key;
+	size_t keylen;
+	int64_t id = 0;
+	int replay;
+
+	if (add_key_arg(call, &key, &keylen) != 0 ||
+	    entry_canonical(call, e, request) != 0)
+		return -1;
+	if (key != NULL && (replay = add_replay(call, book, key, keylen,
+	    request)) != 0)
+		return replay > 0 ? 0 : -1;
+	if (book_totals_apply(call, book, e, +1) != 0 ||
+	    add_insert(call, book, e, key, keylen, request, &id) != 0 ||
+	    book_periods_add(call, book->book_id, e->date,
+	    entry_net(e)) != 0 ||
+	    book_totals_store(call, book) != 0 ||
+	    history_add(call, id, "create", NULL, e) != 0)
+		return -1;
+	add_pack(call, id, book, false);
+	return 0;
+}
+
+static int
+add_exec(struct call *call)
+{
+	struct entry e;
+	struct packbuf request;
+	struct book book;
+	int64_t book_id;
+	int rc;
+
+	if (book_id_arg(call, "book_id", &book_id) != 0 ||
+	    entry_from_params(call, false, &e, NULL) != 0 ||
+	    book_access(call, book_id, BOOK_WRITE, &book, "book") != 0)
+		return -1;
+	packbuf_init(&request);
+	rc = add_write(call, &book, &e, &request);
+	packbuf_destroy(&request);
+	return rc;
+}
+
+const struct method method_entry_add = {
+	.name = CB_METHOD_ENTRY_ADD,
+	.exec = add_exec,
+	.check = add_check,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = add_fields,
+};
+
+/* ---- entry.get ---- */
+
+static int
+get_exec(struct call *call)
+{
+	struct entry e;
+	struct entry_meta m;
+	struct book book;
+
+	if (entry_load(call, BOOK_READ, &book, &e, NULL, &m) != 0)
+		return -1;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "entry");
+	entry_pack_object(call->result, &e, &m, false, NULL);
+	return 0;
+}
+
+const struct method method_entry_get = {
+	.name = CB_METHOD_ENTRY_GET,
+	.exec = get_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.fields = id_fields,
+};
+
+/* ---- entry.update ---- */
+
+static int
+update_check(struct call *call)
+{
+	struct entry scratch;
+	int64_t id;
+	int changed;
+
+	memset(&scratch, 0, offsetof(struct entry, store));
+	scratch.used = 0;
+	if (args_int(call, "entry_id", true, 1, INT64_MAX, &id, NULL) != 0 ||
+	    entry_from_params(call, true, &scratch, &changed) != 0)
+		return -1;
+	if (changed == 0)
+		return call_fail(call, CB_BAD_REQUEST, "nothing to change: give "
+		    "at least one field");
+	return 0;
+}
+
+/* The patch changes something: move the totals from before to after. */
+static int
+update_write(struct call *call, struct book *book, struct entry_meta *m,
+    const struct entry *before, const struct entry *after)
+{
+	struct book next = *book;
+
+	if (book_totals_apply(call, &next, before, -1) != 0 ||
+	    book_totals_apply(call, &next, after, +1) != 0)
+		return -1;
+	*book = next;
+	if (entry_store_fields(call, m, after) != 0 ||
+	    book_periods_add(call, book->book_id, before->date,
+	    -entry_net(before)) != 0 ||
+	    book_periods_add(call, book->book_id, after->date,
+	    entry_net(after)) != 0 ||
+	    book_totals_store(call, book) != 0 ||
+	    history_add(call, m->entry_id, "update", before, after) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+update_exec(struct call *call)
+{
+	struct entry before, after;
+	struct packbuf b, a;
+	struct entry_meta m;
+	struct book book;
+	int rc = -1;
+
+	if (entry_load(call, BOOK_WRITE, &book, &before, &after, &m) != 0 ||
+	    entry_from_params(call, true, &after, NULL) != 0)
+		return -1;
+	if (m.deleted)
+		return call_fail(call, CB_CONFLICT, "entry %lld is in the trash; "
+		    "restore it first", (long long)m.entry_id);
+	packbuf_init(&b);
+	packbuf_init(&a);
+	if (entry_canonical(call, &before, &b) != 0 ||
+	    entry_canonical(call, &after, &a) != 0)
+		goto out;
+	/* A patch that changes nothing writes nothing. */
+	if ((b.sb.size != a.sb.size || memcmp(b.sb.data, a.sb.data,
+	    a.sb.size) != 0) && update_write(call, &book, &m, &before,
+	    &after) != 0)
+		goto out;
+	pack_entry_balance(call, &after, &m, &book);
+	rc = 0;
+out:
+	packbuf_destroy(&b);
+	packbuf_destroy(&a);
+	return rc;
+}
+
+const struct method method_entry_update = {
+	.name = CB_METHOD_ENTRY_UPDATE,
+	.exec = update_exec,
+	.check = update_check,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = update_fields,
+};
+
+/* ---- entry.delete and entry.restore ---- */
+
+/* Move the entry into (deleted) or out of the trash. */
+static int
+trash_move(struct call *call, bool deleted)
+{
+	struct entry e;
+	struct entry_meta m;
+	struct book book;
+	int sign = deleted ? -1 : +1;
+
+	if (entry_load(call, BOOK_WRITE, &book, &e, NULL, &m) != 0)
+		return -1;
+	if (m.deleted == deleted)
+		return call_fail(call, CB_CONFLICT, deleted ? "entry %lld is "
+		    "already in the trash" : "entry %lld is not in the trash",
+		    (long long)m.entry_id);
+	if (book_totals_apply(call, &book, &e, sign) != 0 ||
+	    entry_store_deleted(call, &m, deleted) != 0 ||
+	    book_periods_add(call, book.book_id, e.date,
+	    sign * entry_net(&e)) != 0 ||
+	    book_totals_store(call, &book) != 0 ||
+	    history_add(call, m.entry_id, deleted ? "delete" : "restore", &e,
+	    &e) != 0)
+		return -1;
+	if (deleted) {
+		msgpack_pack_map(call->result, 1);
+		rpc_pack_cstr(call->result, "balance");
+		msgpack_pack_int64(call->result, book_balance(&book));
+	} else
+		pack_entry_balance(call, &e, &m, &book);
+	return 0;
+}
+
+static int
+delete_exec(struct call *call)
+{
+	return trash_move(call, true);
+}
+
+static int
+restore_exec(struct call *call)
+{
+	return trash_move(call, false);
+}
+
+const struct method method_entry_delete = {
+	.name = CB_METHOD_ENTRY_DELETE,
+	.exec = delete_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = id_fields,
+};
+
+const struct method method_entry_restore = {
+	.name = CB_METHOD_ENTRY_RESTORE,
+	.exec = restore_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.fields = id_fields,
+};
+
+/* ---- entry.history ---- */
+
+static const char sql_history_count[] =
+    "SELECT count(*) FROM entry_history WHERE entry_id = ?1";
+static const char sql_history_list[] =
+    "SELECT h.at, h.user_id, u.username, h.action, h.before, h.after "
+    "FROM entry_history h LEFT JOIN users u ON u.user_id = h.user_id "
+    "WHERE h.entry_id = ?1 ORDER BY h.history_id";
+
+/* A stored fields map, decoded (which checks it) and packed again. */
+static int
+history_pack_fields(struct call *call, sqlite3_stmt *stmt, int col)
+{
+	const void *blob = sqlite3_column_blob(stmt, col);
+	msgpack_unpacked u;
+
+	if (blob == NULL) {
+		msgpack_pack_nil(call->result);
+		return 0;
+	}
+	msgpack_unpacked_init(&u);
+	if (rpc_decode(blob, (size_t)sqlite3_column_bytes(stmt, col),
+	    &u) != 0) {
+		msgpack_unpacked_destroy(&u);
+		return call_fail(call, CB_INTERNAL, "a history record is "
+		    "damaged");
+	}
+	msgpack_pack_object(call->result, u.data);
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+static int
+history_pack_row(struct call *call, sqlite3_stmt *stmt)
+{
+	msgpack_packer *pk = call->result;
+
+	msgpack_pack_map(pk, 6);
+	rpc_pack_cstr(pk, "at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 0));
+	rpc_pack_cstr(pk, "user_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 1));
+	rpc_pack_cstr(pk, "username");
+	if (sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+		msgpack_pack_nil(pk);
+	else
+		msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, 2),
+		    (size_t)sqlite3_column_bytes(stmt, 2));
+	rpc_pack_cstr(pk, "action");
+	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, 3),
+	    (size_t)sqlite3_column_bytes(stmt, 3));
+	rpc_pack_cstr(pk, "before");
+	if (history_pack_fields(call, stmt, 4) != 0)
+		return -1;
+	rpc_pack_cstr(pk, "after");
+	return history_pack_fields(call, stmt, 5);
+}
+
+static int
+history_exec(struct call *call)
+{
+	struct entry e;
+	struct entry_meta m;
+	struct book book;
+	sqlite3_stmt *stmt;
+	int64_t n;
+	int rc;
+
+	if (entry_load(call, BOOK_READ, &book, &e, NULL, &m) != 0 ||
+	    (stmt = call_prepare(call, sql_history_count,
+	    "reading the history")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, m.entry_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "reading the history");
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if ((stmt = call_prepare(call, sql_history_list,
+	    "reading the history")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, m.entry_id);
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "history");
+	msgpack_pack_array(call->result, (uint32_t)n);
+	for (int64_t i = 0; i < n; i++) {
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+			return call_fail_sqlite(call, rc == SQLITE_DONE ?
+			    SQLITE_ERROR : rc, "reading the history");
+		if (history_pack_row(call, stmt) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+const struct method method_entry_history = {
+	.name = CB_METHOD_ENTRY_HISTORY,
+	.exec = history_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.fields = id_fields,
+};

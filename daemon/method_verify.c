@@ -1,0 +1,213 @@
+/*
+ * method_verify.c -- book.verify: recompute a book's figures from its
+ * entries and report any difference from what is stored (there must never
+ * be one), optionally rewriting them.
+ *
+ * Without repair it is a read.  With repair the whole check runs again
+ * inside a write transaction, so what it rewrites is what it just
+ * computed, with no change slipping in between.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "book.h"
+#include "method.h"
+#include "methods.h"
+#include "rpc.h"
+
+static const char *const verify_fields[] = { "token", "book_id", "repair",
+    NULL };
+
+#define VERIFY_MAX_PROBLEMS 4
+
+struct verify {
+	int64_t in, out, count;		/* computed from the live entries */
+	int64_t periods_wrong;		/* book_periods rows that differ */
+	int64_t first_wrong;		/* the first such period */
+	char problems[VERIFY_MAX_PROBLEMS][96];
+	int nproblems;
+};
+
+static const char sql_verify_totals[] =
+    "SELECT coalesce(sum(CASE type WHEN 'in' THEN amount END), 0), "
+    "coalesce(sum(CASE type WHEN 'out' THEN amount END), 0), count(*) "
+    "FROM entries WHERE book_id = ?1 AND deleted = 0";
+
+/* The period rows the entries call for (see book.h), against the stored
+ * ones; a stored row of net 0 is the same as no row. */
+#define VERIFY_PERIODS_CTE \
+    "WITH days(period, net) AS MATERIALIZED (" \
+    "  SELECT date, sum(CASE type WHEN 'in' THEN amount ELSE -amount END) " \
+    "  FROM entries WHERE book_id = ?1 AND deleted = 0 GROUP BY date), " \
+    "actual(period, net) AS (" \
+    "  SELECT period, net FROM days " \
+    "  UNION ALL SELECT period / 100, sum(net) FROM days GROUP BY period / 100 " \
+    "  UNION ALL SELECT period / 10000, sum(net) FROM days " \
+    "  GROUP BY period / 10000) "
+static const char sql_verify_periods[] =
+    VERIFY_PERIODS_CTE
+    "SELECT count(*), min(coalesce(a.period, s.period)) FROM actual a "
+    "FULL JOIN (SELECT period, net FROM book_periods WHERE book_id = ?1) s "
+    "ON s.period = a.period WHERE coalesce(a.net, 0) <> coalesce(s.net, 0)";
+static const char sql_repair_clear[] =
+    "DELETE FROM book_periods WHERE book_id = ?1";
+static const char sql_repair_periods[] =
+    VERIFY_PERIODS_CTE
+    "INSERT INTO book_periods (book_id, period, net) "
+    "SELECT ?1, period, net FROM actual";
+
+static void
+verify_problem(struct verify *v, const char *fmt, long long a, long long b)
+{
+	if (v->nproblems < VERIFY_MAX_PROBLEMS)
+		snprintf(v->problems[v->nproblems++], sizeof v->problems[0],
+		    fmt, a, b);
+}
+
+/* One row of integers from stmt (bound with ?1 = book_id). */
+static int
+verify_row(struct call *call, const char *sql, int64_t book_id,
+    int64_t *out, int n)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql, "verifying the book");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "verifying the book");
+	for (int i = 0; i < n; i++)
+		out[i] = sqlite3_column_int64(stmt, i);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+static int
+verify_compute(struct call *call, const struct book *book, struct verify *v)
+{
+	int64_t row[3];
+
+	memset(v, 0, sizeof *v);
+	if (verify_row(call, sql_verify_totals, book->book_id, row, 3) != 0)
+		return -1;
+	v->in = row[0];
+	v->out = row[1];
+	v->count = row[2];
+	if (verify_row(call, sql_verify_periods, book->book_id, row, 2) != 0)
+		return -1;
+	v->periods_wrong = row[0];
+	v->first_wrong = row[1];
+	if (v->in != book->cash_in)
+		verify_problem(v, "cash_in: stored %lld, entries add up to %lld",
+		    (long long)book->cash_in, (long long)v->in);
+	if (v->out != book->cash_out)
+		verify_problem(v, "cash_out: stored %lld, entries add up to "
+		    "%lld", (long long)book->cash_out, (long long)v->out);
+	if (v->count != book->count)
+		verify_problem(v, "count: stored %lld, there are %lld live "
+		    "entries", (long long)book->count, (long long)v->count);
+	if (v->periods_wrong > 0)
+		verify_problem(v, "running-balance index: %lld period totals "
+		    "differ (the first: period %lld)",
+		    (long long)v->periods_wrong, (long long)v->first_wrong);
+	return 0;
+}
+
+static int
+verify_exec_sql(struct call *call, const char *sql, int64_t book_id)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql, "repairing the book");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "repairing the book");
+	return 0;
+}
+
+static int
+verify_repair(struct call *call, struct book *book, const struct verify *v)
+{
+	book->cash_in = v->in;
+	book->cash_out = v->out;
+	book->count = v->count;
+	if (book_totals_store(call, book) != 0 ||
+	    verify_exec_sql(call, sql_repair_clear, book->book_id) != 0 ||
+	    verify_exec_sql(call, sql_repair_periods, book->book_id) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+verify_pack(msgpack_packer *pk, const struct book *stored,
+    const struct verify *v, bool repaired)
+{
+	msgpack_pack_map(pk, 5);
+	rpc_pack_cstr(pk, "ok");
+	rpc_pack_bool(pk, v->nproblems == 0);
+	rpc_pack_cstr(pk, "stored");
+	msgpack_pack_map(pk, 4);
+	book_pack_totals(pk, stored->cash_in, stored->cash_out, stored->count);
+	rpc_pack_cstr(pk, "computed");
+	msgpack_pack_map(pk, 4);
+	book_pack_totals(pk, v->in, v->out, v->count);
+	rpc_pack_cstr(pk, "problems");
+	msgpack_pack_array(pk, (uint32_t)v->nproblems);
+	for (int i = 0; i < v->nproblems; i++)
+		rpc_pack_cstr(pk, v->problems[i]);
+	rpc_pack_cstr(pk, "repaired");
+	rpc_pack_bool(pk, repaired);
+}
+
+/* Both steps: check, and repair when asked (only the writer step is). */
+static int
+verify_run(struct call *call, bool repair)
+{
+	struct book book, stored;
+	struct verify v;
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0 ||
+	    book_access(call, id, repair ? BOOK_MANAGE : BOOK_READ, &book,
+	    "book") != 0 || verify_compute(call, &book, &v) != 0)
+		return -1;
+	stored = book;
+	repair = repair && v.nproblems > 0;
+	if (repair && verify_repair(call, &book, &v) != 0)
+		return -1;
+	verify_pack(call->result, &stored, &v, repair);
+	return 0;
+}
+
+static int
+verify_write(struct call *call)
+{
+	return verify_run(call, true);
+}
+
+static const struct method_step verify_write_step = {
+	.exec = verify_write, .flags = METHOD_DB_WRITE,
+};
+
+static int
+verify_exec(struct call *call)
+{
+	bool repair = false;
+
+	if (args_bool(call, "repair", false, &repair, NULL) != 0)
+		return -1;
+	if (repair)
+		return call_continue(call, &verify_write_step);
+	return verify_run(call, false);
+}
+
+const struct method method_book_verify = {
+	.name = CB_METHOD_BOOK_VERIFY,
+	.exec = verify_exec,
+	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.fields = verify_fields,
+};
