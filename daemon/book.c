@@ -69,6 +69,17 @@ book_access(struct call *call, int64_t book_id, enum book_action action,
 }
 
 int
+book_access_arg(struct call *call, enum book_action action,
+    struct book *book)
+{
+	int64_t id;
+
+	if (book_id_arg(call, "book_id", &id) != 0)
+		return -1;
+	return book_access(call, id, action, book, "book");
+}
+
+int
 book_totals_apply(struct call *call, struct book *book, const struct entry *e,
     int sign)
 {

@@ -50,6 +50,11 @@ struct book {
 int book_access(struct call *call, int64_t book_id, enum book_action action,
     struct book *book, const char *thing);
 
+/* book_access() for the book named by params.book_id (a positive
+ * integer, else bad_request). */
+int book_access_arg(struct call *call, enum book_action action,
+    struct book *book);
+
 /* Change book's totals in memory by e's amount: sign +1 counts e in, -1
  * takes it out.  -1 with the call failed conflict, and *book untouched,
  * when a total would overflow int64. */
@@ -83,7 +88,7 @@ book_balance(const struct book *book)
 void book_pack_totals(msgpack_packer *pk, int64_t cash_in, int64_t cash_out,
     int64_t count);
 
-/* Read params.book_id (a positive integer). */
+/* Read params[key] as a book id (a positive integer). */
 int book_id_arg(struct call *call, const char *key, int64_t *id);
 
 #endif

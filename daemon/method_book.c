@@ -277,10 +277,8 @@ static int
 get_exec(struct call *call)
 {
 	struct book book;
-	int64_t id;
 
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    book_access(call, id, BOOK_READ, &book, "book") != 0)
+	if (book_access_arg(call, BOOK_READ, &book) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 1);
 	rpc_pack_cstr(call->result, "book");
@@ -380,10 +378,8 @@ static int
 update_exec(struct call *call)
 {
 	struct book book;
-	int64_t id;
 
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    book_access(call, id, BOOK_MANAGE, &book, "book") != 0 ||
+	if (book_access_arg(call, BOOK_MANAGE, &book) != 0 ||
 	    update_rename(call, &book) != 0 ||
 	    update_describe(call, &book) != 0)
 		return -1;
@@ -412,18 +408,17 @@ delete_exec(struct call *call)
 {
 	struct book book;
 	sqlite3_stmt *stmt;
-	int64_t id, n;
+	int64_t n;
 	bool force = false;
 	int rc;
 
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    args_bool(call, "force", false, &force, NULL) != 0 ||
-	    book_access(call, id, BOOK_MANAGE, &book, "book") != 0)
+	if (args_bool(call, "force", false, &force, NULL) != 0 ||
+	    book_access_arg(call, BOOK_MANAGE, &book) != 0)
 		return -1;
 	if ((stmt = call_prepare(call, sql_book_entries,
 	    "counting the book's entries")) == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 1, book.book_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return call_fail_sqlite(call, rc, "counting the book's entries");
 	n = sqlite3_column_int64(stmt, 0);
@@ -435,7 +430,7 @@ delete_exec(struct call *call)
 	if ((stmt = call_prepare(call, sql_book_delete,
 	    "deleting the book")) == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 1, book.book_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "deleting the book");
 	msgpack_pack_map(call->result, 1);
@@ -457,10 +452,8 @@ static int
 balance_exec(struct call *call)
 {
 	struct book book;
-	int64_t id;
 
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    book_access(call, id, BOOK_READ, &book, "book") != 0)
+	if (book_access_arg(call, BOOK_READ, &book) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 6);
 	book_pack_totals(call->result, book.cash_in, book.cash_out,

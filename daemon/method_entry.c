@@ -332,12 +332,10 @@ add_exec(struct call *call)
 	struct entry e;
 	struct packbuf request;
 	struct book book;
-	int64_t book_id;
 	int rc;
 
-	if (book_id_arg(call, "book_id", &book_id) != 0 ||
-	    entry_from_params(call, false, &e, NULL) != 0 ||
-	    book_access(call, book_id, BOOK_WRITE, &book, "book") != 0)
+	if (entry_from_params(call, false, &e, NULL) != 0 ||
+	    book_access_arg(call, BOOK_WRITE, &book) != 0)
 		return -1;
 	packbuf_init(&request);
 	rc = add_write(call, &book, &e, &request);

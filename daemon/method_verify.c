@@ -169,11 +169,9 @@ verify_run(struct call *call, bool repair)
 {
 	struct book book, stored;
 	struct verify v;
-	int64_t id;
 
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    book_access(call, id, repair ? BOOK_MANAGE : BOOK_READ, &book,
-	    "book") != 0 || verify_compute(call, &book, &v) != 0)
+	if (book_access_arg(call, repair ? BOOK_MANAGE : BOOK_READ,
+	    &book) != 0 || verify_compute(call, &book, &v) != 0)
 		return -1;
 	stored = book;
 	repair = repair && v.nproblems > 0;
