@@ -12,6 +12,9 @@ args_lookup(struct call *call, const char *key, bool required, bool *present,
 {
 	const msgpack_object *v = rpc_map_get(call->params, key);
 
+	/* nil for an optional argument is the same as leaving it out. */
+	if (v != NULL && v->type == MSGPACK_OBJECT_NIL && !required)
+		v = NULL;
 	if (present != NULL)
 		*present = v != NULL;
 	*rc = 0;

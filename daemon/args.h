@@ -9,8 +9,9 @@
  *		return -1;
  *
  * Strings point into the request message (valid for the whole call) and are
- * not NUL-terminated.  required=false and the key absent: returns 0 with
- * *present false (when present is given) and the output untouched.
+ * not NUL-terminated.  required=false and the key absent (or nil, which
+ * means the same): returns 0 with *present false (when present is given)
+ * and the output untouched.
  */
 #ifndef CASHBOOK_DAEMON_ARGS_H
 #define CASHBOOK_DAEMON_ARGS_H

@@ -90,9 +90,8 @@ book_totals_apply(struct call *call, struct book *book, const struct entry *e,
 
 	if (!ok)
 		return call_fail(call, CB_CONFLICT, "this would overflow the "
-		    "book's total %s (the most a book can hold is %lld minor "
-		    "units each way)", e->is_in ? "cash_in" : "cash_out",
-		    (long long)INT64_MAX);
+		    "book's totals: %s would pass %lld minor units",
+		    e->is_in ? "cash_in" : "cash_out", (long long)INT64_MAX);
 	*total = next;
 	book->count += sign;
 	return 0;

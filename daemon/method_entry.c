@@ -202,11 +202,10 @@ add_key_arg(struct call *call, const char **key, size_t *len)
 {
 	bool present;
 
+	*key = NULL;
 	if (entry_text_arg(call, "idempotency_key", CB_IDEMPOTENCY_KEY_MAX,
-	    false, false, key, len, &present) != 0)
+	    false, true, key, len, &present) != 0)
 		return -1;
-	if (!present)
-		*key = NULL;
 	return 0;
 }
 

@@ -174,21 +174,22 @@ list_text_args(struct call *call, struct list_query *q)
 	bool present;
 
 	for (int i = 0; i < 4; i++) {
+		q->text[i] = NULL;
 		if (entry_text_arg(call, list_text_keys[i], i == 3 ?
-		    CB_ENTRY_TAG_MAX : CB_ENTRY_TEXT_MAX, false, false,
+		    CB_ENTRY_TAG_MAX : CB_ENTRY_TEXT_MAX, false, true,
 		    &q->text[i], &q->textlen[i], &present) != 0)
 			return -1;
-		if (!present)
-			q->text[i] = NULL;
-		q->row_filters |= present;
+		q->row_filters |= q->text[i] != NULL;
 	}
-	if (entry_text_arg(call, "q", CB_SEARCH_MAX, false, false, &s, &len,
+	s = NULL;
+	if (entry_text_arg(call, "q", CB_SEARCH_MAX, false, true, &s, &len,
 	    &present) != 0)
 		return -1;
 	q->like[0] = '\0';
-	if (present)
+	if (s != NULL) {
 		list_like(q->like, s, len);
-	q->row_filters |= present;
+		q->row_filters = true;
+	}
 	return 0;
 }
 

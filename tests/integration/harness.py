@@ -463,6 +463,33 @@ class Client:
         return err[0]
 
 
+def pipeline(client, calls, window=200, timeout=None):
+    """Send calls, a list of (method, params), on one connection without
+    waiting for each answer: at most window requests in flight (the daemon
+    takes 256), answers read as they come, in any order.  Returns
+    [(error, result), ...] in the order of calls."""
+    check(0 < window <= 256, "pipeline window 1..256", window=window)
+    first = client.next_msgid
+    client.next_msgid += len(calls)
+    out = [None] * len(calls)
+    sent = done = 0
+    while done < len(calls):
+        if sent < len(calls) and sent - done < window:
+            n = min(len(calls) - sent, window - (sent - done))
+            client.send(b"".join(
+                request_bytes(first + i, m, p)
+                for i, (m, p) in enumerate(calls[sent:sent + n], sent)))
+            sent += n
+        msg = client.read_response(timeout)
+        i = msg[1] - first
+        check(0 <= i < sent and out[i] is None,
+              "an answer to one of our pipelined requests, once",
+              msgid=msg[1])
+        out[i] = (msg[2], msg[3])
+        done += 1
+    return out
+
+
 def check_error_pair(err, res, what=""):
     check(isinstance(err, list) and len(err) == 2 and
           isinstance(err[0], str) and isinstance(err[1], str),

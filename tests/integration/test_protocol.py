@@ -88,7 +88,7 @@ def test_bin_method_name(t):
                  "ping by bin name")
         c.send(pack([0, 6, b"server.info", [{}]]))
         msg = c.read()
-        check(msg[:3] == [1, 6, None] and msg[3]["schema_version"] == 2,
+        check(msg[:3] == [1, 6, None] and msg[3]["schema_version"] == 3,
               "server.info by bin name", got=msg)
         # A bin method name that is no method is unknown_method, as a str.
         c.send(pack([0, 7, b"pong", []]))
