@@ -135,6 +135,9 @@ CB_API int cb_params_str(struct cb_params *p, const char *key,
 CB_API int cb_params_int(struct cb_params *p, const char *key, int64_t value);
 CB_API int cb_params_bool(struct cb_params *p, const char *key, bool value);
 CB_API int cb_params_nil(struct cb_params *p, const char *key);
+/* An array of n strings (n may be 0: an empty array). */
+CB_API int cb_params_str_array(struct cb_params *p, const char *key,
+    const char *const *values, size_t n);
 
 /* ---- calls ---- */
 

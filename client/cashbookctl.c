@@ -31,7 +31,7 @@ static int help_exec(const struct ctl_cmd *, struct ctl_ctx *, int, char **);
 
 static const struct ctl_cmd ctl_cmd_help = {
 	.name = "help",
-	.args = "[COMMAND]",
+	.args = "[COMMAND [SUBCOMMAND]]",
 	.summary = "show the commands, or how to use one",
 	.help = "Without COMMAND, list the commands and global options.\n",
 	.flags = 0,
@@ -48,6 +48,17 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_logout,
 	&ctl_cmd_whoami,
 	&ctl_cmd_passwd,
+	&ctl_cmd_book,
+	&ctl_cmd_add,
+	&ctl_cmd_list,
+	&ctl_cmd_show,
+	&ctl_cmd_edit,
+	&ctl_cmd_rm,
+	&ctl_cmd_restore,
+	&ctl_cmd_history,
+	&ctl_cmd_balance,
+	&ctl_cmd_report,
+	&ctl_cmd_verify,
 	&ctl_cmd_help,
 	NULL
 };
@@ -56,7 +67,8 @@ static void
 print_usage_line(FILE *f)
 {
 	fprintf(f, "usage: cashbookctl [--socket PATH] [--json] "
-	    "[--timeout MS] COMMAND [ARGS]\n");
+	    "[--timeout MS] [--book NAME|ID]\n"
+	    "                   COMMAND [ARGS]\n");
 }
 
 static void
@@ -84,6 +96,10 @@ print_help(FILE *f)
 	    "  -t, --timeout MS    give up on cashbookd after MS milliseconds "
 	    "(default %d;\n"
 	    "                      0 waits forever)\n"
+	    "  -b, --book NAME|ID  the book the bookkeeping commands work on "
+	    "(default:\n"
+	    "                      $CASHBOOK_BOOK, else the one chosen with "
+	    "'book use')\n"
 	    "  -h, --help          show this help\n"
 	    "  -V, --version       show the version\n"
 	    "\nExit status:\n"
@@ -97,6 +113,15 @@ print_help(FILE *f)
 	    path != NULL ? path : "(too long)", CB_DEFAULT_TIMEOUT_MS);
 }
 
+/* A subcommand's own word: "create" of "book create". */
+static const char *
+cmd_word(const struct ctl_cmd *cmd)
+{
+	const char *sp = strrchr(cmd->name, ' ');
+
+	return sp != NULL ? sp + 1 : cmd->name;
+}
+
 static void
 print_cmd_help(FILE *f, const struct ctl_cmd *cmd)
 {
@@ -104,39 +129,100 @@ print_cmd_help(FILE *f, const struct ctl_cmd *cmd)
 	    cmd->name, cmd->args[0] != '\0' ? " " : "", cmd->args,
 	    toupper((unsigned char)cmd->summary[0]), cmd->summary + 1,
 	    cmd->help);
+	if (cmd->subcmds != NULL) {
+		fprintf(f, "\nSubcommands:\n");
+		for (size_t i = 0; cmd->subcmds[i] != NULL; i++)
+			fprintf(f, "  %-8s %s\n", cmd_word(cmd->subcmds[i]),
+			    cmd->subcmds[i]->summary);
+		fprintf(f, "\nRun 'cashbookctl help %s SUBCOMMAND' for more "
+		    "about one.\n", cmd->name);
+		return;
+	}
 	fprintf(f, "\nOptions: -j/--json prints the result as JSON; see "
 	    "'cashbookctl --help'\nfor the global options and exit "
 	    "statuses.\n");
 }
 
 /*
- * The command called name: an exact match, else the only command name
- * starts with (as tmux allows).  NULL, with *ambiguous set when more than
- * one matched.
+ * The command of list (ctl_commands, or a group's subcommands) called
+ * name: an exact match, else the only command name starts with (as tmux
+ * allows).  NULL, with *ambiguous set when more than one matched.
  */
 static const struct ctl_cmd *
-cmd_find(const char *name, bool *ambiguous)
+cmd_find_in(const struct ctl_cmd *const *list, const char *name,
+    bool *ambiguous)
 {
 	const struct ctl_cmd *found = NULL;
 	size_t len = strlen(name);
 
 	*ambiguous = false;
-	for (size_t i = 0; ctl_commands[i] != NULL; i++) {
-		if (strcmp(ctl_commands[i]->name, name) == 0)
-			return ctl_commands[i];
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if (strcmp(cmd_word(list[i]), name) == 0)
+			return list[i];
 	}
 	if (len == 0)
 		return NULL;
-	for (size_t i = 0; ctl_commands[i] != NULL; i++) {
-		if (strncmp(ctl_commands[i]->name, name, len) != 0)
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if (strncmp(cmd_word(list[i]), name, len) != 0)
 			continue;
 		if (found != NULL) {
 			*ambiguous = true;
 			return NULL;
 		}
-		found = ctl_commands[i];
+		found = list[i];
 	}
 	return found;
+}
+
+static const struct ctl_cmd *
+cmd_find(const char *name, bool *ambiguous)
+{
+	return cmd_find_in(ctl_commands, name, ambiguous);
+}
+
+/*
+ * The subcommand of group named by word, or a usage error: *status is
+ * then the exit status (help printed for "GROUP --help").
+ */
+static const struct ctl_cmd *
+subcmd_find(struct ctl_ctx *ctx, const struct ctl_cmd *group,
+    const char *word, int *status)
+{
+	const struct ctl_cmd *sub;
+	bool ambiguous;
+
+	if (word == NULL) {
+		*status = ctl_usage(ctx, group, "%s needs a subcommand",
+		    group->name);
+		return NULL;
+	}
+	if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
+		print_cmd_help(stdout, group);
+		*status = CTL_EXIT_OK;
+		return NULL;
+	}
+	sub = cmd_find_in(group->subcmds, word, &ambiguous);
+	if (sub == NULL)
+		*status = ctl_usage(ctx, group, "%s subcommand '%s' of %s",
+		    ambiguous ? "ambiguous" : "unknown", word, group->name);
+	return sub;
+}
+
+/* Run cmd with argv[0] its name; a group runs its subcommand, which sees
+ * argv[0] = the subcommand's word. */
+static int
+cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	const struct ctl_cmd *sub;
+	int status;
+
+	if (cmd->subcmds == NULL)
+		return cmd->exec(cmd, ctx, argc, argv);
+	sub = subcmd_find(ctx, cmd, argc > 1 ? argv[1] : NULL, &status);
+	if (sub == NULL)
+		return status;
+	return sub->exec(sub, ctx, argc - 1, argv + 1);
 }
 
 int
@@ -192,8 +278,64 @@ ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
     int argc, char **argv, const struct ctl_opt *opts, int max_args,
     int *nargs)
 {
+	return ctl_parse_args_multi(cmd, ctx, argc, argv, opts, NULL,
+	    max_args, nargs);
+}
+
+/* The repeatable option of multi that a names ("--tag" or "--tag=..."),
+ * with *inline_value as opt_find sets it. */
+static const struct ctl_opt_multi *
+opt_multi_find(const struct ctl_opt_multi *multi, const char *a,
+    const char **inline_value)
+{
+	const char *eq = strchr(a, '=');
+	size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+
+	*inline_value = eq != NULL ? eq + 1 : NULL;
+	for (size_t i = 0; multi != NULL && multi[i].name != NULL; i++) {
+		if (strlen(multi[i].name) == len &&
+		    strncmp(multi[i].name, a, len) == 0)
+			return &multi[i];
+	}
+	return NULL;
+}
+
+/*
+ * Take the repeatable option at argv[*i] when it is one of multi: 1 when
+ * taken (*i moved past its value), 0 when it is not one, or the exit
+ * status + 2 of a usage error (>= 2).
+ */
+static int
+opt_multi_take(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
+    char **argv, const struct ctl_opt_multi *multi, int *i)
+{
+	const struct ctl_opt_multi *m;
+	const char *value;
+
+	m = opt_multi_find(multi, argv[*i], &value);
+	if (m == NULL)
+		return 0;
+	if (value == NULL) {
+		if (*i + 1 == argc)
+			return 2 + ctl_usage(ctx, cmd, "%s: %s needs a value",
+			    cmd->name, m->name);
+		value = argv[++*i];
+	}
+	if (*m->n == m->max)
+		return 2 + ctl_usage(ctx, cmd, "%s: %s may be given at most "
+		    "%zu times", cmd->name, m->name, m->max);
+	m->values[(*m->n)++] = value;
+	return 1;
+}
+
+int
+ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
+    int argc, char **argv, const struct ctl_opt *opts,
+    const struct ctl_opt_multi *multi, int max_args, int *nargs)
+{
 	const struct ctl_opt *opt;
 	const char *value;
+	int taken;
 	bool options = true;
 	int n = 0;
 
@@ -212,9 +354,18 @@ ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
 			options = false;
 			continue;
 		}
-		if (options && a[0] == '-' && a[1] != '\0') {
+		/* "-3" and "-.5" are operands (a negative amount, which
+		 * the command then refuses with a reason), not options. */
+		if (options && a[0] == '-' && a[1] != '\0' && a[1] != '.' &&
+		    !isdigit((unsigned char)a[1])) {
 			if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
 				ctx->json = true;
+				continue;
+			}
+			if (a[1] == '-' && (taken = opt_multi_take(cmd, ctx,
+			    argc, argv, multi, &i)) != 0) {
+				if (taken >= 2)
+					return taken - 2;
 				continue;
 			}
 			opt = a[1] == '-' ? opt_find(opts, a, &value) : NULL;
@@ -284,6 +435,8 @@ hint_for_code(const char *code)
 		{ "unavailable", "cashbookd is shutting down or cannot use its "
 		    "database; see its log" },
 		{ "internal", "see cashbookd's log for details" },
+		{ "not_found", "'cashbookctl book list' shows your books, "
+		    "'cashbookctl list' a book's entries" },
 		{ "protocol_error", "cashbookd closed the connection" },
 	};
 
@@ -292,6 +445,21 @@ hint_for_code(const char *code)
 			return hints[i].hint;
 	}
 	return NULL;
+}
+
+int
+ctl_error(struct ctl_ctx *ctx, int status, const char *code,
+    const char *hint, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	ctl_print_error(ctx->json, NULL, code, msg, hint);
+	return status;
 }
 
 int
@@ -375,7 +543,7 @@ help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	bool ambiguous;
 	int nargs = 0, rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
 		return rc;
 	if (nargs == 0) {
 		print_help(stdout);
@@ -385,6 +553,12 @@ help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (cmd == NULL)
 		return ctl_usage(ctx, NULL, "%s command '%s'", ambiguous ?
 		    "ambiguous" : "unknown", argv[1]);
+	if (nargs == 2 && cmd->subcmds == NULL)
+		return ctl_usage(ctx, self, "%s has no subcommands",
+		    cmd->name);
+	if (nargs == 2 && (cmd = subcmd_find(ctx, cmd, argv[2], &rc)) ==
+	    NULL)
+		return rc;
 	print_cmd_help(stdout, cmd);
 	return CTL_EXIT_OK;
 }
@@ -413,6 +587,7 @@ main(int argc, char **argv)
 		{ "socket",  required_argument, NULL, 's' },
 		{ "json",    no_argument,       NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "book",    required_argument, NULL, 'b' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -427,7 +602,7 @@ main(int argc, char **argv)
 	/* '+': stop at the command name, its options are its own;
 	 * ':': report a missing argument apart from an unknown option. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:s:jt:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "+:s:jt:b:hV", longopts,
 	    NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -442,6 +617,9 @@ main(int argc, char **argv)
 				return ctl_usage(&ctx, NULL, "--timeout wants "
 				    "milliseconds from 0 to %d, not '%s'",
 				    CTL_MAX_TIMEOUT_MS, optarg);
+			break;
+		case 'b':
+			ctx.book = optarg;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -479,7 +657,7 @@ main(int argc, char **argv)
 		return ctl_usage(&ctx, NULL, "%s command '%s'", ambiguous ?
 		    "ambiguous" : "unknown", argv[optind]);
 
-	rc = cmd->exec(cmd, &ctx, argc - optind, argv + optind);
+	rc = cmd_run(cmd, &ctx, argc - optind, argv + optind);
 	cb_close(ctx.conn);
 
 	/* A full disk or a closed pipe must not pass for success. */

@@ -28,6 +28,8 @@ struct ctl_ctx {
 	bool socket_given;		/* --socket or CASHBOOK_SOCKET chose it */
 	int timeout_ms;
 	bool json;
+	const char *book;		/* --book NAME|ID before the command, or
+					   NULL (see ctl_book.h) */
 	struct cb_conn *conn;		/* open for CTL_CMD_CONNECT commands */
 };
 
@@ -42,6 +44,11 @@ struct ctl_cmd {
 	/* argv[0] is the command name; returns an exit status. */
 	int (*exec)(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	    int argc, char **argv);
+	/* A group of commands ("book"): its subcommands, NULL-terminated,
+	 * each named "GROUP SUB" ("book create"); exec is then NULL.
+	 * cashbookctl.c dispatches "GROUP SUB ARGS" to the subcommand with
+	 * argv[0] = SUB. */
+	const struct ctl_cmd *const *subcmds;
 };
 
 /* The commands, one group per ctl_cmd_*.c file. */
@@ -53,6 +60,17 @@ extern const struct ctl_cmd ctl_cmd_login;
 extern const struct ctl_cmd ctl_cmd_logout;
 extern const struct ctl_cmd ctl_cmd_whoami;
 extern const struct ctl_cmd ctl_cmd_passwd;
+extern const struct ctl_cmd ctl_cmd_book;
+extern const struct ctl_cmd ctl_cmd_balance;
+extern const struct ctl_cmd ctl_cmd_verify;
+extern const struct ctl_cmd ctl_cmd_add;
+extern const struct ctl_cmd ctl_cmd_list;
+extern const struct ctl_cmd ctl_cmd_show;
+extern const struct ctl_cmd ctl_cmd_edit;
+extern const struct ctl_cmd ctl_cmd_rm;
+extern const struct ctl_cmd ctl_cmd_restore;
+extern const struct ctl_cmd ctl_cmd_history;
+extern const struct ctl_cmd ctl_cmd_report;
 
 /*
  * One of a command's own options, for ctl_parse_args_opts.  Given as
@@ -66,8 +84,22 @@ struct ctl_opt {
 };
 
 /*
+ * A repeatable option of a command ("--tag A --tag B"), for
+ * ctl_parse_args_multi: each value given is appended to values, which has
+ * room for max; one more is a usage error.
+ */
+struct ctl_opt_multi {
+	const char *name;	/* "--tag" */
+	const char **values;	/* max slots */
+	size_t max;
+	size_t *n;		/* how many were given */
+};
+
+/*
  * Parse a command's options that every command takes (-h/--help, -j/--json)
- * and refuse anything else past the first max_args operands; then, for a
+ * and refuse anything else past the first max_args operands (an argument
+ * that looks like a negative number, "-3" or "-.5", is an operand, so
+ * the command can say why it refuses it); then, for a
  * CTL_CMD_CONNECT command, connect ctx->conn.  Returns -1 when the command
  * should go on (*nargs operands are then at argv[1..]), otherwise the exit
  * status to return (help printed, usage error, cannot connect).
@@ -81,6 +113,12 @@ int ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
     int argc, char **argv, const struct ctl_opt *opts, int max_args,
     int *nargs);
 
+/* The same, also taking repeatable options multi (an array ended by an
+ * entry whose name is NULL; NULL for none). */
+int ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
+    int argc, char **argv, const struct ctl_opt *opts,
+    const struct ctl_opt_multi *multi, int max_args, int *nargs);
+
 /* Connect ctx->conn, or report why not and return the exit status (for a
  * command without CTL_CMD_CONNECT that connects later, once it has done
  * its local work).  CTL_EXIT_OK on success. */
@@ -90,6 +128,13 @@ int ctl_connect(struct ctl_ctx *ctx);
  * return CTL_EXIT_USAGE. */
 int ctl_usage(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Report a failure found by cashbookctl itself (not a server answer):
+ * the message, then "hint: HINT" unless hint is NULL; code is what --json
+ * shows.  Returns status. */
+int ctl_error(struct ctl_ctx *ctx, int status, const char *code,
+    const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Report why a libcashbook call on ctx->conn failed (the server's code and
  * message, or the local reason) with a hint, and return the exit status. */

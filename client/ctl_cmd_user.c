@@ -29,11 +29,9 @@
 #include "ctl.h"
 #include "ctl_output.h"
 #include "ctl_prompt.h"
+#include "ctl_session.h"
 #include "ctl_token.h"
 
-#define MSG_NOT_LOGGED_IN	"not logged in: run cashbookctl login"
-#define MSG_SESSION_ENDED	"your session has expired or was revoked: " \
-				"run cashbookctl login"
 
 /* Everything secret one command holds; wiped on every way out. */
 struct user_secrets {
@@ -66,67 +64,6 @@ user_usage_error(struct ctl_ctx *ctx, const char *msg)
 {
 	ctl_print_error(ctx->json, NULL, "usage", msg, NULL);
 	return CTL_EXIT_USAGE;
-}
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Whether an "unauthorized" is about the token (missing, invalid,
- * expired, revoked) rather than a password: the protocol promises those
- * messages end "; log in again" (or "log in first" for a missing one). */
-static bool
-is_session_error(const char *msg)
-{
-	return ends_with(msg, "log in again") || ends_with(msg, "log in first");
-}
-
-static bool
-server_code_is(struct ctl_ctx *ctx, int rc, const char *code)
-{
-	const char *c = rc == CB_ESERVER ? cb_error_code(ctx->conn) : NULL;
-
-	return c != NULL && strcmp(c, code) == 0;
-}
-
-/*
- * Report a failed call with what to do next: a dead session says to log in
- * again, a rate limit passes on the server's "retry in N s", a refused
- * username or password (bad_request "field '...'") is the user's input,
- * not a version mismatch.  Everything else as every command does.
- */
-static int
-user_fail(struct ctl_ctx *ctx, int rc)
-{
-	const char *msg = cb_error_message(ctx->conn);
-
-	if (server_code_is(ctx, rc, "unauthorized") && is_session_error(msg))
-		return user_error(ctx, "unauthorized", MSG_SESSION_ENDED);
-	if (server_code_is(ctx, rc, "rate_limited"))
-		return user_error(ctx, "rate_limited", msg);
-	if (server_code_is(ctx, rc, "bad_request") &&
-	    strncmp(msg, "field '", 7) == 0) {
-		ctl_print_error(ctx->json, "bad_request", NULL, msg, NULL);
-		return CTL_EXIT_FAILED;
-	}
-	return ctl_fail(ctx, rc);
-}
-
-/* A result without a field the protocol promises. */
-static int
-user_bad_answer(struct ctl_ctx *ctx, const char *method)
-{
-	char msg[128];
-
-	snprintf(msg, sizeof msg, "cashbookd's %s answer lacks a field",
-	    method);
-	ctl_print_error(ctx->json, NULL, "protocol_error", msg,
-	    "cashbookctl and cashbookd may be of different versions");
-	return CTL_EXIT_FAILED;
 }
 
 /* Unix seconds as local time in fmt (strftime), or the number. */
@@ -325,13 +262,13 @@ register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if ((rc = cb_call(ctx->conn, CB_METHOD_USER_REGISTER, p, &reply)) !=
 	    CB_OK) {
-		if (server_code_is(ctx, rc, "conflict")) {
+		if (ctl_call_code_is(ctx, rc, "conflict")) {
 			ctl_print_error(ctx->json, "conflict", NULL,
 			    cb_error_message(ctx->conn), "choose another "
 			    "username");
 			rc = CTL_EXIT_FAILED;
 		} else
-			rc = user_fail(ctx, rc);
+			rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
 	if (ctx->json) {
@@ -341,7 +278,7 @@ register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if (cb_map_get_int(cb_reply_result(reply), "user_id", &user_id) !=
 	    CB_OK) {
-		rc = user_bad_answer(ctx, CB_METHOD_USER_REGISTER);
+		rc = ctl_bad_answer(ctx, CB_METHOD_USER_REGISTER);
 		goto out;
 	}
 	ctl_sanitize(name, safe, sizeof safe);
@@ -420,11 +357,11 @@ login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    &reply)) != CB_OK) {
 		/* Any unauthorized here is the password's (login takes no
 		 * token); the server's message is the same one. */
-		if (server_code_is(ctx, rc, "unauthorized"))
+		if (ctl_call_code_is(ctx, rc, "unauthorized"))
 			rc = user_error(ctx, "unauthorized",
 			    "wrong username or password");
 		else
-			rc = user_fail(ctx, rc);
+			rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
 	if (prc != CB_OK) {
@@ -437,7 +374,7 @@ login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    &expires_at) != CB_OK ||
 	    cb_map_get_int(cb_reply_result(reply), "user_id", &user_id) !=
 	    CB_OK) {
-		rc = user_bad_answer(ctx, CB_METHOD_AUTH_LOGIN);
+		rc = ctl_bad_answer(ctx, CB_METHOD_AUTH_LOGIN);
 		goto out;
 	}
 	if (ctl_token_write(path, s.token, err, sizeof err) != 0) {
@@ -544,15 +481,15 @@ logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if ((rc = cb_call(ctx->conn, method, p, &reply)) != CB_OK) {
 		/* Already over: then logging out is done all the same. */
-		if (!server_code_is(ctx, rc, "unauthorized") ||
-		    !is_session_error(cb_error_message(ctx->conn))) {
-			rc = user_fail(ctx, rc);
+		if (!ctl_call_code_is(ctx, rc, "unauthorized") ||
+		    !ctl_is_session_error(cb_error_message(ctx->conn))) {
+			rc = ctl_call_fail(ctx, rc);
 			goto out;
 		}
 		ended_before = true;
 	} else if (o.all && cb_map_get_int(cb_reply_result(reply), "revoked",
 	    &revoked) != CB_OK) {
-		rc = user_bad_answer(ctx, method);
+		rc = ctl_bad_answer(ctx, method);
 		goto out;
 	}
 	if (!from_env && ctl_token_remove(path, &removed, err,
@@ -630,7 +567,7 @@ whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if ((rc = cb_call(ctx->conn, CB_METHOD_AUTH_VERIFY, p, &reply)) !=
 	    CB_OK) {
-		rc = user_fail(ctx, rc);
+		rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
 	res = cb_reply_result(reply);
@@ -642,7 +579,7 @@ whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (cb_map_get_str(res, "username", name, sizeof name) != CB_OK ||
 	    cb_map_get_int(res, "user_id", &user_id) != CB_OK ||
 	    cb_map_get_int(res, "expires_at", &expires_at) != CB_OK) {
-		rc = user_bad_answer(ctx, CB_METHOD_AUTH_VERIFY);
+		rc = ctl_bad_answer(ctx, CB_METHOD_AUTH_VERIFY);
 		goto out;
 	}
 	ctl_sanitize(name, safe, sizeof safe);
@@ -724,12 +661,12 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if ((rc = cb_call(ctx->conn, CB_METHOD_USER_PASSWORD, p, &reply)) !=
 	    CB_OK) {
-		if (server_code_is(ctx, rc, "unauthorized") &&
-		    !is_session_error(cb_error_message(ctx->conn)))
+		if (ctl_call_code_is(ctx, rc, "unauthorized") &&
+		    !ctl_is_session_error(cb_error_message(ctx->conn)))
 			rc = user_error(ctx, "unauthorized", "wrong current "
 			    "password; nothing was changed");
 		else
-			rc = user_fail(ctx, rc);
+			rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
 	if (ctx->json)

@@ -21,13 +21,8 @@
 /* Width of the label column in tables (longest label + a gap). */
 #define CTL_LABEL_WIDTH 20
 
-/*
- * Length of the valid UTF-8 sequence at s (n bytes available), or 0 when
- * it is not one: overlong forms, surrogates and code points past U+10FFFF
- * are invalid (RFC 3629).
- */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
+size_t
+ctl_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t len;
@@ -84,7 +79,7 @@ ctl_json_write_string(FILE *f, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq_len(p + i, len - i);
+		n = ctl_utf8_len(p + i, len - i);
 		if (n == 0) {
 			/* Not UTF-8: JSON text must be, so say so visibly. */
 			fputs("\\ufffd", f);

@@ -179,3 +179,31 @@ cb_params_nil(struct cb_params *p, const char *key)
 	(void)msgpack_pack_nil(&p->body.pk);
 	return params_end(p, key, mark);
 }
+
+int
+cb_params_str_array(struct cb_params *p, const char *key,
+    const char *const *values, size_t n)
+{
+	size_t mark, total = 0;
+	int rc;
+
+	if (n > UINT32_MAX || (n > 0 && values == NULL))
+		return CB_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (values[i] == NULL)
+			return CB_EINVAL;
+		total += strlen(values[i]);
+		if (total > PARAMS_MAX_BYTES)
+			return CB_EINVAL;
+	}
+	if ((rc = params_begin(p, key, total, &mark)) != CB_OK)
+		return rc;
+	(void)msgpack_pack_array(&p->body.pk, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(values[i]);
+
+		(void)msgpack_pack_str(&p->body.pk, len);
+		(void)msgpack_pack_str_body(&p->body.pk, values[i], len);
+	}
+	return params_end(p, key, mark);
+}

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "errbuf.h"
 #include "money.h"
 
 /* Sorted codes per decimal count; the lists are short enough that a
@@ -113,4 +114,104 @@ money_format(int64_t minor, int decimals, char *buf, size_t len)
 	}
 	buf[out] = '\0';
 	return (int)out;
+}
+
+/*
+ * Why the byte c at position i of s cannot be part of an amount; NULL when
+ * it can (a digit, or the first '.').  *points counts the points seen.
+ */
+static const char *
+money_syntax_error(const char *s, size_t i, int *points)
+{
+	char c = s[i];
+
+	if (c >= '0' && c <= '9')
+		return NULL;
+	if (c == '.')
+		return ++*points > 1 ? "more than one decimal point" : NULL;
+	if (c == '-' || c == '+')
+		return "no sign allowed: amounts are never negative (an "
+		    "entry's type says whether money goes in or out)";
+	if (c == ',' || c == '_' || c == '\'')
+		return "no thousands separators or decimal commas: write the "
+		    "digits together with '.' for the decimal point, e.g. "
+		    "1250.50";
+	if (c == ' ' || c == '\t')
+		return "no spaces allowed";
+	if ((c == 'e' || c == 'E') && i > 0 && s[i - 1] >= '0' &&
+	    s[i - 1] <= '9')
+		return "no exponents allowed: write the digits out";
+	return "only digits and one '.' are allowed";
+}
+
+enum money_parse_result
+money_parse(const char *s, size_t len, int decimals, int64_t *out,
+    char *why, size_t whylen)
+{
+	char max[CB_MONEY_FORMAT_MAX];
+	const char *err;
+	size_t i, fraction = 0;
+	int64_t v = 0;
+	bool point = false, digits = false, over = false;
+	int points = 0;
+
+	if (decimals < 0 || decimals > CB_MONEY_MAX_DECIMALS) {
+		errbuf_set(why, whylen, "decimals must be 0 to %d",
+		    CB_MONEY_MAX_DECIMALS);
+		return MONEY_PARSE_SYNTAX;
+	}
+	if (len == 0) {
+		errbuf_set(why, whylen, "no amount given");
+		return MONEY_PARSE_EMPTY;
+	}
+	for (i = 0; i < len; i++) {
+		if ((err = money_syntax_error(s, i, &points)) != NULL) {
+			errbuf_set(why, whylen, "%s", err);
+			return MONEY_PARSE_SYNTAX;
+		}
+		digits |= s[i] != '.';
+	}
+	if (!digits) {
+		errbuf_set(why, whylen, "no digits");
+		return MONEY_PARSE_SYNTAX;
+	}
+	/* Minor units, digit by digit.  v never exceeds 10 * 10^15 + 9
+	 * (it is multiplied only while <= 10^15), far from INT64_MAX; past
+	 * the maximum only the syntax and the decimals are still read. */
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			point = true;
+			continue;
+		}
+		if (point && ++fraction > (size_t)decimals) {
+			if (decimals == 0)
+				errbuf_set(why, whylen, "no decimals are "
+				    "allowed");
+			else
+				errbuf_set(why, whylen, "at most %d decimal%s "
+				    "allowed", decimals, decimals == 1 ?
+				    " is" : "s are");
+			return MONEY_PARSE_DECIMALS;
+		}
+		if (v > CB_MONEY_MAX_AMOUNT)
+			over = true;
+		else
+			v = v * 10 + (s[i] - '0');
+	}
+	/* The places not written: "12.5" is 12.50. */
+	for (; fraction < (size_t)decimals; fraction++) {
+		if (v > CB_MONEY_MAX_AMOUNT)
+			over = true;
+		else
+			v *= 10;
+	}
+	if (over || v > CB_MONEY_MAX_AMOUNT) {
+		(void)money_format(CB_MONEY_MAX_AMOUNT, decimals, max,
+		    sizeof max);
+		errbuf_set(why, whylen, "too large: the most an entry may "
+		    "hold is %s", max);
+		return MONEY_PARSE_RANGE;
+	}
+	*out = v;
+	return MONEY_PARSE_OK;
 }

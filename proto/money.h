@@ -51,4 +51,38 @@ bool money_sub(int64_t a, int64_t b, int64_t *out);
  * small; CB_MONEY_FORMAT_MAX bytes are always enough. */
 int money_format(int64_t minor, int decimals, char *buf, size_t len);
 
+/* What money_parse() found wrong with a text; MONEY_PARSE_OK (0) when
+ * nothing. */
+enum money_parse_result {
+	MONEY_PARSE_OK = 0,
+	MONEY_PARSE_EMPTY,	/* "" */
+	MONEY_PARSE_SYNTAX,	/* not digits with at most one point: a sign,
+				   a thousands separator, an exponent, a
+				   space, a letter, two points, "." alone */
+	MONEY_PARSE_DECIMALS,	/* more fractional digits than decimals */
+	MONEY_PARSE_RANGE,	/* over CB_MONEY_MAX_AMOUNT minor units */
+};
+
+/*
+ * Parse s[0..len), an amount as a person types it, into minor units of a
+ * currency with decimals (0..4) places: "12" -> 1200, "12.5" -> 1250,
+ * "12.50" -> 1250, "0.05" -> 5 for decimals 2.  The text is ASCII digits
+ * with at most one '.'; ".5" (0.5) and "12." (12) are accepted, "." is
+ * not.  Refused, each with its own reason: signs (amounts are never
+ * negative), thousands separators ("1,250"), spaces, exponents ("1e3"),
+ * more fractional digits than decimals, even zeros ("12.500" for 2:
+ * the text says more than the currency can hold), and more than
+ * CB_MONEY_MAX_AMOUNT minor units.  0 is accepted (callers that need a
+ * positive amount check it).  Integer arithmetic only; never overflows
+ * however long the text.
+ *
+ * On MONEY_PARSE_OK *out is set; otherwise *out is untouched and why
+ * (may be NULL) says what is wrong, without repeating the text, e.g.
+ * "at most 2 decimals are allowed".  Syntax is checked over the whole
+ * text before decimals, and decimals before the range.  decimals outside
+ * 0..4 is MONEY_PARSE_SYNTAX (a caller's bug).
+ */
+enum money_parse_result money_parse(const char *s, size_t len, int decimals,
+    int64_t *out, char *why, size_t whylen);
+
 #endif

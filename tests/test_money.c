@@ -1,7 +1,7 @@
 /*
  * test_money.c -- the pure helpers that books and entries build on:
- * currency decimals, checked int64 arithmetic and formatting
- * (daemon/money.c), calendar dates and times of day (daemon/caldate.c).
+ * currency decimals, checked int64 arithmetic, formatting and parsing
+ * (proto/money.c), calendar dates and times of day (proto/caldate.c).
  * Expected day numbers were computed independently with Python's
  * datetime: (date(y, m, d) - date(1970, 1, 1)).days.
  */
@@ -282,6 +282,227 @@ test_format_agrees_with_printf(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* money_parse of a NUL-terminated text; the result code, *out = -1 when
+ * it failed (and must then be untouched), why in a static buffer. */
+static char parse_why[256];
+
+static enum money_parse_result
+parse(const char *s, int dec, int64_t *out)
+{
+	parse_why[0] = '\0';
+	*out = -1;
+	return money_parse(s, strlen(s), dec, out, parse_why,
+	    sizeof(parse_why));
+}
+
+/* The amount s parses to with dec decimals, or -1 when refused. */
+static int64_t
+parsed(const char *s, int dec)
+{
+	int64_t v;
+
+	return parse(s, dec, &v) == MONEY_PARSE_OK ? v : -1;
+}
+
+static void
+test_parse_values(void)
+{
+	CHECK_EQ_INT(parsed("12", 2), 1200);
+	CHECK_EQ_INT(parsed("12.5", 2), 1250);
+	CHECK_EQ_INT(parsed("12.50", 2), 1250);
+	CHECK_EQ_INT(parsed("12.05", 2), 1205);
+	CHECK_EQ_INT(parsed("0.01", 2), 1);
+	CHECK_EQ_INT(parsed("0.05", 2), 5);
+	CHECK_EQ_INT(parsed("0", 2), 0);
+	CHECK_EQ_INT(parsed("0.00", 2), 0);
+	CHECK_EQ_INT(parsed("007.50", 2), 750);
+	CHECK_EQ_INT(parsed("1234567.89", 2), 123456789);
+	/* A point without digits on one side. */
+	CHECK_EQ_INT(parsed(".5", 2), 50);
+	CHECK_EQ_INT(parsed(".05", 2), 5);
+	CHECK_EQ_INT(parsed("12.", 2), 1200);
+	CHECK_EQ_INT(parsed("12.", 0), 12);
+	/* JPY: no decimals. */
+	CHECK_EQ_INT(parsed("1250", 0), 1250);
+	CHECK_EQ_INT(parsed("0", 0), 0);
+	/* BHD: three. */
+	CHECK_EQ_INT(parsed("1.234", 3), 1234);
+	CHECK_EQ_INT(parsed("1.5", 3), 1500);
+	CHECK_EQ_INT(parsed("0.001", 3), 1);
+	CHECK_EQ_INT(parsed("7", 3), 7000);
+	/* CLF: four; one decimal. */
+	CHECK_EQ_INT(parsed("1.2345", 4), 12345);
+	CHECK_EQ_INT(parsed("3", 4), 30000);
+	CHECK_EQ_INT(parsed("1.5", 1), 15);
+}
+
+static void
+test_parse_limits(void)
+{
+	int64_t v;
+
+	/* 10^15 minor units exactly, in each number of decimals. */
+	CHECK_EQ_INT(parsed("1000000000000000", 0), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("10000000000000", 2), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("10000000000000.00", 2), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("10000000000000.", 2), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("1000000000000.000", 3), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("100000000000.0000", 4), CB_MONEY_MAX_AMOUNT);
+	CHECK_EQ_INT(parsed("9999999999999.99", 2), CB_MONEY_MAX_AMOUNT - 1);
+	CHECK_EQ_INT(parsed("0000000000000000000000000001", 2), 100);
+	/* One minor unit more. */
+	CHECK_EQ_INT(parse("1000000000000001", 0, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(v, -1);
+	CHECK(strstr(parse_why, "10000000000000.00") == NULL);
+	CHECK(strstr(parse_why, "1000000000000000") != NULL);
+	CHECK_EQ_INT(parse("10000000000000.01", 2, &v), MONEY_PARSE_RANGE);
+	CHECK(strstr(parse_why, "too large") != NULL);
+	CHECK(strstr(parse_why, "10000000000000.00") != NULL);
+	CHECK_EQ_INT(parse("10000000000001", 2, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("1000000000000.001", 3, &v), MONEY_PARSE_RANGE);
+	/* Only the scaling pushes it over. */
+	CHECK_EQ_INT(parse("100000000000001", 1, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("100000000000000", 2, &v), MONEY_PARSE_RANGE);
+	/* Past int64, and far past: never wraps into a small number. */
+	CHECK_EQ_INT(parse("9223372036854775807", 0, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("9223372036854775808", 0, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("18446744073709551616", 0, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("92233720368547758.08", 2, &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(parse("1000000000000000000000000000000000000000.00", 2,
+	    &v), MONEY_PARSE_RANGE);
+	CHECK_EQ_INT(v, -1);
+}
+
+static void
+test_parse_decimals(void)
+{
+	int64_t v;
+
+	CHECK_EQ_INT(parse("12.505", 2, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_INT(v, -1);
+	CHECK_EQ_STR(parse_why, "at most 2 decimals are allowed");
+	/* Trailing zeros count: the text says more than EUR can hold. */
+	CHECK_EQ_INT(parse("12.500", 2, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_INT(parse("0.001", 2, &v), MONEY_PARSE_DECIMALS);
+	/* JPY with a decimal point and digits after it. */
+	CHECK_EQ_INT(parse("12.5", 0, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_STR(parse_why, "no decimals are allowed");
+	CHECK_EQ_INT(parse("12.0", 0, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_INT(parse(".5", 0, &v), MONEY_PARSE_DECIMALS);
+	/* BHD: three, not four. */
+	CHECK_EQ_INT(parsed("1.234", 3), 1234);
+	CHECK_EQ_INT(parse("1.2345", 3, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_STR(parse_why, "at most 3 decimals are allowed");
+	CHECK_EQ_INT(parse("1.25", 1, &v), MONEY_PARSE_DECIMALS);
+	CHECK_EQ_STR(parse_why, "at most 1 decimal is allowed");
+	CHECK_EQ_INT(parse("1.23456", 4, &v), MONEY_PARSE_DECIMALS);
+	/* Decimals are judged before the range. */
+	CHECK_EQ_INT(parse("99999999999999999999.999", 2, &v),
+	    MONEY_PARSE_DECIMALS);
+	CHECK_EQ_INT(v, -1);
+}
+
+static void
+test_parse_syntax(void)
+{
+	static const struct {
+		const char *s, *why;
+	} bad[] = {
+		{ "-3.25", "no sign" },
+		{ "+3.25", "no sign" },
+		{ "3-", "no sign" },
+		{ "1,250.00", "thousands separators" },
+		{ "12,50", "decimal commas" },
+		{ "1_000", "thousands separators" },
+		{ "1'000", "thousands separators" },
+		{ "1 000", "no spaces" },
+		{ " 12", "no spaces" },
+		{ "12 ", "no spaces" },
+		{ "12\t", "no spaces" },
+		{ "1e3", "no exponents" },
+		{ "1E3", "no exponents" },
+		{ "1.5e2", "no exponents" },
+		{ "e3", "only digits" },
+		{ "abc", "only digits" },
+		{ "12abc", "only digits" },
+		{ "0x10", "only digits" },
+		{ "1.2.3", "more than one decimal point" },
+		{ "1..2", "more than one decimal point" },
+		{ ".", "no digits" },
+		{ "..", "more than one decimal point" },
+		{ "inf", "only digits" },
+		{ "NaN", "only digits" },
+		{ "\xef\xbc\x91", "only digits" },	/* fullwidth 1 */
+		{ "12\n", "only digits" },
+	};
+	int64_t v;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum money_parse_result r = parse(bad[i].s, 2, &v);
+
+		if (r != MONEY_PARSE_SYNTAX ||
+		    strstr(parse_why, bad[i].why) == NULL)
+			printf("# '%s': %d, %s\n", bad[i].s, (int)r,
+			    parse_why);
+		CHECK_EQ_INT(r, MONEY_PARSE_SYNTAX);
+		CHECK(strstr(parse_why, bad[i].why) != NULL);
+		CHECK_EQ_INT(v, -1);
+	}
+	CHECK_EQ_INT(parse("", 2, &v), MONEY_PARSE_EMPTY);
+	CHECK_EQ_STR(parse_why, "no amount given");
+	CHECK_EQ_INT(v, -1);
+	/* Syntax is judged over the whole text before decimals. */
+	CHECK_EQ_INT(parse("1.234,5", 2, &v), MONEY_PARSE_SYNTAX);
+	/* The length given is what counts: a NUL inside is a bad byte. */
+	CHECK_EQ_INT(money_parse("12.5", 2, 2, &v, NULL, 0), MONEY_PARSE_OK);
+	CHECK_EQ_INT(v, 1200);
+	CHECK_EQ_INT(money_parse("1\0002", 3, 2, &v, NULL, 0),
+	    MONEY_PARSE_SYNTAX);
+	/* Decimals outside 0..4: a caller's bug, refused. */
+	CHECK_EQ_INT(parse("1", 5, &v), MONEY_PARSE_SYNTAX);
+	CHECK_EQ_INT(parse("1", -1, &v), MONEY_PARSE_SYNTAX);
+	CHECK_EQ_INT(v, -1);
+	/* A tiny why buffer is cut, never overrun. */
+	parse_why[4] = 'x';
+	CHECK_EQ_INT(money_parse("-1", 2, 2, &v, parse_why, 4),
+	    MONEY_PARSE_SYNTAX);
+	CHECK_EQ_INT(strlen(parse_why), 3);
+	CHECK(parse_why[4] == 'x');
+}
+
+/* Every amount money_format writes, money_parse reads back exactly. */
+static void
+test_parse_round_trip(void)
+{
+	uint64_t x = 0x2545f4914f6cdd1du;
+	int bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char buf[CB_MONEY_FORMAT_MAX];
+		int64_t v, got;
+
+		x ^= x << 13;			/* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (int64_t)(x % (uint64_t)(CB_MONEY_MAX_AMOUNT + 1));
+		if (i % 3 == 0)
+			v %= 100000;
+		if (i < 2)
+			v = i == 0 ? 0 : CB_MONEY_MAX_AMOUNT;
+		for (int dec = 0; dec <= CB_MONEY_MAX_DECIMALS; dec++) {
+			int n = money_format(v, dec, buf, sizeof(buf));
+
+			if (n < 0 || money_parse(buf, (size_t)n, dec, &got,
+			    NULL, 0) != MONEY_PARSE_OK || got != v) {
+				if (bad++ < 5)
+					printf("# %s (%d) did not read back as "
+					    "%" PRId64 "\n", buf, dec, v);
+			}
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 static bool
 date(const char *s)
 {
@@ -534,6 +755,11 @@ main(void)
 	tap_run("formats amounts", test_format);
 	tap_run("format respects the buffer", test_format_buffer);
 	tap_run("format agrees with printf", test_format_agrees_with_printf);
+	tap_run("parses amounts into minor units", test_parse_values);
+	tap_run("parse limit is 10^15 minor units", test_parse_limits);
+	tap_run("parse refuses extra decimals", test_parse_decimals);
+	tap_run("parse refuses bad syntax, saying why", test_parse_syntax);
+	tap_run("parse reads back what format writes", test_parse_round_trip);
 	tap_run("parses YYYY-MM-DD", test_date_parse);
 	tap_run("Gregorian leap years", test_date_leap);
 	tap_run("month lengths", test_date_month_lengths);

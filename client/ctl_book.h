@@ -1,0 +1,97 @@
+/*
+ * ctl_book.h -- which book a bookkeeping command works on: choosing it
+ * (a command's --book, the global --book, CASHBOOK_BOOK, or the default
+ * book remembered by "cashbookctl book use"), finding it in cashbookd,
+ * and the file that remembers the default.
+ *
+ * A book is named by the user as NAME or ID: text of ASCII digits only is
+ * an ID; anything else a name, matched against book.list exactly first,
+ * then ASCII case-insensitively (cashbookd keeps names unique that way).
+ * The default book file is "book" next to the token file (ctl_file.h) and
+ * holds the book's ID and a newline: an ID, not a name, so renaming the
+ * book keeps it the default.
+ *
+ * Errors are reported (ctl_output.h) with what to do next; functions
+ * return -1 to go on, else the exit status.  Keeps no state.
+ */
+#ifndef CASHBOOK_CLIENT_CTL_BOOK_H
+#define CASHBOOK_CLIENT_CTL_BOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "cb_limits.h"
+
+#include "ctl.h"
+#include "ctl_session.h"
+
+/* The environment variable that chooses the book. */
+#define CTL_BOOK_ENV		"CASHBOOK_BOOK"
+
+/* Room for a book name and its NUL; longer names from a newer daemon
+ * are cut (they are only shown). */
+#define CTL_BOOK_NAME_BUF	(CB_BOOK_NAME_MAX + 1)
+
+/* A book as the commands need it. */
+struct ctl_book {
+	int64_t id;
+	char name[CTL_BOOK_NAME_BUF];
+	char currency[4];
+	int decimals;		/* of the currency: 0 .. 4 */
+};
+
+/* How the user named a book, and where that came from (for messages). */
+struct ctl_book_ref {
+	const char *text;	/* NAME|ID; NULL when id is from the file */
+	int64_t id;		/* the default book's, when text is NULL */
+	const char *source;	/* "--book", "CASHBOOK_BOOK", ... */
+};
+
+/*
+ * Which book to use: opt (a command's --book; NULL if not given), else
+ * ctx->book, else CASHBOOK_BOOK, else the default book file.  Needs no
+ * daemon.  -1 with *ref set, else the exit status: CTL_EXIT_USAGE when
+ * none is chosen (the message says to run "cashbookctl book use NAME" or
+ * pass --book) or one is empty.
+ */
+int ctl_book_pick(struct ctl_ctx *ctx, const char *opt,
+    struct ctl_book_ref *ref);
+
+/*
+ * Find the book ref names in cashbookd (book.get for an ID, book.list for
+ * a name) into *book.  -1, else the exit status (no such book: exit 1,
+ * saying how to see the books).
+ */
+int ctl_book_find(struct ctl_session *s, const struct ctl_book_ref *ref,
+    struct ctl_book *book);
+
+/* The book with ID id (of an entry, say), as ctl_book_find finds it;
+ * source names where the ID came from in messages. */
+int ctl_book_find_id(struct ctl_session *s, int64_t id, const char *source,
+    struct ctl_book *book);
+
+/*
+ * What every command on a book does first: ctl_book_pick (so a missing
+ * choice is reported without a daemon), ctl_session_begin, ctl_book_find.
+ * -1 to go on, else the exit status.  ctl_session_end(s) must follow
+ * either way.
+ */
+int ctl_book_open(struct ctl_session *s, struct ctl_ctx *ctx,
+    const char *opt, struct ctl_book *book);
+
+/* Fill *book from a book object of cashbookd's.  0, or -1 when a field
+ * is missing. */
+int ctl_book_from_object(const msgpack_object *o, struct ctl_book *book);
+
+/*
+ * The default book file.  get: CTL_FILE_OK with *id, CTL_FILE_NONE, or
+ * CTL_FILE_ERROR with why in err.  set/clear: 0, or -1 with why in err;
+ * clear tells in *removed whether there was one.
+ */
+int ctl_book_default_get(int64_t *id, char *err, size_t errlen);
+int ctl_book_default_set(int64_t id, char *err, size_t errlen);
+int ctl_book_default_clear(bool *removed, char *err, size_t errlen);
+
+#endif

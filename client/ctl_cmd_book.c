@@ -1,0 +1,862 @@
+/*
+ * ctl_cmd_book.c -- cashbookctl's commands about whole books: the "book"
+ * group (create, list, use, show, rename, delete) and balance, verify.
+ *
+ * A book is named NAME or ID and chosen as ctl_book.h says; "book use"
+ * remembers the default.  Like the other ctl_cmd_*.c files, nothing here
+ * talks msgpack-RPC itself or prints an error itself: calls go through
+ * ctl_session.h, errors through ctl_error/ctl_session_fail.  With --json
+ * each command prints cashbookd's result as it came.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "methods.h"
+#include "money.h"
+
+#include "ctl.h"
+#include "ctl_book.h"
+#include "ctl_fields.h"
+#include "ctl_file.h"
+#include "ctl_output.h"
+#include "ctl_session.h"
+#include "ctl_table.h"
+
+/* The commands' own options. */
+struct book_opts {
+	const char *book;
+	const char *currency;
+	const char *description;
+	bool force;
+	bool repair;
+};
+
+/* The reply's result as JSON, for --json. */
+static int
+print_raw(struct cb_reply *reply)
+{
+	ctl_print_json_line(cb_reply_result(reply));
+	return CTL_EXIT_OK;
+}
+
+/* The default book's ID, or 0 when there is none (or it cannot be read:
+ * then nothing is marked, and the commands that need it say why). */
+static int64_t
+default_book_id(void)
+{
+	char err[PATH_MAX + 256];
+	int64_t id;
+
+	return ctl_book_default_get(&id, err, sizeof err) == CTL_FILE_OK ? id :
+	    0;
+}
+
+/* Remember book as the default; -1, or the exit status when that
+ * failed (reported). */
+static int
+remember(struct ctl_ctx *ctx, const struct ctl_book *book)
+{
+	char err[PATH_MAX + 256];
+
+	if (ctl_book_default_set(book->id, err, sizeof err) != 0)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "book_file", NULL, "%s",
+		    err);
+	return -1;
+}
+
+/* A note when CASHBOOK_BOOK overrides the default just set. */
+static void
+note_env_override(void)
+{
+	const char *env = getenv(CTL_BOOK_ENV);
+
+	if (env != NULL && env[0] != '\0')
+		fprintf(stderr, "cashbookctl: note: %s is set, and commands "
+		    "use it rather than the default book; unset it to use "
+		    "this one\n", CTL_BOOK_ENV);
+}
+
+/* The operand that names a book: NAME|ID, from the command line. */
+static void
+ref_from_arg(struct ctl_book_ref *ref, const char *text)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->text = text;
+	ref->source = "the command line";
+}
+
+/* ---- book create ---- */
+
+/* The currency as given, upper-cased ("eur" is EUR) into buf (4
+ * bytes); -1 to go on, else the exit status. */
+static int
+check_currency(struct ctl_ctx *ctx, const char *text, char buf[4])
+{
+	size_t n = strlen(text);
+
+	for (size_t i = 0; i < n && i < 3; i++)
+		buf[i] = (char)toupper((unsigned char)text[i]);
+	buf[n < 3 ? n : 3] = '\0';
+	if (n != 3 || !money_currency_valid(buf, 3))
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL,
+		    "--currency '%s': give an ISO 4217 code of three letters, "
+		    "e.g. EUR, USD, JPY", text);
+	return -1;
+}
+
+static int
+book_create_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct book_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--currency", &o.currency, NULL },
+		{ "--description", &o.description, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char currency[4], name[CTL_BOOK_NAME_BUF], err[PATH_MAX + 256];
+	int64_t old_default;
+	bool make_default;
+	int nargs, rc;
+
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
+	    &nargs)) >= 0)
+		return rc;
+	if (nargs != 1)
+		return ctl_usage(ctx, self, "%s needs the book's NAME",
+		    self->name);
+	if (o.currency != NULL && (rc = check_currency(ctx, o.currency,
+	    currency)) >= 0)
+		return rc;
+	/* The first book becomes the default. */
+	make_default = ctl_book_default_get(&old_default, err, sizeof err) ==
+	    CTL_FILE_NONE;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_str(&s, p, "name", argv[1]);
+	ctl_param_str(&s, p, "currency", o.currency != NULL ? currency : NULL);
+	ctl_param_str(&s, p, "description", o.description);
+	if ((rc = ctl_session_try(&s, CB_METHOD_BOOK_CREATE, p, &reply)) !=
+	    CB_OK) {
+		if (ctl_session_code_is(&s, rc, "conflict")) {
+			ctl_print_error(ctx->json, "conflict", NULL,
+			    cb_error_message(ctx->conn), "choose another name, "
+			    "or see 'cashbookctl book list'");
+			rc = CTL_EXIT_FAILED;
+		} else
+			rc = ctl_session_fail(&s, rc);
+		goto out;
+	}
+	if (ctl_book_from_object(cb_map_get(cb_reply_result(reply), "book"),
+	    &book) != 0) {
+		rc = ctl_session_bad_answer(&s, CB_METHOD_BOOK_CREATE);
+		goto out;
+	}
+	/* The book exists whether or not it can be remembered: a note,
+	 * not a failure. */
+	if (make_default && ctl_book_default_set(book.id, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "cashbookctl: note: the book is not your "
+		    "default book: %s\n", err);
+		make_default = false;
+	}
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	ctl_sanitize(book.name, name, sizeof name);
+	printf("created book '%s' (ID %" PRId64 ", %s)\n", name, book.id,
+	    book.currency);
+	if (make_default)
+		printf("it is your default book now (see 'cashbookctl book "
+		    "use')\n");
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_create = {
+	.name = "book create",
+	.args = "NAME [--currency CODE] [--description TEXT]",
+	.summary = "create a book",
+	.help =
+	    "Creates a book called NAME (1 to 100 bytes; your books' names "
+	    "differ\nin more than ASCII case), e.g.\n"
+	    "  created book 'Household' (ID 1, EUR)\n"
+	    "  --currency CODE      its ISO 4217 currency (default: "
+	    "cashbookd's\n"
+	    "                       --default-currency); it never changes, "
+	    "and says\n"
+	    "                       how many decimals amounts have (EUR 2, "
+	    "JPY 0,\n"
+	    "                       BHD 3)\n"
+	    "  --description TEXT   what the book is for\n"
+	    "Your first book becomes your default book.\n"
+	    "With --json: {\"book_id\":N,\"book\":{...}}.\n",
+	.flags = 0,
+	.exec = book_create_exec,
+};
+
+/* ---- book list ---- */
+
+enum {
+	BL_MARK, BL_ID, BL_NAME, BL_CURRENCY, BL_COUNT, BL_IN, BL_OUT,
+	BL_BALANCE, BL_DESCRIPTION, BL_NCOLS
+};
+
+static const struct ctl_col book_list_cols[BL_NCOLS] = {
+	[BL_MARK] = { "", NULL, 0, 0, CTL_COLOR_NONE },
+	[BL_ID] = { "ID", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
+	[BL_NAME] = { "NAME", NULL, 0, 40, CTL_COLOR_NONE },
+	[BL_CURRENCY] = { "CURRENCY", NULL, 0, 0, CTL_COLOR_NONE },
+	[BL_COUNT] = { "ENTRIES", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
+	[BL_IN] = { "IN", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_GREEN },
+	[BL_OUT] = { "OUT", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_RED },
+	[BL_BALANCE] = { "BALANCE", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
+	[BL_DESCRIPTION] = { "DESCRIPTION", NULL, CTL_COL_HIDE_EMPTY, 40,
+	    CTL_COLOR_NONE },
+};
+
+/* One row of book list for the book object b. */
+static int
+book_list_row(struct ctl_table *t, const msgpack_object *b, int64_t def)
+{
+	char id[24], count[24], in[CTL_AMOUNT_BUF], out[CTL_AMOUNT_BUF];
+	char bal[CTL_AMOUNT_BUF], name[CTL_BOOK_NAME_BUF], cur[8];
+	char *desc = malloc(CTL_TEXT_BUF);
+	const char *cells[BL_NCOLS];
+	int dec = (int)ctl_field_int(b, "decimals");
+	int rc;
+
+	if (desc == NULL)
+		return -1;
+	snprintf(id, sizeof id, "%" PRId64, ctl_field_int(b, "book_id"));
+	snprintf(count, sizeof count, "%" PRId64, ctl_field_int(b, "count"));
+	ctl_field_amount(b, "cash_in", dec, in, sizeof in);
+	ctl_field_amount(b, "cash_out", dec, out, sizeof out);
+	ctl_field_amount(b, "balance", dec, bal, sizeof bal);
+	ctl_field_text(b, "name", name, sizeof name);
+	ctl_field_text(b, "currency", cur, sizeof cur);
+	ctl_field_text(b, "description", desc, CTL_TEXT_BUF);
+	cells[BL_MARK] = ctl_field_int(b, "book_id") == def ? "*" : "";
+	cells[BL_ID] = id;
+	cells[BL_NAME] = name;
+	cells[BL_CURRENCY] = cur;
+	cells[BL_COUNT] = count;
+	cells[BL_IN] = in;
+	cells[BL_OUT] = out;
+	cells[BL_BALANCE] = bal;
+	cells[BL_DESCRIPTION] = desc;
+	rc = ctl_table_add(t, cells);
+	free(desc);
+	return rc;
+}
+
+static int
+book_list_print(struct ctl_ctx *ctx, const msgpack_object *books)
+{
+	struct ctl_table *t = ctl_table_new(book_list_cols, BL_NCOLS);
+	int64_t def = default_book_id();
+
+	if (t == NULL)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+	for (uint32_t i = 0; i < books->via.array.size; i++) {
+		if (book_list_row(t, &books->via.array.ptr[i], def) != 0) {
+			ctl_table_free(t);
+			return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory",
+			    NULL, "out of memory");
+		}
+	}
+	if (ctl_table_rows(t) == 0)
+		printf("no books yet; create one with 'cashbookctl book create "
+		    "NAME --currency CODE'\n");
+	else
+		ctl_table_print(t, stdout);
+	ctl_table_free(t);
+	return CTL_EXIT_OK;
+}
+
+static int
+book_list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *books;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0 ||
+	    (rc = ctl_session_begin(&s, ctx)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_LIST, p, &reply)) >= 0)
+		goto out;
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	books = cb_map_get(cb_reply_result(reply), "books");
+	if (books == NULL || books->type != MSGPACK_OBJECT_ARRAY)
+		rc = ctl_session_bad_answer(&s, CB_METHOD_BOOK_LIST);
+	else
+		rc = book_list_print(ctx, books);
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_list = {
+	.name = "book list",
+	.args = "",
+	.summary = "list your books, with their totals",
+	.help =
+	    "One line per book, ordered by name: its ID, name, currency, "
+	    "number of\nentries, money in and out and the balance (in the "
+	    "book's currency).\nThe default book is marked '*'.\n"
+	    "With --json: {\"books\":[{...}, ...]}.\n",
+	.flags = 0,
+	.exec = book_list_exec,
+};
+
+/* ---- book use ---- */
+
+static int
+book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book_ref ref;
+	struct ctl_book book;
+	char name[CTL_BOOK_NAME_BUF];
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
+		return rc;
+	if (nargs != 1)
+		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
+		    self->name);
+	ref_from_arg(&ref, argv[1]);
+	if (argv[1][0] == '\0')
+		return ctl_usage(ctx, self, "%s: the book's NAME is empty",
+		    self->name);
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = ctl_book_find(&s, &ref, &book)) >= 0 ||
+	    (rc = remember(ctx, &book)) >= 0)
+		goto out;
+	if (ctx->json) {
+		printf("{\"book_id\":%" PRId64 ",\"name\":", book.id);
+		ctl_json_write_string(stdout, book.name, strlen(book.name));
+		printf(",\"currency\":");
+		ctl_json_write_string(stdout, book.currency,
+		    strlen(book.currency));
+		printf("}\n");
+	} else {
+		ctl_sanitize(book.name, name, sizeof name);
+		printf("using book '%s' (ID %" PRId64 ", %s) from now on\n",
+		    name, book.id, book.currency);
+	}
+	note_env_override();
+	rc = CTL_EXIT_OK;
+out:
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_use = {
+	.name = "book use",
+	.args = "NAME|ID",
+	.summary = "choose the book the other commands work on",
+	.help =
+	    "Remembers the book as your default: the bookkeeping commands "
+	    "(add,\nlist, balance, report, ...) work on it unless --book "
+	    "NAME|ID or\nCASHBOOK_BOOK says otherwise.  It is kept, as its "
+	    "ID, in\n$XDG_CONFIG_HOME/cashbook/book (else "
+	    "~/.config/cashbook/book), next to\nthe session token.  A NAME "
+	    "matches exactly, else ignoring ASCII case;\ndigits only are an "
+	    "ID.\n"
+	    "With --json: {\"book_id\":N,\"name\":NAME,\"currency\":CODE}.\n",
+	.flags = 0,
+	.exec = book_use_exec,
+};
+
+/* ---- book show ---- */
+
+static void
+book_show_print(const msgpack_object *b, int64_t def)
+{
+	char text[CTL_TEXT_BUF], safe[CTL_TEXT_BUF], cur[8];
+	char amount[CTL_AMOUNT_BUF], when[64];
+	int dec = (int)ctl_field_int(b, "decimals");
+
+	ctl_field_text(b, "name", text, sizeof text);
+	ctl_sanitize(text, safe, sizeof safe);
+	ctl_print_item("book", "%s", safe);
+	ctl_print_item("id", "%" PRId64 "%s", ctl_field_int(b, "book_id"),
+	    ctl_field_int(b, "book_id") == def ? " (your default book)" : "");
+	ctl_field_text(b, "currency", cur, sizeof cur);
+	ctl_print_item("currency", "%s (%d decimal%s)", cur, dec,
+	    dec == 1 ? "" : "s");
+	ctl_field_text(b, "description", text, sizeof text);
+	ctl_sanitize(text, safe, sizeof safe);
+	if (safe[0] != '\0')
+		ctl_print_item("description", "%s", safe);
+	ctl_print_item("entries", "%" PRId64, ctl_field_int(b, "count"));
+	ctl_field_amount(b, "cash_in", dec, amount, sizeof amount);
+	ctl_print_item("cash in", "%s %s", amount, cur);
+	ctl_field_amount(b, "cash_out", dec, amount, sizeof amount);
+	ctl_print_item("cash out", "%s %s", amount, cur);
+	ctl_field_amount(b, "balance", dec, amount, sizeof amount);
+	ctl_print_item("balance", "%s %s", amount, cur);
+	ctl_unix_text(ctl_field_int(b, "created_at"), when, sizeof when);
+	ctl_print_item("created", "%s", when);
+	ctl_unix_text(ctl_field_int(b, "updated_at"), when, sizeof when);
+	ctl_print_item("updated", "%s", when);
+}
+
+/* book.get of book into *reply; -1, else the exit status. */
+static int
+book_get(struct ctl_session *s, int64_t id, struct cb_reply **reply)
+{
+	struct cb_params *p = ctl_session_params(s);
+	int rc;
+
+	ctl_param_int(s, p, "book_id", id);
+	rc = ctl_session_call(s, CB_METHOD_BOOK_GET, p, reply);
+	cb_params_free(p);
+	return rc;
+}
+
+static int
+book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book_ref ref;
+	struct ctl_book book;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *b;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
+		return rc;
+	if (nargs == 1)
+		ref_from_arg(&ref, argv[1]);
+	if ((nargs == 0 && (rc = ctl_book_pick(ctx, NULL, &ref)) >= 0) ||
+	    (rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = ctl_book_find(&s, &ref, &book)) >= 0 ||
+	    (rc = book_get(&s, book.id, &reply)) >= 0)
+		goto out;
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	b = cb_map_get(cb_reply_result(reply), "book");
+	if (b == NULL || b->type != MSGPACK_OBJECT_MAP) {
+		rc = ctl_session_bad_answer(&s, CB_METHOD_BOOK_GET);
+		goto out;
+	}
+	book_show_print(b, default_book_id());
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_show = {
+	.name = "book show",
+	.args = "[NAME|ID]",
+	.summary = "show a book: currency, description, totals",
+	.help =
+	    "Without NAME|ID, shows the chosen book (--book, CASHBOOK_BOOK or "
+	    "the\ndefault).  With --json: {\"book\":{...}}.\n",
+	.flags = 0,
+	.exec = book_show_exec,
+};
+
+/* ---- book rename ---- */
+
+static int
+book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book_ref ref;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char old[CTL_BOOK_NAME_BUF], new[CTL_BOOK_NAME_BUF];
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
+		return rc;
+	if (nargs != 2)
+		return ctl_usage(ctx, self, "%s needs the book (NAME or ID) "
+		    "and its new name", self->name);
+	ref_from_arg(&ref, argv[1]);
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	ctl_param_str(&s, p, "name", argv[2]);
+	if ((rc = ctl_session_try(&s, CB_METHOD_BOOK_UPDATE, p, &reply)) !=
+	    CB_OK) {
+		if (ctl_session_code_is(&s, rc, "conflict")) {
+			ctl_print_error(ctx->json, "conflict", NULL,
+			    cb_error_message(ctx->conn), "choose another "
+			    "name");
+			rc = CTL_EXIT_FAILED;
+		} else
+			rc = ctl_session_fail(&s, rc);
+		goto out;
+	}
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	ctl_sanitize(book.name, old, sizeof old);
+	ctl_sanitize(argv[2], new, sizeof new);
+	printf("renamed book %" PRId64 " from '%s' to '%s'\n", book.id, old,
+	    new);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_rename = {
+	.name = "book rename",
+	.args = "NAME|ID NEWNAME",
+	.summary = "give a book another name",
+	.help =
+	    "The book keeps its ID, entries and currency; if it is your "
+	    "default\nbook, it stays so.  With --json: {\"book\":{...}}.\n",
+	.flags = 0,
+	.exec = book_rename_exec,
+};
+
+/* ---- book delete ---- */
+
+/* After deleting book: forget it as the default; says so. */
+static void
+forget_default(struct ctl_ctx *ctx, const struct ctl_book *book)
+{
+	char err[PATH_MAX + 256];
+	bool removed;
+
+	if (default_book_id() != book->id)
+		return;
+	if (ctl_book_default_clear(&removed, err, sizeof err) != 0) {
+		(void)ctl_error(ctx, CTL_EXIT_FAILED, "book_file", NULL, "%s",
+		    err);
+		return;
+	}
+	if (!ctx->json)
+		printf("it was your default book; choose another with "
+		    "'cashbookctl book use NAME'\n");
+}
+
+static int
+book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct book_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--force", NULL, &o.force },
+		{ NULL, NULL, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book_ref ref;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char name[CTL_BOOK_NAME_BUF], hint[512];
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
+	    &nargs)) >= 0)
+		return rc;
+	if (nargs != 1)
+		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
+		    self->name);
+	ref_from_arg(&ref, argv[1]);
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	if (o.force)
+		ctl_param_bool(&s, p, "force", true);
+	if ((rc = ctl_session_try(&s, CB_METHOD_BOOK_DELETE, p, &reply)) !=
+	    CB_OK) {
+		if (ctl_session_code_is(&s, rc, "conflict") && !o.force) {
+			snprintf(hint, sizeof hint, "to delete it with all "
+			    "its entries, run: cashbookctl book delete %"
+			    PRId64 " --force", book.id);
+			ctl_print_error(ctx->json, "conflict", NULL,
+			    cb_error_message(ctx->conn), hint);
+			rc = CTL_EXIT_FAILED;
+		} else
+			rc = ctl_session_fail(&s, rc);
+		goto out;
+	}
+	if (ctx->json)
+		(void)print_raw(reply);
+	else {
+		ctl_sanitize(book.name, name, sizeof name);
+		printf("deleted book '%s' (ID %" PRId64 ") and its %" PRId64
+		    " entries\n", name, book.id, ctl_field_int(
+		    cb_reply_result(reply), "deleted_entries"));
+	}
+	forget_default(ctx, &book);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_delete = {
+	.name = "book delete",
+	.args = "NAME|ID [--force]",
+	.summary = "delete a book",
+	.help =
+	    "Deletes the book, for good.  A book that has entries (trashed "
+	    "ones too)\nis refused unless --force is given; then its entries, "
+	    "trash and history\ngo with it.\n"
+	    "  --force    delete the book even though it has entries\n"
+	    "If it was your default book, no book is the default "
+	    "afterwards.\n"
+	    "With --json: {\"deleted_entries\":N}.\n",
+	.flags = 0,
+	.exec = book_delete_exec,
+};
+
+/* ---- the book group ---- */
+
+static const struct ctl_cmd *const book_subcmds[] = {
+	&ctl_cmd_book_create,
+	&ctl_cmd_book_list,
+	&ctl_cmd_book_use,
+	&ctl_cmd_book_show,
+	&ctl_cmd_book_rename,
+	&ctl_cmd_book_delete,
+	NULL
+};
+
+const struct ctl_cmd ctl_cmd_book = {
+	.name = "book",
+	.args = "SUBCOMMAND [ARGS]",
+	.summary = "manage your books: create, list, use, show, rename, delete",
+	.help =
+	    "A book is a cash book in one currency; its entries are money in "
+	    "and\nout.  The other commands work on the book chosen with "
+	    "'book use'\n(or --book NAME|ID, or CASHBOOK_BOOK).  A book is "
+	    "named by its NAME\n(exactly, else ignoring ASCII case) or its "
+	    "ID (digits only).\n",
+	.flags = 0,
+	.exec = NULL,
+	.subcmds = book_subcmds,
+};
+
+/* ---- balance ---- */
+
+static int
+balance_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct book_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--book", &o.book, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *res;
+	char name[CTL_BOOK_NAME_BUF], amount[CTL_AMOUNT_BUF];
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_BALANCE, p, &reply)) >= 0)
+		goto out;
+	res = cb_reply_result(reply);
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	ctl_sanitize(book.name, name, sizeof name);
+	ctl_print_item("book", "%s (ID %" PRId64 ")", name, book.id);
+	ctl_field_amount(res, "cash_in", book.decimals, amount, sizeof amount);
+	ctl_print_item("cash in", "%s %s", amount, book.currency);
+	ctl_field_amount(res, "cash_out", book.decimals, amount, sizeof amount);
+	ctl_print_item("cash out", "%s %s", amount, book.currency);
+	ctl_field_amount(res, "balance", book.decimals, amount, sizeof amount);
+	ctl_print_item("balance", "%s %s", amount, book.currency);
+	ctl_print_item("entries", "%" PRId64, ctl_field_int(res, "count"));
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_balance = {
+	.name = "balance",
+	.args = "[--book NAME|ID]",
+	.summary = "show a book's money in, money out and balance",
+	.help =
+	    "The totals of the book's live entries (not the trash), exact, "
+	    "in the\nbook's currency, e.g.\n"
+	    "  book                  Household (ID 1)\n"
+	    "  cash in               1250.00 EUR\n"
+	    "  cash out              300.50 EUR\n"
+	    "  balance               949.50 EUR\n"
+	    "  entries               3\n"
+	    "With --json: {\"cash_in\":MINOR,\"cash_out\":MINOR,\"balance\":"
+	    "MINOR,\n\"count\":N,\"currency\":CODE,\"decimals\":N}, amounts in "
+	    "minor units\n(cents).\n",
+	.flags = 0,
+	.exec = balance_exec,
+};
+
+/* ---- verify ---- */
+
+/* Print what book.verify found; the exit status. */
+static int
+verify_print(struct ctl_ctx *ctx, const struct ctl_book *book,
+    const msgpack_object *res, bool repair)
+{
+	const msgpack_object *problems = cb_map_get(res, "problems");
+	char name[CTL_BOOK_NAME_BUF], safe[1024];
+	bool ok = ctl_field_bool(res, "ok");
+	bool repaired = ctl_field_bool(res, "repaired");
+
+	ctl_sanitize(book->name, name, sizeof name);
+	if (ok) {
+		printf("book '%s' is consistent: its stored totals match its "
+		    "entries\n", name);
+		return CTL_EXIT_OK;
+	}
+	printf("book '%s' has problems:\n", name);
+	for (uint32_t i = 0; problems != NULL &&
+	    problems->type == MSGPACK_OBJECT_ARRAY &&
+	    i < problems->via.array.size; i++) {
+		const msgpack_object *o = &problems->via.array.ptr[i];
+		size_t n;
+
+		if (o->type != MSGPACK_OBJECT_STR)
+			continue;
+		n = o->via.str.size < sizeof safe - 1 ? o->via.str.size :
+		    sizeof safe - 1;
+		memcpy(safe, o->via.str.ptr, n);
+		safe[n] = '\0';
+		ctl_sanitize(safe, safe, sizeof safe);
+		printf("  - %s\n", safe);
+	}
+	if (repaired) {
+		printf("repaired: the stored figures were rewritten from the "
+		    "entries\n");
+		return CTL_EXIT_OK;
+	}
+	return ctl_error(ctx, CTL_EXIT_FAILED, "inconsistent", repair ? NULL :
+	    "run 'cashbookctl verify --repair' to rewrite the stored figures "
+	    "from the entries", "book '%s' is not consistent", name);
+}
+
+static int
+verify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct book_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--book", &o.book, NULL },
+		{ "--repair", NULL, &o.repair },
+		{ NULL, NULL, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *res;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0)
+		return rc;
+	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	if (o.repair)
+		ctl_param_bool(&s, p, "repair", true);
+	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_VERIFY, p, &reply)) >= 0)
+		goto out;
+	res = cb_reply_result(reply);
+	if (ctx->json) {
+		(void)print_raw(reply);
+		rc = ctl_field_bool(res, "ok") || ctl_field_bool(res,
+		    "repaired") ? CTL_EXIT_OK : CTL_EXIT_FAILED;
+		goto out;
+	}
+	rc = verify_print(ctx, &book, res, o.repair);
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_verify = {
+	.name = "verify",
+	.args = "[--repair] [--book NAME|ID]",
+	.summary = "check a book's stored totals against its entries",
+	.help =
+	    "cashbookd keeps each book's totals and running balances next to "
+	    "its\nentries; verify recomputes them from the live entries and "
+	    "names every\ndifference.  Exit status 0 when they match, 1 when "
+	    "they do not.\n"
+	    "  --repair   rewrite the stored figures from the entries (exit "
+	    "status\n"
+	    "             0 once repaired)\n"
+	    "With --json: book.verify's result {\"ok\":BOOL,\"stored\":{...},\n"
+	    "\"computed\":{...},\"problems\":[...],\"repaired\":BOOL}, with "
+	    "the same\nexit status.\n",
+	.flags = 0,
+	.exec = verify_exec,
+};

@@ -1,0 +1,887 @@
+/*
+ * ctl_cmd_entry.c -- cashbookctl's commands on single entries: add, show,
+ * edit, rm, restore, history.
+ *
+ * add works on the chosen book (ctl_book.h); the others name an entry by
+ * its ID and work on that entry's own book.  Amounts are read exactly in
+ * the book's currency (ctl_input.h) and printed with money_format, never
+ * through floating point.  add sends an idempotency key (--key, else a
+ * random one), so that the one retry it makes after a lost connection or
+ * a timeout can never add the entry twice.  Like the other ctl_cmd_*.c
+ * files, nothing here talks msgpack-RPC itself or prints an error itself.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cb_limits.h"
+#include "methods.h"
+
+#include "ctl.h"
+#include "ctl_book.h"
+#include "ctl_fields.h"
+#include "ctl_input.h"
+#include "ctl_output.h"
+#include "ctl_session.h"
+#include "ctl_table.h"
+
+/* Largest entry ID accepted on the command line (18 digits). */
+#define ENTRY_ID_MAX		INT64_C(999999999999999999)
+
+/* Random bytes in an idempotency key made up by add (hex: twice as many
+ * characters, after KEY_PREFIX). */
+#define KEY_RANDOM_BYTES	16
+#define KEY_PREFIX		"ctl-"
+#define KEY_BUF		(sizeof KEY_PREFIX + 2 * KEY_RANDOM_BYTES)
+
+/* The fields --clear may name, and the protocol's key for each. */
+static const struct {
+	const char *name, *key;
+} clear_fields[] = {
+	{ "time", "time" },
+	{ "category", "category" },
+	{ "mode", "mode" },
+	{ "party", "party" },
+	{ "note", "note" },
+	{ "ref", "reference" },
+	{ "reference", "reference" },
+	{ "tags", "tags" },
+};
+
+#define CLEAR_MAX	(sizeof clear_fields / sizeof clear_fields[0])
+
+/* The commands' own options. */
+struct entry_opts {
+	const char *book;
+	const char *type, *amount, *date, *time;
+	const char *category, *mode, *party, *note, *ref, *key;
+	const char *tags[CB_ENTRY_TAGS_MAX];
+	size_t ntags;
+	const char *clear[CLEAR_MAX];
+	size_t nclear;
+};
+
+/* The reply's result as JSON, for --json. */
+static int
+print_raw(struct cb_reply *reply)
+{
+	ctl_print_json_line(cb_reply_result(reply));
+	return CTL_EXIT_OK;
+}
+
+/* The operand ID; -1 with *id, else the exit status. */
+static int
+parse_id(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, int nargs,
+    const char *text, int64_t *id)
+{
+	if (nargs != 1)
+		return ctl_usage(ctx, cmd, "%s needs the entry's ID (see "
+		    "'cashbookctl list')", cmd->name);
+	return ctl_input_count(ctx, "entry ID", text, 1, ENTRY_ID_MAX, id);
+}
+
+/*
+ * entry.get of id into *reply and the entry's book into *book: what every
+ * command on one entry needs to print amounts.  -1, else the exit status.
+ */
+static int
+entry_fetch(struct ctl_session *s, int64_t id, struct cb_reply **reply,
+    const msgpack_object **entry, struct ctl_book *book)
+{
+	struct cb_params *p = ctl_session_params(s);
+	int rc;
+
+	ctl_param_int(s, p, "entry_id", id);
+	rc = ctl_session_try(s, CB_METHOD_ENTRY_GET, p, reply);
+	cb_params_free(p);
+	if (rc != CB_OK && ctl_session_code_is(s, rc, "not_found"))
+		return ctl_error(s->ctx, CTL_EXIT_FAILED, "not_found",
+		    "'cashbookctl list' shows a book's entries, 'cashbookctl "
+		    "list --trash' its trash", "no entry with ID %" PRId64, id);
+	if (rc != CB_OK)
+		return ctl_session_fail(s, rc);
+	*entry = cb_map_get(cb_reply_result(*reply), "entry");
+	if (*entry == NULL || (*entry)->type != MSGPACK_OBJECT_MAP)
+		return ctl_session_bad_answer(s, CB_METHOD_ENTRY_GET);
+	return ctl_book_find_id(s, ctl_field_int(*entry, "book_id"),
+	    "the entry", book);
+}
+
+/* The value options that add and edit share (not type and amount). */
+static void
+entry_opts_params(struct ctl_session *s, struct cb_params *p,
+    const struct entry_opts *o)
+{
+	ctl_param_str(s, p, "date", o->date);
+	ctl_param_str(s, p, "time", o->time);
+	ctl_param_str(s, p, "category", o->category);
+	ctl_param_str(s, p, "mode", o->mode);
+	ctl_param_str(s, p, "party", o->party);
+	ctl_param_str(s, p, "note", o->note);
+	ctl_param_str(s, p, "reference", o->ref);
+	if (o->ntags > 0)
+		ctl_param_str_array(s, p, "tags", o->tags, o->ntags);
+}
+
+/* Check the values given, before anything is sent.  -1 to go on. */
+static int
+entry_opts_check(struct ctl_ctx *ctx, const struct entry_opts *o)
+{
+	int rc;
+
+	if ((rc = ctl_input_type(ctx, "--type", o->type)) >= 0 ||
+	    (rc = ctl_input_date(ctx, "--date", o->date)) >= 0 ||
+	    (rc = ctl_input_time(ctx, "--time", o->time)) >= 0)
+		return rc;
+	if (o->amount != NULL &&
+	    (rc = ctl_input_amount_syntax(ctx, "--amount", o->amount)) >= 0)
+		return rc;
+	return -1;
+}
+
+/* ---- add ---- */
+
+/* A random idempotency key into buf; false when the system has no
+ * randomness to give (add then sends none). */
+static bool
+make_key(char buf[KEY_BUF])
+{
+	unsigned char raw[KEY_RANDOM_BYTES];
+	ssize_t n;
+	size_t off = sizeof KEY_PREFIX - 1;
+
+	do
+		n = getrandom(raw, sizeof raw, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof raw)
+		return false;
+	memcpy(buf, KEY_PREFIX, off);
+	for (size_t i = 0; i < sizeof raw; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		buf[off++] = hex[raw[i] >> 4];
+		buf[off++] = hex[raw[i] & 15];
+	}
+	buf[off] = '\0';
+	return true;
+}
+
+/*
+ * entry.add with p; when the answer is lost (connection lost, timeout) or
+ * the daemon was too busy, once more -- safe only because p carries an
+ * idempotency key (keyed).  CB_OK or a libcashbook code.
+ */
+static int
+add_call(struct ctl_session *s, const struct cb_params *p, bool keyed,
+    struct cb_reply **reply)
+{
+	struct ctl_ctx *ctx = s->ctx;
+	int rc = ctl_session_try(s, CB_METHOD_ENTRY_ADD, p, reply);
+	bool busy = ctl_session_code_is(s, rc, "pool_timeout");
+
+	if (!keyed || (rc != CB_EIO && rc != CB_ETIMEOUT && !busy))
+		return rc;
+	fprintf(stderr, "cashbookctl: %s; trying once more (the idempotency "
+	    "key makes that safe)\n", busy ? "cashbookd is busy" :
+	    cb_strerror(rc));
+	if (!busy) {
+		cb_close(ctx->conn);
+		ctx->conn = NULL;
+		if (cb_connect(ctx->socket_path, ctx->timeout_ms, &ctx->conn,
+		    NULL, 0) != CB_OK)
+			return rc;	/* reported as the first failure */
+	}
+	return ctl_session_try(s, CB_METHOD_ENTRY_ADD, p, reply);
+}
+
+static void
+add_print(const struct ctl_book *book, const char *type, int64_t amount,
+    const char *date, const msgpack_object *res)
+{
+	char a[CTL_AMOUNT_BUF], bal[CTL_AMOUNT_BUF];
+	int64_t id = ctl_field_int(res, "entry_id");
+
+	ctl_amount_text(amount, book->decimals, a, sizeof a);
+	ctl_field_amount(res, "balance", book->decimals, bal, sizeof bal);
+	if (ctl_field_bool(res, "replayed"))
+		printf("entry %" PRId64 " was already added with this "
+		    "idempotency key; nothing new was added; balance %s %s\n",
+		    id, bal, book->currency);
+	else
+		printf("added entry %" PRId64 ": %s %s %s on %s; balance %s "
+		    "%s\n", id, type, a, book->currency, date, bal,
+		    book->currency);
+}
+
+static int
+add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct entry_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--date", &o.date, NULL },
+		{ "--time", &o.time, NULL },
+		{ "--category", &o.category, NULL },
+		{ "--mode", &o.mode, NULL },
+		{ "--party", &o.party, NULL },
+		{ "--note", &o.note, NULL },
+		{ "--ref", &o.ref, NULL },
+		{ "--key", &o.key, NULL },
+		{ "--book", &o.book, NULL },
+		{ NULL, NULL, NULL },
+	};
+	const struct ctl_opt_multi multi[] = {
+		{ "--tag", o.tags, CB_ENTRY_TAGS_MAX, &o.ntags },
+		{ NULL, NULL, 0, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char today[CTL_DATE_BUF], key[KEY_BUF];
+	int64_t amount;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_multi(self, ctx, argc, argv, opts, multi, 2,
+	    &nargs)) >= 0)
+		return rc;
+	if (nargs != 2)
+		return ctl_usage(ctx, self, "%s needs 'in' or 'out' and an "
+		    "AMOUNT", self->name);
+	o.type = argv[1];
+	o.amount = argv[2];
+	if ((rc = ctl_input_type(ctx, "type", o.type)) >= 0 ||
+	    (rc = ctl_input_amount_syntax(ctx, "amount", o.amount)) >= 0 ||
+	    (rc = entry_opts_check(ctx, &o)) >= 0)
+		return rc;
+	if (o.date == NULL) {
+		if (ctl_input_today(today) != 0)
+			return ctl_error(ctx, CTL_EXIT_FAILED, "clock", NULL,
+			    "cannot tell today's date; give --date "
+			    "YYYY-MM-DD");
+		o.date = today;
+	}
+	if (o.key == NULL && make_key(key))
+		o.key = key;
+	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
+	    (rc = ctl_input_amount(ctx, "amount", o.amount, &book,
+	    &amount)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	ctl_param_str(&s, p, "type", o.type);
+	ctl_param_int(&s, p, "amount", amount);
+	entry_opts_params(&s, p, &o);
+	ctl_param_str(&s, p, "idempotency_key", o.key);
+	if ((rc = add_call(&s, p, o.key != NULL, &reply)) != CB_OK) {
+		rc = ctl_session_fail(&s, rc);
+		goto out;
+	}
+	if (ctx->json)
+		rc = print_raw(reply);
+	else {
+		add_print(&book, o.type, amount, o.date,
+		    cb_reply_result(reply));
+		rc = CTL_EXIT_OK;
+	}
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_add = {
+	.name = "add",
+	.args = "in|out AMOUNT [--date YYYY-MM-DD] [--time HH:MM] "
+	    "[--category C]\n    [--mode M] [--party P] [--note N] "
+	    "[--ref R] [--tag T]... [--key KEY]\n    [--book NAME|ID]",
+	.summary = "add an entry: money in or out",
+	.help =
+	    "Adds money received (in) or paid (out) to the chosen book, e.g.\n"
+	    "  cashbookctl add out 12.50 --category Food --mode Cash\n"
+	    "  added entry 7: out 12.50 EUR on 2026-01-05; balance 237.50 EUR\n"
+	    "AMOUNT is exact, in the book's currency: digits and at most one "
+	    "'.',\nwith no more decimals than the currency has (12, 12.5, "
+	    "12.50 for EUR;\n1250 for JPY); no sign, no thousands separators, "
+	    "more than 0.\n"
+	    "  --date YYYY-MM-DD  the day (default: today, local time)\n"
+	    "  --time HH:MM       the time of day, 24 h (default: none)\n"
+	    "  --category C       e.g. Food, Rent, Salary\n"
+	    "  --mode M           how it was paid: Cash, Online, Card, UPI, "
+	    "Bank\n"
+	    "                     Transfer, Other (free text)\n"
+	    "  --party P          who paid or was paid\n"
+	    "  --note N           anything else (may have several lines)\n"
+	    "  --ref R            a reference: receipt or invoice number\n"
+	    "  --tag T            a tag; give it again for more (at most 20)\n"
+	    "  --key KEY          an idempotency key: adding again with the "
+	    "same key\n"
+	    "                     and fields adds nothing (default: a random "
+	    "one)\n"
+	    "  --book NAME|ID     the book (default: as 'book use' chose)\n"
+	    "When the answer is lost (connection lost, timeout, cashbookd "
+	    "busy),\nadd tries once more: the key makes sure the entry is "
+	    "added once.\n"
+	    "Exit status 2 when a value is refused before sending (e.g. "
+	    "12.505 for\nEUR).  With --json: {\"entry_id\":N,\"balance\":"
+	    "MINOR,\"replayed\":BOOL}.\n",
+	.flags = 0,
+	.exec = add_exec,
+};
+
+/* ---- show ---- */
+
+/* An item whose value is text from the server, cleaned for the
+ * terminal; left out when empty. */
+static void
+item_text(const char *label, const msgpack_object *m, const char *key)
+{
+	char text[CTL_TEXT_BUF], clean[CTL_TEXT_BUF];
+
+	ctl_field_text(m, key, text, sizeof text);
+	ctl_text_clean(text, clean, sizeof clean);
+	if (clean[0] != '\0')
+		ctl_print_item(label, "%s", clean);
+}
+
+static void
+show_print(const msgpack_object *e, const struct ctl_book *book)
+{
+	char buf[CTL_TEXT_BUF], clean[CTL_TEXT_BUF], when[64];
+	bool trashed = ctl_field_bool(e, "deleted");
+
+	ctl_print_item("entry", "%" PRId64 "%s", ctl_field_int(e, "entry_id"),
+	    trashed ? " (in the trash)" : "");
+	ctl_text_clean(book->name, clean, sizeof clean);
+	ctl_print_item("book", "%s (ID %" PRId64 ")", clean, book->id);
+	item_text("type", e, "type");
+	ctl_field_amount(e, "amount", book->decimals, buf, sizeof buf);
+	ctl_print_item("amount", "%s %s", buf, book->currency);
+	item_text("date", e, "date");
+	item_text("time", e, "time");
+	item_text("category", e, "category");
+	item_text("mode", e, "mode");
+	item_text("party", e, "party");
+	item_text("note", e, "note");
+	item_text("reference", e, "reference");
+	ctl_field_tags(e, "tags", ", ", buf, sizeof buf);
+	ctl_text_clean(buf, clean, sizeof clean);
+	if (clean[0] != '\0')
+		ctl_print_item("tags", "%s", clean);
+	item_text("key", e, "idempotency_key");
+	ctl_unix_text(ctl_field_int(e, "created_at"), when, sizeof when);
+	ctl_print_item("created", "%s by user %" PRId64, when,
+	    ctl_field_int(e, "created_by"));
+	ctl_unix_text(ctl_field_int(e, "updated_at"), when, sizeof when);
+	ctl_print_item("updated", "%s by user %" PRId64, when,
+	    ctl_field_int(e, "updated_by"));
+}
+
+static int
+show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *entry;
+	int64_t id;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
+	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+		return rc;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = entry_fetch(&s, id, &reply, &entry, &book)) >= 0)
+		goto out;
+	if (ctx->json)
+		rc = print_raw(reply);
+	else {
+		show_print(entry, &book);
+		rc = CTL_EXIT_OK;
+	}
+out:
+	cb_reply_free(reply);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_show = {
+	.name = "show",
+	.args = "ID",
+	.summary = "show one entry in full",
+	.help =
+	    "Every field of the entry, trashed or not: type, amount (in its "
+	    "book's\ncurrency), date, time, category, mode, party, note, "
+	    "reference, tags,\nidempotency key, and who created and last "
+	    "changed it when.\n"
+	    "With --json: {\"entry\":{...}}, the amount in minor units.\n",
+	.flags = 0,
+	.exec = show_exec,
+};
+
+/* ---- edit ---- */
+
+/* The protocol key of a --clear FIELD, or NULL. */
+static const char *
+clear_key(const char *name)
+{
+	for (size_t i = 0; i < CLEAR_MAX; i++) {
+		if (strcmp(clear_fields[i].name, name) == 0)
+			return clear_fields[i].key;
+	}
+	return NULL;
+}
+
+/* Whether a value for the protocol key was given as well. */
+static bool
+edit_sets(const struct entry_opts *o, const char *key)
+{
+	return (strcmp(key, "time") == 0 && o->time != NULL) ||
+	    (strcmp(key, "category") == 0 && o->category != NULL) ||
+	    (strcmp(key, "mode") == 0 && o->mode != NULL) ||
+	    (strcmp(key, "party") == 0 && o->party != NULL) ||
+	    (strcmp(key, "note") == 0 && o->note != NULL) ||
+	    (strcmp(key, "reference") == 0 && o->ref != NULL) ||
+	    (strcmp(key, "tags") == 0 && o->ntags > 0);
+}
+
+/* Check edit's options: something to change, --clear FIELDs known and
+ * not also given a value.  -1 to go on. */
+static int
+edit_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
+    const struct entry_opts *o)
+{
+	const char *key;
+
+	for (size_t i = 0; i < o->nclear; i++) {
+		if ((key = clear_key(o->clear[i])) == NULL)
+			return ctl_usage(ctx, cmd, "%s: --clear '%s': give one "
+			    "of time, category, mode, party, note, ref, tags",
+			    cmd->name, o->clear[i]);
+		if (edit_sets(o, key))
+			return ctl_usage(ctx, cmd, "%s: --clear %s and a new "
+			    "%s at once; give one of them", cmd->name,
+			    o->clear[i], o->clear[i]);
+	}
+	if (o->nclear == 0 && o->ntags == 0 && o->type == NULL &&
+	    o->amount == NULL && o->date == NULL && o->time == NULL &&
+	    o->category == NULL && o->mode == NULL && o->party == NULL &&
+	    o->note == NULL && o->ref == NULL)
+		return ctl_usage(ctx, cmd, "%s: nothing to change; give a "
+		    "field to set (e.g. --amount 12.50) or --clear FIELD",
+		    cmd->name);
+	return entry_opts_check(ctx, o);
+}
+
+/* "VERB entry ID[ WHERE]; balance B CUR" for a result with a balance. */
+static void
+print_done(const char *verb, int64_t id, const char *where,
+    const struct ctl_book *book, const msgpack_object *res)
+{
+	char bal[CTL_AMOUNT_BUF];
+
+	ctl_field_amount(res, "balance", book->decimals, bal, sizeof bal);
+	printf("%s entry %" PRId64 "%s; balance %s %s\n", verb, id, where, bal,
+	    book->currency);
+}
+
+static int
+edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct entry_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--type", &o.type, NULL },
+		{ "--amount", &o.amount, NULL },
+		{ "--date", &o.date, NULL },
+		{ "--time", &o.time, NULL },
+		{ "--category", &o.category, NULL },
+		{ "--mode", &o.mode, NULL },
+		{ "--party", &o.party, NULL },
+		{ "--note", &o.note, NULL },
+		{ "--ref", &o.ref, NULL },
+		{ NULL, NULL, NULL },
+	};
+	const struct ctl_opt_multi multi[] = {
+		{ "--tag", o.tags, CB_ENTRY_TAGS_MAX, &o.ntags },
+		{ "--clear", o.clear, CLEAR_MAX, &o.nclear },
+		{ NULL, NULL, 0, NULL },
+	};
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL, *got = NULL;
+	const msgpack_object *entry;
+	int64_t id, amount = 0;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_multi(self, ctx, argc, argv, opts, multi, 1,
+	    &nargs)) >= 0 ||
+	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0 ||
+	    (rc = edit_check(ctx, self, &o)) >= 0)
+		return rc;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0 ||
+	    (o.amount != NULL && (rc = ctl_input_amount(ctx, "--amount",
+	    o.amount, &book, &amount)) >= 0))
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "entry_id", id);
+	ctl_param_str(&s, p, "type", o.type);
+	if (o.amount != NULL)
+		ctl_param_int(&s, p, "amount", amount);
+	entry_opts_params(&s, p, &o);
+	for (size_t i = 0; i < o.nclear; i++) {
+		const char *key = clear_key(o.clear[i]);
+		bool twice = false;
+
+		/* "--clear ref --clear reference" is one key. */
+		for (size_t j = 0; j < i; j++)
+			twice |= strcmp(clear_key(o.clear[j]), key) == 0;
+		if (!twice)
+			ctl_param_nil(&s, p, key);
+	}
+	if ((rc = ctl_session_call(&s, CB_METHOD_ENTRY_UPDATE, p, &reply)) >= 0)
+		goto out;
+	if (ctx->json)
+		rc = print_raw(reply);
+	else {
+		print_done("updated", id, "", &book, cb_reply_result(reply));
+		rc = CTL_EXIT_OK;
+	}
+out:
+	cb_reply_free(reply);
+	cb_reply_free(got);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_edit = {
+	.name = "edit",
+	.args = "ID [--type in|out] [--amount A] [--date D] [--time T] "
+	    "[--category C]\n    [--mode M] [--party P] [--note N] [--ref R] "
+	    "[--tag T]... [--clear FIELD]...",
+	.summary = "change fields of an entry",
+	.help =
+	    "Changes only the fields given; the others stay.  The values are "
+	    "as for\n'add' (see 'cashbookctl help add').  --tag replaces all "
+	    "the tags with\nthe ones given.\n"
+	    "  --clear FIELD   remove a field's value: time, category, mode, "
+	    "party,\n"
+	    "                  note, ref, or tags; give it again for more\n"
+	    "Every change is kept in the entry's history ('cashbookctl "
+	    "history ID').\nAn entry in the trash must be restored first.\n"
+	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
+	.flags = 0,
+	.exec = edit_exec,
+};
+
+/* ---- rm, restore ---- */
+
+/* rm and restore: method on the entry ID in argv[1]. */
+static int
+trash_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv, const char *method, bool to_trash)
+{
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL, *got = NULL;
+	const msgpack_object *entry;
+	int64_t id;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
+	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+		return rc;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "entry_id", id);
+	if ((rc = ctl_session_call(&s, method, p, &reply)) >= 0)
+		goto out;
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	print_done(to_trash ? "moved" : "restored", id, to_trash ?
+	    " to the trash" : " from the trash", &book, cb_reply_result(reply));
+	if (to_trash)
+		printf("undo with: cashbookctl restore %" PRId64 "\n", id);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_reply_free(got);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static int
+rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	return trash_exec(self, ctx, argc, argv, CB_METHOD_ENTRY_DELETE, true);
+}
+
+const struct ctl_cmd ctl_cmd_rm = {
+	.name = "rm",
+	.args = "ID",
+	.summary = "move an entry to the trash",
+	.help =
+	    "The entry leaves the balance, the lists and the reports, but "
+	    "is kept:\n'cashbookctl list --trash' shows the trash, "
+	    "'cashbookctl restore ID'\nbrings it back.\n"
+	    "With --json: {\"balance\":MINOR}.\n",
+	.flags = 0,
+	.exec = rm_exec,
+};
+
+static int
+restore_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	return trash_exec(self, ctx, argc, argv, CB_METHOD_ENTRY_RESTORE,
+	    false);
+}
+
+const struct ctl_cmd ctl_cmd_restore = {
+	.name = "restore",
+	.args = "ID",
+	.summary = "bring an entry back from the trash",
+	.help =
+	    "The entry counts again in the balance, the lists and the "
+	    "reports.\n"
+	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
+	.flags = 0,
+	.exec = restore_exec,
+};
+
+/* ---- history ---- */
+
+/* An entry's fields, in the order history shows their changes. */
+static const char *const history_fields[] = {
+	"type", "amount", "date", "time", "category", "mode", "party", "note",
+	"reference", "tags",
+};
+
+#define HISTORY_NFIELDS	\
+	(sizeof history_fields / sizeof history_fields[0])
+
+/* Text appended to a fixed buffer, cut when full. */
+struct text_buf {
+	char *buf;
+	size_t len, used;
+};
+
+static void
+text_add(struct text_buf *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->used + 1 >= t->len)
+		return;
+	if (n > t->len - t->used - 1)
+		n = t->len - t->used - 1;
+	memcpy(t->buf + t->used, s, n);
+	t->used += n;
+	t->buf[t->used] = '\0';
+}
+
+/* The value of fields' key as text: "(none)" for nil or no tags. */
+static void
+field_value(const msgpack_object *fields, const char *key,
+    const struct ctl_book *book, char *buf, size_t len)
+{
+	if (strcmp(key, "amount") == 0)
+		ctl_field_amount(fields, key, book->decimals, buf, len);
+	else if (strcmp(key, "tags") == 0)
+		ctl_field_tags(fields, key, ", ", buf, len);
+	else
+		ctl_field_text(fields, key, buf, len);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "(none)");
+}
+
+/* Whether key has the same value in a and b (a missing key is nil). */
+static bool
+field_same(const msgpack_object *a, const msgpack_object *b,
+    const char *key)
+{
+	static const msgpack_object nil = { .type = MSGPACK_OBJECT_NIL };
+	const msgpack_object *x = cb_map_get(a, key), *y = cb_map_get(b, key);
+
+	return msgpack_object_equal(x != NULL ? *x : nil, y != NULL ? *y : nil);
+}
+
+/* What an event changed, into t: every field of a create, each changed
+ * field of an update ("amount 12.50 -> 15.00"). */
+static void
+history_changes(struct text_buf *t, const char *action,
+    const msgpack_object *before, const msgpack_object *after,
+    const struct ctl_book *book)
+{
+	char *from = malloc(CTL_TEXT_BUF), *to = malloc(CTL_TEXT_BUF);
+	bool create = strcmp(action, "create") == 0;
+	bool first = true;
+
+	if (from == NULL || to == NULL) {
+		text_add(t, "?");
+		goto out;
+	}
+	if (strcmp(action, "delete") == 0)
+		text_add(t, "moved to the trash");
+	else if (strcmp(action, "restore") == 0)
+		text_add(t, "restored from the trash");
+	for (size_t i = 0; i < HISTORY_NFIELDS && (create ||
+	    strcmp(action, "update") == 0); i++) {
+		const char *key = history_fields[i];
+
+		field_value(after, key, book, to, CTL_TEXT_BUF);
+		if (create ? strcmp(to, "(none)") == 0 :
+		    field_same(before, after, key))
+			continue;
+		text_add(t, first ? "" : create ? ", " : "; ");
+		first = false;
+		text_add(t, key);
+		text_add(t, " ");
+		if (!create) {
+			field_value(before, key, book, from, CTL_TEXT_BUF);
+			text_add(t, from);
+			text_add(t, " -> ");
+		}
+		text_add(t, to);
+	}
+out:
+	free(from);
+	free(to);
+}
+
+static const struct ctl_col history_cols[] = {
+	{ "WHEN", NULL, 0, 0, CTL_COLOR_NONE },
+	{ "WHO", NULL, 0, 20, CTL_COLOR_NONE },
+	{ "ACTION", NULL, 0, 0, CTL_COLOR_NONE },
+	{ "CHANGES", NULL, 0, 0, CTL_COLOR_NONE },
+};
+
+#define HISTORY_NCOLS	(sizeof history_cols / sizeof history_cols[0])
+
+/* One table row for the history event ev. */
+static int
+history_row(struct ctl_table *t, const msgpack_object *ev,
+    const struct ctl_book *book)
+{
+	char when[64], who[128], action[16];
+	char *changes = malloc(4 * CTL_TEXT_BUF);
+	struct text_buf tb = { changes, 4 * CTL_TEXT_BUF, 0 };
+	const char *cells[HISTORY_NCOLS];
+	int rc;
+
+	if (changes == NULL)
+		return -1;
+	changes[0] = '\0';
+	ctl_unix_text(ctl_field_int(ev, "at"), when, sizeof when);
+	ctl_field_text(ev, "username", who, sizeof who);
+	if (who[0] == '\0')
+		snprintf(who, sizeof who, "user %" PRId64,
+		    ctl_field_int(ev, "user_id"));
+	ctl_field_text(ev, "action", action, sizeof action);
+	history_changes(&tb, action, cb_map_get(ev, "before"),
+	    cb_map_get(ev, "after"), book);
+	cells[0] = when;
+	cells[1] = who;
+	cells[2] = action;
+	cells[3] = changes;
+	rc = ctl_table_add(t, cells);
+	free(changes);
+	return rc;
+}
+
+static int
+history_print(struct ctl_ctx *ctx, const msgpack_object *events,
+    const struct ctl_book *book)
+{
+	struct ctl_table *t = ctl_table_new(history_cols, HISTORY_NCOLS);
+
+	for (uint32_t i = 0; t != NULL && i < events->via.array.size; i++) {
+		if (history_row(t, &events->via.array.ptr[i], book) != 0) {
+			ctl_table_free(t);
+			t = NULL;
+		}
+	}
+	if (t == NULL)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+	ctl_table_print(t, stdout);
+	ctl_table_free(t);
+	return CTL_EXIT_OK;
+}
+
+static int
+history_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL, *got = NULL;
+	const msgpack_object *entry, *events;
+	int64_t id;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
+	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+		return rc;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "entry_id", id);
+	if ((rc = ctl_session_call(&s, CB_METHOD_ENTRY_HISTORY, p,
+	    &reply)) >= 0)
+		goto out;
+	if (ctx->json) {
+		rc = print_raw(reply);
+		goto out;
+	}
+	events = cb_map_get(cb_reply_result(reply), "history");
+	if (events == NULL || events->type != MSGPACK_OBJECT_ARRAY)
+		rc = ctl_session_bad_answer(&s, CB_METHOD_ENTRY_HISTORY);
+	else
+		rc = history_print(ctx, events, &book);
+out:
+	cb_reply_free(reply);
+	cb_reply_free(got);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_history = {
+	.name = "history",
+	.args = "ID",
+	.summary = "show every change made to an entry",
+	.help =
+	    "Oldest first: when, who, what (create, update, delete, restore) "
+	    "and\nwhich fields changed from what to what, e.g.\n"
+	    "  WHEN              WHO    ACTION  CHANGES\n"
+	    "  2026-01-05 10:31  alice  create  type out, amount 12.50, date "
+	    "2026-01-05\n"
+	    "  2026-01-06 09:12  alice  update  amount 12.50 -> 15.00\n"
+	    "With --json: {\"history\":[{\"at\",\"user_id\",\"username\","
+	    "\"action\",\n\"before\",\"after\"}, ...]}.\n",
+	.flags = 0,
+	.exec = history_exec,
+};

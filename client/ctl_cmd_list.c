@@ -1,0 +1,411 @@
+/*
+ * ctl_cmd_list.c -- cashbookctl's "list": a book's entries, newest first,
+ * with filters, as an aligned table with the running balance, as CSV, or
+ * as JSON.
+ *
+ * entry.list answers one page at a time; --all follows next_cursor to the
+ * end (with the same filters, as the protocol asks).  The table is built
+ * whole before it is printed, because its column widths depend on every
+ * row; --json streams the pages instead.  Amounts are printed with
+ * money_format in the book's currency, never through floating point.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cb_limits.h"
+#include "methods.h"
+
+#include "ctl.h"
+#include "ctl_book.h"
+#include "ctl_fields.h"
+#include "ctl_input.h"
+#include "ctl_output.h"
+#include "ctl_session.h"
+#include "ctl_table.h"
+
+/* Rows per page for --all when --limit is not given: the most a page may
+ * have, for the fewest round trips. */
+#define LIST_ALL_PAGE		CB_LIST_MAX_LIMIT
+
+/* Room for a cursor (opaque, at most CB_CURSOR_MAX bytes) and its NUL. */
+#define LIST_CURSOR_BUF		(CB_CURSOR_MAX + 1)
+
+struct list_opts {
+	const char *book;
+	const char *from, *to, *type, *category, *mode, *party, *tag;
+	const char *search, *min, *max, *limit;
+	bool trash, all, csv;
+};
+
+/* The filters as they are sent. */
+struct list_query {
+	const struct list_opts *o;
+	int64_t book_id;
+	int64_t min, max;	/* 0: not given */
+	int64_t limit;		/* 0: the daemon's default */
+};
+
+enum {
+	LC_ID, LC_DATE, LC_TIME, LC_TYPE, LC_IN, LC_OUT, LC_AMOUNT,
+	LC_AMOUNT_MINOR, LC_BALANCE, LC_BALANCE_MINOR, LC_CURRENCY,
+	LC_CATEGORY, LC_MODE, LC_PARTY, LC_NOTE, LC_REFERENCE, LC_TAGS,
+	LC_NCOLS
+};
+
+/* Columns: people see IN and OUT apart; CSV has the type and the amount
+ * (decimal and in minor units) and every text whole. */
+static const struct ctl_col list_cols[LC_NCOLS] = {
+	[LC_ID] = { "ID", "entry_id", CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
+	[LC_DATE] = { "DATE", "date", 0, 0, CTL_COLOR_NONE },
+	[LC_TIME] = { "TIME", "time", CTL_COL_HIDE_EMPTY, 0, CTL_COLOR_NONE },
+	[LC_TYPE] = { NULL, "type", 0, 0, CTL_COLOR_NONE },
+	[LC_IN] = { "IN", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_GREEN },
+	[LC_OUT] = { "OUT", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_RED },
+	[LC_AMOUNT] = { NULL, "amount", 0, 0, CTL_COLOR_NONE },
+	[LC_AMOUNT_MINOR] = { NULL, "amount_minor", 0, 0, CTL_COLOR_NONE },
+	[LC_BALANCE] = { "BALANCE", "running_balance",
+	    CTL_COL_RIGHT | CTL_COL_HIDE_EMPTY, 0, CTL_COLOR_NONE },
+	[LC_BALANCE_MINOR] = { NULL, "running_balance_minor", 0, 0,
+	    CTL_COLOR_NONE },
+	[LC_CURRENCY] = { NULL, "currency", 0, 0, CTL_COLOR_NONE },
+	[LC_CATEGORY] = { "CATEGORY", "category", CTL_COL_HIDE_EMPTY, 20,
+	    CTL_COLOR_NONE },
+	[LC_MODE] = { "MODE", "mode", CTL_COL_HIDE_EMPTY, 14, CTL_COLOR_NONE },
+	[LC_PARTY] = { "PARTY", "party", CTL_COL_HIDE_EMPTY, 20,
+	    CTL_COLOR_NONE },
+	[LC_NOTE] = { "NOTE", "note", CTL_COL_HIDE_EMPTY, 40, CTL_COLOR_NONE },
+	[LC_REFERENCE] = { NULL, "reference", 0, 0, CTL_COLOR_NONE },
+	[LC_TAGS] = { "TAGS", "tags", CTL_COL_HIDE_EMPTY, 24, CTL_COLOR_NONE },
+};
+
+/* Check the options before anything is sent.  -1 to go on. */
+static int
+list_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
+    const struct list_opts *o, int64_t *limit)
+{
+	int rc;
+
+	if (o->csv && ctx->json)
+		return ctl_usage(ctx, cmd, "%s: --csv and --json at once; "
+		    "choose one", cmd->name);
+	if ((rc = ctl_input_date(ctx, "--from", o->from)) >= 0 ||
+	    (rc = ctl_input_date(ctx, "--to", o->to)) >= 0 ||
+	    (rc = ctl_input_type(ctx, "--type", o->type)) >= 0 ||
+	    (rc = ctl_input_count(ctx, "--limit", o->limit, 1,
+	    CB_LIST_MAX_LIMIT, limit)) >= 0)
+		return rc;
+	if (o->min != NULL &&
+	    (rc = ctl_input_amount_syntax(ctx, "--min", o->min)) >= 0)
+		return rc;
+	if (o->max != NULL &&
+	    (rc = ctl_input_amount_syntax(ctx, "--max", o->max)) >= 0)
+		return rc;
+	return -1;
+}
+
+/* entry.list's params for one page (cursor NULL: the first). */
+static struct cb_params *
+list_params(struct ctl_session *s, const struct list_query *q,
+    const char *cursor)
+{
+	const struct list_opts *o = q->o;
+	struct cb_params *p = ctl_session_params(s);
+
+	ctl_param_int(s, p, "book_id", q->book_id);
+	ctl_param_str(s, p, "from", o->from);
+	ctl_param_str(s, p, "to", o->to);
+	ctl_param_str(s, p, "type", o->type);
+	ctl_param_str(s, p, "category", o->category);
+	ctl_param_str(s, p, "mode", o->mode);
+	ctl_param_str(s, p, "party", o->party);
+	ctl_param_str(s, p, "tag", o->tag);
+	ctl_param_str(s, p, "q", o->search);
+	if (q->min > 0)
+		ctl_param_int(s, p, "amount_min", q->min);
+	if (q->max > 0)
+		ctl_param_int(s, p, "amount_max", q->max);
+	if (o->trash)
+		ctl_param_bool(s, p, "trash", true);
+	if (q->limit > 0)
+		ctl_param_int(s, p, "limit", q->limit);
+	ctl_param_str(s, p, "cursor", cursor);
+	return p;
+}
+
+/* Text of the entry's fields for one row; the big ones on the heap. */
+struct list_row {
+	char id[24], date[16], time[8], type[8];
+	char amount[CTL_AMOUNT_BUF], minor[24];
+	char balance[CTL_AMOUNT_BUF], balance_minor[24];
+	char category[CB_ENTRY_TEXT_MAX + 1], mode[CB_ENTRY_TEXT_MAX + 1];
+	char party[CB_ENTRY_TEXT_MAX + 1], reference[CB_ENTRY_TEXT_MAX + 1];
+	char note[CTL_TEXT_BUF];
+	char tags[CB_ENTRY_TAGS_MAX * (CB_ENTRY_TAG_MAX + 1) + 1];
+};
+
+static int
+list_add_row(struct ctl_table *t, const msgpack_object *e,
+    const struct ctl_book *book, struct list_row *r)
+{
+	const char *cells[LC_NCOLS];
+	bool out;
+
+	snprintf(r->id, sizeof r->id, "%" PRId64, ctl_field_int(e, "entry_id"));
+	ctl_field_text(e, "date", r->date, sizeof r->date);
+	ctl_field_text(e, "time", r->time, sizeof r->time);
+	ctl_field_text(e, "type", r->type, sizeof r->type);
+	out = strcmp(r->type, "out") == 0;
+	ctl_field_amount(e, "amount", book->decimals, r->amount,
+	    sizeof r->amount);
+	snprintf(r->minor, sizeof r->minor, "%" PRId64,
+	    ctl_field_int(e, "amount"));
+	ctl_field_amount(e, "running_balance", book->decimals, r->balance,
+	    sizeof r->balance);
+	r->balance_minor[0] = '\0';
+	if (!ctl_field_nil(e, "running_balance"))
+		snprintf(r->balance_minor, sizeof r->balance_minor, "%" PRId64,
+		    ctl_field_int(e, "running_balance"));
+	ctl_field_text(e, "category", r->category, sizeof r->category);
+	ctl_field_text(e, "mode", r->mode, sizeof r->mode);
+	ctl_field_text(e, "party", r->party, sizeof r->party);
+	ctl_field_text(e, "note", r->note, sizeof r->note);
+	ctl_field_text(e, "reference", r->reference, sizeof r->reference);
+	ctl_field_tags(e, "tags", ";", r->tags, sizeof r->tags);
+	cells[LC_ID] = r->id;
+	cells[LC_DATE] = r->date;
+	cells[LC_TIME] = r->time;
+	cells[LC_TYPE] = r->type;
+	cells[LC_IN] = out ? "" : r->amount;
+	cells[LC_OUT] = out ? r->amount : "";
+	cells[LC_AMOUNT] = r->amount;
+	cells[LC_AMOUNT_MINOR] = r->minor;
+	cells[LC_BALANCE] = r->balance;
+	cells[LC_BALANCE_MINOR] = r->balance_minor;
+	cells[LC_CURRENCY] = book->currency;
+	cells[LC_CATEGORY] = r->category;
+	cells[LC_MODE] = r->mode;
+	cells[LC_PARTY] = r->party;
+	cells[LC_NOTE] = r->note;
+	cells[LC_REFERENCE] = r->reference;
+	cells[LC_TAGS] = r->tags;
+	return ctl_table_add(t, cells);
+}
+
+/* Add the page's entries to t (NULL: --json, print them instead, after
+ * a comma unless *first). */
+static int
+list_page(struct ctl_session *s, struct ctl_table *t,
+    const msgpack_object *entries, const struct ctl_book *book, bool *first)
+{
+	struct list_row *r;
+
+	if (t == NULL) {
+		for (uint32_t i = 0; i < entries->via.array.size; i++) {
+			if (!*first)
+				fputc(',', stdout);
+			*first = false;
+			(void)ctl_json_write(stdout,
+			    &entries->via.array.ptr[i]);
+		}
+		return -1;
+	}
+	if ((r = malloc(sizeof *r)) == NULL)
+		return ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+	for (uint32_t i = 0; i < entries->via.array.size; i++) {
+		if (list_add_row(t, &entries->via.array.ptr[i], book, r) != 0) {
+			free(r);
+			return ctl_error(s->ctx, CTL_EXIT_FAILED,
+			    "out_of_memory", NULL, "out of memory");
+		}
+	}
+	free(r);
+	return -1;
+}
+
+/*
+ * Fetch the pages: the first, or with --all every one.  Rows go into t
+ * (NULL: --json streams them).  *more tells whether entries are left
+ * (without --all).  -1, else the exit status.
+ */
+static int
+list_fetch(struct ctl_session *s, const struct list_query *q,
+    struct ctl_table *t, const struct ctl_book *book, bool *more)
+{
+	char cursor[LIST_CURSOR_BUF];
+	struct cb_params *p;
+	struct cb_reply *reply;
+	const msgpack_object *res, *entries;
+	bool first = true, have_cursor = false, opened = false;
+	int rc;
+
+	do {
+		p = list_params(s, q, have_cursor ? cursor : NULL);
+		rc = ctl_session_call(s, CB_METHOD_ENTRY_LIST, p, &reply);
+		cb_params_free(p);
+		if (rc >= 0)
+			return rc;
+		res = cb_reply_result(reply);
+		entries = cb_map_get(res, "entries");
+		if (entries == NULL || entries->type != MSGPACK_OBJECT_ARRAY) {
+			cb_reply_free(reply);
+			return ctl_session_bad_answer(s, CB_METHOD_ENTRY_LIST);
+		}
+		/* Only once an answer came: an error is then all there is. */
+		if (t == NULL && !opened) {
+			fputs("{\"entries\":[", stdout);
+			opened = true;
+		}
+		rc = list_page(s, t, entries, book, &first);
+		have_cursor = !ctl_field_nil(res, "next_cursor") &&
+		    cb_map_get_str(res, "next_cursor", cursor,
+		    sizeof cursor) == CB_OK;
+		cb_reply_free(reply);
+		if (rc >= 0)
+			return rc;
+	} while (q->o->all && have_cursor);
+	*more = have_cursor;
+	if (t == NULL) {
+		fputs("],\"next_cursor\":", stdout);
+		if (have_cursor)
+			ctl_json_write_string(stdout, cursor, strlen(cursor));
+		else
+			fputs("null", stdout);
+		fputs("}\n", stdout);
+	}
+	return -1;
+}
+
+static void
+list_print(const struct list_opts *o, struct ctl_table *t,
+    const struct ctl_book *book, bool more)
+{
+	char name[CTL_BOOK_NAME_BUF];
+	size_t n = ctl_table_rows(t);
+
+	if (o->csv) {
+		ctl_table_print_csv(t, stdout);
+		return;
+	}
+	ctl_text_clean(book->name, name, sizeof name);
+	if (n == 0)
+		printf("no entries%s in '%s'\n", o->trash ? " in the trash" :
+		    "", name);
+	else {
+		ctl_table_print(t, stdout);
+		printf("%zu entr%s%s in '%s', amounts in %s\n", n,
+		    n == 1 ? "y" : "ies", o->trash ? " in the trash" : "", name,
+		    book->currency);
+	}
+	if (more)
+		fprintf(stderr, "cashbookctl: more entries follow; pass --all "
+		    "for every one, or --limit N\n");
+}
+
+static int
+list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct list_opts o = { 0 };
+	const struct ctl_opt opts[] = {
+		{ "--from", &o.from, NULL },
+		{ "--to", &o.to, NULL },
+		{ "--type", &o.type, NULL },
+		{ "--category", &o.category, NULL },
+		{ "--mode", &o.mode, NULL },
+		{ "--party", &o.party, NULL },
+		{ "--tag", &o.tag, NULL },
+		{ "--search", &o.search, NULL },
+		{ "--min", &o.min, NULL },
+		{ "--max", &o.max, NULL },
+		{ "--limit", &o.limit, NULL },
+		{ "--trash", NULL, &o.trash },
+		{ "--all", NULL, &o.all },
+		{ "--csv", NULL, &o.csv },
+		{ "--book", &o.book, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct list_query q = { .o = &o };
+	struct ctl_session s;
+	struct ctl_book book;
+	struct ctl_table *t = NULL;
+	bool more = false;
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
+	    &nargs)) >= 0 ||
+	    (rc = list_check(ctx, self, &o, &q.limit)) >= 0)
+		return rc;
+	if (o.all && q.limit == 0)
+		q.limit = LIST_ALL_PAGE;
+	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
+	    (o.min != NULL && (rc = ctl_input_amount(ctx, "--min", o.min,
+	    &book, &q.min)) >= 0) ||
+	    (o.max != NULL && (rc = ctl_input_amount(ctx, "--max", o.max,
+	    &book, &q.max)) >= 0))
+		goto out;
+	q.book_id = book.id;
+	if (!ctx->json && (t = ctl_table_new(list_cols, LC_NCOLS)) == NULL) {
+		rc = ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+		goto out;
+	}
+	if ((rc = list_fetch(&s, &q, t, &book, &more)) >= 0)
+		goto out;
+	if (t != NULL)
+		list_print(&o, t, &book, more);
+	rc = CTL_EXIT_OK;
+out:
+	ctl_table_free(t);
+	ctl_session_end(&s);
+	return rc;
+}
+
+const struct ctl_cmd ctl_cmd_list = {
+	.name = "list",
+	.args = "[--from D] [--to D] [--type in|out] [--category C] "
+	    "[--mode M]\n    [--party P] [--tag T] [--search TEXT] [--min A] "
+	    "[--max A] [--trash]\n    [--limit N] [--all] [--csv] "
+	    "[--book NAME|ID]",
+	.summary = "list a book's entries, newest first",
+	.help =
+	    "Newest first (by date, then time; an entry without a time "
+	    "before the\ntimed ones of its day), with the running balance: "
+	    "the book's balance\njust after that entry, counting every live "
+	    "entry whatever the filters.\n"
+	    "  --from D, --to D   dates YYYY-MM-DD, both included\n"
+	    "  --type in|out      money in or out only\n"
+	    "  --category C, --mode M, --party P, --tag T\n"
+	    "                     that exact value (ignoring ASCII case)\n"
+	    "  --search TEXT      TEXT in the note, category, party or "
+	    "reference\n"
+	    "  --min A, --max A   amounts from A, up to A (both included)\n"
+	    "  --trash            the trash instead (no running balance)\n"
+	    "  --limit N          at most N entries (1 to 500; default 50), "
+	    "or with\n"
+	    "                     --all, N per request\n"
+	    "  --all              every entry, however many\n"
+	    "  --csv              CSV (RFC 4180, CR LF line ends) with a "
+	    "header line:\n"
+	    "                     entry_id, date, time, type, amount, "
+	    "amount_minor,\n"
+	    "                     running_balance, running_balance_minor, "
+	    "currency,\n"
+	    "                     category, mode, party, note, reference, "
+	    "tags (';'\n"
+	    "                     between tags); amounts as decimals in the "
+	    "book's\n"
+	    "                     currency, and in minor units (cents)\n"
+	    "The table leaves out columns no entry has, and cuts long notes "
+	    "with\n'…'.  Money in is green and money out red when standard "
+	    "output is a\nterminal (never with NO_COLOR set).  When more "
+	    "entries follow, a note on\nstandard error says so.\n"
+	    "With --json: {\"entries\":[...],\"next_cursor\":CURSOR|null}, "
+	    "amounts in\nminor units (with --all, every page's entries in "
+	    "one array).\n",
+	.flags = 0,
+	.exec = list_exec,
+};

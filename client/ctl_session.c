@@ -1,0 +1,209 @@
+/*
+ * ctl_session.c -- the session token, params and calls of the
+ * bookkeeping commands.  See ctl_session.h.
+ *
+ * The token is read the way the account commands read it (ctl_token.h),
+ * with the same messages, so "not logged in" reads alike everywhere.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_output.h"
+#include "ctl_session.h"
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
+{
+	const char *env = getenv(CTL_TOKEN_ENV);
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	bool from_env;
+
+	memset(s, 0, sizeof *s);
+	s->ctx = ctx;
+	s->prc = CB_OK;
+	path[0] = '\0';
+	if ((env == NULL || env[0] == '\0') &&
+	    ctl_token_path(path, sizeof path, err, sizeof err) != 0)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "token_file", NULL, "%s",
+		    err);
+	switch (ctl_token_get(path, s->token, sizeof s->token, &from_env, err,
+	    sizeof err)) {
+	case CTL_TOKEN_OK:
+		break;
+	case CTL_TOKEN_NONE:
+		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in", NULL,
+		    MSG_NOT_LOGGED_IN);
+	default:
+		return ctl_error(ctx, CTL_EXIT_FAILED, "token_file", NULL, "%s",
+		    err);
+	}
+	if (ctx->conn == NULL) {
+		int rc = ctl_connect(ctx);
+
+		if (rc != CTL_EXIT_OK)
+			return rc;
+	}
+	return -1;
+}
+
+void
+ctl_session_end(struct ctl_session *s)
+{
+	explicit_bzero(s->token, sizeof s->token);
+}
+
+struct cb_params *
+ctl_session_params(struct ctl_session *s)
+{
+	struct cb_params *p = cb_params_new();
+
+	if (p == NULL) {
+		s->prc = CB_ENOMEM;
+		return NULL;
+	}
+	ctl_param_str(s, p, "token", s->token);
+	return p;
+}
+
+void
+ctl_param_str(struct ctl_session *s, struct cb_params *p, const char *key,
+    const char *value)
+{
+	if (s->prc == CB_OK && p != NULL && value != NULL)
+		s->prc = cb_params_str(p, key, value);
+}
+
+void
+ctl_param_int(struct ctl_session *s, struct cb_params *p, const char *key,
+    int64_t value)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_int(p, key, value);
+}
+
+void
+ctl_param_bool(struct ctl_session *s, struct cb_params *p, const char *key,
+    bool value)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_bool(p, key, value);
+}
+
+void
+ctl_param_nil(struct ctl_session *s, struct cb_params *p, const char *key)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_nil(p, key);
+}
+
+void
+ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const char *const *values, size_t n)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_str_array(p, key, values, n);
+}
+
+int
+ctl_session_try(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply)
+{
+	*reply = NULL;
+	s->local = false;
+	if (s->prc != CB_OK || p == NULL) {
+		s->local = true;
+		return s->prc != CB_OK ? s->prc : CB_ENOMEM;
+	}
+	return cb_call(s->ctx->conn, method, p, reply);
+}
+
+int
+ctl_session_call(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply)
+{
+	int rc = ctl_session_try(s, method, p, reply);
+
+	return rc == CB_OK ? -1 : ctl_session_fail(s, rc);
+}
+
+bool
+ctl_call_code_is(struct ctl_ctx *ctx, int rc, const char *code)
+{
+	const char *c = rc == CB_ESERVER ? cb_error_code(ctx->conn) : NULL;
+
+	return c != NULL && strcmp(c, code) == 0;
+}
+
+bool
+ctl_session_code_is(struct ctl_session *s, int rc, const char *code)
+{
+	return !s->local && ctl_call_code_is(s->ctx, rc, code);
+}
+
+bool
+ctl_is_session_error(const char *msg)
+{
+	return ends_with(msg, "log in again") || ends_with(msg, "log in first");
+}
+
+int
+ctl_call_fail(struct ctl_ctx *ctx, int rc)
+{
+	const char *msg = cb_error_message(ctx->conn);
+
+	/* The protocol promises a dead session's messages end so. */
+	if (ctl_call_code_is(ctx, rc, "unauthorized") &&
+	    ctl_is_session_error(msg))
+		return ctl_error(ctx, CTL_EXIT_FAILED, "unauthorized", NULL,
+		    MSG_SESSION_ENDED);
+	/* A value the user gave, refused: the message says which; it is not
+	 * a version mismatch. */
+	if (ctl_call_code_is(ctx, rc, "bad_request") &&
+	    (strncmp(msg, "field '", 7) == 0 ||
+	    strncmp(msg, "nothing to change", 17) == 0)) {
+		ctl_print_error(ctx->json, "bad_request", NULL, msg, NULL);
+		return CTL_EXIT_FAILED;
+	}
+	if (ctl_call_code_is(ctx, rc, "rate_limited"))
+		return ctl_error(ctx, CTL_EXIT_FAILED, "rate_limited", NULL,
+		    "%s", msg);
+	return ctl_fail(ctx, rc);
+}
+
+int
+ctl_bad_answer(struct ctl_ctx *ctx, const char *method)
+{
+	return ctl_error(ctx, CTL_EXIT_FAILED, "protocol_error",
+	    "cashbookctl and cashbookd may be of different versions",
+	    "cashbookd's %s answer lacks a field", method);
+}
+
+int
+ctl_session_fail(struct ctl_session *s, int rc)
+{
+	if (s->local) {
+		s->local = false;
+		s->prc = CB_OK;
+		return ctl_error(s->ctx, CTL_EXIT_FAILED, rc == CB_ENOMEM ?
+		    "out_of_memory" : "too_large", NULL, "cannot send the "
+		    "request: %s", rc == CB_ENOMEM ? "out of memory" :
+		    "an argument is too large");
+	}
+	return ctl_call_fail(s->ctx, rc);
+}
+
+int
+ctl_session_bad_answer(struct ctl_session *s, const char *method)
+{
+	return ctl_bad_answer(s->ctx, method);
+}

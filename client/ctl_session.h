@@ -1,0 +1,107 @@
+/*
+ * ctl_session.h -- what the bookkeeping commands share to talk to
+ * cashbookd as the logged-in user: the session token, params that carry
+ * it, calls, and how a failed call becomes a message that says what to do.
+ *
+ * A command begins a session (the token from CASHBOOK_TOKEN or the token
+ * file, then a connection), builds params with the ctl_param_* setters,
+ * calls, and always ends the session, which wipes the token.  The setters
+ * are sticky: after one fails the others do nothing, and the call reports
+ * that failure instead of sending, so a command checks once.
+ *
+ * Never prints anything but errors (through ctl_output.h); never keeps
+ * state between commands.
+ */
+#ifndef CASHBOOK_CLIENT_CTL_SESSION_H
+#define CASHBOOK_CLIENT_CTL_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cashbook.h"
+#include "ctl.h"
+#include "ctl_token.h"
+
+#define MSG_NOT_LOGGED_IN	"not logged in: run cashbookctl login"
+#define MSG_SESSION_ENDED	"your session has expired or was revoked: " \
+				"run cashbookctl login"
+
+struct ctl_session {
+	struct ctl_ctx *ctx;
+	char token[CTL_TOKEN_BUF];
+	int prc;		/* first failed ctl_param_* (CB_OK: none) */
+	bool local;		/* the last failure was prc's, not a call's */
+};
+
+/*
+ * Take the token and connect ctx->conn.  -1 to go on, else the exit
+ * status (not logged in, a refused token file, cannot connect), already
+ * reported.  ctl_session_end must follow either way.
+ */
+int ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx);
+
+/* Wipe the token.  The connection stays ctx's (main closes it). */
+void ctl_session_end(struct ctl_session *s);
+
+/* New params holding the token (NULL when out of memory: the call then
+ * reports it).  Free with cb_params_free. */
+struct cb_params *ctl_session_params(struct ctl_session *s);
+
+/* Setters; a NULL value (str) leaves the key out. */
+void ctl_param_str(struct ctl_session *s, struct cb_params *p,
+    const char *key, const char *value);
+void ctl_param_int(struct ctl_session *s, struct cb_params *p,
+    const char *key, int64_t value);
+void ctl_param_bool(struct ctl_session *s, struct cb_params *p,
+    const char *key, bool value);
+void ctl_param_nil(struct ctl_session *s, struct cb_params *p,
+    const char *key);
+void ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const char *const *values, size_t n);
+
+/*
+ * Call method with p, for a caller that handles some failures itself:
+ * CB_OK with *reply set, else a libcashbook code (the setters' failure
+ * included) to pass to ctl_session_fail, *reply NULL.
+ */
+int ctl_session_try(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply);
+
+/*
+ * Call method with p.  -1 with *reply set on success; else *reply is NULL
+ * and the failure (a failed setter, or the call's, see ctl_session_fail)
+ * is reported and its exit status returned.
+ */
+int ctl_session_call(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply);
+
+/*
+ * Report a failed call (rc from ctl_session_try) with what to do next and
+ * return the exit status: params that could not be built say so; an
+ * ended session says to log in again; the daemon refusing a value the
+ * user gave ("field '...'", "nothing to change") is shown as it is;
+ * anything else as ctl_fail does.
+ */
+int ctl_session_fail(struct ctl_session *s, int rc);
+
+/* Whether the last failure on ctx->conn was the server's code. */
+bool ctl_session_code_is(struct ctl_session *s, int rc, const char *code);
+
+/* Report a result without a field the protocol promises; exit status. */
+int ctl_session_bad_answer(struct ctl_session *s, const char *method);
+
+/*
+ * The same for any command's call on ctx->conn (login, register and the
+ * other account commands, which hold their token themselves):
+ * ctl_call_fail reports a failed call as ctl_session_fail does for a
+ * server's answer; ctl_call_code_is tells whether it was the server's
+ * code; ctl_is_session_error whether an unauthorized message is about the
+ * session (it ends "log in again" or "log in first") rather than a
+ * password; ctl_bad_answer reports a result lacking a promised field.
+ */
+int ctl_call_fail(struct ctl_ctx *ctx, int rc);
+bool ctl_call_code_is(struct ctl_ctx *ctx, int rc, const char *code);
+bool ctl_is_session_error(const char *msg);
+int ctl_bad_answer(struct ctl_ctx *ctx, const char *method);
+
+#endif
