@@ -2,10 +2,11 @@
  * bench.c -- cashbook-bench: options, the order of the measurements, and
  * the report (a table for people, or one JSON line with --json).
  *
- * Order matters: the idle RSS is read before any load; the socket cells
- * come next; the in-process SQLite baseline and the cashbookctl runs
- * after; the 1,000-connection RSS last, once the daemon has let go of the
- * load's connections (it allows 1,024 by default).  A measurement that
+ * Order matters: the idle RSS is read before any load, then the RSS with
+ * 1,000 connections open; the socket cells come next; the in-process
+ * SQLite baseline and the cashbookctl runs after; then the book figures
+ * (bench_books.c), which fill books of up to --entries-max entries; the
+ * idle RSS after all that last.  A measurement that
  * cannot be taken (no --db, no --ctl, no --pid, or an error) is reported
  * as missing; the exit status is then 1.  Slowness never fails the run:
  * figures that miss an aim are marked, that is all.
@@ -44,13 +45,14 @@ static const int conn_counts[] = { 1, 8, 64 };
 #define NMETHODS	(sizeof methods / sizeof methods[0])
 #define NCONNS		(sizeof conn_counts / sizeof conn_counts[0])
 #define NDEPTHS		2	/* 1, and opts.depth */
-#define BENCH_PASSWORD	"bench-password"
 
 struct opts {
 	const char *socket_path, *db_path, *ctl_path;
 	pid_t pid;		/* 0: no memory figures */
 	double seconds, warmup_s;
-	int threads, depth, ctl_runs, many;
+	int threads, depth, ctl_runs, many, deep_pages;
+	int64_t entries_max;
+	bool sync_full, seed_socket;
 	bool json;
 };
 
@@ -83,6 +85,8 @@ struct report {
 	long rss_idle_kib, rss_after_kib, hwm_after_kib;
 	struct many_result many;
 
+	struct books_report books;	/* sections 6 to 9 */
+
 	int missing;		/* measurements that could not be taken */
 };
 
@@ -92,13 +96,17 @@ usage(FILE *f)
 	fprintf(f,
 "usage: cashbook-bench --socket PATH [--db PATH] [--ctl PATH] [--pid PID]\n"
 "                      [--seconds S] [--warmup S] [--threads N] [--depth N]\n"
-"                      [--ctl-runs N] [--conns N] [--json]\n"
+"                      [--ctl-runs N] [--conns N] [--entries-max N]\n"
+"                      [--deep-pages N] [--synchronous normal|full]\n"
+"                      [--seed-over-socket] [--json]\n"
 "\n"
 "Measure a running cashbookd.  Prints figures and how they compare with\n"
 "the project's aims; never fails because something is slow.\n"
 "\n"
 "  --socket PATH   the daemon's socket (required)\n"
-"  --db PATH       its database file, for the in-process SQLite baseline\n"
+"  --db PATH       its database file, for the in-process figures (the\n"
+"                  SQLite baseline, the daemon's handlers) and for filling\n"
+"                  books fast while the daemon is idle\n"
 "  --ctl PATH      cashbookctl, for the `cashbookctl ping` wall time\n"
 "  --pid PID       the daemon's pid, for its CPU time and memory (VmRSS)\n"
 "  --seconds S     measured time per cell (default 3)\n"
@@ -109,6 +117,15 @@ usage(FILE *f)
 "  --ctl-runs N    cashbookctl runs (default 50)\n"
 "  --conns N       connections held open for the memory figure\n"
 "                  (default 1000)\n"
+"  --entries-max N entries in the largest book read (default 1000000);\n"
+"                  books of 1000 and N/10 entries are read too\n"
+"  --deep-pages N  entry.list pages to follow before the deep page\n"
+"                  (default 200)\n"
+"  --synchronous normal|full\n"
+"                  the daemon's --synchronous, for the in-process\n"
+"                  handlers (default normal, as scripts/bench runs it)\n"
+"  --seed-over-socket  fill the books with entry.add requests even when\n"
+"                  --db is given (slower)\n"
 "  --json          print one JSON line instead of the table\n"
 "\n"
 "Exit status: 0 when every figure was measured, 1 when some could not\n"
@@ -156,7 +173,8 @@ static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_SOCKET = 256, O_DB, O_CTL, O_PID, O_SECONDS, O_WARMUP,
-	    O_THREADS, O_DEPTH, O_CTL_RUNS, O_CONNS, O_JSON, O_HELP };
+	    O_THREADS, O_DEPTH, O_CTL_RUNS, O_CONNS, O_ENTRIES_MAX,
+	    O_DEEP_PAGES, O_SYNCHRONOUS, O_SEED_SOCKET, O_JSON, O_HELP };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "db", required_argument, NULL, O_DB },
@@ -168,6 +186,10 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "depth", required_argument, NULL, O_DEPTH },
 		{ "ctl-runs", required_argument, NULL, O_CTL_RUNS },
 		{ "conns", required_argument, NULL, O_CONNS },
+		{ "entries-max", required_argument, NULL, O_ENTRIES_MAX },
+		{ "deep-pages", required_argument, NULL, O_DEEP_PAGES },
+		{ "synchronous", required_argument, NULL, O_SYNCHRONOUS },
+		{ "seed-over-socket", no_argument, NULL, O_SEED_SOCKET },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -182,6 +204,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 	o->depth = 32;
 	o->ctl_runs = 50;
 	o->many = 1000;
+	o->entries_max = 1000000;
+	o->deep_pages = 200;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -219,6 +243,28 @@ opts_parse(int argc, char **argv, struct opts *o)
 			    &v)) == 0)
 				o->many = (int)v;
 			break;
+		case O_ENTRIES_MAX:
+			if ((rc = opt_int("entries-max", optarg, 1000,
+			    100000000, &v)) == 0)
+				o->entries_max = v;
+			break;
+		case O_DEEP_PAGES:
+			if ((rc = opt_int("deep-pages", optarg, 1, 100000,
+			    &v)) == 0)
+				o->deep_pages = (int)v;
+			break;
+		case O_SYNCHRONOUS:
+			if (strcmp(optarg, "full") == 0)
+				o->sync_full = true;
+			else if (strcmp(optarg, "normal") == 0)
+				o->sync_full = false;
+			else {
+				fprintf(stderr, "cashbook-bench: --synchronous "
+				    "wants normal or full\n");
+				rc = -1;
+			}
+			break;
+		case O_SEED_SOCKET: o->seed_socket = true; break;
 		case O_JSON: o->json = true; break;
 		case O_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -235,12 +281,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 
 /* ---- measuring ---- */
 
-static void progress(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
 /* Progress goes to stderr, so stdout holds only the report. */
-static void
-progress(const char *fmt, ...)
+void
+bench_progress(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -283,7 +326,7 @@ measure_busy(double *busy)
 	char err[256];
 
 	if (proc_machine_busy(BUSY_SAMPLE_MS, busy, err, sizeof err) != 0) {
-		progress("%s", err);
+		bench_progress("%s", err);
 		*busy = -1;
 	}
 }
@@ -297,56 +340,30 @@ static int
 auth_setup(const struct opts *o, struct cb_params **token,
     struct cb_params **login)
 {
-	struct cb_conn *c = NULL;
-	struct cb_reply *reply = NULL;
-	struct cb_params *reg = NULL;
-	char name[64], tok[128], why[256];
+	struct fixture_user u;
+	struct cb_conn *c;
+	char why[256];
 	int rc = -1;
 
-	snprintf(name, sizeof name, "bench-%ld-%ld", (long)getpid(),
-	    (long)time(NULL));
 	*token = *login = NULL;
 	if (cb_connect(o->socket_path, CB_DEFAULT_TIMEOUT_MS, &c, why,
 	    sizeof why) != CB_OK) {
-		progress("auth cells: cannot connect: %s", why);
+		bench_progress("auth cells: cannot connect: %s", why);
 		return -1;
 	}
-	if ((reg = cb_params_new()) == NULL ||
-	    (*login = cb_params_new()) == NULL ||
-	    (*token = cb_params_new()) == NULL ||
-	    cb_params_str(reg, "username", name) != CB_OK ||
-	    cb_params_str(reg, "password", BENCH_PASSWORD) != CB_OK ||
-	    cb_params_str(*login, "username", name) != CB_OK ||
-	    cb_params_str(*login, "password", BENCH_PASSWORD) != CB_OK) {
-		progress("auth cells: out of memory");
-		goto out;
-	}
-	if (cb_call(c, "user.register", reg, &reply) != CB_OK) {
-		progress("auth cells: user.register: %s",
-		    cb_error_message(c));
-		goto out;
-	}
-	cb_reply_free(reply);
-	if (cb_call(c, "auth.login", *login, &reply) != CB_OK) {
-		progress("auth cells: auth.login: %s", cb_error_message(c));
-		goto out;
-	}
-	if (cb_map_get_str(cb_reply_result(reply), "token", tok,
-	    sizeof tok) != CB_OK || cb_params_str(*token, "token",
-	    tok) != CB_OK) {
-		progress("auth cells: no token in the login answer");
-		cb_reply_free(reply);
-		goto out;
-	}
-	cb_reply_free(reply);
-	rc = 0;
-out:
+	if (fixture_user_new(c, "auth", &u, why, sizeof why) != 0)
+		bench_progress("auth cells: %s", why);
+	else if ((*token = fixture_params_token(&u)) == NULL ||
+	    (*login = fixture_params_login(&u)) == NULL)
+		bench_progress("auth cells: out of memory");
+	else
+		rc = 0;
 	if (rc != 0) {
 		cb_params_free(*token);
 		cb_params_free(*login);
 		*token = *login = NULL;
 	}
-	cb_params_free(reg);
+	explicit_bzero(&u, sizeof u);
 	cb_close(c);
 	return rc;
 }
@@ -391,14 +408,14 @@ measure_load(const struct opts *o, struct report *rep)
 				c->conns = lc.conns = conn_counts[k];
 				c->depth = lc.depth = depths[d];
 				if (load_run(&lc, &c->r, err, sizeof err)) {
-					progress("%s, %d conns, %d in "
+					bench_progress("%s, %d conns, %d in "
 					    "flight: %s", c->method, c->conns,
 					    c->depth, err);
 					rep->missing++;
 					continue;
 				}
 				c->ok = true;
-				progress("%-11s %2d conns, %2d in flight "
+				bench_progress("%-11s %2d conns, %2d in flight "
 				    "each: %.0f requests/s", c->method,
 				    c->conns, c->depth, c->r.rps);
 			}
@@ -420,13 +437,13 @@ measure_sqlite(const struct opts *o, struct report *rep)
 	for (int t = 1; t <= 2; t++) {
 		if (sqlite_run(o->db_path, t, o->warmup_s, o->seconds,
 		    &rep->sqlite_rps[t - 1], err, sizeof err) != 0) {
-			progress("in-process SQLite, %d threads: %s", t,
+			bench_progress("in-process SQLite, %d threads: %s", t,
 			    err);
 			rep->missing++;
 			continue;
 		}
 		rep->sqlite_ok[t - 1] = true;
-		progress("in-process SQLite, %d thread%s: %.0f reads/s", t,
+		bench_progress("in-process SQLite, %d thread%s: %.0f reads/s", t,
 		    t == 1 ? "" : "s", rep->sqlite_rps[t - 1]);
 	}
 }
@@ -463,12 +480,40 @@ measure_ctl(const struct opts *o, struct report *rep)
 	}
 	if (ctl_run(o->ctl_path, o->socket_path, o->ctl_runs, &rep->ctl, err,
 	    sizeof err) != 0) {
-		progress("cashbookctl ping: %s", err);
+		bench_progress("cashbookctl ping: %s", err);
 		rep->missing++;
 		return;
 	}
 	rep->ctl_ok = true;
-	progress("cashbookctl ping: p50 %.2f ms", rep->ctl.p50_ms);
+	bench_progress("cashbookctl ping: p50 %.2f ms", rep->ctl.p50_ms);
+}
+
+/* The options the book figures take from ours. */
+static struct books_opts
+books_opts_from(const struct opts *o)
+{
+	return (struct books_opts){
+		.socket_path = o->socket_path,
+		.db_path = o->db_path,
+		.pid = o->pid,
+		.seconds = o->seconds,
+		.warmup_s = o->warmup_s,
+		.threads = o->threads,
+		.depth = o->depth,
+		.entries_max = o->entries_max,
+		.deep_pages = o->deep_pages,
+		.sync_full = o->sync_full,
+		.seed_socket = o->seed_socket,
+	};
+}
+
+static void
+measure_books(const struct opts *o, struct report *rep)
+{
+	struct books_opts bo = books_opts_from(o);
+
+	books_measure(&bo, &rep->books);
+	rep->missing += rep->books.missing;
 }
 
 static void
@@ -482,7 +527,7 @@ measure_rss_idle(const struct opts *o, struct report *rep)
 		return;
 	}
 	if (proc_rss_read(o->pid, &rep->rss_idle_kib, &hwm, err, sizeof err)) {
-		progress("idle RSS: %s", err);
+		bench_progress("idle RSS: %s", err);
 		rep->missing++;
 		return;
 	}
@@ -501,13 +546,13 @@ measure_rss_after(const struct opts *o, struct report *rep)
 	/* The load's connections may still be closing in the daemon. */
 	if (proc_wait_quiet(o->socket_path, 0, QUIET_TIMEOUT_MS, err,
 	    sizeof err) != 0) {
-		progress("waiting for the daemon to go idle: %s", err);
+		bench_progress("waiting for the daemon to go idle: %s", err);
 		rep->missing++;
 		return;
 	}
 	if (proc_rss_read(o->pid, &rep->rss_after_kib, &rep->hwm_after_kib, err,
 	    sizeof err) != 0) {
-		progress("RSS after load: %s", err);
+		bench_progress("RSS after load: %s", err);
 		rep->missing++;
 	} else
 		rep->rss_after_ok = true;
@@ -529,7 +574,7 @@ measure_rss_many(const struct opts *o, struct report *rep)
 	}
 	if (proc_many_conns(o->socket_path, o->pid, o->many, &rep->many, err,
 	    sizeof err) != 0) {
-		progress("RSS with %d connections: %s", o->many, err);
+		bench_progress("RSS with %d connections: %s", o->many, err);
 		rep->missing++;
 		return;
 	}
@@ -538,9 +583,8 @@ measure_rss_many(const struct opts *o, struct report *rep)
 
 /* ---- the report ---- */
 
-/* n with thousands separators, into buf. */
-static const char *
-fmt_count(char *buf, size_t len, double v)
+const char *
+bench_fmt_count(char *buf, size_t len, double v)
 {
 	char digits[32], *p = buf;
 	int n, lead;
@@ -576,6 +620,7 @@ verdict(bool met)
 static void
 print_table(const struct opts *o, const struct report *rep)
 {
+	struct books_opts books_opts = books_opts_from(o);
 	char a[32], b[32];
 
 	printf("cashbook-bench: cashbookd %s (protocol %lld) on %s\n",
@@ -613,7 +658,7 @@ print_table(const struct opts *o, const struct report *rep)
 		}
 		printf("   %-11s  %5d  %9d  %11s  %8.1f  %8.1f  %8.1f  %6llu",
 		    c->method, c->conns, c->depth,
-		    fmt_count(a, sizeof a, c->r.rps), c->r.lat.p50_us,
+		    bench_fmt_count(a, sizeof a, c->r.rps), c->r.lat.p50_us,
 		    c->r.lat.p99_us, c->r.lat.max_us,
 		    (unsigned long long)c->r.errors);
 		if (c->r.daemon_cpu_pct >= 0)
@@ -631,7 +676,7 @@ print_table(const struct opts *o, const struct report *rep)
 	printf("   threads      reads/s\n");
 	for (int t = 0; t < 2; t++) {
 		if (rep->sqlite_ok[t])
-			printf("   %7d  %11s\n", t + 1, fmt_count(a, sizeof a,
+			printf("   %7d  %11s\n", t + 1, bench_fmt_count(a, sizeof a,
 			    rep->sqlite_rps[t]));
 		else
 			printf("   %7d  (not measured%s)\n", t + 1,
@@ -644,14 +689,14 @@ print_table(const struct opts *o, const struct report *rep)
 		    "requests/s)\n   / in-process, 1 thread (%s reads/s)\n"
 		    "   = %.3f   aim >= %.2f   %s", RATIO_CONNS,
 		    rep->ratio_depth == 1 ? "not pipelined" : "pipelined",
-		    fmt_count(a, sizeof a, rep->ratio_num),
-		    fmt_count(b, sizeof b, rep->sqlite_rps[0]), rep->ratio,
+		    bench_fmt_count(a, sizeof a, rep->ratio_num),
+		    bench_fmt_count(b, sizeof b, rep->sqlite_rps[0]), rep->ratio,
 		    AIM_READ_RATIO, verdict(rep->ratio >= AIM_READ_RATIO));
 	else
 		printf("   (not measured)");
 	if (rep->ratio_ok && rep->ratio < AIM_READ_RATIO)
 		printf(" (%.1fx short: needs %s requests/s)",
-		    AIM_READ_RATIO / rep->ratio, fmt_count(a, sizeof a,
+		    AIM_READ_RATIO / rep->ratio, bench_fmt_count(a, sizeof a,
 		    AIM_READ_RATIO * rep->sqlite_rps[0]));
 	printf("\n");
 
@@ -693,6 +738,7 @@ print_table(const struct opts *o, const struct report *rep)
 		printf("   idle, after the load          %7.1f MiB   (peak "
 		    "VmHWM so far %.1f MiB)\n", mib(rep->rss_after_kib),
 		    mib(rep->hwm_after_kib));
+	books_print_table(&books_opts, &rep->books);
 	if (rep->missing > 0)
 		printf("\n%d figure%s could not be measured.\n", rep->missing,
 		    rep->missing == 1 ? "" : "s");
@@ -720,6 +766,8 @@ json_str(const char *s)
 static void
 print_json(const struct opts *o, const struct report *rep)
 {
+	struct books_opts books_opts = books_opts_from(o);
+
 	printf("{\"version\":");
 	json_str(rep->version);
 	printf(",\"socket\":");
@@ -794,6 +842,7 @@ print_json(const struct opts *o, const struct report *rep)
 		printf("null");
 	printf(",\"aim_idle_max_kib\":%.0f,\"aim_with_conns_max_kib\":%.0f}",
 	    AIM_RSS_IDLE_MIB * 1024, AIM_RSS_MANY_MIB * 1024);
+	books_print_json(&books_opts, &rep->books);
 	printf(",\"missing\":%d}\n", rep->missing);
 }
 
@@ -822,6 +871,7 @@ main(int argc, char **argv)
 	measure_sqlite(&o, rep);
 	compute_ratio(rep);
 	measure_ctl(&o, rep);
+	measure_books(&o, rep);
 	measure_rss_after(&o, rep);
 	measure_busy(&rep->busy_after);
 

@@ -12,6 +12,12 @@
  *                    pipelining)
  *   bench_sqlite.c   the same one-row read in-process, straight on SQLite:
  *                    the physical limit the socket figures are held to
+ *   bench_books.c    the book figures: entry.add over the socket and
+ *                    in-process, book.balance and entry.list on books of
+ *                    growing size, deep and filtered pages
+ *   bench_fixture.c  users, books and made-up entries, over the socket
+ *   bench_inproc.c   the daemon's own handlers run in-process on its
+ *                    database: the same transaction without the socket
  *   bench_ctl.c      wall time of a whole `cashbookctl ping` (fork, exec,
  *                    connect, ping, exit)
  *   bench_proc.c     what /proc says about the daemon: CPU time, and
@@ -65,11 +71,15 @@ struct load_cell {
 	const char *socket_path;
 	const char *method;	/* "ping", "server.info", ... */
 	const struct cb_params *params;	/* NULL: none */
+	/* Not NULL: [conns] params, one per connection (each its own user
+	 * and book, say); params is then not used. */
+	const struct cb_params *const *conn_params;
 	int conns;		/* connections, each its own cb_conn */
 	int depth;		/* requests in flight per connection */
 	int threads;		/* client threads sharing the connections */
 	double warmup_s, seconds;
 	pid_t daemon_pid;	/* 0: no CPU figures for the daemon */
+	struct samples *keep;	/* not NULL: the latencies are added here */
 };
 
 struct load_result {
@@ -99,6 +109,185 @@ int load_run(const struct load_cell *cell, struct load_result *out,
  * reads per second of all threads together.  0, or -1 with err. */
 int sqlite_run(const char *db_path, int nthreads, double warmup_s,
     double seconds, double *reads_per_s, char *err, size_t errlen);
+
+/* ---- users, books and entries, over the socket (bench_fixture.c) ---- */
+
+struct cb_conn;
+struct cb_params;
+
+#define FIXTURE_PASSWORD	"bench-password"
+
+/* A registered, logged-in user. */
+struct fixture_user {
+	char name[64];		/* "bench-PID-TIME-TAG" */
+	char token[128];
+	int64_t user_id, session_id;
+};
+
+/* Register a user tagged tag on c and log it in.  0, or -1 with err. */
+int fixture_user_new(struct cb_conn *c, const char *tag,
+    struct fixture_user *u, char *err, size_t errlen);
+
+/* Params for u, or NULL when out of memory: {username, password};
+ * {token}; {token, book_id}.  The caller adds keys and frees them. */
+struct cb_params *fixture_params_login(const struct fixture_user *u);
+struct cb_params *fixture_params_token(const struct fixture_user *u);
+struct cb_params *fixture_params_book(const struct fixture_user *u,
+    int64_t book_id);
+
+/* book.create name (EUR) as u.  0 with *book_id, or -1 with err. */
+int fixture_book_new(struct cb_conn *c, const struct fixture_user *u,
+    const char *name, int64_t *book_id, char *err, size_t errlen);
+
+/* One made-up entry: what entry.add gets. */
+struct fixture_entry {
+	bool is_in;
+	int64_t amount;		/* minor units */
+	char date[11];		/* YYYY-MM-DD */
+	char time[6];		/* HH:MM, or "" for none */
+	const char *category, *mode, *party, *note;	/* NULL: none */
+	char note_buf[40];
+};
+
+/* entry.add params for e in book_id as u, or NULL when out of memory. */
+struct cb_params *fixture_params_entry(const struct fixture_user *u,
+    int64_t book_id, const struct fixture_entry *e);
+
+/* A reproducible stream of entries dated over fixture_days() days. */
+struct fixture_gen {
+	uint64_t state;
+	uint64_t n;		/* entries made so far */
+};
+
+void fixture_gen_init(struct fixture_gen *g, uint64_t seed);
+void fixture_gen_next(struct fixture_gen *g, struct fixture_entry *e);
+/* The span the entries' dates cover, and its day-th date (0: the first)
+ * as "YYYY-MM-DD". */
+int fixture_days(void);
+void fixture_date(int day, char buf[11]);
+
+/* Add n entries from g to book_id as u with entry.add over a connection
+ * of its own, FIXTURE_SEED_WINDOW requests in flight.  0, or -1 with err
+ * (an error answer included). */
+int fixture_seed_socket(const char *socket_path, const struct fixture_user *u,
+    int64_t book_id, int64_t n, struct fixture_gen *g, char *err,
+    size_t errlen);
+
+/* ---- the daemon's handlers in-process (bench_inproc.c) ---- */
+
+struct inproc;
+
+/* A pool slot of our own on the daemon's database: writer or reader,
+ * synchronous FULL or NORMAL like the daemon's --synchronous, and a page
+ * cache of cache_mib MiB (0: SQLite's default, as the daemon's).  0, or
+ * -1 with err (a database of another schema version among the reasons). */
+int inproc_open(const char *db_path, bool writer, bool sync_full,
+    int cache_mib, struct inproc **out, char *err, size_t errlen);
+void inproc_close(struct inproc *ip);
+
+struct inproc_result {
+	double per_s;		/* calls per second, back to back */
+	uint64_t n;		/* calls in the measured window */
+	struct latency lat;	/* per call */
+};
+
+/* Call method (a one-step database method) with params as u in a loop on
+ * this thread, each call one transaction as the gateway's worker runs it,
+ * for seconds after warmup_s.  keep (may be NULL) gets the latencies
+ * added.  0, or -1 with err (an error answer included). */
+int inproc_rate(struct inproc *ip, const char *method,
+    const struct cb_params *params, const struct fixture_user *u,
+    double warmup_s, double seconds, struct inproc_result *out,
+    struct samples *keep, char *err, size_t errlen);
+
+/* Add n entries from g to book_id as u through the entry.add handler,
+ * batch entries per write transaction, then checkpoint the WAL.  0, or -1
+ * with err. */
+int inproc_seed(struct inproc *ip, const struct fixture_user *u,
+    int64_t book_id, int64_t n, int batch, struct fixture_gen *g, char *err,
+    size_t errlen);
+
+/* ---- the book figures (bench_books.c) ---- */
+
+struct books_opts {
+	const char *socket_path;
+	const char *db_path;	/* NULL: no in-process figures; seed over
+				   the socket */
+	pid_t pid;		/* 0: no daemon CPU figures */
+	double seconds, warmup_s;
+	int threads, depth;
+	int64_t entries_max;	/* the largest book */
+	int deep_pages;		/* how far to page for the deep page */
+	bool sync_full;		/* the daemon's --synchronous */
+	bool seed_socket;	/* seed over the socket even with a db */
+};
+
+/* One socket cell, and the same request in-process. */
+struct books_cell {
+	const char *what;
+	int conns, depth;
+	bool ok;
+	struct load_result r;
+	bool inproc_ok;
+	struct inproc_result inproc;
+};
+
+/* A larger book's time per request over the smallest's. */
+struct books_ratio {
+	bool ok;
+	double mean, p50;	/* over the socket */
+	bool inproc_ok;
+	double inproc;		/* in-process, mean */
+};
+
+#define BOOKS_ADD_CELLS		4	/* 1 and 8 conns, 1 and depth */
+#define BOOKS_MAX_SIZES		3
+
+struct books_size {
+	int64_t entries;
+	bool seeded;
+	double seed_s;
+	struct books_cell balance, list;
+};
+
+struct books_report {
+	/* 6, 7: entry.add */
+	struct books_cell add[BOOKS_ADD_CELLS];
+	bool add_inproc_ok;
+	struct inproc_result add_inproc;
+	bool add_ratio_ok;
+	double add_ratio;
+	int add_ratio_cell;		/* the socket cell it is taken at */
+
+	/* 8: reads by book size */
+	bool seed_over_socket;
+	int nsizes;
+	struct books_size sizes[BOOKS_MAX_SIZES];
+	struct books_ratio balance_ratio, list_ratio;
+
+	/* 9: further pages of the largest book */
+	int deep_pages;			/* pages walked to the deep cursors */
+	double deep_walk_ms, filtered_walk_ms;	/* walking them, in all */
+	char middle_date[11];
+	struct books_cell deep, middle, filtered, filtered_deep;
+
+	int missing;			/* figures that could not be taken */
+};
+
+void books_measure(const struct books_opts *o, struct books_report *rep);
+void books_print_table(const struct books_opts *o,
+    const struct books_report *rep);
+/* The report's keys, each preceded by a comma, for bench.c's JSON line. */
+void books_print_json(const struct books_opts *o,
+    const struct books_report *rep);
+
+/* ---- the report (bench.c) ---- */
+
+/* v rounded, with thousands separators, in buf. */
+const char *bench_fmt_count(char *buf, size_t len, double v);
+/* Progress on stderr: stdout holds only the report. */
+void bench_progress(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* ---- cashbookctl wall time (bench_ctl.c) ---- */
 

@@ -55,6 +55,7 @@
 
 struct load_conn {
 	struct cb_conn *conn;
+	const struct cb_params *params;	/* what this connection sends */
 	int inflight;		/* answers still owed for this batch */
 	uint32_t *msgid;	/* [depth] of this batch */
 	uint64_t *sent_ns;	/* [depth]; 0 once answered */
@@ -93,7 +94,7 @@ load_send_batch(struct load_thread *t, struct load_conn *c)
 
 	for (int i = 0; i < cell->depth; i++) {
 		c->sent_ns[i] = bench_now_ns();
-		rc = cb_send(c->conn, cell->method, cell->params, &c->msgid[i]);
+		rc = cb_send(c->conn, cell->method, c->params, &c->msgid[i]);
 		if (rc != CB_OK)
 			return load_fail(t, "cb_send %s: %s", cell->method,
 			    cb_error_message(c->conn));
@@ -265,9 +266,9 @@ load_conns_free(struct load_conn *conns, int n)
 	free(conns);
 }
 
-/* Connect every connection, and check once that the method answers
- * without an error, so a misconfigured run fails loudly rather than
- * measuring error answers. */
+/* Connect every connection, and check once on each that the method
+ * answers its params without an error, so a misconfigured run fails
+ * loudly rather than measuring error answers. */
 static struct load_conn *
 load_conns_new(const struct load_cell *cell, char *err, size_t errlen)
 {
@@ -296,17 +297,19 @@ load_conns_new(const struct load_cell *cell, char *err, size_t errlen)
 			    i + 1, cell->conns, cell->socket_path, why);
 			goto fail;
 		}
+		c->params = cell->conn_params != NULL ? cell->conn_params[i] :
+		    cell->params;
+		rc = cb_call(c->conn, cell->method, c->params, &r);
+		if (rc != CB_OK) {
+			snprintf(err, errlen, "%s: %s%s%s", cell->method,
+			    cb_error_code(c->conn) != NULL ?
+			    cb_error_code(c->conn) : "",
+			    cb_error_code(c->conn) != NULL ? ": " : "",
+			    cb_error_message(c->conn));
+			goto fail;
+		}
+		cb_reply_free(r);
 	}
-	rc = cb_call(conns[0].conn, cell->method, cell->params, &r);
-	if (rc != CB_OK) {
-		snprintf(err, errlen, "%s: %s%s%s", cell->method,
-		    cb_error_code(conns[0].conn) != NULL ?
-		    cb_error_code(conns[0].conn) : "",
-		    cb_error_code(conns[0].conn) != NULL ? ": " : "",
-		    cb_error_message(conns[0].conn));
-		goto fail;
-	}
-	cb_reply_free(r);
 	return conns;
 fail:
 	load_conns_free(conns, cell->conns);
@@ -409,6 +412,10 @@ load_run(const struct load_cell *cell, struct load_result *out, char *err,
 				    (double)out->responses;
 		}
 		samples_summarise(&all, &out->lat);
+		if (cell->keep != NULL && samples_take(cell->keep, &all) != 0) {
+			snprintf(err, errlen, "out of memory");
+			result = -1;
+		}
 	}
 out:
 	if (th != NULL) {

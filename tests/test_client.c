@@ -859,7 +859,7 @@ script_params(struct srv *s)
 	REQUIRE(got == 0);
 	CHECK(m.method_len == 9 && memcmp(m.method, "book.list", 9) == 0);
 	REQUIRE(m.params != NULL);
-	CHECK_EQ_INT(m.params->via.map.size, 7);
+	CHECK_EQ_INT(m.params->via.map.size, 9);
 	v = rpc_map_get(m.params, "name");
 	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_STR);
 	CHECK(v->via.str.size == sizeof(NAME) - 1 &&
@@ -881,6 +881,17 @@ script_params(struct srv *s)
 	    !v->via.boolean);
 	v = rpc_map_get(m.params, "none");
 	CHECK(v != NULL && v->type == MSGPACK_OBJECT_NIL);
+	v = rpc_map_get(m.params, "tags");
+	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_ARRAY);
+	CHECK_EQ_INT(v->via.array.size, 2);
+	CHECK(v->via.array.ptr[0].type == MSGPACK_OBJECT_STR &&
+	    v->via.array.ptr[0].via.str.size == 4 &&
+	    memcmp(v->via.array.ptr[0].via.str.ptr, "food", 4) == 0);
+	CHECK(v->via.array.ptr[1].type == MSGPACK_OBJECT_STR &&
+	    v->via.array.ptr[1].via.str.size == 0);
+	v = rpc_map_get(m.params, "no_tags");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 0);
 	srv_reply_n(s, m.msgid, 0);
 	msgpack_unpacked_destroy(&up);
 
@@ -899,6 +910,8 @@ test_params(void)
 	struct cb_conn *conn = fake_connect(&f, script_params,
 	    TEST_TIMEOUT_MS);
 	struct cb_params *p = cb_params_new(), *empty = cb_params_new();
+	const char *const tags[] = { "food", "" };
+	const char *const bad_tags[] = { "food", NULL };
 	struct cb_reply *r;
 
 	REQUIRE(conn != NULL && p != NULL && empty != NULL);
@@ -909,7 +922,11 @@ test_params(void)
 	CHECK_EQ_INT(cb_params_bool(p, "yes", true), CB_OK);
 	CHECK_EQ_INT(cb_params_bool(p, "no", false), CB_OK);
 	CHECK_EQ_INT(cb_params_nil(p, "none"), CB_OK);
+	CHECK_EQ_INT(cb_params_str_array(p, "tags", tags, 2), CB_OK);
+	CHECK_EQ_INT(cb_params_str_array(p, "no_tags", NULL, 0), CB_OK);
 	/* Refused, and the object stays as it was. */
+	CHECK_EQ_INT(cb_params_str_array(p, "bad", bad_tags, 2), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_str_array(p, "bad", NULL, 1), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_int(p, "neg", 1), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_str(p, "x", NULL), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_str(p, NULL, "x"), CB_EINVAL);
