@@ -13,7 +13,8 @@
 static const char sql_book_access[] =
     "SELECT b.name, b.currency, b.decimals, b.cash_in, b.cash_out, "
     "b.entry_count, m.role FROM book_members m JOIN books b "
-    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND m.book_id = ?2";
+    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND m.book_id = ?2 "
+    "AND b.deleting = 0";
 
 static bool
 book_role_allows(const char *role, enum book_action action)
@@ -123,23 +124,30 @@ book_totals_store(struct call *call, const struct book *book)
 /* Year, month and day of a YYYYMMDD date are date / 10000, date / 100 and
  * date: 4-, 6- and 8-digit keys that never collide. */
 static const char sql_book_periods_add[] =
-    "INSERT INTO book_periods (book_id, period, net) "
-    "VALUES (?1, ?2 / 10000, ?3), (?1, ?2 / 100, ?3), (?1, ?2, ?3) "
-    "ON CONFLICT (book_id, period) DO UPDATE SET net = net + excluded.net";
+    "INSERT INTO book_periods (book_id, period, cash_in, cash_out, "
+    "entry_count) VALUES (?1, ?2 / 10000, ?3, ?4, ?5), "
+    "(?1, ?2 / 100, ?3, ?4, ?5), (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (book_id, period) DO UPDATE SET "
+    "cash_in = cash_in + excluded.cash_in, "
+    "cash_out = cash_out + excluded.cash_out, "
+    "entry_count = entry_count + excluded.entry_count";
 
 int
-book_periods_add(struct call *call, int64_t book_id, int32_t date,
-    int64_t net)
+book_periods_add(struct call *call, int64_t book_id, const struct entry *e,
+    int sign)
 {
 	sqlite3_stmt *stmt;
+	int64_t delta = sign * e->amount;	/* |amount| <= 10^15 */
 	int rc;
 
 	if ((stmt = call_prepare(call, sql_book_periods_add,
 	    "updating the running-balance index")) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book_id);
-	sqlite3_bind_int64(stmt, 2, date);
-	sqlite3_bind_int64(stmt, 3, net);
+	sqlite3_bind_int64(stmt, 2, e->date);
+	sqlite3_bind_int64(stmt, 3, e->is_in ? delta : 0);
+	sqlite3_bind_int64(stmt, 4, e->is_in ? 0 : delta);
+	sqlite3_bind_int(stmt, 5, sign);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc,
 		    "updating the running-balance index");
@@ -150,12 +158,12 @@ book_periods_add(struct call *call, int64_t book_id, int32_t date,
  * entries of the day.  Each is one index range. */
 static const char sql_book_net_after[] =
     "SELECT "
-    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
     "  WHERE book_id = ?1 AND period BETWEEN ?2 / 10000 + 1 AND 9999) + "
-    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
     "  WHERE book_id = ?1 AND period BETWEEN ?2 / 100 + 1 "
     "  AND ?2 / 10000 * 100 + 12) + "
-    "(SELECT coalesce(sum(net), 0) FROM book_periods "
+    "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
     "  WHERE book_id = ?1 AND period BETWEEN ?2 + 1 AND ?2 / 100 * 100 + 31) + "
     "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
     "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?2 "

@@ -64,9 +64,10 @@ int book_totals_apply(struct call *call, struct book *book,
 /* Write book's totals (and updated_at) to its row. */
 int book_totals_store(struct call *call, const struct book *book);
 
-/* Add net to the year, month and day rows of date in book_periods. */
-int book_periods_add(struct call *call, int64_t book_id, int32_t date,
-    int64_t net);
+/* Count e in (sign +1) or out (-1) of the year, month and day rows of its
+ * date in book_periods. */
+int book_periods_add(struct call *call, int64_t book_id, const struct entry *e,
+    int sign);
 
 /* The net (in - out) of the book's live entries positioned after
  * (date, minute, entry_id): a handful of index lookups, whatever the

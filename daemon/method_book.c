@@ -228,9 +228,11 @@ static const char sql_book_list[] =
     "SELECT m.role, b.book_id, b.name, b.currency, b.decimals, "
     "b.description, b.cash_in, b.cash_out, b.entry_count, b.created_at, "
     "b.updated_at FROM book_members m JOIN books b ON b.book_id = m.book_id "
-    "WHERE m.user_id = ?1 ORDER BY b.name_key, b.book_id";
+    "WHERE m.user_id = ?1 AND b.deleting = 0 "
+    "ORDER BY b.name_key, b.book_id";
 static const char sql_book_count[] =
-    "SELECT count(*) FROM book_members WHERE user_id = ?1";
+    "SELECT count(*) FROM book_members m JOIN books b "
+    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND b.deleting = 0";
 
 static int
 list_exec(struct call *call)
@@ -398,20 +400,83 @@ const struct method method_book_update = {
 
 /* ---- book.delete ---- */
 
+/*
+ * A book with many entries is deleted in batches, each its own write
+ * transaction, so the writer is never held for long: other requests wait
+ * at most one batch, never the whole book (a million entries take
+ * seconds).  The first step hides the book (deleting = 1: no access, no
+ * listing, its name free again); the batches then remove its entries and
+ * their history; the last one removes the book row, whose members and
+ * period rows go by cascade.
+ */
+#define BOOK_DELETE_BATCH 2000
+
+struct delete_state {
+	int64_t book_id;
+	int64_t entries;
+};
+
 static const char sql_book_entries[] =
     "SELECT count(*) FROM entries WHERE book_id = ?1";
-/* Members, entries, their history and the period rows go by cascade. */
+static const char sql_book_hide[] =
+    "UPDATE books SET deleting = 1 WHERE book_id = ?1";
+static const char sql_book_entries_batch[] =
+    "DELETE FROM entries WHERE entry_id IN (SELECT entry_id FROM entries "
+    "WHERE book_id = ?1 LIMIT ?2)";
 static const char sql_book_delete[] = "DELETE FROM books WHERE book_id = ?1";
+
+/* Run sql with ?1 = book_id (and ?2 = the batch size). */
+static int
+delete_sql(struct call *call, const char *sql, int64_t book_id)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql, "deleting the book");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	if (sqlite3_bind_parameter_count(stmt) >= 2)
+		sqlite3_bind_int(stmt, 2, BOOK_DELETE_BATCH);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "deleting the book");
+	return 0;
+}
+
+static int delete_batch(struct call *call);
+
+static const struct method_step delete_batch_step = {
+	.exec = delete_batch, .flags = METHOD_DB_WRITE,
+};
+
+/* The last batch removes the book row and answers. */
+static int
+delete_batch(struct call *call)
+{
+	struct delete_state *st = call->state;
+
+	if (delete_sql(call, sql_book_entries_batch, st->book_id) != 0)
+		return -1;
+	if (sqlite3_changes(db_handle(call->db)) == BOOK_DELETE_BATCH)
+		return call_continue(call, &delete_batch_step);
+	if (delete_sql(call, sql_book_delete, st->book_id) != 0)
+		return -1;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "deleted_entries");
+	msgpack_pack_int64(call->result, st->entries);
+	return 0;
+}
 
 static int
 delete_exec(struct call *call)
 {
+	struct delete_state *st = call_state(call, sizeof *st);
 	struct book book;
 	sqlite3_stmt *stmt;
-	int64_t n;
 	bool force = false;
 	int rc;
 
+	if (st == NULL)
+		return call_fail(call, CB_INTERNAL, "out of memory");
 	if (args_bool(call, "force", false, &force, NULL) != 0 ||
 	    book_access_arg(call, BOOK_MANAGE, &book) != 0)
 		return -1;
@@ -421,22 +486,16 @@ delete_exec(struct call *call)
 	sqlite3_bind_int64(stmt, 1, book.book_id);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return call_fail_sqlite(call, rc, "counting the book's entries");
-	n = sqlite3_column_int64(stmt, 0);
+	st->book_id = book.book_id;
+	st->entries = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	if (n > 0 && !force)
+	if (st->entries > 0 && !force)
 		return call_fail(call, CB_CONFLICT, "book '%s' has %lld "
 		    "entries (trash included); pass force: true to delete them "
-		    "too", book.name, (long long)n);
-	if ((stmt = call_prepare(call, sql_book_delete,
-	    "deleting the book")) == NULL)
+		    "too", book.name, (long long)st->entries);
+	if (delete_sql(call, sql_book_hide, book.book_id) != 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, book.book_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		return call_fail_sqlite(call, rc, "deleting the book");
-	msgpack_pack_map(call->result, 1);
-	rpc_pack_cstr(call->result, "deleted_entries");
-	msgpack_pack_int64(call->result, n);
-	return 0;
+	return delete_batch(call);
 }
 
 const struct method method_book_delete = {

@@ -316,8 +316,7 @@ add_write(struct call *call, struct book *book, const struct entry *e,
 		return replay > 0 ? 0 : -1;
 	if (book_totals_apply(call, book, e, +1) != 0 ||
 	    add_insert(call, book, e, key, keylen, request, &id) != 0 ||
-	    book_periods_add(call, book->book_id, e->date,
-	    entry_net(e)) != 0 ||
+	    book_periods_add(call, book->book_id, e, +1) != 0 ||
 	    book_totals_store(call, book) != 0 ||
 	    history_add(call, id, "create", NULL, e) != 0)
 		return -1;
@@ -406,10 +405,8 @@ update_write(struct call *call, struct book *book, struct entry_meta *m,
 		return -1;
 	*book = next;
 	if (entry_store_fields(call, m, after) != 0 ||
-	    book_periods_add(call, book->book_id, before->date,
-	    -entry_net(before)) != 0 ||
-	    book_periods_add(call, book->book_id, after->date,
-	    entry_net(after)) != 0 ||
+	    book_periods_add(call, book->book_id, before, -1) != 0 ||
+	    book_periods_add(call, book->book_id, after, +1) != 0 ||
 	    book_totals_store(call, book) != 0 ||
 	    history_add(call, m->entry_id, "update", before, after) != 0)
 		return -1;
@@ -476,8 +473,7 @@ trash_move(struct call *call, bool deleted)
 		    (long long)m.entry_id);
 	if (book_totals_apply(call, &book, &e, sign) != 0 ||
 	    entry_store_deleted(call, &m, deleted) != 0 ||
-	    book_periods_add(call, book.book_id, e.date,
-	    sign * entry_net(&e)) != 0 ||
+	    book_periods_add(call, book.book_id, &e, sign) != 0 ||
 	    book_totals_store(call, &book) != 0 ||
 	    history_add(call, m.entry_id, deleted ? "delete" : "restore", &e,
 	    &e) != 0)

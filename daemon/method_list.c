@@ -412,13 +412,22 @@ const struct method method_entry_list = {
     "AND date BETWEEN ?2 AND ?3 " \
     "GROUP BY k ORDER BY k IS NULL, k COLLATE NOCASE, k"
 
+/* By month from the day rows of book_periods (book.h): one row per day
+ * with entries, not per entry.  Day keys are the 8-digit ones, so the
+ * date range itself leaves out the year and month rows. */
+#define REPORT_MONTH_SQL \
+    "SELECT period / 100 AS k, sum(cash_in), sum(cash_out), " \
+    "sum(entry_count) FROM book_periods WHERE book_id = ?1 " \
+    "AND period BETWEEN ?2 AND ?3 GROUP BY k HAVING sum(entry_count) > 0 " \
+    "ORDER BY k"
+
 static const struct report_by {
 	const char *name;
 	const char *sql;
 	bool month;			/* k is YYYYMM, shown "YYYY-MM" */
 } report_bys[] = {
 	{ "category", REPORT_SQL("category"), false },
-	{ "month", REPORT_SQL("date / 100"), true },
+	{ "month", REPORT_MONTH_SQL, true },
 	{ "mode", REPORT_SQL("mode"), false },
 	{ "party", REPORT_SQL("party"), false },
 };

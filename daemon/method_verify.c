@@ -35,27 +35,33 @@ static const char sql_verify_totals[] =
     "FROM entries WHERE book_id = ?1 AND deleted = 0";
 
 /* The period rows the entries call for (see book.h), against the stored
- * ones; a stored row of net 0 is the same as no row. */
+ * ones; a stored row of zeros is the same as no row.  One pass over the
+ * book's part of entries_by_position, which covers type and amount. */
 #define VERIFY_PERIODS_CTE \
-    "WITH days(period, net) AS MATERIALIZED (" \
-    "  SELECT date, sum(CASE type WHEN 'in' THEN amount ELSE -amount END) " \
+    "WITH days(period, cash_in, cash_out, n) AS MATERIALIZED (" \
+    "  SELECT date, sum(CASE type WHEN 'in' THEN amount ELSE 0 END), " \
+    "  sum(CASE type WHEN 'out' THEN amount ELSE 0 END), count(*) " \
     "  FROM entries WHERE book_id = ?1 AND deleted = 0 GROUP BY date), " \
-    "actual(period, net) AS (" \
-    "  SELECT period, net FROM days " \
-    "  UNION ALL SELECT period / 100, sum(net) FROM days GROUP BY period / 100 " \
-    "  UNION ALL SELECT period / 10000, sum(net) FROM days " \
-    "  GROUP BY period / 10000) "
+    "actual(period, cash_in, cash_out, n) AS (" \
+    "  SELECT period, cash_in, cash_out, n FROM days " \
+    "  UNION ALL SELECT period / 100, sum(cash_in), sum(cash_out), sum(n) " \
+    "  FROM days GROUP BY period / 100 " \
+    "  UNION ALL SELECT period / 10000, sum(cash_in), sum(cash_out), sum(n) " \
+    "  FROM days GROUP BY period / 10000) "
 static const char sql_verify_periods[] =
     VERIFY_PERIODS_CTE
     "SELECT count(*), min(coalesce(a.period, s.period)) FROM actual a "
-    "FULL JOIN (SELECT period, net FROM book_periods WHERE book_id = ?1) s "
-    "ON s.period = a.period WHERE coalesce(a.net, 0) <> coalesce(s.net, 0)";
+    "FULL JOIN (SELECT period, cash_in, cash_out, entry_count AS n "
+    "  FROM book_periods WHERE book_id = ?1) s ON s.period = a.period "
+    "WHERE coalesce(a.cash_in, 0) <> coalesce(s.cash_in, 0) "
+    "OR coalesce(a.cash_out, 0) <> coalesce(s.cash_out, 0) "
+    "OR coalesce(a.n, 0) <> coalesce(s.n, 0)";
 static const char sql_repair_clear[] =
     "DELETE FROM book_periods WHERE book_id = ?1";
 static const char sql_repair_periods[] =
     VERIFY_PERIODS_CTE
-    "INSERT INTO book_periods (book_id, period, net) "
-    "SELECT ?1, period, net FROM actual";
+    "INSERT INTO book_periods (book_id, period, cash_in, cash_out, "
+    "entry_count) SELECT ?1, period, cash_in, cash_out, n FROM actual";
 
 static void
 verify_problem(struct verify *v, const char *fmt, long long a, long long b)

@@ -52,13 +52,18 @@ static const char *const migrations[] = {
 	 *
 	 * Money is INTEGER minor units.  books holds each book's totals over
 	 * its live (not trashed) entries, kept in the same transaction as
-	 * every change.  book_periods holds the net (in - out) of the live
+	 * every change.  book_periods holds the same totals of the live
 	 * entries per year (period YYYY), month (YYYYMM) and day (YYYYMMDD):
 	 * three non-overlapping key ranges in one table.  The balance just
 	 * after an entry is the book's balance minus the net of everything
 	 * after it, which those rows give in a bounded number of steps
 	 * (later years, later months of its year, later days of its month,
-	 * later entries of its day) however many entries the book has.
+	 * later entries of its day) however many entries the book has; and
+	 * reports by month read day rows, not entries.
+	 *
+	 * entries_by_position carries type and amount so that sums over a
+	 * range of positions never visit the table.  A book being deleted in
+	 * batches (deleting = 1) is invisible and frees its name at once.
 	 *
 	 * An entry's position is (date, minute, entry_id): date is the
 	 * integer YYYYMMDD (ordered like the dates, and its periods are
@@ -80,8 +85,10 @@ static const char *const migrations[] = {
 	"  entry_count INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL,"
-	"  UNIQUE (owner_id, name_key)"
+	"  deleting INTEGER NOT NULL DEFAULT 0 CHECK (deleting IN (0, 1))"
 	") STRICT;"
+	"CREATE UNIQUE INDEX books_by_name ON books(owner_id, name_key)"
+	"  WHERE deleting = 0;"
 	"CREATE TABLE book_members ("
 	"  user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
 	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
@@ -111,13 +118,16 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL,"
 	"  updated_by INTEGER NOT NULL"
 	") STRICT;"
-	"CREATE INDEX entries_by_position ON entries(book_id, deleted, date, minute, entry_id);"
+	"CREATE INDEX entries_by_position"
+	"  ON entries(book_id, deleted, date, minute, entry_id, type, amount);"
 	"CREATE UNIQUE INDEX entries_by_key ON entries(book_id, idempotency_key)"
 	"  WHERE idempotency_key IS NOT NULL;"
 	"CREATE TABLE book_periods ("
 	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
 	"  period INTEGER NOT NULL,"
-	"  net INTEGER NOT NULL,"
+	"  cash_in INTEGER NOT NULL,"
+	"  cash_out INTEGER NOT NULL,"
+	"  entry_count INTEGER NOT NULL,"
 	"  PRIMARY KEY (book_id, period)"
 	") STRICT, WITHOUT ROWID;"
 	"CREATE TABLE entry_history ("

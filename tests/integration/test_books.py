@@ -553,18 +553,20 @@ def test_verify_running_index(t):
         check_listing(u, b, m, what="healthy")
         check_eq(u.verify(b)["ok"], True, "healthy")
         damage = [
-            ("a day row off by 5", "UPDATE book_periods SET net = net + 5 "
-             "WHERE book_id = ? AND period = 20260102"),
-            ("a month row off by -1", "UPDATE book_periods SET net = net - 1"
-             " WHERE book_id = ? AND period = 202601"),
-            ("a year row off by 9", "UPDATE book_periods SET net = net + 9 "
-             "WHERE book_id = ? AND period = 2026"),
+            ("a day row off by 5", "UPDATE book_periods SET cash_in = "
+             "cash_in + 5 WHERE book_id = ? AND period = 20260102"),
+            ("a month row off by -1", "UPDATE book_periods SET cash_out = "
+             "cash_out + 1 WHERE book_id = ? AND period = 202601"),
+            ("a year row off by 9", "UPDATE book_periods SET cash_in = "
+             "cash_in + 9 WHERE book_id = ? AND period = 2026"),
+            ("a day row's count off", "UPDATE book_periods SET entry_count "
+             "= entry_count + 1 WHERE book_id = ? AND period = 20260210"),
             ("a year row missing", "DELETE FROM book_periods WHERE "
              "book_id = ? AND period = 2025"),
             ("a day row missing", "DELETE FROM book_periods WHERE "
              "book_id = ? AND period = 20270301"),
-            ("a stray row", "INSERT INTO book_periods (book_id, period, net)"
-             " VALUES (?, 20300101, 7)"),
+            ("a stray row", "INSERT INTO book_periods (book_id, period, "
+             "cash_in, cash_out, entry_count) VALUES (?, 20300101, 7, 0, 1)"),
         ]
         for what, sql in damage:
             corrupt(d, sql, (b,))
@@ -875,6 +877,55 @@ def test_delete_racing_adds(t):
         check_eq(u.verify(keep)["ok"], True, "the other book is fine")
 
 
+def test_delete_in_batches(t):
+    """A book of 4500 entries (three delete batches of 2000) goes whole:
+    the answer counts them all, its name is free again, its entries,
+    history and period rows are gone from the file, and writes to another
+    book made while it was being deleted all succeed."""
+    with t.daemon().start() as d, d.client() as c, d.client() as c2:
+        u = register_login(c, "alice")
+        b = u.book("Big")
+        keep = u.book("Keep")
+        calls = [("entry.add", {"book_id": b, "type": "in" if i % 3 else
+                  "out", "amount": 100 + i, "date": "2026-%02d-%02d" %
+                  (1 + i % 12, 1 + i % 28), "note": "n%d" % i})
+                 for i in range(4500)]
+        for e, _ in u.pipe(calls):
+            check(e is None, "setup add", error=e)
+        u.ok("entry.delete", {"entry_id": 1})      # the trash goes too
+        msgid = c.request("book.delete", u.params({"book_id": b,
+                                                   "force": True}))
+        p = {"token": u.token, "book_id": keep, "type": "in", "amount": 7,
+             "date": "2026-02-02"}
+        for i in range(50):
+            c2.request("entry.add", p)
+        msg = c.read_response()
+        check_eq(msg[1], msgid, "the delete's answer")
+        check(msg[2] is None, "book.delete force", error=msg[2])
+        check_eq(msg[3], {"deleted_entries": 4500}, "deleted_entries")
+        for _ in range(50):
+            msg = c2.read_response()
+            check(msg[2] is None, "an add to the other book", error=msg[2])
+        check_eq(u.balance(keep)["balance"], 350, "the other book")
+        check_eq([x["name"] for x in u.ok("book.list")["books"]], ["Keep"],
+                 "only the other book is listed")
+        check_eq(u.err("book.get", {"book_id": b})[0], "not_found",
+                 "the book is gone")
+        u.book("Big")                              # the name is free
+        con = sqlite3.connect(d.db, timeout=10)
+        try:
+            left = [con.execute(q, (b,)).fetchone()[0] for q in (
+                "SELECT count(*) FROM entries WHERE book_id = ?",
+                "SELECT count(*) FROM entry_history WHERE entry_id NOT IN "
+                "(SELECT entry_id FROM entries) OR ? IS NULL",
+                "SELECT count(*) FROM book_periods WHERE book_id = ?",
+                "SELECT count(*) FROM books WHERE book_id = ?",
+                "SELECT count(*) FROM book_members WHERE book_id = ?")]
+        finally:
+            con.close()
+        check_eq(left, [0, 0, 0, 0, 0], "no rows of the book are left")
+
+
 def test_unknown_fields(t):
     """Every method of the section refuses a key it does not list, naming
     it, and does nothing."""
@@ -998,6 +1049,7 @@ TESTS = [
     test_delete,
     test_delete_conflict_message,
     test_delete_racing_adds,
+    test_delete_in_batches,
     test_balance,
     test_verify_and_repair,
     test_verify_running_index,
