@@ -286,10 +286,17 @@ conn_flush(struct conn *conn)
 			return;		/* failed: conn_fail took over */
 	}
 
-	n = evbuffer_write(conn->out, conn->fd);
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		conn_free(conn);	/* gone: replies are dropped */
-		return;
+	/* evbuffer_write() of an empty buffer returns -1 without setting
+	 * errno: whatever errno the loop thread last left (ERANGE from a
+	 * parser, ECONNRESET from another client) would then drop this
+	 * connection.  Write only when there is something to write. */
+	if (evbuffer_get_length(conn->out) > 0) {
+		errno = 0;
+		n = evbuffer_write(conn->out, conn->fd);
+		if (n < 0 && errno != 0 && errno != EAGAIN && errno != EINTR) {
+			conn_free(conn);	/* gone: replies are dropped */
+			return;
+		}
 	}
 	if (evbuffer_get_length(conn->out) == 0) {
 		event_del(conn->ev_write);

@@ -85,30 +85,68 @@ cursor_format(char *buf, size_t len, int64_t book_id, bool trash,
 	    (long long)p->entry_id, cursor_check(book_id, trash, p));
 }
 
-/* Parse a cursor: it must be exactly what cursor_format writes. */
+/* Up to max decimal digits (at least one) from *s, advancing it. */
+static bool
+cursor_digits(const char **s, const char *end, int max, int64_t *out)
+{
+	int64_t v = 0;
+	int n = 0;
+
+	while (*s < end && **s >= '0' && **s <= '9' && n < max) {
+		v = v * 10 + (**s - '0');
+		(*s)++;
+		n++;
+	}
+	*out = v;
+	return n > 0;
+}
+
+/* Read "FIELD." where FIELD is digits (minus allowed: "-1"). */
+static bool
+cursor_field(const char **s, const char *end, int max, bool minus,
+    int64_t *out)
+{
+	bool neg = minus && *s < end && **s == '-';
+
+	if (neg)
+		(*s)++;
+	if (!cursor_digits(s, end, max, out) || *s >= end || **s != '.')
+		return false;
+	(*s)++;
+	if (neg)
+		*out = -*out;
+	return true;
+}
+
+/* Parse a cursor: it must be exactly what cursor_format writes.  No
+ * sscanf: its %d on out-of-range digits is undefined behaviour. */
 static int
 cursor_arg(struct call *call, const struct list_query *q,
     struct position *p, bool *present)
 {
-	char text[CB_CURSOR_MAX + 1], again[CB_CURSOR_MAX + 1];
-	const char *s;
+	char again[CB_CURSOR_MAX + 1];
+	const char *s, *cur, *end;
 	size_t len;
-	int date, minute, used = 0;
-	long long id;
-	unsigned check;
+	int64_t date, minute, id;
 
 	if (args_str(call, "cursor", false, CB_CURSOR_MAX, &s, &len,
 	    present) != 0 || !*present)
 		return *present ? -1 : 0;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	if (sscanf(text, "v1.%d.%d.%lld.%8x%n", &date, &minute, &id, &check,
-	    &used) != 4 || (size_t)used != len || date < DATE_MIN ||
-	    date > DATE_MAX || minute < -1 || minute > 1439 || id < 1)
+	cur = s;
+	end = s + len;
+	if (len < 3 || memcmp(s, "v1.", 3) != 0)
 		goto bad;
-	*p = (struct position){ date, minute, id };
+	cur += 3;
+	if (!cursor_field(&cur, end, 8, false, &date) ||
+	    !cursor_field(&cur, end, 4, true, &minute) ||
+	    !cursor_field(&cur, end, 18, false, &id) ||
+	    date < DATE_MIN || date > DATE_MAX || minute < -1 ||
+	    minute > 1439 || id < 1)
+		goto bad;
+	*p = (struct position){ (int32_t)date, (int)minute, id };
+	/* The check value, and canonical digits, by writing it again. */
 	cursor_format(again, sizeof again, q->book_id, q->trash, p);
-	if (strcmp(again, text) != 0)
+	if (strlen(again) != len || memcmp(again, s, len) != 0)
 		goto bad;
 	return 0;
 bad:

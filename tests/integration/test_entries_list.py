@@ -328,6 +328,30 @@ def test_cursor_malformed(t):
                  message=e[1])
 
 
+def test_cursor_errors_leave_others_alone(t):
+    """Cursors with out-of-range or missing numbers are refused, and
+    neither they nor anything else one client sends disturbs another
+    client's requests (a parser's leftover errno once made the daemon
+    drop the next connection it flushed)."""
+    with t.daemon().start() as d, d.client() as c, d.client() as c2:
+        u = register_login(c, "alice")
+        v = register_login(c2, "bob")
+        b = u.book("Mine")
+        vb = v.book("Theirs")
+        u.add(b, "in", 5, "2026-01-01")
+        v.add(vb, "in", 7, "2026-01-01")
+        bad = ["v1.20250101.-1.1.", "v1.20250101.-1.99999999999999999999.0",
+               "v1." + "9" * 30 + ".1.1.00000000", "v1.20250101.--1.1.0",
+               "v1.20250101.-1.1.0000000g", "v1.20250101.-1", "v1."]
+        for cur in bad:
+            u.bad("entry.list", {"book_id": b, "cursor": cur}, "cursor",
+                  "cursor %r" % cur)
+            check_eq(v.balance(vb)["balance"], 7,
+                     "the other client after cursor %r" % cur)
+            check_eq(u.balance(b)["balance"], 5,
+                     "the same client after cursor %r" % cur)
+
+
 def test_limits(t):
     """limit 1-500, default 50; 0 and 501 refused."""
     with t.daemon("--synchronous", "normal").start() as d, \
@@ -498,6 +522,7 @@ TESTS = [
     test_same_day_order,
     test_cursor_paging_concurrent_inserts,
     test_cursor_malformed,
+    test_cursor_errors_leave_others_alone,
     test_limits,
     test_filters,
     test_filter_validation,
