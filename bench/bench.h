@@ -253,8 +253,7 @@ struct books_size {
 struct books_report {
 	/* 6, 7: entry.add */
 	struct books_cell add[BOOKS_ADD_CELLS];
-	bool add_inproc_ok;
-	struct inproc_result add_inproc;
+	struct books_cell add_inproc;	/* its in-process figures only */
 	bool add_ratio_ok;
 	double add_ratio;
 	int add_ratio_cell;		/* the socket cell it is taken at */
