@@ -170,8 +170,8 @@ static const char sql_book_net_after[] =
     "  AND (minute, entry_id) > (?3, ?4))";
 
 int
-book_net_after(struct call *call, int64_t book_id, int32_t date, int minute,
-    int64_t entry_id, int64_t *net)
+book_net_after(struct call *call, int64_t book_id,
+    const struct book_position *p, int64_t *net)
 {
 	sqlite3_stmt *stmt;
 	int rc;
@@ -180,9 +180,54 @@ book_net_after(struct call *call, int64_t book_id, int32_t date, int minute,
 	    "computing a running balance")) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book_id);
-	sqlite3_bind_int64(stmt, 2, date);
-	sqlite3_bind_int(stmt, 3, minute);
-	sqlite3_bind_int64(stmt, 4, entry_id);
+	sqlite3_bind_int64(stmt, 2, p->date);
+	sqlite3_bind_int(stmt, 3, p->minute);
+	sqlite3_bind_int64(stmt, 4, p->entry_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "computing a running balance");
+	*net = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Entries of the older one's day after it (up to the newer one when the
+ * days are the same: the bound is computed by the caller); entries of the
+ * newer one's day before it, when the days differ; whole days between,
+ * from their period rows (date keys are 8-digit, so only day rows fall
+ * between two dates).  Every part is one index range. */
+static const char sql_book_net_between[] =
+    "SELECT "
+    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
+    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?2 "
+    "  AND (minute, entry_id) > (?3, ?4) AND (minute, entry_id) < (?8, ?9)) + "
+    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
+    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?5 "
+    "  AND ?5 > ?2 AND (minute, entry_id) < (?6, ?7)) + "
+    "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
+    "  WHERE book_id = ?1 AND period > ?2 AND period < ?5)";
+
+int
+book_net_between(struct call *call, int64_t book_id,
+    const struct book_position *older, const struct book_position *newer,
+    int64_t *net)
+{
+	bool same_day = older->date == newer->date;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_net_between,
+	    "computing a running balance")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	sqlite3_bind_int64(stmt, 2, older->date);
+	sqlite3_bind_int(stmt, 3, older->minute);
+	sqlite3_bind_int64(stmt, 4, older->entry_id);
+	sqlite3_bind_int64(stmt, 5, newer->date);
+	sqlite3_bind_int(stmt, 6, newer->minute);
+	sqlite3_bind_int64(stmt, 7, newer->entry_id);
+	/* The end of the older one's day: the newer entry, or past 23:59. */
+	sqlite3_bind_int(stmt, 8, same_day ? newer->minute : 1440);
+	sqlite3_bind_int64(stmt, 9, same_day ? newer->entry_id : 0);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return call_fail_sqlite(call, rc, "computing a running balance");
 	*net = sqlite3_column_int64(stmt, 0);

@@ -69,12 +69,28 @@ int book_totals_store(struct call *call, const struct book *book);
 int book_periods_add(struct call *call, int64_t book_id, const struct entry *e,
     int sign);
 
-/* The net (in - out) of the book's live entries positioned after
- * (date, minute, entry_id): a handful of index lookups, whatever the
- * book's size.  The balance just after that position is the book's
+/* An entry's place in its book's order. */
+struct book_position {
+	int32_t date;			/* YYYYMMDD */
+	int minute;			/* -1: no time, first in its day */
+	int64_t entry_id;
+};
+
+/* The net (in - out) of the book's live entries positioned after p: a
+ * handful of index ranges over the period rows plus the rest of p's day,
+ * whatever the book's size.  The balance just after p is the book's
  * balance minus this. */
-int book_net_after(struct call *call, int64_t book_id, int32_t date,
-    int minute, int64_t entry_id, int64_t *net);
+int book_net_after(struct call *call, int64_t book_id,
+    const struct book_position *p, int64_t *net);
+
+/* The net of the live entries strictly between older and newer (older
+ * first in the book's order): what the running balance changes by from
+ * one listed entry to the next when filters skip the ones between.  Costs
+ * the entries of the two end days that lie between, plus one period row
+ * per whole day between. */
+int book_net_between(struct call *call, int64_t book_id,
+    const struct book_position *older, const struct book_position *newer,
+    int64_t *net);
 
 /* The book's balance, cash_in - cash_out (never overflows: both are
  * non-negative int64). */

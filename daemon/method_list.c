@@ -33,17 +33,11 @@ static const char *const report_fields[] = { "token", "book_id", "by",
 #define DATE_MIN 19000101
 #define DATE_MAX 99991231
 
-/* An entry's place in the book's order. */
-struct position {
-	int32_t date;
-	int minute;
-	int64_t entry_id;
-};
 
 struct list_query {
 	int64_t book_id;
 	int32_t from;
-	struct position before;		/* rows strictly before this */
+	struct book_position before;		/* rows strictly before this */
 	const char *type;		/* "in", "out" or NULL */
 	const char *text[4];		/* category, mode, party, tag; or NULL */
 	size_t textlen[4];
@@ -64,7 +58,7 @@ static const char *const list_text_keys[4] = { "category", "mode", "party",
  * refused instead of silently paging from somewhere else.  Not a secret:
  * a cursor only ever positions within a book the caller may read. */
 static uint32_t
-cursor_check(int64_t book_id, bool trash, const struct position *p)
+cursor_check(int64_t book_id, bool trash, const struct book_position *p)
 {
 	char buf[96];
 	uint32_t h = 2166136261u;	/* FNV-1a */
@@ -79,7 +73,7 @@ cursor_check(int64_t book_id, bool trash, const struct position *p)
 
 static void
 cursor_format(char *buf, size_t len, int64_t book_id, bool trash,
-    const struct position *p)
+    const struct book_position *p)
 {
 	snprintf(buf, len, "v1.%d.%d.%lld.%08x", (int)p->date, p->minute,
 	    (long long)p->entry_id, cursor_check(book_id, trash, p));
@@ -122,7 +116,7 @@ cursor_field(const char **s, const char *end, int max, bool minus,
  * sscanf: its %d on out-of-range digits is undefined behaviour. */
 static int
 cursor_arg(struct call *call, const struct list_query *q,
-    struct position *p, bool *present)
+    struct book_position *p, bool *present)
 {
 	char again[CB_CURSOR_MAX + 1];
 	const char *s, *cur, *end;
@@ -143,7 +137,7 @@ cursor_arg(struct call *call, const struct list_query *q,
 	    date < DATE_MIN || date > DATE_MAX || minute < -1 ||
 	    minute > 1439 || id < 1)
 		goto bad;
-	*p = (struct position){ (int32_t)date, (int)minute, id };
+	*p = (struct book_position){ (int32_t)date, (int)minute, id };
 	/* The check value, and canonical digits, by writing it again. */
 	cursor_format(again, sizeof again, q->book_id, q->trash, p);
 	if (strlen(again) != len || memcmp(again, s, len) != 0)
@@ -157,7 +151,7 @@ bad:
 /* ---- entry.list ---- */
 
 static bool
-position_less(const struct position *a, const struct position *b)
+position_less(const struct book_position *a, const struct book_position *b)
 {
 	if (a->date != b->date)
 		return a->date < b->date;
@@ -234,18 +228,18 @@ list_text_args(struct call *call, struct list_query *q)
 static int
 list_range_args(struct call *call, struct list_query *q)
 {
-	struct position cursor;
+	struct book_position cursor;
 	int32_t to;
 	bool present, min, max;
 
 	q->from = DATE_MIN;
-	q->before = (struct position){ DATE_MAX, 1440, 0 };
+	q->before = (struct book_position){ DATE_MAX, 1440, 0 };
 	if (entry_date_arg(call, "from", false, &q->from, &present) != 0 ||
 	    entry_date_arg(call, "to", false, &to, &present) != 0)
 		return -1;
 	/* Everything on `to` is before (to, 1440, 0). */
 	if (present)
-		q->before = (struct position){ to, 1440, 0 };
+		q->before = (struct book_position){ to, 1440, 0 };
 	if (cursor_arg(call, q, &cursor, &present) != 0)
 		return -1;
 	if (present && position_less(&cursor, &q->before))
@@ -330,30 +324,38 @@ list_prepare(struct call *call, const struct list_query *q)
 	return stmt;
 }
 
-/* The running balance of the row at p with effect net; *prev carries the
- * previous row's balance and net between calls (valid false at first). */
+/* The running balance from row to row of a page (newest first). */
 struct running {
 	bool valid;
-	int64_t balance;		/* just after the previous row */
-	int64_t net;			/* the previous row's effect */
+	struct book_position at;		/* the previous row */
+	int64_t balance;		/* just after it */
+	int64_t net;			/* its own effect */
 };
 
+/*
+ * The balance just after the row at p (effect net).  The first row of a
+ * page: the book's balance less everything after it.  Then each row is
+ * the one before less that one's effect, and, when filters skipped
+ * entries in between, less theirs too.
+ */
 static int
 list_running(struct call *call, const struct list_query *q,
-    const struct book *book, const struct position *p, int64_t net,
+    const struct book *book, const struct book_position *p, int64_t net,
     struct running *r, int64_t *out)
 {
-	int64_t after;
+	int64_t skipped = 0;
 
-	if (r->valid && !q->row_filters)
-		*out = r->balance - r->net;
-	else {
-		if (book_net_after(call, q->book_id, p->date, p->minute,
-		    p->entry_id, &after) != 0)
+	if (!r->valid) {
+		if (book_net_after(call, q->book_id, p, &skipped) != 0)
 			return -1;
-		*out = book_balance(book) - after;
+		*out = book_balance(book) - skipped;
+	} else {
+		if (q->row_filters && book_net_between(call, q->book_id, p,
+		    &r->at, &skipped) != 0)
+			return -1;
+		*out = r->balance - r->net - skipped;
 	}
-	*r = (struct running){ true, *out, net };
+	*r = (struct running){ true, *p, *out, net };
 	return 0;
 }
 
@@ -361,7 +363,7 @@ list_running(struct call *call, const struct list_query *q,
 static int
 list_rows(struct call *call, const struct list_query *q,
     const struct book *book, struct packbuf *rows, uint32_t *n,
-    bool *more, struct position *last)
+    bool *more, struct book_position *last)
 {
 	sqlite3_stmt *stmt = list_prepare(call, q);
 	struct running running = { 0 };
@@ -382,7 +384,7 @@ list_rows(struct call *call, const struct list_query *q,
 		entry_meta_from_row(stmt, 0, &m);
 		if (entry_from_row(call, stmt, ENTRY_META_COUNT, &e) != 0)
 			return -1;
-		*last = (struct position){ e.date, e.minute, m.entry_id };
+		*last = (struct book_position){ e.date, e.minute, m.entry_id };
 		if (!q->trash && list_running(call, q, book, last,
 		    entry_net(&e), &running, &balance) != 0)
 			return -1;
@@ -404,7 +406,7 @@ list_exec(struct call *call)
 	struct list_query q;
 	struct book book;
 	struct packbuf rows;
-	struct position last;
+	struct book_position last;
 	char cursor[CB_CURSOR_MAX + 1];
 	uint32_t n;
 	bool more;
