@@ -461,3 +461,15 @@ entry_pack_object(msgpack_packer *pk, const struct entry *e,
 			msgpack_pack_int64(pk, *running);
 	}
 }
+
+void
+entry_pack_column_text(msgpack_packer *pk, sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	if (s == NULL)
+		msgpack_pack_nil(pk);
+	else
+		msgpack_pack_str_with_body(pk, s,
+		    (size_t)sqlite3_column_bytes(stmt, col));
+}

@@ -118,6 +118,10 @@ void entry_meta_from_row(sqlite3_stmt *stmt, int first,
 void entry_pack_object(msgpack_packer *pk, const struct entry *e,
     const struct entry_meta *m, bool with_running, const int64_t *running);
 
+/* Pack column col of stmt: its text as a msgpack str, or nil when NULL
+ * (and, defensively, when SQLite could not produce the text). */
+void entry_pack_column_text(msgpack_packer *pk, sqlite3_stmt *stmt, int col);
+
 /* Write a YYYYMMDD date as "YYYY-MM-DD" into buf (11 bytes). */
 void entry_format_date(int32_t date, char buf[11]);
 

@@ -40,19 +40,13 @@ book_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt, int first,
 	rpc_pack_cstr(pk, "book_id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first));
 	rpc_pack_cstr(pk, "name");
-	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, first + 1),
-	    (size_t)sqlite3_column_bytes(stmt, first + 1));
+	entry_pack_column_text(pk, stmt, first + 1);
 	rpc_pack_cstr(pk, "currency");
-	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, first + 2),
-	    (size_t)sqlite3_column_bytes(stmt, first + 2));
+	entry_pack_column_text(pk, stmt, first + 2);
 	rpc_pack_cstr(pk, "decimals");
 	msgpack_pack_int(pk, sqlite3_column_int(stmt, first + 3));
 	rpc_pack_cstr(pk, "description");
-	if (sqlite3_column_type(stmt, first + 4) == SQLITE_NULL)
-		msgpack_pack_nil(pk);
-	else
-		msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt,
-		    first + 4), (size_t)sqlite3_column_bytes(stmt, first + 4));
+	entry_pack_column_text(pk, stmt, first + 4);
 	book_pack_totals(pk, sqlite3_column_int64(stmt, first + 5),
 	    sqlite3_column_int64(stmt, first + 6),
 	    sqlite3_column_int64(stmt, first + 7));
@@ -90,9 +84,11 @@ static int
 book_name_arg(struct call *call, bool required, const char **name,
     size_t *len, bool *present)
 {
-	if (entry_text_arg(call, "name", CB_BOOK_NAME_MAX, false, false, name,
-	    len, present) != 0)
+	*name = NULL;
+	if (entry_text_arg(call, "name", CB_BOOK_NAME_MAX, false, !required,
+	    name, len, present) != 0)
 		return -1;
+	*present = *name != NULL;	/* nil: the same as leaving it out */
 	if (!*present && required)
 		return call_fail(call, CB_BAD_REQUEST, "missing field 'name'");
 	return 0;

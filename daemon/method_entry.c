@@ -556,14 +556,9 @@ history_pack_row(struct call *call, sqlite3_stmt *stmt)
 	rpc_pack_cstr(pk, "user_id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 1));
 	rpc_pack_cstr(pk, "username");
-	if (sqlite3_column_type(stmt, 2) == SQLITE_NULL)
-		msgpack_pack_nil(pk);
-	else
-		msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, 2),
-		    (size_t)sqlite3_column_bytes(stmt, 2));
+	entry_pack_column_text(pk, stmt, 2);
 	rpc_pack_cstr(pk, "action");
-	msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, 3),
-	    (size_t)sqlite3_column_bytes(stmt, 3));
+	entry_pack_column_text(pk, stmt, 3);
 	rpc_pack_cstr(pk, "before");
 	if (history_pack_fields(call, stmt, 4) != 0)
 		return -1;

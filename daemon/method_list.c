@@ -538,13 +538,8 @@ report_pack_key(msgpack_packer *pk, sqlite3_stmt *stmt, bool month)
 	char key[32];
 	int64_t k;
 
-	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
-		msgpack_pack_nil(pk);
-		return;
-	}
-	if (!month) {
-		msgpack_pack_str_with_body(pk, sqlite3_column_text(stmt, 0),
-		    (size_t)sqlite3_column_bytes(stmt, 0));
+	if (!month || sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		entry_pack_column_text(pk, stmt, 0);
 		return;
 	}
 	k = sqlite3_column_int64(stmt, 0);

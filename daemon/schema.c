@@ -102,7 +102,7 @@ static const char *const migrations[] = {
 	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
 	"  type TEXT NOT NULL CHECK (type IN ('in', 'out')),"
 	"  amount INTEGER NOT NULL CHECK (amount BETWEEN 1 AND 1000000000000000),"
-	"  date INTEGER NOT NULL,"
+	"  date INTEGER NOT NULL CHECK (date BETWEEN 19000101 AND 99991231),"
 	"  minute INTEGER NOT NULL CHECK (minute BETWEEN -1 AND 1439),"
 	"  category TEXT,"
 	"  mode TEXT,"
@@ -233,4 +233,18 @@ newer:
 	    "this cashbookd understands (%d): upgrade cashbookd, or point --db "
 	    "at another database", version, MIGRATION_COUNT);
 	return -1;
+}
+
+int
+schema_finish_deletes(sqlite3 *conn, char *err, size_t errlen)
+{
+	char why[256];
+
+	/* The common case is one indexless look at a small table. */
+	if (schema_exec(conn, "DELETE FROM books WHERE deleting = 1",
+	    why, sizeof why) != 0) {
+		snprintf(err, errlen, "cannot finish deleting books: %s", why);
+		return -1;
+	}
+	return sqlite3_changes(conn);
 }

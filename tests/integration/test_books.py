@@ -13,8 +13,10 @@ import datetime
 import os
 import random
 import re
+import shutil
 import sqlite3
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, check_error_pair, main  # noqa
@@ -926,6 +928,52 @@ def test_delete_in_batches(t):
         check_eq(left, [0, 0, 0, 0, 0], "no rows of the book are left")
 
 
+def test_interrupted_delete_finished_at_start(t):
+    """A book left hidden by a book.delete that never finished (its
+    batches were dropped: the daemon stopped, the session ended) is
+    removed whole when cashbookd next starts, and the other books stay."""
+    base = tempfile.mkdtemp(prefix="cbit-")
+    try:
+        interrupted_delete(t, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def interrupted_delete(t, base):
+    first = t.daemon(dir=base)
+    with first.start() as d, d.client() as c:
+        u = register_login(c, "alice")
+        b = u.book("Half")
+        keep = u.book("Keep")
+        calls = [("entry.add", {"book_id": x, "type": "in", "amount": 3,
+                                "date": "2026-03-03"})
+                 for x in [b] * 300 + [keep] * 2]
+        for e, _ in u.pipe(calls):
+            check(e is None, "setup add", error=e)
+    # What an interrupted delete leaves: the book hidden, rows still there.
+    con = sqlite3.connect(first.db, timeout=10)
+    try:
+        con.execute("UPDATE books SET deleting = 1 WHERE book_id = ?", (b,))
+        con.commit()
+    finally:
+        con.close()
+    with t.daemon(dir=base).start() as d, d.client() as c:
+        d.wait_log("finished deleting 1 book")
+        con = sqlite3.connect(d.db, timeout=10)
+        try:
+            left = [con.execute(q, (b,)).fetchone()[0] for q in (
+                "SELECT count(*) FROM entries WHERE book_id = ?",
+                "SELECT count(*) FROM book_periods WHERE book_id = ?",
+                "SELECT count(*) FROM books WHERE book_id = ?",
+                "SELECT count(*) FROM book_members WHERE book_id = ?")]
+            kept = con.execute("SELECT entry_count FROM books WHERE "
+                               "book_id = ?", (keep,)).fetchone()
+        finally:
+            con.close()
+        check_eq(left, [0, 0, 0, 0], "nothing of the hidden book is left")
+        check_eq(kept, (2,), "the other book is untouched")
+
+
 def test_unknown_fields(t):
     """Every method of the section refuses a key it does not list, naming
     it, and does nothing."""
@@ -1050,6 +1098,7 @@ TESTS = [
     test_delete_conflict_message,
     test_delete_racing_adds,
     test_delete_in_batches,
+    test_interrupted_delete_finished_at_start,
     test_balance,
     test_verify_and_repair,
     test_verify_running_index,
