@@ -88,7 +88,9 @@ book_name_arg(struct call *call, bool required, const char **name,
 	if (entry_text_arg(call, "name", CB_BOOK_NAME_MAX, false, !required,
 	    name, len, present) != 0)
 		return -1;
-	*present = *name != NULL;	/* nil: the same as leaving it out */
+	if (*present && *name == NULL)
+		return call_fail(call, CB_BAD_REQUEST, "field 'name' cannot be "
+		    "cleared: a book needs a name");
 	if (!*present && required)
 		return call_fail(call, CB_BAD_REQUEST, "missing field 'name'");
 	return 0;
