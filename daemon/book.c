@@ -155,7 +155,11 @@ book_periods_add(struct call *call, int64_t book_id, const struct entry *e,
 }
 
 /* Later years; later months of the year; later days of the month; later
- * entries of the day.  Each is one index range. */
+ * entries of the day: in a later minute, or in the same minute with a
+ * higher id.  Each is one index range (a row-value comparison would only
+ * bound the minute, and a day's untimed entries all share minute -1). */
+#define NET_SUM "coalesce(sum(CASE type WHEN 'in' THEN amount " \
+    "ELSE -amount END), 0)"
 static const char sql_book_net_after[] =
     "SELECT "
     "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
@@ -165,9 +169,10 @@ static const char sql_book_net_after[] =
     "  AND ?2 / 10000 * 100 + 12) + "
     "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
     "  WHERE book_id = ?1 AND period BETWEEN ?2 + 1 AND ?2 / 100 * 100 + 31) + "
-    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
-    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?2 "
-    "  AND (minute, entry_id) > (?3, ?4))";
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND date = ?2 AND minute = ?3 AND entry_id > ?4) + "
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND date = ?2 AND minute > ?3)";
 
 int
 book_net_after(struct call *call, int64_t book_id,
@@ -190,19 +195,24 @@ book_net_after(struct call *call, int64_t book_id,
 	return 0;
 }
 
-/* Entries of the older one's day after it (up to the newer one when the
- * days are the same: the bound is computed by the caller); entries of the
- * newer one's day before it, when the days differ; whole days between,
- * from their period rows (date keys are 8-digit, so only day rows fall
- * between two dates).  Every part is one index range. */
+/* Strictly between older (?2 date, ?3 minute, ?4 id) and newer (?5, ?6,
+ * ?7), each part one index range: the older one's minute after it (up to
+ * the newer one when both share the minute: ?8); later minutes of its day
+ * (up to the newer one's minute when both share the day: ?9); the newer
+ * one's minute before it, unless that was the first part (?10); earlier
+ * minutes of the newer one's day, when the days differ; and whole days
+ * between, from their period rows (the bounds are 8-digit dates, so only
+ * day rows fall between them). */
 static const char sql_book_net_between[] =
     "SELECT "
-    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
-    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?2 "
-    "  AND (minute, entry_id) > (?3, ?4) AND (minute, entry_id) < (?8, ?9)) + "
-    "(SELECT coalesce(sum(CASE type WHEN 'in' THEN amount ELSE -amount END), 0) "
-    "  FROM entries WHERE book_id = ?1 AND deleted = 0 AND date = ?5 "
-    "  AND ?5 > ?2 AND (minute, entry_id) < (?6, ?7)) + "
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND date = ?2 AND minute = ?3 AND entry_id > ?4 AND entry_id < ?8) + "
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND date = ?2 AND minute > ?3 AND minute < ?9) + "
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND ?10 AND date = ?5 AND minute = ?6 AND entry_id < ?7) + "
+    "(SELECT " NET_SUM " FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "  AND ?5 > ?2 AND date = ?5 AND minute < ?6) + "
     "(SELECT coalesce(sum(cash_in - cash_out), 0) FROM book_periods "
     "  WHERE book_id = ?1 AND period > ?2 AND period < ?5)";
 
@@ -212,6 +222,7 @@ book_net_between(struct call *call, int64_t book_id,
     int64_t *net)
 {
 	bool same_day = older->date == newer->date;
+	bool same_minute = same_day && older->minute == newer->minute;
 	sqlite3_stmt *stmt;
 	int rc;
 
@@ -225,9 +236,9 @@ book_net_between(struct call *call, int64_t book_id,
 	sqlite3_bind_int64(stmt, 5, newer->date);
 	sqlite3_bind_int(stmt, 6, newer->minute);
 	sqlite3_bind_int64(stmt, 7, newer->entry_id);
-	/* The end of the older one's day: the newer entry, or past 23:59. */
-	sqlite3_bind_int(stmt, 8, same_day ? newer->minute : 1440);
-	sqlite3_bind_int64(stmt, 9, same_day ? newer->entry_id : 0);
+	sqlite3_bind_int64(stmt, 8, same_minute ? newer->entry_id : INT64_MAX);
+	sqlite3_bind_int(stmt, 9, same_day ? newer->minute : 1440);
+	sqlite3_bind_int(stmt, 10, !same_minute);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 		return call_fail_sqlite(call, rc, "computing a running balance");
 	*net = sqlite3_column_int64(stmt, 0);
