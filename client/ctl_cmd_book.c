@@ -35,14 +35,6 @@ struct book_opts {
 	bool repair;
 };
 
-/* The reply's result as JSON, for --json. */
-static int
-print_raw(struct cb_reply *reply)
-{
-	ctl_print_json_line(cb_reply_result(reply));
-	return CTL_EXIT_OK;
-}
-
 /* The default book's ID, or 0 when there is none (or it cannot be read:
  * then nothing is marked, and the commands that need it say why). */
 static int64_t
@@ -170,7 +162,7 @@ book_create_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		make_default = false;
 	}
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	ctl_sanitize(book.name, name, sizeof name);
@@ -307,7 +299,7 @@ book_list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_LIST, p, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	books = cb_map_get(cb_reply_result(reply), "books");
@@ -466,7 +458,7 @@ book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    (rc = book_get(&s, book.id, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	b = cb_map_get(cb_reply_result(reply), "book");
@@ -532,7 +524,7 @@ book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		goto out;
 	}
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	ctl_sanitize(book.name, old, sizeof old);
@@ -625,7 +617,7 @@ book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		goto out;
 	}
 	if (ctx->json)
-		(void)print_raw(reply);
+		(void)ctl_print_reply_json(reply);
 	else {
 		ctl_sanitize(book.name, name, sizeof name);
 		printf("deleted book '%s' (ID %" PRId64 ") and its %" PRId64
@@ -715,7 +707,7 @@ balance_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		goto out;
 	res = cb_reply_result(reply);
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	ctl_sanitize(book.name, name, sizeof name);
@@ -829,7 +821,7 @@ verify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		goto out;
 	res = cb_reply_result(reply);
 	if (ctx->json) {
-		(void)print_raw(reply);
+		(void)ctl_print_reply_json(reply);
 		rc = ctl_field_bool(res, "ok") || ctl_field_bool(res,
 		    "repaired") ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 		goto out;

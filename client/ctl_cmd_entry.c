@@ -64,14 +64,6 @@ struct entry_opts {
 	size_t nclear;
 };
 
-/* The reply's result as JSON, for --json. */
-static int
-print_raw(struct cb_reply *reply)
-{
-	ctl_print_json_line(cb_reply_result(reply));
-	return CTL_EXIT_OK;
-}
-
 /* The operand ID; -1 with *id, else the exit status. */
 static int
 parse_id(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, int nargs,
@@ -282,7 +274,7 @@ add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		goto out;
 	}
 	if (ctx->json)
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 	else {
 		add_print(&book, o.type, amount, o.date,
 		    cb_reply_result(reply));
@@ -401,7 +393,7 @@ show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    (rc = entry_fetch(&s, id, &reply, &entry, &book)) >= 0)
 		goto out;
 	if (ctx->json)
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 	else {
 		show_print(entry, &book);
 		rc = CTL_EXIT_OK;
@@ -552,7 +544,7 @@ edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_session_call(&s, CB_METHOD_ENTRY_UPDATE, p, &reply)) >= 0)
 		goto out;
 	if (ctx->json)
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 	else {
 		print_done("updated", id, "", &book, cb_reply_result(reply));
 		rc = CTL_EXIT_OK;
@@ -612,7 +604,7 @@ trash_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_session_call(&s, method, p, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	print_done(to_trash ? "moved" : "restored", id, to_trash ?
@@ -853,7 +845,7 @@ history_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
-		rc = print_raw(reply);
+		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
 	events = cb_map_get(cb_reply_result(reply), "history");

@@ -207,3 +207,10 @@ ctl_session_bad_answer(struct ctl_session *s, const char *method)
 {
 	return ctl_bad_answer(s->ctx, method);
 }
+
+int
+ctl_print_reply_json(struct cb_reply *reply)
+{
+	ctl_print_json_line(cb_reply_result(reply));
+	return CTL_EXIT_OK;
+}

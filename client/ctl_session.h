@@ -87,6 +87,9 @@ int ctl_session_fail(struct ctl_session *s, int rc);
 /* Whether the last failure on ctx->conn was the server's code. */
 bool ctl_session_code_is(struct ctl_session *s, int rc, const char *code);
 
+/* Print the reply's result as one line of JSON (--json); CTL_EXIT_OK. */
+int ctl_print_reply_json(struct cb_reply *reply);
+
 /* Report a result without a field the protocol promises; exit status. */
 int ctl_session_bad_answer(struct ctl_session *s, const char *method);
 
