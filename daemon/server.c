@@ -11,6 +11,7 @@
  * close every handle, exit 0.  A second signal skips the wait.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,6 +271,25 @@ server_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(server->ev_accept, NULL);
 }
 
+/*
+ * After a burst, malloc keeps the memory its arenas grew to (a pipelined
+ * load leaves tens of MiB per worker arena).  Once a whole tick has passed
+ * with no new request and none in flight, give it back; once per burst,
+ * so an idle daemon does nothing.
+ */
+static void
+server_trim_when_idle(struct server *server)
+{
+	bool quiet = server->inflight == 0 &&
+	    server->requests_total == server->tick_requests;
+
+	if (quiet && server->requests_total != server->trimmed_requests) {
+		malloc_trim(0);
+		server->trimmed_requests = server->requests_total;
+	}
+	server->tick_requests = server->requests_total;
+}
+
 static void
 server_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -279,6 +299,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pool_report_leaks(server->pool, clock_now_us(),
 	    (int64_t)server->cfg->leak_threshold_ms * 1000);
+	server_trim_when_idle(server);
 }
 
 static void

@@ -61,6 +61,8 @@ struct server {
 
 	/* Requests: counted when answered. */
 	uint64_t requests_total;
+	uint64_t tick_requests;		/* requests_total at the last tick */
+	uint64_t trimmed_requests;	/* ... when memory was last trimmed */
 	uint64_t requests_errors;
 
 	/* Gateway state (gateway.c). */
