@@ -619,10 +619,12 @@ book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (ctx->json)
 		(void)ctl_print_reply_json(reply);
 	else {
+		int64_t n = ctl_field_int(cb_reply_result(reply),
+		    "deleted_entries");
+
 		ctl_sanitize(book.name, name, sizeof name);
 		printf("deleted book '%s' (ID %" PRId64 ") and its %" PRId64
-		    " entries\n", name, book.id, ctl_field_int(
-		    cb_reply_result(reply), "deleted_entries"));
+		    " entr%s\n", name, book.id, n, n == 1 ? "y" : "ies");
 	}
 	forget_default(ctx, &book);
 	rc = CTL_EXIT_OK;

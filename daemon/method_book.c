@@ -489,8 +489,10 @@ delete_exec(struct call *call)
 	sqlite3_reset(stmt);
 	if (st->entries > 0 && !force)
 		return call_fail(call, CB_CONFLICT, "book '%s' has %lld "
-		    "entries (trash included); pass force: true to delete them "
-		    "too", book.name, (long long)st->entries);
+		    "entr%s (trash included); pass force: true to delete %s "
+		    "too", book.name, (long long)st->entries,
+		    st->entries == 1 ? "y" : "ies",
+		    st->entries == 1 ? "it" : "them");
 	if (delete_sql(call, sql_book_hide, book.book_id) != 0)
 		return -1;
 	return delete_batch(call);

@@ -354,7 +354,8 @@ def test_delete(t):
         u.ok("entry.delete", {"entry_id": t1})
         e = u.err("book.delete", {"book_id": b_trash})
         check_eq(e[0], "conflict", "a trashed entry counts", message=e[1])
-        check("'OnlyTrash' has 1 entries" in e[1], "the trashed entry is "
+        check("'OnlyTrash' has 1 entry (trash included)" in e[1] and
+              "delete it too" in e[1], "the trashed entry is "
               "counted", message=e[1])
 
         check_eq(u.ok("book.delete", {"book_id": b, "force": True}),

@@ -320,7 +320,7 @@ def test_books(t):
               "cashbookctl book delete %d --force" % hid in err,
               "delete with entries says --force", stderr=err)
         out = u.ok("book", "delete", "Home", "--force")
-        check(out.startswith("deleted book 'Home' (ID %d) and its 1 entries\n"
+        check(out.startswith("deleted book 'Home' (ID %d) and its 1 entry\n"
                              % hid) and "it was your default book" in out,
               "delete output", out=out)
         check(not os.path.exists(u.book_file), "the default is forgotten")
