@@ -8,9 +8,14 @@
  * duplicates or gaps, and a deep page costs what the first one does.
  *
  * The running balance of a row is the book's balance just after it over
- * ALL live entries, whatever the filters: balance - book_net_after(row)
- * (book.h).  Without row filters the rows of a page are neighbours, so
- * only the first needs that lookup and the rest follow by subtraction.
+ * ALL live entries, whatever the filters: for a page's first row, balance
+ * - book_net_after(row) (book.h); for each next one, the previous balance
+ * less the previous row's effect, and less the entries the filters skipped
+ * in between (book_net_between) -- so a page costs its own span, never
+ * one lookup per row into the rest of the book.
+ *
+ * report.summary by month reads the day rows of book_periods; by
+ * category, mode or party it reads the live entries in range.
  */
 #include <stdio.h>
 #include <string.h>
