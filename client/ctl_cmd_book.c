@@ -1,6 +1,7 @@
 /*
  * ctl_cmd_book.c -- cashbookctl's commands about whole books: the "book"
- * group (create, list, use, show, rename, delete) and balance, verify.
+ * group (create, list, use, show, rename, describe, delete) and
+ * balance, verify.
  *
  * A book is named NAME or ID and chosen as ctl_book.h says; "book use"
  * remembers the default.  Like the other ctl_cmd_*.c files, nothing here
@@ -550,6 +551,65 @@ static const struct ctl_cmd ctl_cmd_book_rename = {
 	.exec = book_rename_exec,
 };
 
+/* ---- book describe ---- */
+
+static int
+book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_session s;
+	struct ctl_book_ref ref;
+	struct ctl_book book;
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	char name[CTL_BOOK_NAME_BUF];
+	int nargs, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
+		return rc;
+	if (nargs < 1)
+		return ctl_usage(ctx, self, "%s needs the book (NAME or ID), "
+		    "then its description (none: remove it)", self->name);
+	ref_from_arg(&ref, argv[1]);
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+		goto out;
+	p = ctl_session_params(&s);
+	ctl_param_int(&s, p, "book_id", book.id);
+	if (nargs == 2)
+		ctl_param_str(&s, p, "description", argv[2]);
+	else
+		ctl_param_nil(&s, p, "description");
+	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_UPDATE, p, &reply)) >= 0)
+		goto out;
+	if (ctx->json) {
+		rc = ctl_print_reply_json(reply);
+		goto out;
+	}
+	ctl_sanitize(book.name, name, sizeof name);
+	printf("%s the description of book '%s' (ID %" PRId64 ")\n",
+	    nargs == 2 ? "set" : "removed", name, book.id);
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(reply);
+	cb_params_free(p);
+	ctl_session_end(&s);
+	return rc;
+}
+
+static const struct ctl_cmd ctl_cmd_book_describe = {
+	.name = "book describe",
+	.args = "NAME|ID [TEXT]",
+	.summary = "set a book's description, or remove it",
+	.help =
+	    "TEXT may hold several lines (up to 4096 bytes); without TEXT the "
+	    "book\nhas no description.  'book show' prints it.  With --json: "
+	    "{\"book\":{...}}.\n",
+	.flags = 0,
+	.exec = book_describe_exec,
+};
+
 /* ---- book delete ---- */
 
 /* After deleting book: forget it as the default; says so. */
@@ -659,6 +719,7 @@ static const struct ctl_cmd *const book_subcmds[] = {
 	&ctl_cmd_book_use,
 	&ctl_cmd_book_show,
 	&ctl_cmd_book_rename,
+	&ctl_cmd_book_describe,
 	&ctl_cmd_book_delete,
 	NULL
 };
@@ -666,7 +727,8 @@ static const struct ctl_cmd *const book_subcmds[] = {
 const struct ctl_cmd ctl_cmd_book = {
 	.name = "book",
 	.args = "SUBCOMMAND [ARGS]",
-	.summary = "manage your books: create, list, use, show, rename, delete",
+	.summary = "manage your books: create, list, use, show, rename, "
+	    "describe, delete",
 	.help =
 	    "A book is a cash book in one currency; its entries are money in "
 	    "and\nout.  The other commands work on the book chosen with "

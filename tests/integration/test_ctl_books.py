@@ -230,7 +230,8 @@ def test_usage(t):
         check(out.startswith("usage: cashbookctl [OPTIONS] book create"),
               "book create --help", out=out)
         out = u.ok("help", "book")
-        for sub in ("create", "list", "use", "show", "rename", "delete"):
+        for sub in ("create", "list", "use", "show", "rename", "describe",
+                    "delete"):
             check(re.search(r"\n  %s +\S" % sub, out),
                   "help book lists %s" % sub, out=out)
 
@@ -312,6 +313,19 @@ def test_books(t):
         err = u.fails(1, "book", "rename", "Home", "TRIP")
         check("already have a book named" in err, "rename to a taken name",
               stderr=err)
+
+        # describe sets, then removes, the description.
+        out = u.ok("book", "describe", "Home", "groceries\nand rent")
+        check_eq(out, "set the description of book 'Home' (ID %d)\n" % hid,
+                 "describe output")
+        check_eq(u.json("book", "show")["book"]["description"],
+                 "groceries\nand rent", "the description is stored")
+        out = u.ok("book", "describe", "Home")
+        check_eq(out, "removed the description of book 'Home' (ID %d)\n" %
+                 hid, "describe without text")
+        check_eq(u.json("book", "show")["book"]["description"], None,
+                 "the description is gone")
+        u.fails(2, "book", "describe")
 
         # delete: refused with entries unless --force; forgets the default.
         add(u, "in", "5")
