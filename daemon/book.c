@@ -261,6 +261,40 @@ book_pack_totals(msgpack_packer *pk, int64_t cash_in, int64_t cash_out,
 }
 
 int
+book_exec(struct call *call, const char *sql, int64_t book_id,
+    const char *what)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql, what);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, what);
+	return 0;
+}
+
+int
+book_query_ints(struct call *call, const char *sql, int64_t book_id,
+    int64_t *out, int n, const char *what)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql, what);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_ERROR :
+		    rc, what);
+	for (int i = 0; i < n; i++)
+		out[i] = sqlite3_column_int64(stmt, i);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+int
 book_id_arg(struct call *call, const char *key, int64_t *id)
 {
 	return args_int(call, key, true, 1, INT64_MAX, id, NULL);

@@ -105,6 +105,16 @@ book_balance(const struct book *book)
 void book_pack_totals(msgpack_packer *pk, int64_t cash_in, int64_t cash_out,
     int64_t count);
 
+/* Run sql, whose ?1 is book_id, to its end (a statement without rows).
+ * 0, or -1 with the call failed as SQLite's error while doing `what`. */
+int book_exec(struct call *call, const char *sql, int64_t book_id,
+    const char *what);
+
+/* Run sql, whose ?1 is book_id, and read its one row of n integers into
+ * out.  0, or -1 with the call failed as above. */
+int book_query_ints(struct call *call, const char *sql, int64_t book_id,
+    int64_t *out, int n, const char *what);
+
 /* Read params[key] as a book id (a positive integer). */
 int book_id_arg(struct call *call, const char *key, int64_t *id);
 

@@ -408,6 +408,8 @@ const struct method method_book_update = {
  * period rows go by cascade.
  */
 #define BOOK_DELETE_BATCH 2000
+#define BOOK_STR_(x) #x
+#define BOOK_STR(x) BOOK_STR_(x)
 
 struct delete_state {
 	int64_t book_id;
@@ -420,25 +422,8 @@ static const char sql_book_hide[] =
     "UPDATE books SET deleting = 1 WHERE book_id = ?1";
 static const char sql_book_entries_batch[] =
     "DELETE FROM entries WHERE entry_id IN (SELECT entry_id FROM entries "
-    "WHERE book_id = ?1 LIMIT ?2)";
+    "WHERE book_id = ?1 LIMIT " BOOK_STR(BOOK_DELETE_BATCH) ")";
 static const char sql_book_delete[] = "DELETE FROM books WHERE book_id = ?1";
-
-/* Run sql with ?1 = book_id (and ?2 = the batch size). */
-static int
-delete_sql(struct call *call, const char *sql, int64_t book_id)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql, "deleting the book");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, book_id);
-	if (sqlite3_bind_parameter_count(stmt) >= 2)
-		sqlite3_bind_int(stmt, 2, BOOK_DELETE_BATCH);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		return call_fail_sqlite(call, rc, "deleting the book");
-	return 0;
-}
 
 static int delete_batch(struct call *call);
 
@@ -452,11 +437,13 @@ delete_batch(struct call *call)
 {
 	struct delete_state *st = call->state;
 
-	if (delete_sql(call, sql_book_entries_batch, st->book_id) != 0)
+	if (book_exec(call, sql_book_entries_batch, st->book_id,
+	    "deleting the book") != 0)
 		return -1;
 	if (sqlite3_changes(db_handle(call->db)) == BOOK_DELETE_BATCH)
 		return call_continue(call, &delete_batch_step);
-	if (delete_sql(call, sql_book_delete, st->book_id) != 0)
+	if (book_exec(call, sql_book_delete, st->book_id,
+	    "deleting the book") != 0)
 		return -1;
 	msgpack_pack_map(call->result, 1);
 	rpc_pack_cstr(call->result, "deleted_entries");
@@ -469,31 +456,25 @@ delete_exec(struct call *call)
 {
 	struct delete_state *st = call_state(call, sizeof *st);
 	struct book book;
-	sqlite3_stmt *stmt;
 	bool force = false;
-	int rc;
 
 	if (st == NULL)
 		return call_fail(call, CB_INTERNAL, "out of memory");
 	if (args_bool(call, "force", false, &force, NULL) != 0 ||
 	    book_access_arg(call, BOOK_MANAGE, &book) != 0)
 		return -1;
-	if ((stmt = call_prepare(call, sql_book_entries,
-	    "counting the book's entries")) == NULL)
+	if (book_query_ints(call, sql_book_entries, book.book_id,
+	    &st->entries, 1, "counting the book's entries") != 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, book.book_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc, "counting the book's entries");
 	st->book_id = book.book_id;
-	st->entries = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
 	if (st->entries > 0 && !force)
 		return call_fail(call, CB_CONFLICT, "book '%s' has %lld "
 		    "entr%s (trash included); pass force: true to delete %s "
 		    "too", book.name, (long long)st->entries,
 		    st->entries == 1 ? "y" : "ies",
 		    st->entries == 1 ? "it" : "them");
-	if (delete_sql(call, sql_book_hide, book.book_id) != 0)
+	if (book_exec(call, sql_book_hide, book.book_id,
+	    "deleting the book") != 0)
 		return -1;
 	return delete_batch(call);
 }

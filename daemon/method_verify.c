@@ -77,37 +77,20 @@ verify_problem(struct verify *v, const char *fmt, long long a, long long b)
 		    fmt, a, b);
 }
 
-/* One row of integers from stmt (bound with ?1 = book_id). */
-static int
-verify_row(struct call *call, const char *sql, int64_t book_id,
-    int64_t *out, int n)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql, "verifying the book");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, book_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc, "verifying the book");
-	for (int i = 0; i < n; i++)
-		out[i] = sqlite3_column_int64(stmt, i);
-	sqlite3_reset(stmt);
-	return 0;
-}
-
 static int
 verify_compute(struct call *call, const struct book *book, struct verify *v)
 {
 	int64_t row[3];
 
 	memset(v, 0, sizeof *v);
-	if (verify_row(call, sql_verify_totals, book->book_id, row, 3) != 0)
+	if (book_query_ints(call, sql_verify_totals, book->book_id, row, 3,
+	    "verifying the book") != 0)
 		return -1;
 	v->in = row[0];
 	v->out = row[1];
 	v->count = row[2];
-	if (verify_row(call, sql_verify_periods, book->book_id, row, 2) != 0)
+	if (book_query_ints(call, sql_verify_periods, book->book_id, row, 2,
+	    "verifying the book") != 0)
 		return -1;
 	v->periods_wrong = row[0];
 	v->first_wrong = row[1];
@@ -128,28 +111,16 @@ verify_compute(struct call *call, const struct book *book, struct verify *v)
 }
 
 static int
-verify_exec_sql(struct call *call, const char *sql, int64_t book_id)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql, "repairing the book");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, book_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		return call_fail_sqlite(call, rc, "repairing the book");
-	return 0;
-}
-
-static int
 verify_repair(struct call *call, struct book *book, const struct verify *v)
 {
 	book->cash_in = v->in;
 	book->cash_out = v->out;
 	book->count = v->count;
 	if (book_totals_store(call, book) != 0 ||
-	    verify_exec_sql(call, sql_repair_clear, book->book_id) != 0 ||
-	    verify_exec_sql(call, sql_repair_periods, book->book_id) != 0)
+	    book_exec(call, sql_repair_clear, book->book_id,
+	    "repairing the book") != 0 ||
+	    book_exec(call, sql_repair_periods, book->book_id,
+	    "repairing the book") != 0)
 		return -1;
 	return 0;
 }
