@@ -486,35 +486,46 @@ static const struct ctl_cmd ctl_cmd_book_show = {
 	.exec = book_show_exec,
 };
 
-/* ---- book rename ---- */
+/* ---- book rename, book describe ---- */
 
+/*
+ * book.update of one field of the book named by argv[1], to argv[2], or
+ * to nil when there is no argv[2] (needs: how many operands at least).
+ * -1 when the field changed and the caller says so (*book: the book as it
+ * was, *value: argv[2] or NULL), else the exit status: --json printed,
+ * or the failure reported.
+ */
 static int
-book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+book_update_field(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv, const char *field, int needs, const char *what,
+    struct ctl_book *book, const char **value)
 {
 	struct ctl_session s;
 	struct ctl_book_ref ref;
-	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	char old[CTL_BOOK_NAME_BUF], new[CTL_BOOK_NAME_BUF];
 	int nargs, rc;
 
 	memset(&s, 0, sizeof s);
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
 		return rc;
-	if (nargs != 2)
+	if (nargs < needs)
 		return ctl_usage(ctx, self, "%s needs the book (NAME or ID) "
-		    "and its new name", self->name);
+		    "and %s", self->name, what);
+	*value = nargs == 2 ? argv[2] : NULL;
 	ref_from_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+	    (rc = ctl_book_find(&s, &ref, book)) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	ctl_param_str(&s, p, "name", argv[2]);
+	ctl_param_int(&s, p, "book_id", book->id);
+	if (*value != NULL)
+		ctl_param_str(&s, p, field, *value);
+	else
+		ctl_param_nil(&s, p, field);
 	if ((rc = ctl_session_try(&s, CB_METHOD_BOOK_UPDATE, p, &reply)) !=
 	    CB_OK) {
+		/* Only a name can be taken. */
 		if (ctl_session_code_is(&s, rc, "conflict")) {
 			ctl_print_error(ctx->json, "conflict", NULL,
 			    cb_error_message(ctx->conn), "choose another "
@@ -524,20 +535,49 @@ book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 			rc = ctl_session_fail(&s, rc);
 		goto out;
 	}
-	if (ctx->json) {
-		rc = ctl_print_reply_json(reply);
-		goto out;
-	}
-	ctl_sanitize(book.name, old, sizeof old);
-	ctl_sanitize(argv[2], new, sizeof new);
-	printf("renamed book %" PRId64 " from '%s' to '%s'\n", book.id, old,
-	    new);
-	rc = CTL_EXIT_OK;
+	rc = ctx->json ? ctl_print_reply_json(reply) : -1;
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
 	ctl_session_end(&s);
 	return rc;
+}
+
+static int
+book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_book book;
+	const char *name;
+	char old[CTL_BOOK_NAME_BUF], new[CTL_BOOK_NAME_BUF];
+	int rc;
+
+	if ((rc = book_update_field(self, ctx, argc, argv, "name", 2,
+	    "its new name", &book, &name)) >= 0)
+		return rc;
+	ctl_sanitize(book.name, old, sizeof old);
+	ctl_sanitize(name, new, sizeof new);
+	printf("renamed book %" PRId64 " from '%s' to '%s'\n", book.id, old,
+	    new);
+	return CTL_EXIT_OK;
+}
+
+static int
+book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_book book;
+	const char *text;
+	char name[CTL_BOOK_NAME_BUF];
+	int rc;
+
+	if ((rc = book_update_field(self, ctx, argc, argv, "description", 1,
+	    "its description (none: remove it)", &book, &text)) >= 0)
+		return rc;
+	ctl_sanitize(book.name, name, sizeof name);
+	printf("%s the description of book '%s' (ID %" PRId64 ")\n",
+	    text != NULL ? "set" : "removed", name, book.id);
+	return CTL_EXIT_OK;
 }
 
 static const struct ctl_cmd ctl_cmd_book_rename = {
@@ -550,53 +590,6 @@ static const struct ctl_cmd ctl_cmd_book_rename = {
 	.flags = 0,
 	.exec = book_rename_exec,
 };
-
-/* ---- book describe ---- */
-
-static int
-book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
-{
-	struct ctl_session s;
-	struct ctl_book_ref ref;
-	struct ctl_book book;
-	struct cb_params *p = NULL;
-	struct cb_reply *reply = NULL;
-	char name[CTL_BOOK_NAME_BUF];
-	int nargs, rc;
-
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
-		return rc;
-	if (nargs < 1)
-		return ctl_usage(ctx, self, "%s needs the book (NAME or ID), "
-		    "then its description (none: remove it)", self->name);
-	ref_from_arg(&ref, argv[1]);
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
-		goto out;
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	if (nargs == 2)
-		ctl_param_str(&s, p, "description", argv[2]);
-	else
-		ctl_param_nil(&s, p, "description");
-	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_UPDATE, p, &reply)) >= 0)
-		goto out;
-	if (ctx->json) {
-		rc = ctl_print_reply_json(reply);
-		goto out;
-	}
-	ctl_sanitize(book.name, name, sizeof name);
-	printf("%s the description of book '%s' (ID %" PRId64 ")\n",
-	    nargs == 2 ? "set" : "removed", name, book.id);
-	rc = CTL_EXIT_OK;
-out:
-	cb_reply_free(reply);
-	cb_params_free(p);
-	ctl_session_end(&s);
-	return rc;
-}
 
 static const struct ctl_cmd ctl_cmd_book_describe = {
 	.name = "book describe",
