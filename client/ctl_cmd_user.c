@@ -166,36 +166,6 @@ get_password(struct ctl_ctx *ctx, const struct user_opts *o,
 }
 
 /*
- * The session token for a command that needs one, into s->token:
- * CASHBOOK_TOKEN, else the token file, whose path goes into path ("" when
- * the token came from the environment).  -1 to go on, else the exit
- * status (not logged in, a refused token file).
- */
-static int
-get_token(struct ctl_ctx *ctx, struct user_secrets *s, char *path,
-    size_t pathlen, bool *from_env)
-{
-	const char *env = getenv(CTL_TOKEN_ENV);
-	char err[PATH_MAX + 256];
-
-	path[0] = '\0';
-	if ((env == NULL || env[0] == '\0') &&
-	    ctl_token_path(path, pathlen, err, sizeof err) != 0)
-		return user_error(ctx, "token_file", err);
-	switch (ctl_token_get(path, s->token, sizeof s->token, from_env, err,
-	    sizeof err)) {
-	case CTL_TOKEN_OK:
-		if (*from_env)
-			path[0] = '\0';
-		return -1;
-	case CTL_TOKEN_NONE:
-		return user_error(ctx, "not_logged_in", MSG_NOT_LOGGED_IN);
-	default:
-		return user_error(ctx, "token_file", err);
-	}
-}
-
-/*
  * Wipe the string value under key in reply's result.  The reply owns that
  * memory (it was decoded from our own read buffer), so writing to it is
  * fine; libcashbook does not wipe replies it frees.
@@ -468,7 +438,8 @@ logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (o.all)
 		method = CB_METHOD_AUTH_LOGOUT_ALL;
 	memset(&s, 0, sizeof s);
-	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
+	    sizeof path, &from_env)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
 		goto out;
 	if ((p = cb_params_new()) == NULL)
@@ -554,7 +525,8 @@ whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
 		return rc;
 	memset(&s, 0, sizeof s);
-	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
+	    sizeof path, &from_env)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
 		goto out;
 	if ((p = cb_params_new()) == NULL)
@@ -632,7 +604,8 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = check_password_stdin(ctx, self, &o, false)) >= 0)
 		return rc;
 	memset(&s, 0, sizeof s);
-	if ((rc = get_token(ctx, &s, path, sizeof path, &from_env)) >= 0 ||
+	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
+	    sizeof path, &from_env)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK ||
 	    (rc = get_password(ctx, &o, "Current password: ",
 	    s.password)) >= 0 ||

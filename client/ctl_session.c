@@ -22,24 +22,22 @@ ends_with(const char *s, const char *suffix)
 }
 
 int
-ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
+ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
+    size_t pathlen, bool *from_env)
 {
 	const char *env = getenv(CTL_TOKEN_ENV);
-	char path[PATH_MAX], err[PATH_MAX + 256];
-	bool from_env;
+	char err[PATH_MAX + 256];
 
-	memset(s, 0, sizeof *s);
-	s->ctx = ctx;
-	s->prc = CB_OK;
 	path[0] = '\0';
 	if ((env == NULL || env[0] == '\0') &&
-	    ctl_token_path(path, sizeof path, err, sizeof err) != 0)
+	    ctl_token_path(path, pathlen, err, sizeof err) != 0)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "token_file", NULL, "%s",
 		    err);
-	switch (ctl_token_get(path, s->token, sizeof s->token, &from_env, err,
-	    sizeof err)) {
+	switch (ctl_token_get(path, token, len, from_env, err, sizeof err)) {
 	case CTL_TOKEN_OK:
-		break;
+		if (*from_env)
+			path[0] = '\0';
+		return -1;
 	case CTL_TOKEN_NONE:
 		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in", NULL,
 		    MSG_NOT_LOGGED_IN);
@@ -47,12 +45,23 @@ ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "token_file", NULL, "%s",
 		    err);
 	}
-	if (ctx->conn == NULL) {
-		int rc = ctl_connect(ctx);
+}
 
-		if (rc != CTL_EXIT_OK)
-			return rc;
-	}
+int
+ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
+{
+	char path[PATH_MAX];
+	bool from_env;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	s->ctx = ctx;
+	s->prc = CB_OK;
+	if ((rc = ctl_token_take(ctx, s->token, sizeof s->token, path,
+	    sizeof path, &from_env)) >= 0)
+		return rc;
+	if (ctx->conn == NULL && (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		return rc;
 	return -1;
 }
 

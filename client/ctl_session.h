@@ -34,6 +34,15 @@ struct ctl_session {
 };
 
 /*
+ * The session token, into token[len]: CASHBOOK_TOKEN, else the token
+ * file, whose path goes into path ("" when the token came from the
+ * environment, *from_env then true).  -1 to go on, else the exit status
+ * (not logged in, a refused token file), already reported.
+ */
+int ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
+    size_t pathlen, bool *from_env);
+
+/*
  * Take the token and connect ctx->conn.  -1 to go on, else the exit
  * status (not logged in, a refused token file, cannot connect), already
  * reported.  ctl_session_end must follow either way.
