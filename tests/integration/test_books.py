@@ -775,6 +775,28 @@ def test_isolation(t):
                  "alice's data is still unchanged")
 
 
+def valid_params(b, eid, trashed):
+    """A well-formed call of every method on book b and entry eid (trashed:
+    the entry entry.restore names)."""
+    return {
+        "book.create": {"name": "New"}, "book.list": {},
+        "book.get": {"book_id": b},
+        "book.update": {"book_id": b, "name": "Renamed"},
+        "book.delete": {"book_id": b, "force": True},
+        "book.balance": {"book_id": b},
+        "book.verify": {"book_id": b, "repair": True},
+        "entry.add": {"book_id": b, "type": "in", "amount": 1,
+                      "date": "2026-01-01"},
+        "entry.get": {"entry_id": eid},
+        "entry.update": {"entry_id": eid, "amount": 2},
+        "entry.delete": {"entry_id": eid},
+        "entry.restore": {"entry_id": trashed},
+        "entry.history": {"entry_id": eid},
+        "entry.list": {"book_id": b},
+        "report.summary": {"book_id": b, "by": "month"},
+    }
+
+
 def test_missing_and_bad_token(t):
     """Every method of the section without a token is unauthorized
     'missing token; log in first'; with a malformed, unknown or logged-out
@@ -786,23 +808,7 @@ def test_missing_and_bad_token(t):
         old = c.call_ok("auth.login", {"username": "alice",
                                        "password": "correct horse 1"})
         c.call_ok("auth.logout", {"token": old["token"]})
-        params = {
-            "book.create": {"name": "New"}, "book.list": {},
-            "book.get": {"book_id": b}, "book.update": {"book_id": b,
-                                                        "name": "Renamed"},
-            "book.delete": {"book_id": b, "force": True},
-            "book.balance": {"book_id": b},
-            "book.verify": {"book_id": b, "repair": True},
-            "entry.add": {"book_id": b, "type": "in", "amount": 1,
-                          "date": "2026-01-01"},
-            "entry.get": {"entry_id": eid},
-            "entry.update": {"entry_id": eid, "amount": 2},
-            "entry.delete": {"entry_id": eid},
-            "entry.restore": {"entry_id": eid},
-            "entry.history": {"entry_id": eid},
-            "entry.list": {"book_id": b},
-            "report.summary": {"book_id": b, "by": "month"},
-        }
+        params = valid_params(b, eid, eid)
         check_eq(sorted(params), sorted(METHODS), "every method")
         before = snapshot(u, b, [eid])
         bogus = ["", "x", "cb1_1_" + "A" * 43, "cb1_999_" + "B" * 43,
@@ -880,6 +886,23 @@ def test_delete_racing_adds(t):
         check_eq(u.verify(keep)["ok"], True, "the other book is fine")
 
 
+# A book's rows in each table that holds some.
+BOOK_ROWS = ("SELECT count(*) FROM entries WHERE book_id = ?",
+             "SELECT count(*) FROM book_periods WHERE book_id = ?",
+             "SELECT count(*) FROM books WHERE book_id = ?",
+             "SELECT count(*) FROM book_members WHERE book_id = ?")
+
+
+def db_counts(path, book_id, queries):
+    """The first column of each query's row, with ? = book_id, read from
+    the database file directly."""
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return [con.execute(q, (book_id,)).fetchone()[0] for q in queries]
+    finally:
+        con.close()
+
+
 def test_delete_in_batches(t):
     """A book of 4500 entries (three delete batches of 2000) goes whole:
     the answer counts them all, its name is free again, its entries,
@@ -915,17 +938,9 @@ def test_delete_in_batches(t):
         check_eq(u.err("book.get", {"book_id": b})[0], "not_found",
                  "the book is gone")
         u.book("Big")                              # the name is free
-        con = sqlite3.connect(d.db, timeout=10)
-        try:
-            left = [con.execute(q, (b,)).fetchone()[0] for q in (
-                "SELECT count(*) FROM entries WHERE book_id = ?",
-                "SELECT count(*) FROM entry_history WHERE entry_id NOT IN "
-                "(SELECT entry_id FROM entries) OR ? IS NULL",
-                "SELECT count(*) FROM book_periods WHERE book_id = ?",
-                "SELECT count(*) FROM books WHERE book_id = ?",
-                "SELECT count(*) FROM book_members WHERE book_id = ?")]
-        finally:
-            con.close()
+        left = db_counts(d.db, b, BOOK_ROWS + (
+            "SELECT count(*) FROM entry_history WHERE entry_id NOT IN "
+            "(SELECT entry_id FROM entries) OR ? IS NULL",))
         check_eq(left, [0, 0, 0, 0, 0], "no rows of the book are left")
 
 
@@ -960,19 +975,11 @@ def interrupted_delete(t, base):
         con.close()
     with t.daemon(dir=base).start() as d, d.client() as c:
         d.wait_log("finished deleting 1 book")
-        con = sqlite3.connect(d.db, timeout=10)
-        try:
-            left = [con.execute(q, (b,)).fetchone()[0] for q in (
-                "SELECT count(*) FROM entries WHERE book_id = ?",
-                "SELECT count(*) FROM book_periods WHERE book_id = ?",
-                "SELECT count(*) FROM books WHERE book_id = ?",
-                "SELECT count(*) FROM book_members WHERE book_id = ?")]
-            kept = con.execute("SELECT entry_count FROM books WHERE "
-                               "book_id = ?", (keep,)).fetchone()
-        finally:
-            con.close()
+        left = db_counts(d.db, b, BOOK_ROWS)
+        kept = db_counts(d.db, keep, ("SELECT entry_count FROM books WHERE "
+                                      "book_id = ?",))
         check_eq(left, [0, 0, 0, 0], "nothing of the hidden book is left")
-        check_eq(kept, (2,), "the other book is untouched")
+        check_eq(kept, [2], "the other book is untouched")
 
 
 def test_unknown_fields(t):
@@ -984,23 +991,7 @@ def test_unknown_fields(t):
         eid = u.add(b, "in", 5, "2026-01-01")["entry_id"]
         trashed = u.add(b, "in", 6, "2026-01-01")["entry_id"]
         u.ok("entry.delete", {"entry_id": trashed})
-        params = {
-            "book.create": {"name": "New"}, "book.list": {},
-            "book.get": {"book_id": b},
-            "book.update": {"book_id": b, "name": "Renamed"},
-            "book.delete": {"book_id": b, "force": True},
-            "book.balance": {"book_id": b},
-            "book.verify": {"book_id": b, "repair": True},
-            "entry.add": {"book_id": b, "type": "in", "amount": 1,
-                          "date": "2026-01-01"},
-            "entry.get": {"entry_id": eid},
-            "entry.update": {"entry_id": eid, "amount": 2},
-            "entry.delete": {"entry_id": eid},
-            "entry.restore": {"entry_id": trashed},
-            "entry.history": {"entry_id": eid},
-            "entry.list": {"book_id": b},
-            "report.summary": {"book_id": b, "by": "month"},
-        }
+        params = valid_params(b, eid, trashed)
         check_eq(sorted(params), sorted(METHODS), "every method")
         before = snapshot(u, b, [eid, trashed])
         extra = {"book.list": "book_id", "book.get": "entry_id",
