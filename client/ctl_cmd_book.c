@@ -507,6 +507,7 @@ book_update_field(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	int nargs, rc;
 
 	memset(&s, 0, sizeof s);
+	*value = NULL;
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
 		return rc;
 	if (nargs < needs)
@@ -548,7 +549,7 @@ book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
 	struct ctl_book book;
-	const char *name;
+	const char *name = NULL;
 	char old[CTL_BOOK_NAME_BUF], new[CTL_BOOK_NAME_BUF];
 	int rc;
 
@@ -567,7 +568,7 @@ book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
 	struct ctl_book book;
-	const char *text;
+	const char *text = NULL;
 	char name[CTL_BOOK_NAME_BUF];
 	int rc;
 
