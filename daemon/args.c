@@ -1,106 +1,58 @@
 /*
- * args.c -- typed access to a call's named arguments (see args.h).
+ * args.c -- parsing a params map against a method's declared arguments
+ * (see args.h).
+ *
+ * Every message here names the field as the client sent it and says what
+ * a right value looks like.  Work is bounded by the table, not by the
+ * request: a params map is refused at its first undeclared key, so a map
+ * of a million keys costs at most ARGS_MAX + 2 key comparisons each.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "args.h"
+#include "caldate.h"
+#include "cb_limits.h"
+#include "method.h"
 #include "rpc.h"
+#include "text.h"
 
-static const msgpack_object *
-args_lookup(struct call *call, const char *key, bool required, bool *present,
-    int *rc)
+/* Keys and values echoed in messages are cut to this many bytes. */
+#define ARGS_ECHO_MAX 64
+
+static const struct arg_spec *
+args_find(const struct method *m, const msgpack_object *key, int *index)
 {
-	const msgpack_object *v = rpc_map_get(call->params, key);
-
-	/* nil for an optional argument is the same as leaving it out. */
-	if (v != NULL && v->type == MSGPACK_OBJECT_NIL && !required)
-		v = NULL;
-	if (present != NULL)
-		*present = v != NULL;
-	*rc = 0;
-	if (v == NULL && required)
-		*rc = call_fail(call, CB_BAD_REQUEST, "missing field '%s'",
-		    key);
-	return v;
-}
-
-int
-args_str(struct call *call, const char *key, bool required, size_t max_len,
-    const char **s, size_t *len, bool *present)
-{
-	const msgpack_object *v;
-	int rc;
-
-	if ((v = args_lookup(call, key, required, present, &rc)) == NULL)
-		return rc;
-	if (v->type != MSGPACK_OBJECT_STR)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
-		    "string", key);
-	if (v->via.str.size > max_len)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' is longer "
-		    "than %zu bytes", key, max_len);
-	*s = v->via.str.ptr;
-	*len = v->via.str.size;
-	return 0;
-}
-
-int
-args_int(struct call *call, const char *key, bool required, int64_t min,
-    int64_t max, int64_t *out, bool *present)
-{
-	const msgpack_object *v;
-	int64_t n;
-	int rc;
-
-	if ((v = args_lookup(call, key, required, present, &rc)) == NULL)
-		return rc;
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		if (v->via.u64 > (uint64_t)INT64_MAX)
-			goto range;
-		n = (int64_t)v->via.u64;
-	} else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		n = v->via.i64;
-	else
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
-		    "integer", key);
-	if (n < min || n > max)
-		goto range;
-	*out = n;
-	return 0;
-range:
-	return call_fail(call, CB_BAD_REQUEST, "field '%s' must be from %lld "
-	    "to %lld", key, (long long)min, (long long)max);
-}
-
-int
-args_bool(struct call *call, const char *key, bool required, bool *out,
-    bool *present)
-{
-	const msgpack_object *v;
-	int rc;
-
-	if ((v = args_lookup(call, key, required, present, &rc)) == NULL)
-		return rc;
-	if (v->type != MSGPACK_OBJECT_BOOLEAN)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be true "
-		    "or false", key);
-	*out = v->via.boolean;
-	return 0;
+	for (int i = 0; m->args != NULL && m->args[i].name != NULL; i++) {
+		if (rpc_obj_streq(key, m->args[i].name)) {
+			*index = i;
+			return &m->args[i];
+		}
+	}
+	return NULL;
 }
 
 static bool
-args_listed(const msgpack_object *key, const char *const *fields)
+args_key_declared(const struct method *m, const msgpack_object *key)
 {
-	for (; *fields != NULL; fields++) {
-		if (rpc_obj_streq(key, *fields))
-			return true;
-	}
-	return false;
+	int i;
+
+	if ((m->flags & METHOD_AUTH) && rpc_obj_streq(key, "token"))
+		return true;
+	return args_find(m, key, &i) != NULL;
 }
 
-int
-args_check_fields(struct call *call, const char *const *fields)
+static int
+args_echo_len(size_t len)
 {
+	return (int)(len > ARGS_ECHO_MAX ? ARGS_ECHO_MAX : len);
+}
+
+/* Keys: strings, each once, each declared. */
+static int
+args_check_keys(struct call *call)
+{
+	const struct method *m = call->method;
 	const msgpack_object_map *map;
 	const msgpack_object *key;
 
@@ -112,21 +64,396 @@ args_check_fields(struct call *call, const char *const *fields)
 		if (key->type != MSGPACK_OBJECT_STR)
 			return call_fail(call, CB_BAD_REQUEST, "params keys "
 			    "must be strings");
+		if (!(m->flags & METHOD_ANY_PARAMS) &&
+		    !args_key_declared(m, key))
+			return call_fail(call, CB_BAD_REQUEST, "unknown field "
+			    "'%.*s' for %s", args_echo_len(key->via.str.size),
+			    key->via.str.ptr, m->name);
 		for (uint32_t j = 0; j < i; j++) {
 			const msgpack_object *prev = &map->ptr[j].key;
+
 			if (prev->via.str.size == key->via.str.size &&
 			    memcmp(prev->via.str.ptr, key->via.str.ptr,
 			    key->via.str.size) == 0)
 				return call_fail(call, CB_BAD_REQUEST,
 				    "field '%.*s' given twice",
-				    (int)(key->via.str.size > 64 ? 64 :
-				    key->via.str.size), key->via.str.ptr);
+				    args_echo_len(key->via.str.size),
+				    key->via.str.ptr);
 		}
-		if (fields != NULL && !args_listed(key, fields))
-			return call_fail(call, CB_BAD_REQUEST, "unknown field "
-			    "'%.*s' for %s", (int)(key->via.str.size > 64 ?
-			    64 : key->via.str.size), key->via.str.ptr,
-			    call->method->name);
 	}
 	return 0;
+}
+
+/* ", or nil" for arguments that may be left out. */
+static const char *
+args_or_nil(const struct arg_spec *spec)
+{
+	return (spec->flags & (ARG_REQUIRED | ARG_NIL_REFUSED)) ? "" :
+	    " or nil";
+}
+
+static int
+args_parse_int(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	int64_t n;
+
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= (uint64_t)INT64_MAX)
+		n = (int64_t)o->via.u64;
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		n = o->via.i64;
+	else if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		goto type;
+	else
+		goto range;
+	if (n < spec->min || n > spec->max)
+		goto range;
+	v->i = n;
+	return 0;
+type:
+	if (spec->what == NULL)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
+		    "integer", spec->name);
+range:
+	if (spec->what != NULL)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be %s "
+		    "from %lld to %lld", spec->name, spec->what,
+		    (long long)spec->min, (long long)spec->max);
+	return call_fail(call, CB_BAD_REQUEST, "field '%s' must be from %lld "
+	    "to %lld", spec->name, (long long)spec->min, (long long)spec->max);
+}
+
+static int
+args_parse_str(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	size_t len;
+
+	if (o->type != MSGPACK_OBJECT_STR)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
+		    "string", spec->name);
+	len = o->via.str.size;
+	if (len > (uint64_t)spec->max)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is longer "
+		    "than %lld bytes", spec->name, (long long)spec->max);
+	if (len < (uint64_t)spec->min)
+		return spec->min == 1 ? call_fail(call, CB_BAD_REQUEST,
+		    "field '%s' is empty", spec->name) : call_fail(call,
+		    CB_BAD_REQUEST, "field '%s' must be at least %lld bytes",
+		    spec->name, (long long)spec->min);
+	v->s = o->via.str.ptr;
+	v->len = len;
+	return 0;
+}
+
+/* Text people typed: min..max bytes of clean UTF-8. */
+static int
+args_parse_text(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	bool lines = spec->type == ARG_LINES;
+	size_t len;
+
+	if (o->type != MSGPACK_OBJECT_STR)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
+		    "string%s", spec->name, args_or_nil(spec));
+	len = o->via.str.size;
+	if (len < (uint64_t)spec->min || len > (uint64_t)spec->max)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
+		    "%lld to %lld bytes%s", spec->name, (long long)spec->min,
+		    (long long)spec->max, *args_or_nil(spec) != '\0' ?
+		    " (nil for none)" : "");
+	if (!(lines ? text_is_clean_lines : text_is_clean)(o->via.str.ptr,
+	    len))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
+		    "valid UTF-8 without control characters", spec->name);
+	v->s = o->via.str.ptr;
+	v->len = len;
+	return 0;
+}
+
+static int
+args_parse_date(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	int y, m, d;
+
+	if (o->type != MSGPACK_OBJECT_STR ||
+	    !caldate_parse(o->via.str.ptr, o->via.str.size, &y, &m, &d))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
+		    "real date written YYYY-MM-DD, from %d-01-01 to "
+		    "%d-12-31", spec->name, CB_CALDATE_MIN_YEAR,
+		    CB_CALDATE_MAX_YEAR);
+	v->i = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+static int
+args_parse_time(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	int h, min;
+
+	if (o->type != MSGPACK_OBJECT_STR ||
+	    !caldate_parse_time(o->via.str.ptr, o->via.str.size, &h, &min))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
+		    "HH:MM from 00:00 to 23:59%s", spec->name,
+		    *args_or_nil(spec) != '\0' ? ", or nil" : "");
+	v->i = h * 60 + min;
+	return 0;
+}
+
+/* "\"in\" or \"out\"": the choices as a person reads them. */
+static void
+args_choices(const struct arg_spec *spec, char *buf, size_t len)
+{
+	size_t n = 0;
+	int count = 0;
+
+	while (spec->choices[count] != NULL)
+		count++;
+	buf[0] = '\0';
+	for (int i = 0; i < count && n < len; i++) {
+		int w = snprintf(buf + n, len - n, "%s\"%s\"", i == 0 ? "" :
+		    i == count - 1 ? " or " : ", ", spec->choices[i]);
+
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+}
+
+static int
+args_parse_enum(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	char choices[160];
+
+	for (int i = 0; o->type == MSGPACK_OBJECT_STR &&
+	    spec->choices[i] != NULL; i++) {
+		if (rpc_obj_streq(o, spec->choices[i])) {
+			v->i = i;
+			v->s = spec->choices[i];
+			v->len = strlen(spec->choices[i]);
+			return 0;
+		}
+	}
+	args_choices(spec, choices, sizeof choices);
+	return call_fail(call, CB_BAD_REQUEST, "field '%s' must be %s",
+	    spec->name, choices);
+}
+
+/* Tags: distinct, each clean text; checked here so the handler can join
+ * them without a second look. */
+static int
+args_parse_tags(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	const msgpack_object *t, *u;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > (uint64_t)spec->max)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
+		    "array of at most %lld strings%s", spec->name,
+		    (long long)spec->max, *args_or_nil(spec) != '\0' ?
+		    ", or nil" : "");
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		t = &o->via.array.ptr[i];
+		if (t->type != MSGPACK_OBJECT_STR || t->via.str.size == 0 ||
+		    t->via.str.size > CB_ENTRY_TAG_MAX ||
+		    !text_is_clean(t->via.str.ptr, t->via.str.size))
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' must "
+			    "hold strings of 1 to %d bytes of UTF-8 without "
+			    "control characters (tag %u is not)", spec->name,
+			    CB_ENTRY_TAG_MAX, i + 1);
+		for (uint32_t j = 0; j < i; j++) {
+			u = &o->via.array.ptr[j];
+			if (u->via.str.size == t->via.str.size &&
+			    memcmp(u->via.str.ptr, t->via.str.ptr,
+			    t->via.str.size) == 0)
+				return call_fail(call, CB_BAD_REQUEST, "field "
+				    "'%s' holds '%.*s' twice", spec->name,
+				    (int)t->via.str.size, t->via.str.ptr);
+		}
+	}
+	v->items = o->via.array.ptr;
+	v->len = o->via.array.size;
+	return 0;
+}
+
+static int
+args_parse_value(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	switch (spec->type) {
+	case ARG_INT:
+		return args_parse_int(call, spec, o, v);
+	case ARG_BOOL:
+		if (o->type != MSGPACK_OBJECT_BOOLEAN)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' must "
+			    "be true or false", spec->name);
+		v->i = o->via.boolean;
+		return 0;
+	case ARG_STR:
+		return args_parse_str(call, spec, o, v);
+	case ARG_TEXT:
+	case ARG_LINES:
+		return args_parse_text(call, spec, o, v);
+	case ARG_DATE:
+		return args_parse_date(call, spec, o, v);
+	case ARG_TIME:
+		return args_parse_time(call, spec, o, v);
+	case ARG_ENUM:
+		return args_parse_enum(call, spec, o, v);
+	case ARG_TAGS:
+		return args_parse_tags(call, spec, o, v);
+	}
+	return call_fail(call, CB_INTERNAL, "field '%s' has no type",
+	    spec->name);
+}
+
+static int
+args_parse_one(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
+{
+	const msgpack_object *o = rpc_map_get(call->params, spec->name);
+
+	memset(v, 0, sizeof *v);
+	if (o != NULL && o->type == MSGPACK_OBJECT_NIL) {
+		if (spec->flags & ARG_NIL_REFUSED)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' "
+			    "cannot be cleared", spec->name);
+		if (spec->flags & ARG_NIL_CLEARS) {
+			v->state = ARG_NIL;
+			return 0;
+		}
+		/* Required: nil is the wrong type, said below.  Optional: it
+		 * means the same as leaving the argument out. */
+		if (!(spec->flags & ARG_REQUIRED))
+			o = NULL;
+	}
+	if (o == NULL)
+		return (spec->flags & ARG_REQUIRED) ? call_fail(call,
+		    CB_BAD_REQUEST, "missing field '%s'", spec->name) : 0;
+	if (args_parse_value(call, spec, o, v) != 0)
+		return -1;
+	v->state = ARG_GIVEN;
+	return spec->check != NULL ? spec->check(call, spec, v) : 0;
+}
+
+/* METHOD_PATCH: something besides the required arguments must be given. */
+static int
+args_check_patch(struct call *call)
+{
+	const struct arg_spec *spec = call->method->args;
+	char names[256];
+	size_t n = 0;
+
+	names[0] = '\0';
+	for (int i = 0; spec != NULL && spec[i].name != NULL; i++) {
+		if (spec[i].flags & ARG_REQUIRED)
+			continue;
+		if (call->args[i].state != ARG_ABSENT)
+			return 0;
+		if (n < sizeof names) {
+			int w = snprintf(names + n, sizeof names - n, "%s%s",
+			    n == 0 ? "" : ", ", spec[i].name);
+			n += w > 0 ? (size_t)w : 0;
+		}
+	}
+	return call_fail(call, CB_BAD_REQUEST, "nothing to change: give at "
+	    "least one of %s", names);
+}
+
+int
+args_parse(struct call *call)
+{
+	const struct method *m = call->method;
+
+	memset(call->args, 0, sizeof call->args);
+	if (args_check_keys(call) != 0)
+		return -1;
+	for (int i = 0; m->args != NULL && m->args[i].name != NULL; i++) {
+		if (args_parse_one(call, &m->args[i], &call->args[i]) != 0)
+			return -1;
+	}
+	if ((m->flags & METHOD_PATCH) && args_check_patch(call) != 0)
+		return -1;
+	return m->check != NULL ? m->check(call) : 0;
+}
+
+size_t
+args_tag(const struct arg_value *v, uint32_t i, const char **s)
+{
+	*s = v->items[i].via.str.ptr;
+	return v->items[i].via.str.size;
+}
+
+void
+args_signature(const struct method *m, char *buf, size_t len)
+{
+	size_t n = 0;
+	int w;
+
+	if (m->flags & METHOD_ANY_PARAMS) {
+		snprintf(buf, len, "any map");
+		return;
+	}
+	if (!(m->flags & METHOD_AUTH) && (m->args == NULL ||
+	    m->args[0].name == NULL)) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	w = snprintf(buf, len, "{%s", (m->flags & METHOD_AUTH) ? "token" :
+	    "");
+	n = w > 0 ? (size_t)w : 0;
+	for (int i = 0; m->args != NULL && m->args[i].name != NULL &&
+	    n < len; i++) {
+		w = snprintf(buf + n, len - n, "%s%s%s", n > 1 ? ", " : "",
+		    m->args[i].name, (m->args[i].flags & ARG_REQUIRED) ? "" :
+		    "?");
+		n += w > 0 ? (size_t)w : 0;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "}");
+}
+
+int
+args_spec_check(const struct method *m, char *err, size_t errlen)
+{
+	const struct arg_spec *a = m->args;
+	int i;
+
+	for (i = 0; a != NULL && a[i].name != NULL; i++) {
+		if (i >= ARGS_MAX)
+			goto fail_count;
+		if (strcmp(a[i].name, "token") == 0) {
+			snprintf(err, errlen, "%s declares 'token' (METHOD_AUTH "
+			    "adds it)", m->name);
+			return -1;
+		}
+		for (int j = 0; j < i; j++) {
+			if (strcmp(a[i].name, a[j].name) == 0) {
+				snprintf(err, errlen, "%s declares '%s' twice",
+				    m->name, a[i].name);
+				return -1;
+			}
+		}
+		if ((a[i].type == ARG_ENUM) != (a[i].choices != NULL) ||
+		    a[i].min > a[i].max || ((a[i].type == ARG_STR ||
+		    a[i].type == ARG_TEXT || a[i].type == ARG_LINES ||
+		    a[i].type == ARG_TAGS) && a[i].max <= 0) ||
+		    ((a[i].flags & ARG_REQUIRED) &&
+		    (a[i].flags & (ARG_NIL_CLEARS | ARG_NIL_REFUSED)))) {
+			snprintf(err, errlen, "%s: argument '%s' is declared "
+			    "inconsistently", m->name, a[i].name);
+			return -1;
+		}
+	}
+	return 0;
+fail_count:
+	snprintf(err, errlen, "%s declares more than %d arguments", m->name,
+	    ARGS_MAX);
+	return -1;
 }

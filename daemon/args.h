@@ -1,17 +1,21 @@
 /*
- * args.h -- reading a handler's named arguments from the params map.
+ * args.h -- a method's arguments, declared as data and parsed once.
  *
- * Each getter looks up key, checks its type and bounds, and on a problem
- * fails the call with bad_request and a message naming the field, so
- * handlers read as a list of their arguments:
+ * Every method lists its params as a table of `struct arg_spec` (name,
+ * type, bounds, required / nil rule), in the spirit of tmux's args
+ * templates and redis's command arity.  The gateway parses the params map
+ * against that table on the loop thread, before the request waits for a
+ * handle, into call->args: one typed `struct arg_value` per spec entry, at
+ * the same index.  A malformed request is answered bad_request at once and
+ * never takes a handle from others; a handler reads only call->args,
+ * never the msgpack object, and never fails on an argument's shape.
  *
- *	if (args_int(call, "ms", true, 0, 60000, &ms, NULL) != 0)
- *		return -1;
+ * The same table gives the method's signature in docs/protocol.md
+ * (args_signature, checked by tests/test_args.c) and drives the fuzz
+ * target (tests/fuzz/fuzz_args.c).
  *
- * Strings point into the request message (valid for the whole call) and are
- * not NUL-terminated.  required=false and the key absent (or nil, which
- * means the same): returns 0 with *present false (when present is given)
- * and the output untouched.
+ * Owns: the rules every argument type follows and their error messages.
+ * Never: touches the database (it runs on the loop thread).
  */
 #ifndef CASHBOOK_DAEMON_ARGS_H
 #define CASHBOOK_DAEMON_ARGS_H
@@ -20,22 +24,96 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "method.h"
+#include <msgpack.h>
 
-int args_str(struct call *call, const char *key, bool required,
-    size_t max_len, const char **s, size_t *len, bool *present);
+struct call;
+struct method;
+struct arg_spec;
+struct arg_value;
 
-int args_int(struct call *call, const char *key, bool required, int64_t min,
-    int64_t max, int64_t *out, bool *present);
+enum arg_type {
+	ARG_INT,	/* an integer in min..max: .i */
+	ARG_BOOL,	/* true or false: .i is 0 or 1 */
+	ARG_STR,	/* a string of min..max bytes, any bytes: .s, .len */
+	ARG_TEXT,	/* min..max bytes of UTF-8 without control characters */
+	ARG_LINES,	/* the same, newlines and tabs allowed (notes) */
+	ARG_DATE,	/* "YYYY-MM-DD", a real date: .i is YYYYMMDD */
+	ARG_TIME,	/* "HH:MM": .i is minutes after midnight */
+	ARG_ENUM,	/* one of .choices: .i is its index, .s/.len its name */
+	ARG_TAGS,	/* an array of at most max distinct tags (ARG_TEXT of
+			 * 1..CB_ENTRY_TAG_MAX bytes): read with args_tag() */
+};
 
-int args_bool(struct call *call, const char *key, bool required, bool *out,
-    bool *present);
+/* Absent is an error. */
+#define ARG_REQUIRED	(1u << 0)
+/* nil is a value of its own, "clear this field" (update methods): the
+ * value's state is ARG_NIL.  Without this flag nil for an optional
+ * argument means the same as leaving it out. */
+#define ARG_NIL_CLEARS	(1u << 1)
+/* nil is refused: "field 'date' cannot be cleared" (update methods). */
+#define ARG_NIL_REFUSED	(1u << 2)
+
+/* A rule beyond the type (a currency code, a cursor): may refine *v and
+ * may read the arguments declared before spec (they are parsed in order).
+ * 0, or -1 with the call failed bad_request. */
+typedef int (*arg_check_fn)(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v);
+
+struct arg_spec {
+	const char *name;		/* NULL ends a table */
+	enum arg_type type;
+	unsigned flags;			/* ARG_REQUIRED, ARG_NIL_* */
+	int64_t min, max;		/* INT: the range; STR, TEXT, LINES:
+					 * bytes; TAGS: max items */
+	const char *const *choices;	/* ENUM: NULL-terminated */
+	arg_check_fn check;		/* optional */
+	const char *what;		/* optional, INT: what the number is,
+					 * for the message ("an integer count
+					 * of minor units") */
+};
+
+enum arg_state {
+	ARG_ABSENT = 0,			/* not given (or nil, when that means
+					 * absent) */
+	ARG_NIL,			/* nil, with ARG_NIL_CLEARS */
+	ARG_GIVEN,
+};
+
+struct arg_value {
+	enum arg_state state;
+	int64_t i;			/* INT, BOOL, DATE, TIME, ENUM */
+	const char *s;			/* STR, TEXT, LINES, ENUM: into the
+					 * request message, not NUL-ended */
+	size_t len;			/* string bytes; TAGS: the count */
+	const msgpack_object *items;	/* TAGS */
+	int64_t decoded[3];		/* a check function's own decoding */
+};
+
+/* Ends a method's table of arguments. */
+#define ARGS_END { .name = NULL }
+
+/* The most arguments one method declares (the token not counted). */
+#define ARGS_MAX 16
 
 /*
- * Check the params map as a whole, before any handler runs: keys must be
- * strings, unique, and listed in fields (when fields is not NULL).
- * Returns 0, or -1 with the call failed (bad_request).
+ * Parse call->params against call->method's table into call->args: keys
+ * must be strings, unique and declared ("token" too, for METHOD_AUTH: the
+ * gateway reads it); each argument is checked in table order, then the
+ * method's whole-call rules (METHOD_PATCH, method->check).  0, or -1 with
+ * the call failed bad_request naming the field.
  */
-int args_check_fields(struct call *call, const char *const *fields);
+int args_parse(struct call *call);
+
+/* Tag i of a TAGS value (i < v->len): its bytes and length. */
+size_t args_tag(const struct arg_value *v, uint32_t i, const char **s);
+
+/* The method's params as docs/protocol.md writes them: "{token, book_id,
+ * name?, description?}", "none", or "any map".  Cut to len. */
+void args_signature(const struct method *m, char *buf, size_t len);
+
+/* Check a method's table when the daemon starts: names unique and not
+ * "token", at most ARGS_MAX, types with what they need.  0, or -1 with
+ * err saying what is wrong. */
+int args_spec_check(const struct method *m, char *err, size_t errlen);
 
 #endif

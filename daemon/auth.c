@@ -19,7 +19,7 @@
 int
 auth_claim_parse(struct call *call, struct auth_claim *claim)
 {
-	/* Keys are known unique strings here: args_check_fields ran. */
+	/* Keys are known unique strings here: args_parse ran. */
 	const msgpack_object *v = rpc_map_get(call->params, "token");
 
 	memset(claim, 0, sizeof *claim);
@@ -128,29 +128,12 @@ _Static_assert(CB_USERNAME_MAX <= CB_RATELIMIT_KEY_MAX,
     "the login limiter must see whole usernames");
 
 int
-auth_username_arg(struct call *call, const char *key, const char **s,
-    size_t *len)
+auth_username_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
 {
-	if (args_str(call, key, true, CB_USERNAME_MAX, s, len, NULL) != 0)
-		return -1;
-	if (*len == 0)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' is empty",
-		    key);
-	if (!text_is_clean(*s, *len))
+	if (!text_is_clean(v->s, v->len))
 		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
-		    "UTF-8 text without control characters", key);
-	return 0;
-}
-
-int
-auth_password_arg(struct call *call, const char *key, size_t min,
-    const char **s, size_t *len)
-{
-	if (args_str(call, key, true, CB_PASSWORD_MAX_LEN, s, len, NULL) != 0)
-		return -1;
-	if (*len < min)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be at "
-		    "least %zu bytes", key, min);
+		    "UTF-8 text without control characters", spec->name);
 	return 0;
 }
 

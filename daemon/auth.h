@@ -33,12 +33,18 @@ int auth_recheck_session(struct call *call);
 /* Usernames: 1..CB_USERNAME_MAX bytes of clean UTF-8 (text.h). */
 #define CB_USERNAME_MAX 64
 
-/* Read params[key] as a username / a password of min..max bytes; 0, or -1
- * with the call failed bad_request naming the field. */
-int auth_username_arg(struct call *call, const char *key, const char **s,
-    size_t *len);
-int auth_password_arg(struct call *call, const char *key, size_t min,
-    const char **s, size_t *len);
+/* The declared arguments (args.h) for a username, and for a password of
+ * at least min bytes. */
+#define AUTH_ARG_USERNAME(key) { .name = (key), .type = ARG_STR, \
+    .flags = ARG_REQUIRED, .min = 1, \
+    .max = CB_USERNAME_MAX, .check = auth_username_check }
+#define AUTH_ARG_PASSWORD(key, minlen) { .name = (key), .type = ARG_STR, \
+    .flags = ARG_REQUIRED, \
+    .min = (minlen), .max = CB_PASSWORD_MAX_LEN }
+
+/* A username is clean text (an arg_check_fn). */
+int auth_username_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v);
 
 /* The login limiter for the user whose folded name is key: 0, or -1
  * with the call failed rate_limited "too many <what> for this user; retry

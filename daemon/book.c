@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "args.h"
 #include "book.h"
 #include "clock.h"
 #include "money.h"
@@ -70,14 +69,10 @@ book_access(struct call *call, int64_t book_id, enum book_action action,
 }
 
 int
-book_access_arg(struct call *call, enum book_action action,
+book_access_arg(struct call *call, int arg, enum book_action action,
     struct book *book)
 {
-	int64_t id;
-
-	if (book_id_arg(call, "book_id", &id) != 0)
-		return -1;
-	return book_access(call, id, action, book, "book");
+	return book_access(call, call->args[arg].i, action, book, "book");
 }
 
 int
@@ -292,10 +287,4 @@ book_query_ints(struct call *call, const char *sql, int64_t book_id,
 		out[i] = sqlite3_column_int64(stmt, i);
 	sqlite3_reset(stmt);
 	return 0;
-}
-
-int
-book_id_arg(struct call *call, const char *key, int64_t *id)
-{
-	return args_int(call, key, true, 1, INT64_MAX, id, NULL);
 }

@@ -50,9 +50,14 @@ struct book {
 int book_access(struct call *call, int64_t book_id, enum book_action action,
     struct book *book, const char *thing);
 
-/* book_access() for the book named by params.book_id (a positive
- * integer, else bad_request). */
-int book_access_arg(struct call *call, enum book_action action,
+/* The declared book_id argument (args.h): a positive integer. */
+#define BOOK_ARG_ID { .name = "book_id", .type = ARG_INT, \
+    .flags = ARG_REQUIRED, .min = 1, \
+    .max = INT64_MAX }
+
+/* book_access() for the book named by the call's argument arg (declared
+ * BOOK_ARG_ID). */
+int book_access_arg(struct call *call, int arg, enum book_action action,
     struct book *book);
 
 /* Change book's totals in memory by e's amount: sign +1 counts e in, -1
@@ -114,8 +119,5 @@ int book_exec(struct call *call, const char *sql, int64_t book_id,
  * out.  0, or -1 with the call failed as above. */
 int book_query_ints(struct call *call, const char *sql, int64_t book_id,
     int64_t *out, int n, const char *what);
-
-/* Read params[key] as a book id (a positive integer). */
-int book_id_arg(struct call *call, const char *key, int64_t *id);
 
 #endif

@@ -6,11 +6,8 @@
 #include <string.h>
 
 #include "args.h"
-#include "caldate.h"
 #include "entry.h"
-#include "money.h"
 #include "rpc.h"
-#include "text.h"
 
 const char *const entry_text_names[ENTRY_TEXT_COUNT] = {
 	[ENTRY_CATEGORY] = "category",
@@ -52,230 +49,67 @@ entry_format_date(int32_t date, char buf[11])
 	    d % 100);
 }
 
-int
-entry_date_arg(struct call *call, const char *key, bool required,
-    int32_t *date, bool *present)
-{
-	const char *s;
-	size_t len;
-	int y, m, d;
-	bool given;
+const char *const entry_types[] = { "in", "out", NULL };
 
-	if (args_str(call, key, required, 10, &s, &len, &given) != 0)
-		return -1;
-	if (present != NULL)
-		*present = given;
-	if (!given)
-		return 0;
-	if (!caldate_parse(s, len, &y, &m, &d))
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
-		    "real date written YYYY-MM-DD, from %d-01-01 to "
-		    "%d-12-31", key, CB_CALDATE_MIN_YEAR, CB_CALDATE_MAX_YEAR);
-	*date = (int32_t)(y * 10000 + m * 100 + d);
-	return 0;
+void
+entry_init(struct entry *e)
+{
+	memset(e, 0, offsetof(struct entry, store));
+	e->used = 0;
+	e->minute = -1;
 }
 
-int
-entry_text_arg(struct call *call, const char *key, size_t max, bool lines,
-    bool nil_ok, const char **s, size_t *len, bool *present)
-{
-	const msgpack_object *v = rpc_map_get(call->params, key);
-
-	*present = v != NULL;
-	if (v == NULL)
-		return 0;
-	if (v->type == MSGPACK_OBJECT_NIL && nil_ok) {
-		*s = NULL;
-		*len = 0;
-		return 0;
-	}
-	if (v->type != MSGPACK_OBJECT_STR)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
-		    "string%s", key, nil_ok ? " or nil" : "");
-	if (v->via.str.size == 0 || v->via.str.size > max)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
-		    "1 to %zu bytes%s", key, max, nil_ok ? " (nil for none)" :
-		    "");
-	if (!(lines ? text_is_clean_lines : text_is_clean)(v->via.str.ptr,
-	    v->via.str.size))
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be "
-		    "valid UTF-8 without control characters", key);
-	*s = v->via.str.ptr;
-	*len = v->via.str.size;
-	return 0;
-}
-
+/* Tags, checked when parsed (distinct clean strings), joined by '\n'. */
 static int
-entry_type_arg(struct call *call, bool patch, struct entry *e, int *changed)
+entry_tags_from_arg(struct call *call, const struct arg_value *v,
+    struct entry *e)
 {
-	const msgpack_object *v = rpc_map_get(call->params, "type");
-
-	if (v == NULL)
-		return patch ? 0 : call_fail(call, CB_BAD_REQUEST,
-		    "missing field 'type'");
-	if (rpc_obj_streq(v, "in") && v->type == MSGPACK_OBJECT_STR)
-		e->is_in = true;
-	else if (rpc_obj_streq(v, "out") && v->type == MSGPACK_OBJECT_STR)
-		e->is_in = false;
-	else
-		return call_fail(call, CB_BAD_REQUEST, "field 'type' must be "
-		    "\"in\" or \"out\"");
-	(*changed)++;
-	return 0;
-}
-
-static int
-entry_amount_arg(struct call *call, bool patch, struct entry *e,
-    int *changed)
-{
-	const msgpack_object *v = rpc_map_get(call->params, "amount");
-
-	if (v == NULL)
-		return patch ? 0 : call_fail(call, CB_BAD_REQUEST,
-		    "missing field 'amount'");
-	/* Only a positive msgpack integer: never a float or a string, so a
-	 * client cannot send 12.5 and have it mean anything. */
-	if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 < 1 ||
-	    v->via.u64 > (uint64_t)CB_MONEY_MAX_AMOUNT)
-		return call_fail(call, CB_BAD_REQUEST, "field 'amount' must be "
-		    "an integer count of minor units from 1 to %lld",
-		    (long long)CB_MONEY_MAX_AMOUNT);
-	e->amount = (int64_t)v->via.u64;
-	(*changed)++;
-	return 0;
-}
-
-static int
-entry_time_arg(struct call *call, struct entry *e, int *changed)
-{
-	const msgpack_object *v = rpc_map_get(call->params, "time");
-	int h, min;
-
-	if (v == NULL)
-		return 0;
-	(*changed)++;
-	if (v->type == MSGPACK_OBJECT_NIL) {
-		e->minute = -1;
-		return 0;
-	}
-	if (v->type != MSGPACK_OBJECT_STR ||
-	    !caldate_parse_time(v->via.str.ptr, v->via.str.size, &h, &min))
-		return call_fail(call, CB_BAD_REQUEST, "field 'time' must be "
-		    "HH:MM from 00:00 to 23:59, or nil");
-	e->minute = h * 60 + min;
-	return 0;
-}
-
-static int
-entry_texts_arg(struct call *call, struct entry *e, int *changed)
-{
-	for (int t = 0; t < ENTRY_TEXT_COUNT; t++) {
-		const char *s;
-		size_t len;
-		bool present;
-
-		if (entry_text_arg(call, entry_text_names[t],
-		    entry_text_max(t), t == ENTRY_NOTE, true, &s, &len,
-		    &present) != 0)
-			return -1;
-		if (!present)
-			continue;
-		(*changed)++;
-		if (s == NULL)
-			e->text[t] = NULL;
-		else if ((e->text[t] = entry_keep(e, s, len)) == NULL)
-			return call_fail(call, CB_INTERNAL, "entry too large");
-	}
-	return 0;
-}
-
-/* One tag: 1..CB_ENTRY_TAG_MAX bytes of clean text, not seen before. */
-static int
-entry_tag_check(struct call *call, const msgpack_object *tags, uint32_t i)
-{
-	const msgpack_object *t = &tags->via.array.ptr[i];
-
-	if (t->type != MSGPACK_OBJECT_STR || t->via.str.size == 0 ||
-	    t->via.str.size > CB_ENTRY_TAG_MAX ||
-	    !text_is_clean(t->via.str.ptr, t->via.str.size))
-		return call_fail(call, CB_BAD_REQUEST, "field 'tags' must hold "
-		    "strings of 1 to %d bytes of UTF-8 without control "
-		    "characters (tag %u is not)", CB_ENTRY_TAG_MAX, i + 1);
-	for (uint32_t j = 0; j < i; j++) {
-		const msgpack_object *u = &tags->via.array.ptr[j];
-
-		if (u->via.str.size == t->via.str.size && memcmp(u->via.str.ptr,
-		    t->via.str.ptr, t->via.str.size) == 0)
-			return call_fail(call, CB_BAD_REQUEST, "field 'tags' "
-			    "holds '%.*s' twice", (int)t->via.str.size,
-			    t->via.str.ptr);
-	}
-	return 0;
-}
-
-static int
-entry_tags_arg(struct call *call, struct entry *e, int *changed)
-{
-	const msgpack_object *v = rpc_map_get(call->params, "tags");
 	char joined[CB_ENTRY_TAGS_MAX * (CB_ENTRY_TAG_MAX + 1)];
-	size_t len = 0;
+	size_t len = 0, n;
+	const char *tag;
 
-	if (v == NULL)
+	e->tags = NULL;
+	if (v->state != ARG_GIVEN || v->len == 0)
 		return 0;
-	(*changed)++;
-	if (v->type == MSGPACK_OBJECT_NIL) {
-		e->tags = NULL;
-		return 0;
-	}
-	if (v->type != MSGPACK_OBJECT_ARRAY ||
-	    v->via.array.size > CB_ENTRY_TAGS_MAX)
-		return call_fail(call, CB_BAD_REQUEST, "field 'tags' must be an "
-		    "array of at most %d strings, or nil", CB_ENTRY_TAGS_MAX);
-	for (uint32_t i = 0; i < v->via.array.size; i++) {
-		const msgpack_object *t = &v->via.array.ptr[i];
-
-		if (entry_tag_check(call, v, i) != 0)
-			return -1;
+	for (uint32_t i = 0; i < v->len && i < CB_ENTRY_TAGS_MAX; i++) {
+		n = args_tag(v, i, &tag);
+		if (n > CB_ENTRY_TAG_MAX)
+			return call_fail(call, CB_INTERNAL, "tag too long");
 		if (i > 0)
 			joined[len++] = '\n';
-		memcpy(joined + len, t->via.str.ptr, t->via.str.size);
-		len += t->via.str.size;
+		memcpy(joined + len, tag, n);
+		len += n;
 	}
-	if (len == 0)
-		e->tags = NULL;
-	else if ((e->tags = entry_keep(e, joined, len)) == NULL)
+	if ((e->tags = entry_keep(e, joined, len)) == NULL)
 		return call_fail(call, CB_INTERNAL, "entry too large");
 	return 0;
 }
 
 int
-entry_from_params(struct call *call, bool patch, struct entry *e,
-    int *changed)
+entry_from_args(struct call *call, int first, struct entry *e)
 {
-	int count = 0;
-	bool present;
+	const struct arg_value *a = &call->args[first];
 
-	if (!patch) {
-		memset(e, 0, offsetof(struct entry, store));
-		e->used = 0;
-		e->minute = -1;
+	if (a[ENTRY_ARG_TYPE].state == ARG_GIVEN)
+		e->is_in = a[ENTRY_ARG_TYPE].i == 0;	/* entry_types[0] */
+	if (a[ENTRY_ARG_AMOUNT].state == ARG_GIVEN)
+		e->amount = a[ENTRY_ARG_AMOUNT].i;
+	if (a[ENTRY_ARG_DATE].state == ARG_GIVEN)
+		e->date = (int32_t)a[ENTRY_ARG_DATE].i;
+	if (a[ENTRY_ARG_TIME].state != ARG_ABSENT)
+		e->minute = a[ENTRY_ARG_TIME].state == ARG_GIVEN ?
+		    (int)a[ENTRY_ARG_TIME].i : -1;
+	for (int t = 0; t < ENTRY_TEXT_COUNT; t++) {
+		const struct arg_value *v = &a[ENTRY_ARG_TEXT + t];
+
+		if (v->state == ARG_NIL)
+			e->text[t] = NULL;
+		else if (v->state == ARG_GIVEN && (e->text[t] = entry_keep(e,
+		    v->s, v->len)) == NULL)
+			return call_fail(call, CB_INTERNAL, "entry too large");
 	}
-	if (entry_type_arg(call, patch, e, &count) != 0 ||
-	    entry_amount_arg(call, patch, e, &count) != 0)
-		return -1;
-	if (patch && rpc_map_get(call->params, "date") != NULL &&
-	    rpc_map_get(call->params, "date")->type == MSGPACK_OBJECT_NIL)
-		return call_fail(call, CB_BAD_REQUEST, "field 'date' cannot be "
-		    "cleared");
-	if (entry_date_arg(call, "date", !patch, &e->date, &present) != 0)
-		return -1;
-	count += present;
-	if (entry_time_arg(call, e, &count) != 0 ||
-	    entry_texts_arg(call, e, &count) != 0 ||
-	    entry_tags_arg(call, e, &count) != 0)
-		return -1;
-	if (changed != NULL)
-		*changed = count;
+	if (a[ENTRY_ARG_TAGS].state != ARG_ABSENT)
+		return entry_tags_from_arg(call, &a[ENTRY_ARG_TAGS], e);
 	return 0;
 }
 

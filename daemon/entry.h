@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "cb_limits.h"
+#include "money.h"
 #include "method.h"
 
 /* The optional text fields, in wire order. */
@@ -65,15 +66,49 @@ entry_net(const struct entry *e)
 }
 
 /*
- * Read the fields of entry.add (patch false: type, amount and date
- * required) or entry.update (patch true: only the keys present change
- * *e, nil clears an optional field) from the call's params.  *changed
- * (may be NULL) counts the keys present.  0, or -1 with the call failed
- * bad_request naming the field.  e may be a scratch entry when only
- * checking.
+ * The entry fields as declared arguments (args.h), in this order, for
+ * entry.add (must = ARG_REQUIRED, may = 0: nil means absent) and
+ * entry.update (must = ARG_NIL_REFUSED, may = ARG_NIL_CLEARS: a patch).
  */
-int entry_from_params(struct call *call, bool patch, struct entry *e,
-    int *changed);
+enum entry_arg {
+	ENTRY_ARG_TYPE,
+	ENTRY_ARG_AMOUNT,
+	ENTRY_ARG_DATE,
+	ENTRY_ARG_TIME,
+	ENTRY_ARG_TEXT,			/* + enum entry_text */
+	ENTRY_ARG_TAGS = ENTRY_ARG_TEXT + ENTRY_TEXT_COUNT,
+	ENTRY_ARG_COUNT
+};
+extern const char *const entry_types[];	/* "in", "out": ENUM choices */
+#define ENTRY_ARG_TEXT_SPEC(key, kind, fl, maxlen) \
+    { .name = (key), .type = (kind), .flags = (fl), .min = 1, \
+      .max = (maxlen) }
+#define ENTRY_ARG_SPECS(must, may) \
+    { .name = "type", .type = ARG_ENUM, .flags = (must), \
+      .choices = entry_types }, \
+    { .name = "amount", .type = ARG_INT, .flags = (must), .min = 1, \
+      .max = CB_MONEY_MAX_AMOUNT, \
+      .what = "an integer count of minor units" }, \
+    { .name = "date", .type = ARG_DATE, .flags = (must) }, \
+    { .name = "time", .type = ARG_TIME, .flags = (may) }, \
+    ENTRY_ARG_TEXT_SPEC("category", ARG_TEXT, may, CB_ENTRY_TEXT_MAX), \
+    ENTRY_ARG_TEXT_SPEC("mode", ARG_TEXT, may, CB_ENTRY_TEXT_MAX), \
+    ENTRY_ARG_TEXT_SPEC("party", ARG_TEXT, may, CB_ENTRY_TEXT_MAX), \
+    ENTRY_ARG_TEXT_SPEC("note", ARG_LINES, may, CB_ENTRY_NOTE_MAX), \
+    ENTRY_ARG_TEXT_SPEC("reference", ARG_TEXT, may, CB_ENTRY_TEXT_MAX), \
+    { .name = "tags", .type = ARG_TAGS, .flags = (may), \
+      .max = CB_ENTRY_TAGS_MAX }
+
+/* An entry with no fields set (no time): what entry.add starts from. */
+void entry_init(struct entry *e);
+
+/*
+ * Set e's fields from the call's parsed arguments declared with
+ * ENTRY_ARG_SPECS starting at index first: given ones set, nil ones
+ * cleared, absent ones kept.  The arguments were checked when parsed, so
+ * this cannot fail on them; 0, or -1 (internal) if e's store overflows.
+ */
+int entry_from_args(struct call *call, int first, struct entry *e);
 
 /* Columns, starting at column first of stmt: type, amount, date, minute,
  * category, mode, party, note, reference, tags (ENTRY_COLUMNS).  0, or -1
@@ -124,16 +159,5 @@ void entry_pack_column_text(msgpack_packer *pk, sqlite3_stmt *stmt, int col);
 
 /* Write a YYYYMMDD date as "YYYY-MM-DD" into buf (11 bytes). */
 void entry_format_date(int32_t date, char buf[11]);
-
-/* Read params[key] as a date "YYYY-MM-DD" into YYYYMMDD.  required false
- * and absent: 0 with *present false.  0, or -1 with the call failed. */
-int entry_date_arg(struct call *call, const char *key, bool required,
-    int32_t *date, bool *present);
-
-/* Read params[key] as clean text of 1..max bytes (lines: newlines and
- * tabs allowed).  Absent: 0 with *present false; nil: 0 with *present
- * true and *s NULL when nil_ok, else bad_request. */
-int entry_text_arg(struct call *call, const char *key, size_t max,
-    bool lines, bool nil_ok, const char **s, size_t *len, bool *present);
 
 #endif

@@ -98,11 +98,13 @@ request_untrack(struct conn *conn, struct request *req)
 	conn_inflight_changed(conn);
 }
 
+/* A request for the parsed call `parsed`, taking msg (whose zone its
+ * arguments point into). */
 static struct request *
 request_new(struct server *server, struct conn *conn,
-    const struct method *method, uint32_t msgid, msgpack_unpacked *msg,
-    const msgpack_object *params)
+    const struct call *parsed, uint32_t msgid, msgpack_unpacked *msg)
 {
+	const struct method *method = parsed->method;
 	struct request *req = calloc(1, sizeof *req);
 
 	if (req == NULL)
@@ -114,7 +116,8 @@ request_new(struct server *server, struct conn *conn,
 	req->msg = *msg;		/* take the zone */
 	msgpack_unpacked_init(msg);
 	req->call.method = method;
-	req->call.params = params;
+	req->call.params = parsed->params;
+	memcpy(req->call.args, parsed->args, sizeof req->call.args);
 	req->call.server = server;
 	req->first.exec = method->exec;
 	req->first.flags = method->flags;
@@ -432,6 +435,18 @@ gateway_queue_step(struct request *req, bool on_loop)
 		return;
 	}
 	if (step->flags & METHOD_HASH) {
+		if (req->needs_auth) {
+			/* Never hash for a caller not yet known: the token
+			 * is verified in a database step, which must come
+			 * first (method_table_check refuses it up front). */
+			call_fail(&req->call, CB_INTERNAL, "%s hashes before "
+			    "its token is verified", req->method->name);
+			gateway_pack_error(&req->call, req->msgid,
+			    &req->reply);
+			req->failed = true;
+			gateway_post_done(req);
+			return;
+		}
 		if (atomic_fetch_add(&server->hash_pending, 1) >=
 		    (unsigned)server->cfg->hash_queue) {
 			atomic_fetch_sub(&server->hash_pending, 1);
@@ -576,8 +591,7 @@ gateway_submit(struct server *server, struct conn *conn,
 {
 	struct request *req;
 
-	req = request_new(server, conn, checked->method, msgid, msg,
-	    checked->params);
+	req = request_new(server, conn, checked, msgid, msg);
 	if (req == NULL) {
 		gateway_reply_error(server, conn, msgid, CB_INTERNAL,
 		    "out of memory");
@@ -642,10 +656,8 @@ gateway_message(struct server *server, struct conn *conn,
 	call.method = method;
 	call.params = m.params;
 	call.server = server;
-	if (args_check_fields(&call, method->fields) != 0 ||
-	    (method->check != NULL && method->check(&call) != 0) ||
-	    ((method->flags & METHOD_AUTH) && auth_claim_parse(&call,
-	    &claim) != 0)) {
+	if (args_parse(&call) != 0 || ((method->flags & METHOD_AUTH) &&
+	    auth_claim_parse(&call, &claim) != 0)) {
 		gateway_reply_error(server, conn, m.msgid, call.code,
 		    call.message);
 		explicit_bzero(&claim, sizeof claim);
@@ -720,6 +732,8 @@ gateway_init(struct server *server, char *err, size_t errlen)
 {
 	int rc;
 
+	if (method_table_check(err, errlen) != 0)
+		return -1;
 	if ((rc = pthread_mutex_init(&server->done_lock, NULL)) != 0) {
 		snprintf(err, errlen, "mutex: %s", strerror(rc));
 		return -1;

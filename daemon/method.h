@@ -3,13 +3,14 @@
  *
  * Adding a method is one `const struct method` entry (in the method_*.c file
  * of its group) plus one line in methods.c.  The dispatcher (gateway.c), not
- * the handler, does everything around it: it checks the params map against
- * `fields`, authenticates (METHOD_AUTH, accounts issue), acquires and
- * releases the pool handle, opens and ends the transaction, sets the
- * statement deadline and maps errors to codes.  A handler reads its
- * arguments (args.h), does its SQL on call->db, and packs exactly one result
- * object into call->result -- or returns call_fail(...).  It never touches
- * sockets, the pool, or message buffers.
+ * the handler, does everything around it: it parses the params map against
+ * the method's declared `args` (args.h), authenticates (METHOD_AUTH),
+ * acquires and releases the pool handle, opens and ends the transaction,
+ * sets the statement deadline and maps errors to codes.  A handler reads
+ * its typed arguments from call->args, does its SQL on call->db, and packs
+ * exactly one result object into call->result -- or returns
+ * call_fail(...).  It never touches sockets, the pool, message buffers or
+ * the request's msgpack objects.
  */
 #ifndef CASHBOOK_DAEMON_METHOD_H
 #define CASHBOOK_DAEMON_METHOD_H
@@ -20,6 +21,7 @@
 
 #include <msgpack.h>
 
+#include "args.h"
 #include "cb_limits.h"
 #include "db.h"
 #include "errors.h"
@@ -47,6 +49,11 @@ enum method_flags {
 	/* The result carries a secret (a new session token): its queued
 	 * copy is wiped once written. */
 	METHOD_SECRET_REPLY = 1u << 5,
+	/* An update: at least one argument besides the required ones must be
+	 * given, else bad_request "nothing to change". */
+	METHOD_PATCH = 1u << 6,
+	/* Accepts any params map, undeclared (test.echo only). */
+	METHOD_ANY_PARAMS = 1u << 7,
 };
 
 /*
@@ -66,7 +73,11 @@ struct method_step {
 struct call {
 	const struct method *method;
 	struct db *db;			/* NULL unless METHOD_DB_* */
-	const msgpack_object *params;	/* the params map; NULL for [] */
+	const msgpack_object *params;	/* the params map; NULL for []: for
+					 * the gateway and METHOD_ANY_PARAMS */
+	/* The method's arguments, parsed (args.h): args[i] is the value of
+	 * the method's args[i], pointing into the request message. */
+	struct arg_value args[ARGS_MAX];
 	msgpack_packer *result;		/* pack exactly one object on success */
 	/* The daemon.  Inline methods (loop thread) may read anything;
 	 * worker steps only its thread-safe services: cfg, hasher,
@@ -95,19 +106,32 @@ struct method {
 	const char *name;
 	method_exec_fn exec;
 	unsigned flags;			/* enum method_flags */
-	/* Optional: validate argument values on the loop thread before the
-	 * request waits for a handle, so a malformed request is answered
-	 * bad_request at once and never takes a handle from others.  Must
-	 * not touch the database (call->db is NULL). */
+	/* The params the method accepts, ended by an entry with a NULL
+	 * name; NULL for none.  Any other key is bad_request, so a typo is
+	 * never silently ignored.  METHOD_AUTH adds "token". */
+	const struct arg_spec *args;
+	/* Optional: a rule across arguments, after each one parsed (loop
+	 * thread, call->args filled, call->db NULL). */
 	method_exec_fn check;
-	/* The params keys the method accepts (NULL-terminated); any other
-	 * key is bad_request, so a typo is never silently ignored.  NULL:
-	 * accept any key (test.echo only). */
-	const char *const *fields;
 };
+
+/* Whether the method's argument i was given (not absent, not nil). */
+static inline bool
+call_has(const struct call *call, int i)
+{
+	return call->args[i].state == ARG_GIVEN;
+}
 
 /* The method called name (str, not NUL-terminated), or NULL. */
 const struct method *method_find(const char *name, size_t len);
+
+/* Call fn for every method in the table, in order. */
+void method_each(void (*fn)(const struct method *m, void *arg), void *arg);
+
+/* Check the method table when the daemon starts (args_spec_check for each
+ * method; no hashing first step on a method that needs authentication,
+ * which would run before the token is verified).  0, or -1 with err. */
+int method_table_check(char *err, size_t errlen);
 
 /* A handler's return value: go on with call->next (see call_continue). */
 #define METHOD_CONTINUE 1

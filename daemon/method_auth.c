@@ -24,8 +24,12 @@
 #include "text.h"
 #include "token.h"
 
-static const char *const login_fields[] = { "username", "password", NULL };
-static const char *const token_fields[] = { "token", NULL };
+enum { LOGIN_USERNAME, LOGIN_PASSWORD };
+static const struct arg_spec login_args[] = {
+	[LOGIN_USERNAME] = AUTH_ARG_USERNAME("username"),
+	[LOGIN_PASSWORD] = AUTH_ARG_PASSWORD("password", 1),
+	ARGS_END,
+};
 
 /* ---- sessions ---- */
 
@@ -127,17 +131,6 @@ static const char sql_sessions_purge[] =
     "DELETE FROM sessions WHERE expires_at <= ?2 OR "
     "(user_id = ?1 AND revoked = 1)";
 
-static int
-login_check(struct call *call)
-{
-	const char *s;
-	size_t len;
-
-	if (auth_username_arg(call, "username", &s, &len) != 0 ||
-	    auth_password_arg(call, "password", 1, &s, &len) != 0)
-		return -1;
-	return 0;
-}
 
 /* How the limiter's refusals name what failed. */
 #define LOGIN_FAILURES "failed logins"
@@ -158,16 +151,13 @@ login_exec(struct call *call)
 {
 	struct login_state *st = call_state(call, sizeof *st);
 	sqlite3_stmt *stmt;
-	const char *name;
-	size_t len;
+	const struct arg_value *name = &call->args[LOGIN_USERNAME];
 	int rc;
 
 	if (st == NULL)
 		return call_fail(call, CB_INTERNAL, "out of memory");
-	if (auth_username_arg(call, "username", &name, &len) != 0)
-		return -1;
-	text_fold_ascii(name, len, st->key);
-	st->keylen = len;
+	text_fold_ascii(name->s, name->len, st->key);
+	st->keylen = name->len;
 	if (auth_limit_check(call, st->key, st->keylen, LOGIN_FAILURES) != 0)
 		return -1;
 	if ((stmt = call_prepare(call, sql_user_by_key,
@@ -193,12 +183,10 @@ login_verify(struct call *call)
 	struct login_state *st = call->state;
 	const struct password_hasher *h = call->server->hasher;
 	bool rehash = false;
-	const char *pw;
-	size_t len;
+	const char *pw = call->args[LOGIN_PASSWORD].s;
+	size_t len = call->args[LOGIN_PASSWORD].len;
 	char why[128];
 
-	if (auth_password_arg(call, "password", 1, &pw, &len) != 0)
-		return -1;
 	if (auth_check_password(call, st->key, st->keylen, LOGIN_FAILURES,
 	    st->user_id != 0 ? st->stored : NULL, pw, len, &rehash,
 	    "wrong username or password") != 0)
@@ -261,10 +249,9 @@ login_finish(struct call *call)
 const struct method method_auth_login = {
 	.name = CB_METHOD_AUTH_LOGIN,
 	.exec = login_exec,
-	.check = login_check,
 	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT |
 	    METHOD_SECRET_REPLY,
-	.fields = login_fields,
+	.args = login_args,
 };
 
 /* ---- token methods ---- */
@@ -302,7 +289,6 @@ const struct method method_auth_verify = {
 	.name = CB_METHOD_AUTH_VERIFY,
 	.exec = verify_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
-	.fields = token_fields,
 };
 
 static int
@@ -318,7 +304,6 @@ const struct method method_auth_logout = {
 	.name = CB_METHOD_AUTH_LOGOUT,
 	.exec = logout_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = token_fields,
 };
 
 static const char sql_sessions_revoke_user[] =
@@ -348,7 +333,6 @@ const struct method method_auth_logout_all = {
 	.name = CB_METHOD_AUTH_LOGOUT_ALL,
 	.exec = logout_all_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = token_fields,
 };
 
 /* A new token for the same user; the old one stops working at once. */
@@ -364,5 +348,4 @@ const struct method method_auth_refresh = {
 	.name = CB_METHOD_AUTH_REFRESH,
 	.exec = refresh_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_SECRET_REPLY,
-	.fields = token_fields,
 };

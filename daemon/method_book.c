@@ -19,14 +19,47 @@
 #include "server.h"
 #include "text.h"
 
-static const char *const create_fields[] = { "token", "name", "currency",
-    "description", NULL };
-static const char *const token_fields[] = { "token", NULL };
-static const char *const book_fields[] = { "token", "book_id", NULL };
-static const char *const update_fields[] = { "token", "book_id", "name",
-    "description", NULL };
-static const char *const delete_fields[] = { "token", "book_id", "force",
-    NULL };
+static int book_currency_check(struct call *call,
+    const struct arg_spec *spec, struct arg_value *v);
+
+/* Arguments: a book's name and description, and the book methods'. */
+#define BOOK_ARG_NAME(fl) { .name = "name", .type = ARG_TEXT, \
+    .flags = (fl), .min = 1, \
+    .max = CB_BOOK_NAME_MAX }
+#define BOOK_ARG_DESCRIPTION(fl) { .name = "description", \
+    .type = ARG_LINES, .flags = (fl), \
+    .min = 1, .max = CB_BOOK_DESCRIPTION_MAX }
+
+enum { CREATE_NAME, CREATE_CURRENCY, CREATE_DESCRIPTION };
+static const struct arg_spec create_args[] = {
+	[CREATE_NAME] = BOOK_ARG_NAME(ARG_REQUIRED),
+	[CREATE_CURRENCY] = { .name = "currency", .type = ARG_STR, .min = 1, .max = 16,
+	    .check = book_currency_check },
+	[CREATE_DESCRIPTION] = BOOK_ARG_DESCRIPTION(0),
+	ARGS_END,
+};
+
+/* book.get, book.balance: the book alone. */
+enum { BOOK_ID };
+static const struct arg_spec book_args[] = {
+	[BOOK_ID] = BOOK_ARG_ID,
+	ARGS_END,
+};
+
+enum { UPDATE_BOOK_ID, UPDATE_NAME, UPDATE_DESCRIPTION };
+static const struct arg_spec update_args[] = {
+	[UPDATE_BOOK_ID] = BOOK_ARG_ID,
+	[UPDATE_NAME] = BOOK_ARG_NAME(ARG_NIL_REFUSED),
+	[UPDATE_DESCRIPTION] = BOOK_ARG_DESCRIPTION(ARG_NIL_CLEARS),
+	ARGS_END,
+};
+
+enum { DELETE_BOOK_ID, DELETE_FORCE };
+static const struct arg_spec delete_args[] = {
+	[DELETE_BOOK_ID] = BOOK_ARG_ID,
+	[DELETE_FORCE] = { .name = "force", .type = ARG_BOOL },
+	ARGS_END,
+};
 
 /* The book object: columns of sql_book_row, plus the caller's role. */
 #define BOOK_ROW_COLUMNS "book_id, name, currency, decimals, description, " \
@@ -79,49 +112,15 @@ book_pack(struct call *call, const struct book *book)
 	return 0;
 }
 
-/* name: 1..CB_BOOK_NAME_MAX bytes of clean text, and its folded key. */
+/* currency: an ISO 4217 code. */
 static int
-book_name_arg(struct call *call, bool required, const char **name,
-    size_t *len, bool *present)
+book_currency_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
 {
-	*name = NULL;
-	if (entry_text_arg(call, "name", CB_BOOK_NAME_MAX, false, !required,
-	    name, len, present) != 0)
-		return -1;
-	if (*present && *name == NULL)
-		return call_fail(call, CB_BAD_REQUEST, "field 'name' cannot be "
-		    "cleared: a book needs a name");
-	if (!*present && required)
-		return call_fail(call, CB_BAD_REQUEST, "missing field 'name'");
-	return 0;
-}
-
-static int
-book_description_arg(struct call *call, const char **s, size_t *len,
-    bool *present)
-{
-	return entry_text_arg(call, "description", CB_BOOK_DESCRIPTION_MAX,
-	    true, true, s, len, present);
-}
-
-static int
-book_currency_arg(struct call *call, char currency[4])
-{
-	const char *s;
-	size_t len;
-	bool present;
-
-	if (args_str(call, "currency", false, 16, &s, &len, &present) != 0)
-		return -1;
-	if (!present) {
-		memcpy(currency, call->server->cfg->default_currency, 4);
-		return 0;
-	}
-	if (!money_currency_valid(s, len))
-		return call_fail(call, CB_BAD_REQUEST, "field 'currency' must "
-		    "be an ISO 4217 code: three capital letters, e.g. EUR");
-	memcpy(currency, s, 3);
-	currency[3] = '\0';
+	if (!money_currency_valid(v->s, v->len))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
+		    "ISO 4217 code: three capital letters, e.g. EUR",
+		    spec->name);
 	return 0;
 }
 
@@ -134,20 +133,6 @@ static const char sql_book_insert[] =
 static const char sql_member_insert[] =
     "INSERT INTO book_members (user_id, book_id, role, added_at) "
     "VALUES (?1, ?2, ?3, ?4)";
-
-static int
-create_check(struct call *call)
-{
-	const char *s;
-	size_t len;
-	bool present;
-	char currency[4];
-
-	if (book_name_arg(call, true, &s, &len, &present) != 0 ||
-	    book_description_arg(call, &s, &len, &present) != 0)
-		return -1;
-	return book_currency_arg(call, currency);
-}
 
 static int
 create_member(struct call *call, int64_t book_id)
@@ -170,18 +155,17 @@ create_member(struct call *call, int64_t book_id)
 static int
 create_exec(struct call *call)
 {
-	const char *name, *desc = NULL;
-	size_t len, desclen = 0;
-	bool present;
-	char key[CB_BOOK_NAME_MAX], currency[4];
+	const char *name = call->args[CREATE_NAME].s;
+	size_t len = call->args[CREATE_NAME].len;
+	const struct arg_value *desc = &call->args[CREATE_DESCRIPTION];
+	const char *currency = call_has(call, CREATE_CURRENCY) ?
+	    call->args[CREATE_CURRENCY].s :
+	    call->server->cfg->default_currency;
+	char key[CB_BOOK_NAME_MAX];
 	struct book book = { .role = "owner" };
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if (book_name_arg(call, true, &name, &len, &present) != 0 ||
-	    book_description_arg(call, &desc, &desclen, &present) != 0 ||
-	    book_currency_arg(call, currency) != 0)
-		return -1;
 	text_fold_ascii(name, len, key);
 	if ((stmt = call_prepare(call, sql_book_insert,
 	    "creating the book")) == NULL)
@@ -191,8 +175,9 @@ create_exec(struct call *call)
 	sqlite3_bind_text(stmt, 3, key, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, currency, 3, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 5, money_currency_decimals(currency, 3));
-	if (desc != NULL)
-		sqlite3_bind_text(stmt, 6, desc, (int)desclen, SQLITE_STATIC);
+	if (call_has(call, CREATE_DESCRIPTION))
+		sqlite3_bind_text(stmt, 6, desc->s, (int)desc->len,
+		    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 7, clock_wall_s());
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -214,9 +199,8 @@ create_exec(struct call *call)
 const struct method method_book_create = {
 	.name = CB_METHOD_BOOK_CREATE,
 	.exec = create_exec,
-	.check = create_check,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = create_fields,
+	.args = create_args,
 };
 
 /* ---- book.list ---- */
@@ -268,7 +252,6 @@ const struct method method_book_list = {
 	.name = CB_METHOD_BOOK_LIST,
 	.exec = list_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = token_fields,
 };
 
 /* ---- book.get ---- */
@@ -278,7 +261,7 @@ get_exec(struct call *call)
 {
 	struct book book;
 
-	if (book_access_arg(call, BOOK_READ, &book) != 0)
+	if (book_access_arg(call, BOOK_ID, BOOK_READ, &book) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 1);
 	rpc_pack_cstr(call->result, "book");
@@ -289,7 +272,7 @@ const struct method method_book_get = {
 	.name = CB_METHOD_BOOK_GET,
 	.exec = get_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = book_fields,
+	.args = book_args,
 };
 
 /* ---- book.update ---- */
@@ -301,36 +284,15 @@ static const char sql_book_describe[] =
     "UPDATE books SET description = ?2, updated_at = ?3 WHERE book_id = ?1";
 
 static int
-update_check(struct call *call)
-{
-	const char *s;
-	size_t len;
-	bool name, desc;
-	int64_t id;
-
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    book_name_arg(call, false, &s, &len, &name) != 0 ||
-	    book_description_arg(call, &s, &len, &desc) != 0)
-		return -1;
-	if (!name && !desc)
-		return call_fail(call, CB_BAD_REQUEST, "nothing to change: "
-		    "give name or description");
-	return 0;
-}
-
-static int
 update_rename(struct call *call, const struct book *book)
 {
-	const char *name;
-	size_t len;
-	bool present;
+	const char *name = call->args[UPDATE_NAME].s;
+	size_t len = call->args[UPDATE_NAME].len;
 	char key[CB_BOOK_NAME_MAX];
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if (book_name_arg(call, false, &name, &len, &present) != 0)
-		return -1;
-	if (!present)
+	if (!call_has(call, UPDATE_NAME))
 		return 0;
 	text_fold_ascii(name, len, key);
 	if ((stmt = call_prepare(call, sql_book_rename,
@@ -352,22 +314,19 @@ update_rename(struct call *call, const struct book *book)
 static int
 update_describe(struct call *call, const struct book *book)
 {
-	const char *desc;
-	size_t len;
-	bool present;
+	const struct arg_value *desc = &call->args[UPDATE_DESCRIPTION];
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if (book_description_arg(call, &desc, &len, &present) != 0)
-		return -1;
-	if (!present)
+	if (desc->state == ARG_ABSENT)
 		return 0;
 	if ((stmt = call_prepare(call, sql_book_describe,
 	    "describing the book")) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book->book_id);
-	if (desc != NULL)
-		sqlite3_bind_text(stmt, 2, desc, (int)len, SQLITE_STATIC);
+	if (desc->state == ARG_GIVEN)	/* nil: NULL, cleared */
+		sqlite3_bind_text(stmt, 2, desc->s, (int)desc->len,
+		    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, clock_wall_s());
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "describing the book");
@@ -379,7 +338,7 @@ update_exec(struct call *call)
 {
 	struct book book;
 
-	if (book_access_arg(call, BOOK_MANAGE, &book) != 0 ||
+	if (book_access_arg(call, UPDATE_BOOK_ID, BOOK_MANAGE, &book) != 0 ||
 	    update_rename(call, &book) != 0 ||
 	    update_describe(call, &book) != 0)
 		return -1;
@@ -391,9 +350,8 @@ update_exec(struct call *call)
 const struct method method_book_update = {
 	.name = CB_METHOD_BOOK_UPDATE,
 	.exec = update_exec,
-	.check = update_check,
-	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = update_fields,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_PATCH,
+	.args = update_args,
 };
 
 /* ---- book.delete ---- */
@@ -456,12 +414,11 @@ delete_exec(struct call *call)
 {
 	struct delete_state *st = call_state(call, sizeof *st);
 	struct book book;
-	bool force = false;
+	bool force = call->args[DELETE_FORCE].i != 0;
 
 	if (st == NULL)
 		return call_fail(call, CB_INTERNAL, "out of memory");
-	if (args_bool(call, "force", false, &force, NULL) != 0 ||
-	    book_access_arg(call, BOOK_MANAGE, &book) != 0)
+	if (book_access_arg(call, DELETE_BOOK_ID, BOOK_MANAGE, &book) != 0)
 		return -1;
 	if (book_query_ints(call, sql_book_entries, book.book_id,
 	    &st->entries, 1, "counting the book's entries") != 0)
@@ -483,7 +440,7 @@ const struct method method_book_delete = {
 	.name = CB_METHOD_BOOK_DELETE,
 	.exec = delete_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = delete_fields,
+	.args = delete_args,
 };
 
 /* ---- book.balance ---- */
@@ -493,7 +450,7 @@ balance_exec(struct call *call)
 {
 	struct book book;
 
-	if (book_access_arg(call, BOOK_READ, &book) != 0)
+	if (book_access_arg(call, BOOK_ID, BOOK_READ, &book) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 6);
 	book_pack_totals(call->result, book.cash_in, book.cash_out,
@@ -510,5 +467,5 @@ const struct method method_book_balance = {
 	.name = CB_METHOD_BOOK_BALANCE,
 	.exec = balance_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
-	.fields = book_fields,
+	.args = book_args,
 };

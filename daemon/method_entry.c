@@ -19,13 +19,33 @@
 #include "packbuf.h"
 #include "rpc.h"
 
-static const char *const add_fields[] = { "token", "book_id", "type",
-    "amount", "date", "time", "category", "mode", "party", "note",
-    "reference", "tags", "idempotency_key", NULL };
-static const char *const update_fields[] = { "token", "entry_id", "type",
-    "amount", "date", "time", "category", "mode", "party", "note",
-    "reference", "tags", NULL };
-static const char *const id_fields[] = { "token", "entry_id", NULL };
+/* The entry an entry method is about: argument 0 of each. */
+#define ENTRY_ARG_ID { .name = "entry_id", .type = ARG_INT, \
+    .flags = ARG_REQUIRED, .min = 1, \
+    .max = INT64_MAX }
+enum { ENTRY_ID, ENTRY_FIELDS };
+
+enum { ADD_BOOK_ID, ADD_FIELDS,
+    ADD_IDEMPOTENCY_KEY = ADD_FIELDS + ENTRY_ARG_COUNT };
+static const struct arg_spec add_args[] = {
+	[ADD_BOOK_ID] = BOOK_ARG_ID,
+	ENTRY_ARG_SPECS(ARG_REQUIRED, 0),
+	[ADD_IDEMPOTENCY_KEY] = { .name = "idempotency_key",
+	    .type = ARG_TEXT, .min = 1,
+	    .max = CB_IDEMPOTENCY_KEY_MAX },
+	ARGS_END,
+};
+
+static const struct arg_spec update_args[] = {
+	[ENTRY_ID] = ENTRY_ARG_ID,
+	ENTRY_ARG_SPECS(ARG_NIL_REFUSED, ARG_NIL_CLEARS),
+	ARGS_END,
+};
+
+static const struct arg_spec id_args[] = {
+	[ENTRY_ID] = ENTRY_ARG_ID,
+	ARGS_END,
+};
 
 /* ---- what every entry method shares ---- */
 
@@ -34,9 +54,9 @@ static const char sql_entry_load[] =
     " FROM entries WHERE entry_id = ?1";
 
 /*
- * Read params.entry_id into *e (and a second copy into *copy when not
- * NULL: the "before" of a change) and *m, and check the caller may do
- * action on its book, read into *book.  An entry of a book the caller
+ * Read the entry named by argument ENTRY_ID into *e (and a second copy
+ * into *copy when not NULL: the "before" of a change) and *m, and check
+ * the caller may do action on its book, read into *book.  An entry of a book the caller
  * cannot see is not_found, like one that does not exist.
  */
 static int
@@ -44,14 +64,12 @@ entry_load(struct call *call, enum book_action action, struct book *book,
     struct entry *e, struct entry *copy, struct entry_meta *m)
 {
 	sqlite3_stmt *stmt;
-	int64_t id;
 	int rc;
 
-	if (args_int(call, "entry_id", true, 1, INT64_MAX, &id, NULL) != 0 ||
-	    (stmt = call_prepare(call, sql_entry_load,
+	if ((stmt = call_prepare(call, sql_entry_load,
 	    "reading the entry")) == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 1, call->args[ENTRY_ID].i);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE)
 		return call_fail(call, CB_NOT_FOUND, "no such entry");
@@ -197,33 +215,6 @@ static const char sql_entry_insert[] =
     "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?15) "
     "RETURNING entry_id";
 
-static int
-add_key_arg(struct call *call, const char **key, size_t *len)
-{
-	bool present;
-
-	*key = NULL;
-	if (entry_text_arg(call, "idempotency_key", CB_IDEMPOTENCY_KEY_MAX,
-	    false, true, key, len, &present) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-add_check(struct call *call)
-{
-	struct entry scratch;
-	const char *key;
-	size_t len;
-	int64_t id;
-
-	if (book_id_arg(call, "book_id", &id) != 0 ||
-	    entry_from_params(call, false, &scratch, NULL) != 0 ||
-	    add_key_arg(call, &key, &len) != 0)
-		return -1;
-	return 0;
-}
-
 static void
 add_pack(struct call *call, int64_t entry_id, const struct book *book,
     bool replayed)
@@ -303,13 +294,13 @@ static int
 add_write(struct call *call, struct book *book, const struct entry *e,
     struct packbuf *request)
 {
-	const char *key;
-	size_t keylen;
+	const struct arg_value *k = &call->args[ADD_IDEMPOTENCY_KEY];
+	const char *key = call_has(call, ADD_IDEMPOTENCY_KEY) ? k->s : NULL;
+	size_t keylen = k->len;
 	int64_t id = 0;
 	int replay;
 
-	if (add_key_arg(call, &key, &keylen) != 0 ||
-	    entry_canonical(call, e, request) != 0)
+	if (entry_canonical(call, e, request) != 0)
 		return -1;
 	if (key != NULL && (replay = add_replay(call, book, key, keylen,
 	    request)) != 0)
@@ -332,8 +323,9 @@ add_exec(struct call *call)
 	struct book book;
 	int rc;
 
-	if (entry_from_params(call, false, &e, NULL) != 0 ||
-	    book_access_arg(call, BOOK_WRITE, &book) != 0)
+	entry_init(&e);
+	if (entry_from_args(call, ADD_FIELDS, &e) != 0 ||
+	    book_access_arg(call, ADD_BOOK_ID, BOOK_WRITE, &book) != 0)
 		return -1;
 	packbuf_init(&request);
 	rc = add_write(call, &book, &e, &request);
@@ -344,9 +336,8 @@ add_exec(struct call *call)
 const struct method method_entry_add = {
 	.name = CB_METHOD_ENTRY_ADD,
 	.exec = add_exec,
-	.check = add_check,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = add_fields,
+	.args = add_args,
 };
 
 /* ---- entry.get ---- */
@@ -370,28 +361,10 @@ const struct method method_entry_get = {
 	.name = CB_METHOD_ENTRY_GET,
 	.exec = get_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = id_fields,
+	.args = id_args,
 };
 
 /* ---- entry.update ---- */
-
-static int
-update_check(struct call *call)
-{
-	struct entry scratch;
-	int64_t id;
-	int changed;
-
-	memset(&scratch, 0, offsetof(struct entry, store));
-	scratch.used = 0;
-	if (args_int(call, "entry_id", true, 1, INT64_MAX, &id, NULL) != 0 ||
-	    entry_from_params(call, true, &scratch, &changed) != 0)
-		return -1;
-	if (changed == 0)
-		return call_fail(call, CB_BAD_REQUEST, "nothing to change: give "
-		    "at least one field");
-	return 0;
-}
 
 /* The patch changes something: move the totals from before to after. */
 static int
@@ -423,7 +396,7 @@ update_exec(struct call *call)
 	int rc = -1;
 
 	if (entry_load(call, BOOK_WRITE, &book, &before, &after, &m) != 0 ||
-	    entry_from_params(call, true, &after, NULL) != 0)
+	    entry_from_args(call, ENTRY_FIELDS, &after) != 0)
 		return -1;
 	if (m.deleted)
 		return call_fail(call, CB_CONFLICT, "entry %lld is in the trash; "
@@ -449,9 +422,8 @@ out:
 const struct method method_entry_update = {
 	.name = CB_METHOD_ENTRY_UPDATE,
 	.exec = update_exec,
-	.check = update_check,
-	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = update_fields,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_PATCH,
+	.args = update_args,
 };
 
 /* ---- entry.delete and entry.restore ---- */
@@ -503,14 +475,14 @@ const struct method method_entry_delete = {
 	.name = CB_METHOD_ENTRY_DELETE,
 	.exec = delete_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = id_fields,
+	.args = id_args,
 };
 
 const struct method method_entry_restore = {
 	.name = CB_METHOD_ENTRY_RESTORE,
 	.exec = restore_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
-	.fields = id_fields,
+	.args = id_args,
 };
 
 /* ---- entry.history ---- */
@@ -606,5 +578,5 @@ const struct method method_entry_history = {
 	.name = CB_METHOD_ENTRY_HISTORY,
 	.exec = history_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = id_fields,
+	.args = id_args,
 };

@@ -29,14 +29,42 @@
 #include "packbuf.h"
 #include "rpc.h"
 
-static const char *const list_fields[] = { "token", "book_id", "from", "to",
-    "type", "category", "mode", "party", "tag", "q", "amount_min",
-    "amount_max", "trash", "limit", "cursor", NULL };
-static const char *const report_fields[] = { "token", "book_id", "by",
-    "from", "to", NULL };
-
 #define DATE_MIN 19000101
 #define DATE_MAX 99991231
+
+static int cursor_check_arg(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v);
+
+#define LIST_ARG_TEXT(key, maxlen) { .name = (key), .type = ARG_TEXT, \
+    .min = 1, \
+    .max = (maxlen) }
+#define LIST_ARG_AMOUNT(key) { .name = (key), .type = ARG_INT, .min = 1, \
+    .max = CB_MONEY_MAX_AMOUNT }
+
+/* The text filters are consecutive, in list_query.text order. */
+enum { LIST_BOOK_ID, LIST_FROM, LIST_TO, LIST_TYPE, LIST_CATEGORY,
+    LIST_MODE, LIST_PARTY, LIST_TAG, LIST_Q, LIST_AMOUNT_MIN,
+    LIST_AMOUNT_MAX, LIST_TRASH, LIST_LIMIT, LIST_CURSOR };
+static const struct arg_spec list_args[] = {
+	[LIST_BOOK_ID] = BOOK_ARG_ID,
+	[LIST_FROM] = { .name = "from", .type = ARG_DATE },
+	[LIST_TO] = { .name = "to", .type = ARG_DATE },
+	[LIST_TYPE] = { .name = "type", .type = ARG_ENUM, .choices = entry_types },
+	[LIST_CATEGORY] = LIST_ARG_TEXT("category", CB_ENTRY_TEXT_MAX),
+	[LIST_MODE] = LIST_ARG_TEXT("mode", CB_ENTRY_TEXT_MAX),
+	[LIST_PARTY] = LIST_ARG_TEXT("party", CB_ENTRY_TEXT_MAX),
+	[LIST_TAG] = LIST_ARG_TEXT("tag", CB_ENTRY_TAG_MAX),
+	[LIST_Q] = LIST_ARG_TEXT("q", CB_SEARCH_MAX),
+	[LIST_AMOUNT_MIN] = LIST_ARG_AMOUNT("amount_min"),
+	[LIST_AMOUNT_MAX] = LIST_ARG_AMOUNT("amount_max"),
+	/* Before cursor: a cursor's check covers the book and trash. */
+	[LIST_TRASH] = { .name = "trash", .type = ARG_BOOL },
+	[LIST_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
+	    .max = CB_LIST_MAX_LIMIT },
+	[LIST_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
+	    .max = CB_CURSOR_MAX, .check = cursor_check_arg },
+	ARGS_END,
+};
 
 
 struct list_query {
@@ -53,8 +81,6 @@ struct list_query {
 	bool row_filters;		/* rows are not neighbours */
 };
 
-static const char *const list_text_keys[4] = { "category", "mode", "party",
-    "tag" };
 
 /* ---- cursors ---- */
 
@@ -117,23 +143,19 @@ cursor_field(const char **s, const char *end, int max, bool minus,
 	return true;
 }
 
-/* Parse a cursor: it must be exactly what cursor_format writes.  No
- * sscanf: its %d on out-of-range digits is undefined behaviour. */
+/* Parse a cursor into v->decoded (date, minute, entry_id): it must be
+ * exactly what cursor_format writes for this book and listing.  No sscanf:
+ * its %d on out-of-range digits is undefined behaviour. */
 static int
-cursor_arg(struct call *call, const struct list_query *q,
-    struct book_position *p, bool *present)
+cursor_check_arg(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
 {
 	char again[CB_CURSOR_MAX + 1];
-	const char *s, *cur, *end;
-	size_t len;
+	const char *cur = v->s, *end = v->s + v->len;
+	struct book_position p;
 	int64_t date, minute, id;
 
-	if (args_str(call, "cursor", false, CB_CURSOR_MAX, &s, &len,
-	    present) != 0 || !*present)
-		return *present ? -1 : 0;
-	cur = s;
-	end = s + len;
-	if (len < 3 || memcmp(s, "v1.", 3) != 0)
+	if (v->len < 3 || memcmp(v->s, "v1.", 3) != 0)
 		goto bad;
 	cur += 3;
 	if (!cursor_field(&cur, end, 8, false, &date) ||
@@ -142,15 +164,19 @@ cursor_arg(struct call *call, const struct list_query *q,
 	    date < DATE_MIN || date > DATE_MAX || minute < -1 ||
 	    minute > 1439 || id < 1)
 		goto bad;
-	*p = (struct book_position){ (int32_t)date, (int)minute, id };
+	p = (struct book_position){ (int32_t)date, (int)minute, id };
 	/* The check value, and canonical digits, by writing it again. */
-	cursor_format(again, sizeof again, q->book_id, q->trash, p);
-	if (strlen(again) != len || memcmp(again, s, len) != 0)
+	cursor_format(again, sizeof again, call->args[LIST_BOOK_ID].i,
+	    call->args[LIST_TRASH].i != 0, &p);
+	if (strlen(again) != v->len || memcmp(again, v->s, v->len) != 0)
 		goto bad;
+	v->decoded[0] = date;
+	v->decoded[1] = minute;
+	v->decoded[2] = id;
 	return 0;
 bad:
-	return call_fail(call, CB_BAD_REQUEST, "field 'cursor' is not a "
-	    "cursor this listing returned; start again without it");
+	return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a cursor "
+	    "this listing returned; start again without it", spec->name);
 }
 
 /* ---- entry.list ---- */
@@ -181,105 +207,53 @@ list_like(char *out, const char *q, size_t len)
 	out[n] = '\0';
 }
 
-static int
-list_type_arg(struct call *call, struct list_query *q)
+/* The query the call's arguments ask for (checked when parsed). */
+static void
+list_query_from_args(const struct call *call, struct list_query *q)
 {
-	const char *s;
-	size_t len;
-	bool present;
+	const struct arg_value *a = call->args;
 
-	if (args_str(call, "type", false, 3, &s, &len, &present) != 0)
-		return -1;
-	if (!present)
-		return 0;
-	if (len == 2 && memcmp(s, "in", 2) == 0)
-		q->type = "in";
-	else if (len == 3 && memcmp(s, "out", 3) == 0)
-		q->type = "out";
-	else
-		return call_fail(call, CB_BAD_REQUEST, "field 'type' must be "
-		    "\"in\" or \"out\"");
-	q->row_filters = true;
-	return 0;
-}
-
-static int
-list_text_args(struct call *call, struct list_query *q)
-{
-	const char *s;
-	size_t len;
-	bool present;
-
-	for (int i = 0; i < 4; i++) {
-		q->text[i] = NULL;
-		if (entry_text_arg(call, list_text_keys[i], i == 3 ?
-		    CB_ENTRY_TAG_MAX : CB_ENTRY_TEXT_MAX, false, true,
-		    &q->text[i], &q->textlen[i], &present) != 0)
-			return -1;
-		q->row_filters |= q->text[i] != NULL;
-	}
-	s = NULL;
-	if (entry_text_arg(call, "q", CB_SEARCH_MAX, false, true, &s, &len,
-	    &present) != 0)
-		return -1;
-	q->like[0] = '\0';
-	if (s != NULL) {
-		list_like(q->like, s, len);
+	memset(q, 0, sizeof *q);
+	q->book_id = a[LIST_BOOK_ID].i;
+	q->trash = a[LIST_TRASH].i != 0;
+	q->limit = call_has(call, LIST_LIMIT) ? a[LIST_LIMIT].i :
+	    CB_LIST_DEFAULT_LIMIT;
+	if (call_has(call, LIST_TYPE)) {
+		q->type = a[LIST_TYPE].s;	/* entry_types: NUL-ended */
 		q->row_filters = true;
 	}
-	return 0;
-}
-
-static int
-list_range_args(struct call *call, struct list_query *q)
-{
-	struct book_position cursor;
-	int32_t to;
-	bool present, min, max;
-
-	q->from = DATE_MIN;
-	q->before = (struct book_position){ DATE_MAX, 1440, 0 };
-	if (entry_date_arg(call, "from", false, &q->from, &present) != 0 ||
-	    entry_date_arg(call, "to", false, &to, &present) != 0)
-		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (call_has(call, LIST_CATEGORY + i)) {
+			q->text[i] = a[LIST_CATEGORY + i].s;
+			q->textlen[i] = a[LIST_CATEGORY + i].len;
+			q->row_filters = true;
+		}
+	}
+	if (call_has(call, LIST_Q)) {
+		list_like(q->like, a[LIST_Q].s, a[LIST_Q].len);
+		q->row_filters = true;
+	}
+	q->from = call_has(call, LIST_FROM) ? (int32_t)a[LIST_FROM].i :
+	    DATE_MIN;
 	/* Everything on `to` is before (to, 1440, 0). */
-	if (present)
-		q->before = (struct book_position){ to, 1440, 0 };
-	if (cursor_arg(call, q, &cursor, &present) != 0)
-		return -1;
-	if (present && position_less(&cursor, &q->before))
-		q->before = cursor;
-	q->amount_min = 1;
-	q->amount_max = CB_MONEY_MAX_AMOUNT;
-	if (args_int(call, "amount_min", false, 1, CB_MONEY_MAX_AMOUNT,
-	    &q->amount_min, &min) != 0 ||
-	    args_int(call, "amount_max", false, 1, CB_MONEY_MAX_AMOUNT,
-	    &q->amount_max, &max) != 0)
-		return -1;
-	q->row_filters |= min || max;
-	return 0;
-}
+	q->before = (struct book_position){ call_has(call, LIST_TO) ?
+	    (int32_t)a[LIST_TO].i : DATE_MAX, 1440, 0 };
+	if (call_has(call, LIST_CURSOR)) {
+		struct book_position cursor = {
+			(int32_t)a[LIST_CURSOR].decoded[0],
+			(int)a[LIST_CURSOR].decoded[1],
+			a[LIST_CURSOR].decoded[2],
+		};
 
-static int
-list_args(struct call *call, struct list_query *q)
-{
-	memset(q, 0, sizeof *q);
-	q->limit = CB_LIST_DEFAULT_LIMIT;
-	if (book_id_arg(call, "book_id", &q->book_id) != 0 ||
-	    args_bool(call, "trash", false, &q->trash, NULL) != 0 ||
-	    args_int(call, "limit", false, 1, CB_LIST_MAX_LIMIT, &q->limit,
-	    NULL) != 0 || list_type_arg(call, q) != 0 ||
-	    list_text_args(call, q) != 0 || list_range_args(call, q) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-list_check(struct call *call)
-{
-	struct list_query q;
-
-	return list_args(call, &q);
+		if (position_less(&cursor, &q->before))
+			q->before = cursor;
+	}
+	q->amount_min = call_has(call, LIST_AMOUNT_MIN) ?
+	    a[LIST_AMOUNT_MIN].i : 1;
+	q->amount_max = call_has(call, LIST_AMOUNT_MAX) ?
+	    a[LIST_AMOUNT_MAX].i : CB_MONEY_MAX_AMOUNT;
+	q->row_filters |= call_has(call, LIST_AMOUNT_MIN) ||
+	    call_has(call, LIST_AMOUNT_MAX);
 }
 
 /* Newest first.  Filters that are NULL match everything; the position
@@ -417,8 +391,8 @@ list_exec(struct call *call)
 	bool more;
 	int rc = -1;
 
-	if (list_args(call, &q) != 0 ||
-	    book_access(call, q.book_id, BOOK_READ, &book, "book") != 0)
+	list_query_from_args(call, &q);
+	if (book_access(call, q.book_id, BOOK_READ, &book, "book") != 0)
 		return -1;
 	packbuf_init(&rows);
 	if (list_rows(call, &q, &book, &rows, &n, &more, &last) != 0)
@@ -442,9 +416,8 @@ out:
 const struct method method_entry_list = {
 	.name = CB_METHOD_ENTRY_LIST,
 	.exec = list_exec,
-	.check = list_check,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = list_fields,
+	.args = list_args,
 };
 
 /* ---- report.summary ---- */
@@ -477,48 +450,21 @@ static const struct report_by {
 	{ "party", REPORT_SQL("party"), false },
 };
 
-static int
-report_by_arg(struct call *call, const struct report_by **by)
-{
-	const char *s;
-	size_t len;
+static const char *const report_by_names[] = { "category", "month", "mode",
+    "party", NULL };
+_Static_assert(sizeof report_bys / sizeof report_bys[0] ==
+    sizeof report_by_names / sizeof report_by_names[0] - 1,
+    "one name per report_bys row, in order");
 
-	if (args_str(call, "by", true, 16, &s, &len, NULL) != 0)
-		return -1;
-	for (size_t i = 0; i < sizeof report_bys / sizeof report_bys[0]; i++) {
-		if (strlen(report_bys[i].name) == len &&
-		    memcmp(report_bys[i].name, s, len) == 0) {
-			*by = &report_bys[i];
-			return 0;
-		}
-	}
-	return call_fail(call, CB_BAD_REQUEST, "field 'by' must be category, "
-	    "month, mode or party");
-}
-
-static int
-report_args(struct call *call, int64_t *book_id,
-    const struct report_by **by, int32_t *from, int32_t *to)
-{
-	*from = DATE_MIN;
-	*to = DATE_MAX;
-	if (book_id_arg(call, "book_id", book_id) != 0 ||
-	    report_by_arg(call, by) != 0 ||
-	    entry_date_arg(call, "from", false, from, NULL) != 0 ||
-	    entry_date_arg(call, "to", false, to, NULL) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-report_check(struct call *call)
-{
-	const struct report_by *by;
-	int64_t id;
-	int32_t from, to;
-
-	return report_args(call, &id, &by, &from, &to);
-}
+enum { REPORT_BOOK_ID, REPORT_BY, REPORT_FROM, REPORT_TO };
+static const struct arg_spec report_args[] = {
+	[REPORT_BOOK_ID] = BOOK_ARG_ID,
+	[REPORT_BY] = { .name = "by", .type = ARG_ENUM, .flags = ARG_REQUIRED,
+	    .choices = report_by_names },
+	[REPORT_FROM] = { .name = "from", .type = ARG_DATE },
+	[REPORT_TO] = { .name = "to", .type = ARG_DATE },
+	ARGS_END,
+};
 
 struct report_total {
 	int64_t in, out, count;
@@ -593,17 +539,19 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 static int
 report_exec(struct call *call)
 {
-	const struct report_by *by;
+	const struct report_by *by = &report_bys[call->args[REPORT_BY].i];
+	int64_t book_id = call->args[REPORT_BOOK_ID].i;
+	int32_t from = call_has(call, REPORT_FROM) ?
+	    (int32_t)call->args[REPORT_FROM].i : DATE_MIN;
+	int32_t to = call_has(call, REPORT_TO) ?
+	    (int32_t)call->args[REPORT_TO].i : DATE_MAX;
 	struct report_total t = { 0 };
 	struct packbuf rows;
 	struct book book;
-	int64_t book_id;
-	int32_t from, to;
 	uint32_t n = 0;
 	int rc = -1;
 
-	if (report_args(call, &book_id, &by, &from, &to) != 0 ||
-	    book_access(call, book_id, BOOK_READ, &book, "book") != 0)
+	if (book_access(call, book_id, BOOK_READ, &book, "book") != 0)
 		return -1;
 	packbuf_init(&rows);
 	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0)
@@ -624,7 +572,6 @@ out:
 const struct method method_report_summary = {
 	.name = CB_METHOD_REPORT_SUMMARY,
 	.exec = report_exec,
-	.check = report_check,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = report_fields,
+	.args = report_args,
 };

@@ -18,7 +18,6 @@
 #include "server.h"
 #include "version.h"
 
-static const char *const no_fields[] = { NULL };
 
 static void
 pack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
@@ -42,7 +41,6 @@ ping_exec(struct call *call)
 const struct method method_ping = {
 	.name = CB_METHOD_PING,
 	.exec = ping_exec,
-	.fields = no_fields,
 };
 
 static int
@@ -86,7 +84,6 @@ server_stats_exec(struct call *call)
 const struct method method_server_stats = {
 	.name = CB_METHOD_SERVER_STATS,
 	.exec = server_stats_exec,
-	.fields = no_fields,
 };
 
 static const char sql_meta[] =
@@ -127,5 +124,4 @@ const struct method method_server_info = {
 	.name = CB_METHOD_SERVER_INFO,
 	.exec = server_info_exec,
 	.flags = METHOD_DB_READ | METHOD_ONE_STATEMENT,
-	.fields = no_fields,
 };

@@ -16,8 +16,11 @@
 #include "method.h"
 #include "rpc.h"
 
-static const char *const no_fields[] = { NULL };
-static const char *const sleep_fields[] = { "ms", NULL };
+static const struct arg_spec sleep_args[] = {
+	{ .name = "ms", .type = ARG_INT, .flags = ARG_REQUIRED, .min = 0,
+	    .max = 60000 },
+	ARGS_END,
+};
 
 /* test.echo {anything} -> the params map, as received. */
 static int
@@ -33,32 +36,16 @@ test_echo_exec(struct call *call)
 const struct method method_test_echo = {
 	.name = "test.echo",
 	.exec = test_echo_exec,
-	.fields = NULL,
+	.flags = METHOD_ANY_PARAMS,
 };
 
 /* test.sleep {ms} -> {"slept_ms"}: hold a handle for ms milliseconds. */
 static int
-test_sleep_args(struct call *call, int64_t *ms)
-{
-	return args_int(call, "ms", true, 0, 60000, ms, NULL);
-}
-
-static int
-test_sleep_check(struct call *call)
-{
-	int64_t ms;
-
-	return test_sleep_args(call, &ms);
-}
-
-static int
 test_sleep_exec(struct call *call)
 {
 	struct timespec ts;
-	int64_t ms;
+	int64_t ms = call->args[0].i;
 
-	if (test_sleep_args(call, &ms) != 0)
-		return -1;
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -72,17 +59,15 @@ test_sleep_exec(struct call *call)
 const struct method method_test_sleep = {
 	.name = "test.sleep",
 	.exec = test_sleep_exec,
-	.check = test_sleep_check,
 	.flags = METHOD_DB_READ,
-	.fields = sleep_fields,
+	.args = sleep_args,
 };
 
 const struct method method_test_sleep_write = {
 	.name = "test.sleep_write",
 	.exec = test_sleep_exec,
-	.check = test_sleep_check,
 	.flags = METHOD_DB_WRITE,
-	.fields = sleep_fields,
+	.args = sleep_args,
 };
 
 /* test.spin {} -> statement_timeout: a query that never ends. */
@@ -107,7 +92,6 @@ const struct method method_test_spin = {
 	.name = "test.spin",
 	.exec = test_spin_exec,
 	.flags = METHOD_DB_READ,
-	.fields = no_fields,
 };
 
 /* test.fatal {} -> internal: as if the database file were corrupt, so the
@@ -122,7 +106,6 @@ const struct method method_test_fatal = {
 	.name = "test.fatal",
 	.exec = test_fatal_exec,
 	.flags = METHOD_DB_READ,
-	.fields = no_fields,
 };
 
 /* test.fail {} -> conflict: an ordinary failing request. */
@@ -136,7 +119,6 @@ const struct method method_test_fail = {
 	.name = "test.fail",
 	.exec = test_fail_exec,
 	.flags = METHOD_DB_WRITE,
-	.fields = no_fields,
 };
 
 /* test.write {} -> {"created_at"}: a real write (touches meta), so write
@@ -167,21 +149,20 @@ const struct method method_test_write = {
 	.name = "test.write",
 	.exec = test_write_exec,
 	.flags = METHOD_DB_WRITE,
-	.fields = no_fields,
 };
 
 /* test.clock {advance_s} -> {"now"}: move the daemon's wall clock (and
  * the login limiter's) forward, to test expiry without sleeping. */
-static const char *const clock_fields[] = { "advance_s", NULL };
+static const struct arg_spec clock_args[] = {
+	{ .name = "advance_s", .type = ARG_INT, .flags = ARG_REQUIRED,
+	    .min = 0, .max = 1000000000 },
+	ARGS_END,
+};
 
 static int
 test_clock_exec(struct call *call)
 {
-	int64_t s;
-
-	if (args_int(call, "advance_s", true, 0, 1000000000, &s, NULL) != 0)
-		return -1;
-	clock_advance(s);
+	clock_advance(call->args[0].i);
 	msgpack_pack_map(call->result, 1);
 	rpc_pack_cstr(call->result, "now");
 	msgpack_pack_int64(call->result, clock_wall_s());
@@ -191,7 +172,7 @@ test_clock_exec(struct call *call)
 const struct method method_test_clock = {
 	.name = "test.clock",
 	.exec = test_clock_exec,
-	.fields = clock_fields,
+	.args = clock_args,
 };
 
 #else

@@ -17,11 +17,21 @@
 #include "server.h"
 #include "text.h"
 
-static const char *const register_fields[] = { "username", "password",
-    NULL };
-static const char *const token_fields[] = { "token", NULL };
-static const char *const password_fields[] = { "token", "old_password",
-    "new_password", NULL };
+enum { REGISTER_USERNAME, REGISTER_PASSWORD };
+static const struct arg_spec register_args[] = {
+	[REGISTER_USERNAME] = AUTH_ARG_USERNAME("username"),
+	[REGISTER_PASSWORD] = AUTH_ARG_PASSWORD("password",
+	    CB_PASSWORD_MIN_LEN),
+	ARGS_END,
+};
+
+enum { PASSWORD_OLD, PASSWORD_NEW };
+static const struct arg_spec password_args[] = {
+	[PASSWORD_OLD] = AUTH_ARG_PASSWORD("old_password", 1),
+	[PASSWORD_NEW] = AUTH_ARG_PASSWORD("new_password",
+	    CB_PASSWORD_MIN_LEN),
+	ARGS_END,
+};
 
 /* ---- user.register ---- */
 
@@ -32,19 +42,6 @@ struct register_state {
 static const char sql_user_insert[] =
     "INSERT INTO users (username, username_key, password_hash, created_at) "
     "VALUES (?1, ?2, ?3, ?4) RETURNING user_id";
-
-static int
-register_check(struct call *call)
-{
-	const char *s;
-	size_t len;
-
-	if (auth_username_arg(call, "username", &s, &len) != 0 ||
-	    auth_password_arg(call, "password", CB_PASSWORD_MIN_LEN, &s,
-	    &len) != 0)
-		return -1;
-	return 0;
-}
 
 static int register_store(struct call *call);
 
@@ -57,16 +54,12 @@ static int
 register_exec(struct call *call)
 {
 	struct register_state *st = call_state(call, sizeof *st);
-	const char *pw;
-	size_t len;
+	const struct arg_value *pw = &call->args[REGISTER_PASSWORD];
 	char why[128];
 
 	if (st == NULL)
 		return call_fail(call, CB_INTERNAL, "out of memory");
-	if (auth_password_arg(call, "password", CB_PASSWORD_MIN_LEN, &pw,
-	    &len) != 0)
-		return -1;
-	if (password_hash(call->server->hasher, pw, len, st->hash,
+	if (password_hash(call->server->hasher, pw->s, pw->len, st->hash,
 	    sizeof st->hash, why, sizeof why) != 0)
 		return call_fail(call, CB_INTERNAL, "cannot hash the password: "
 		    "%s", why);
@@ -80,12 +73,10 @@ register_store(struct call *call)
 	struct register_state *st = call->state;
 	char key[CB_USERNAME_MAX];
 	sqlite3_stmt *stmt;
-	const char *name;
-	size_t len;
+	const char *name = call->args[REGISTER_USERNAME].s;
+	size_t len = call->args[REGISTER_USERNAME].len;
 	int rc;
 
-	if (auth_username_arg(call, "username", &name, &len) != 0)
-		return -1;
 	text_fold_ascii(name, len, key);
 	if ((stmt = call_prepare(call, sql_user_insert,
 	    "creating the user")) == NULL)
@@ -109,9 +100,8 @@ register_store(struct call *call)
 const struct method method_user_register = {
 	.name = CB_METHOD_USER_REGISTER,
 	.exec = register_exec,
-	.check = register_check,
 	.flags = METHOD_HASH,
-	.fields = register_fields,
+	.args = register_args,
 };
 
 /* ---- user.profile ---- */
@@ -148,7 +138,6 @@ const struct method method_user_profile = {
 	.name = CB_METHOD_USER_PROFILE,
 	.exec = profile_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
-	.fields = token_fields,
 };
 
 /* ---- user.password ---- */
@@ -170,19 +159,6 @@ static const char sql_user_set_hash[] =
 static const char sql_sessions_revoke_others[] =
     "UPDATE sessions SET revoked = 1 "
     "WHERE user_id = ?1 AND session_id <> ?2 AND revoked = 0";
-
-static int
-password_check(struct call *call)
-{
-	const char *s;
-	size_t len;
-
-	if (auth_password_arg(call, "old_password", 1, &s, &len) != 0 ||
-	    auth_password_arg(call, "new_password", CB_PASSWORD_MIN_LEN, &s,
-	    &len) != 0)
-		return -1;
-	return 0;
-}
 
 static int password_rehash(struct call *call);
 static int password_store(struct call *call);
@@ -228,20 +204,16 @@ password_rehash(struct call *call)
 {
 	struct password_state *st = call->state;
 	const struct password_hasher *h = call->server->hasher;
-	const char *old, *new;
-	size_t oldlen, newlen;
+	const struct arg_value *old = &call->args[PASSWORD_OLD];
+	const struct arg_value *new = &call->args[PASSWORD_NEW];
 	char why[128];
 
-	if (auth_password_arg(call, "old_password", 1, &old, &oldlen) != 0 ||
-	    auth_password_arg(call, "new_password", CB_PASSWORD_MIN_LEN, &new,
-	    &newlen) != 0)
-		return -1;
 	/* Guesses of the old password count as failed logins: a stolen
 	 * token must not be a way to test passwords at full speed. */
 	if (auth_check_password(call, st->key, st->keylen, "wrong passwords",
-	    st->stored, old, oldlen, NULL, "wrong password") != 0)
+	    st->stored, old->s, old->len, NULL, "wrong password") != 0)
 		return -1;
-	if (password_hash(h, new, newlen, st->fresh, sizeof st->fresh, why,
+	if (password_hash(h, new->s, new->len, st->fresh, sizeof st->fresh, why,
 	    sizeof why) != 0)
 		return call_fail(call, CB_INTERNAL, "cannot hash the password: "
 		    "%s", why);
@@ -282,7 +254,6 @@ password_store(struct call *call)
 const struct method method_user_password = {
 	.name = CB_METHOD_USER_PASSWORD,
 	.exec = password_exec,
-	.check = password_check,
 	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
-	.fields = password_fields,
+	.args = password_args,
 };

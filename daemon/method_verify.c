@@ -16,8 +16,12 @@
 #include "methods.h"
 #include "rpc.h"
 
-static const char *const verify_fields[] = { "token", "book_id", "repair",
-    NULL };
+enum { VERIFY_BOOK_ID, VERIFY_REPAIR };
+static const struct arg_spec verify_args[] = {
+	[VERIFY_BOOK_ID] = BOOK_ARG_ID,
+	[VERIFY_REPAIR] = { .name = "repair", .type = ARG_BOOL },
+	ARGS_END,
+};
 
 #define VERIFY_MAX_PROBLEMS 4
 
@@ -153,8 +157,8 @@ verify_run(struct call *call, bool repair)
 	struct book book, stored;
 	struct verify v;
 
-	if (book_access_arg(call, repair ? BOOK_MANAGE : BOOK_READ,
-	    &book) != 0 || verify_compute(call, &book, &v) != 0)
+	if (book_access_arg(call, VERIFY_BOOK_ID, repair ? BOOK_MANAGE :
+	    BOOK_READ, &book) != 0 || verify_compute(call, &book, &v) != 0)
 		return -1;
 	stored = book;
 	repair = repair && v.nproblems > 0;
@@ -177,11 +181,7 @@ static const struct method_step verify_write_step = {
 static int
 verify_exec(struct call *call)
 {
-	bool repair = false;
-
-	if (args_bool(call, "repair", false, &repair, NULL) != 0)
-		return -1;
-	if (repair)
+	if (call->args[VERIFY_REPAIR].i)
 		return call_continue(call, &verify_write_step);
 	return verify_run(call, false);
 }
@@ -190,5 +190,5 @@ const struct method method_book_verify = {
 	.name = CB_METHOD_BOOK_VERIFY,
 	.exec = verify_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.fields = verify_fields,
+	.args = verify_args,
 };

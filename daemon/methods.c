@@ -100,6 +100,39 @@ method_find(const char *name, size_t len)
 	return NULL;
 }
 
+void
+method_each(void (*fn)(const struct method *m, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof method_table / sizeof method_table[0];
+	    i++)
+		fn(method_table[i], arg);
+}
+
+int
+method_table_check(char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof method_table / sizeof method_table[0];
+	    i++) {
+		const struct method *m = method_table[i];
+
+		if (args_spec_check(m, err, errlen) != 0)
+			return -1;
+		/* Tokens are verified inside a database step; a hashing
+		 * step first would run for nobody (user_id 0). */
+		if ((m->flags & METHOD_AUTH) && (m->flags & METHOD_HASH)) {
+			snprintf(err, errlen, "%s hashes before its token is "
+			    "verified", m->name);
+			return -1;
+		}
+		if ((m->flags & METHOD_PATCH) && m->args == NULL) {
+			snprintf(err, errlen, "%s is a patch of nothing",
+			    m->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 call_continue(struct call *call, const struct method_step *next)
 {

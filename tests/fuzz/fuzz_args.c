@@ -1,16 +1,19 @@
 /*
  * fuzz_args.c -- libFuzzer target for what the daemon does with a
- * request's params before any handle is taken: args_check_fields() and
- * the method's check hook (entry fields, cursors, filters, dates, money),
- * for every method in the table, on a params map built from the input.
+ * request's params before any handle is taken: args_parse() against each
+ * method's declared arguments (args.h: entry fields, cursors, filters,
+ * dates, money) and the method's check hook, for every method in the
+ * table, on a params map built from the input.
  *
  * Checks, abort()ing on any violation:
  *
  *   - a refusal always carries an error code and a NUL-terminated message;
- *   - entry.add params that pass are read by entry_from_params() into an
- *     entry whose canonical msgpack (entry_pack) decodes, is read back as
- *     params by entry_from_params(), and packs to the same bytes: "the
- *     same fields" (idempotent retries, no-op edits) is well defined.
+ *   - every argument a parse accepts has a state, and a required one is
+ *     given;
+ *   - entry.add params that pass are read by entry_from_args() into an
+ *     entry whose canonical msgpack (entry_pack) decodes, is parsed again
+ *     as entry.add params, and packs to the same bytes: "the same fields"
+ *     (idempotent retries, no-op edits) is well defined.
  *
  * The first input byte picks the method; the rest is one msgpack object
  * used as the params map (inputs that are not a map are fed as [] too).
@@ -39,16 +42,17 @@
 	}								\
 } while (0)
 
-static const char *const fuzz_methods[] = {
-	CB_METHOD_BOOK_CREATE, CB_METHOD_BOOK_LIST, CB_METHOD_BOOK_GET,
-	CB_METHOD_BOOK_UPDATE, CB_METHOD_BOOK_DELETE, CB_METHOD_BOOK_BALANCE,
-	CB_METHOD_BOOK_VERIFY, CB_METHOD_ENTRY_ADD, CB_METHOD_ENTRY_GET,
-	CB_METHOD_ENTRY_UPDATE, CB_METHOD_ENTRY_DELETE,
-	CB_METHOD_ENTRY_RESTORE, CB_METHOD_ENTRY_HISTORY,
-	CB_METHOD_ENTRY_LIST, CB_METHOD_REPORT_SUMMARY,
-	CB_METHOD_USER_REGISTER, CB_METHOD_USER_PASSWORD, CB_METHOD_PING,
-};
-#define FUZZ_METHOD_COUNT (sizeof fuzz_methods / sizeof fuzz_methods[0])
+/* Every method of the table (method_each). */
+static const struct method *fuzz_methods[64];
+static size_t fuzz_method_count;
+
+static void
+fuzz_method_add(const struct method *m, void *arg)
+{
+	(void)arg;
+	if (fuzz_method_count < sizeof fuzz_methods / sizeof fuzz_methods[0])
+		fuzz_methods[fuzz_method_count++] = m;
+}
 
 static struct config fuzz_cfg;
 static struct server fuzz_server;
@@ -63,7 +67,11 @@ fuzz_call_init(struct call *call, const struct method *m,
 	call->server = &fuzz_server;
 }
 
-/* The canonical form of e, read back as params, packs the same. */
+/* entry.add's arguments begin with book_id; the fields follow. */
+#define FUZZ_ADD_FIELDS 1
+
+/* The canonical form of e, parsed again as entry.add params, packs the
+ * same. */
 static void
 fuzz_round_trip(const struct entry *e)
 {
@@ -71,21 +79,28 @@ fuzz_round_trip(const struct entry *e)
 	msgpack_unpacked u;
 	struct call call;
 	struct entry back;
+	size_t head;
 
 	packbuf_init(&first);
 	packbuf_init(&again);
-	entry_pack(&first.pk, e);
+	msgpack_pack_map(&first.pk, 1 + 5 + ENTRY_TEXT_COUNT);
+	rpc_pack_cstr(&first.pk, "book_id");
+	msgpack_pack_int64(&first.pk, 1);
+	head = first.sb.size;
+	entry_pack_fields(&first.pk, e);
 	FUZZ_CHECK(!packbuf_failed(&first));
 	msgpack_unpacked_init(&u);
 	FUZZ_CHECK(rpc_decode(first.sb.data, first.sb.size, &u) == 0);
 	FUZZ_CHECK(u.data.type == MSGPACK_OBJECT_MAP);
 	fuzz_call_init(&call, method_find(CB_METHOD_ENTRY_ADD,
 	    strlen(CB_METHOD_ENTRY_ADD)), &u.data);
-	FUZZ_CHECK(entry_from_params(&call, false, &back, NULL) == 0);
-	entry_pack(&again.pk, &back);
+	FUZZ_CHECK(args_parse(&call) == 0);
+	entry_init(&back);
+	FUZZ_CHECK(entry_from_args(&call, FUZZ_ADD_FIELDS, &back) == 0);
+	entry_pack_fields(&again.pk, &back);
 	FUZZ_CHECK(!packbuf_failed(&again));
-	FUZZ_CHECK(again.sb.size == first.sb.size &&
-	    memcmp(again.sb.data, first.sb.data, first.sb.size) == 0);
+	FUZZ_CHECK(again.sb.size == first.sb.size - head &&
+	    memcmp(again.sb.data, first.sb.data + head, again.sb.size) == 0);
 	msgpack_unpacked_destroy(&u);
 	packbuf_destroy(&first);
 	packbuf_destroy(&again);
@@ -99,9 +114,7 @@ fuzz_one(const struct method *m, const msgpack_object *params)
 	int rc;
 
 	fuzz_call_init(&call, m, params);
-	rc = args_check_fields(&call, m->fields);
-	if (rc == 0 && m->check != NULL)
-		rc = m->check(&call);
+	rc = args_parse(&call);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc != 0) {
 		FUZZ_CHECK(call.code != CB_CODE_NONE);
@@ -110,8 +123,14 @@ fuzz_one(const struct method *m, const msgpack_object *params)
 		FUZZ_CHECK(call.message[0] != '\0');
 		return;
 	}
+	for (int i = 0; m->args != NULL && m->args[i].name != NULL; i++) {
+		FUZZ_CHECK(call.args[i].state <= ARG_GIVEN);
+		FUZZ_CHECK(!(m->args[i].flags & ARG_REQUIRED) ||
+		    call.args[i].state == ARG_GIVEN);
+	}
 	if (strcmp(m->name, CB_METHOD_ENTRY_ADD) == 0) {
-		FUZZ_CHECK(entry_from_params(&call, false, &e, NULL) == 0);
+		entry_init(&e);
+		FUZZ_CHECK(entry_from_args(&call, FUZZ_ADD_FIELDS, &e) == 0);
 		fuzz_round_trip(&e);
 	}
 }
@@ -123,17 +142,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct method *m;
 	msgpack_unpacked u;
-	const char *name;
 
 	if (size < 1)
 		return 0;
 	if (fuzz_server.cfg == NULL) {
 		memcpy(fuzz_cfg.default_currency, "XXX", 4);
 		fuzz_server.cfg = &fuzz_cfg;
+		method_each(fuzz_method_add, NULL);
+		FUZZ_CHECK(fuzz_method_count > 0);
 	}
-	name = fuzz_methods[data[0] % FUZZ_METHOD_COUNT];
-	m = method_find(name, strlen(name));
-	FUZZ_CHECK(m != NULL);
+	m = fuzz_methods[data[0] % fuzz_method_count];
 	msgpack_unpacked_init(&u);
 	if (rpc_decode((const char *)data + 1, size - 1, &u) == 0 &&
 	    u.data.type == MSGPACK_OBJECT_MAP)
