@@ -2,18 +2,18 @@
  * method_entry.c -- entries: entry.add, entry.get, entry.update,
  * entry.delete, entry.restore, entry.history.
  *
- * Every change runs in one write transaction that also updates the
- * book's totals and running-balance index (book.h) and appends the
- * entry's history, so the three can never disagree.  Totals are checked
- * for overflow in memory before anything is written.
+ * Every change goes through entry_write() (entry_write.h), which updates
+ * the book's totals and running-balance index and appends the entry's
+ * history in the same transaction, so the three can never disagree.
+ * These handlers only load, decide what changes, and answer.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "args.h"
 #include "book.h"
-#include "clock.h"
 #include "entry.h"
+#include "entry_write.h"
 #include "method.h"
 #include "methods.h"
 #include "packbuf.h"
@@ -84,114 +84,6 @@ entry_load(struct call *call, enum book_action action, struct book *book,
 	return book_access(call, m->book_id, action, book, "entry");
 }
 
-/* e's canonical msgpack into pb.  0, or -1 with the call failed. */
-static int
-entry_canonical(struct call *call, const struct entry *e, struct packbuf *pb)
-{
-	packbuf_clear(pb);
-	entry_pack(&pb->pk, e);
-	if (packbuf_failed(pb))
-		return call_fail(call, CB_INTERNAL, "out of memory");
-	return 0;
-}
-
-static void
-bind_packbuf(sqlite3_stmt *stmt, int i, const struct packbuf *pb)
-{
-	if (pb == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_blob(stmt, i, pb->sb.data, (int)pb->sb.size,
-		    SQLITE_STATIC);
-}
-
-static const char sql_history_insert[] =
-    "INSERT INTO entry_history (entry_id, at, user_id, action, before, "
-    "after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-/* Append one history record; before/after NULL for none. */
-static int
-history_add(struct call *call, int64_t entry_id, const char *action,
-    const struct entry *before, const struct entry *after)
-{
-	struct packbuf b, a;
-	sqlite3_stmt *stmt;
-	int rc = -1, src;
-
-	packbuf_init(&b);
-	packbuf_init(&a);
-	if ((before != NULL && entry_canonical(call, before, &b) != 0) ||
-	    (after != NULL && entry_canonical(call, after, &a) != 0) ||
-	    (stmt = call_prepare(call, sql_history_insert,
-	    "recording the history")) == NULL)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, entry_id);
-	sqlite3_bind_int64(stmt, 2, clock_wall_s());
-	sqlite3_bind_int64(stmt, 3, call->user_id);
-	sqlite3_bind_text(stmt, 4, action, -1, SQLITE_STATIC);
-	bind_packbuf(stmt, 5, before != NULL ? &b : NULL);
-	bind_packbuf(stmt, 6, after != NULL ? &a : NULL);
-	if ((src = sqlite3_step(stmt)) != SQLITE_DONE)
-		call_fail_sqlite(call, src, "recording the history");
-	else
-		rc = 0;
-	sqlite3_reset(stmt);	/* it points into a and b */
-out:
-	packbuf_destroy(&b);
-	packbuf_destroy(&a);
-	return rc;
-}
-
-static const char sql_entry_set_deleted[] =
-    "UPDATE entries SET deleted = ?2, updated_at = ?3, updated_by = ?4 "
-    "WHERE entry_id = ?1";
-static const char sql_entry_set_fields[] =
-    "UPDATE entries SET (" ENTRY_COLUMNS ") = "
-    "(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11), updated_at = ?12, "
-    "updated_by = ?13 WHERE entry_id = ?1";
-
-static int
-entry_store_deleted(struct call *call, struct entry_meta *m, bool deleted)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql_entry_set_deleted,
-	    "moving the entry");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	m->deleted = deleted;
-	m->updated_at = clock_wall_s();
-	m->updated_by = call->user_id;
-	sqlite3_bind_int64(stmt, 1, m->entry_id);
-	sqlite3_bind_int(stmt, 2, deleted);
-	sqlite3_bind_int64(stmt, 3, m->updated_at);
-	sqlite3_bind_int64(stmt, 4, m->updated_by);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		return call_fail_sqlite(call, rc, "moving the entry");
-	return 0;
-}
-
-static int
-entry_store_fields(struct call *call, struct entry_meta *m,
-    const struct entry *e)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql_entry_set_fields,
-	    "updating the entry");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	m->updated_at = clock_wall_s();
-	m->updated_by = call->user_id;
-	sqlite3_bind_int64(stmt, 1, m->entry_id);
-	entry_bind(stmt, 2, e);
-	sqlite3_bind_int64(stmt, 12, m->updated_at);
-	sqlite3_bind_int64(stmt, 13, m->updated_by);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		return call_fail_sqlite(call, rc, "updating the entry");
-	return 0;
-}
-
 /* Pack {"entry", "balance"}. */
 static void
 pack_entry_balance(struct call *call, const struct entry *e,
@@ -206,15 +98,6 @@ pack_entry_balance(struct call *call, const struct entry *e,
 
 /* ---- entry.add ---- */
 
-static const char sql_entry_by_key[] =
-    "SELECT entry_id, request FROM entries "
-    "WHERE book_id = ?1 AND idempotency_key = ?2";
-static const char sql_entry_insert[] =
-    "INSERT INTO entries (book_id, " ENTRY_COLUMNS ", idempotency_key, "
-    "request, created_at, created_by, updated_at, updated_by) VALUES (?1, "
-    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?15) "
-    "RETURNING entry_id";
-
 static void
 add_pack(struct call *call, int64_t entry_id, const struct book *book,
     bool replayed)
@@ -227,6 +110,10 @@ add_pack(struct call *call, int64_t entry_id, const struct book *book,
 	rpc_pack_cstr(call->result, "replayed");
 	rpc_pack_bool(call->result, replayed);
 }
+
+static const char sql_entry_by_key[] =
+    "SELECT entry_id, request FROM entries "
+    "WHERE book_id = ?1 AND idempotency_key = ?2";
 
 /*
  * A retry: the key was used before in this book.  The same fields answer
@@ -266,52 +153,26 @@ add_replay(struct call *call, const struct book *book, const char *key,
 }
 
 static int
-add_insert(struct call *call, const struct book *book, const struct entry *e,
-    const char *key, size_t keylen, const struct packbuf *request,
-    int64_t *entry_id)
-{
-	sqlite3_stmt *stmt = call_prepare(call, sql_entry_insert,
-	    "adding the entry");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, book->book_id);
-	entry_bind(stmt, 2, e);
-	if (key != NULL)
-		sqlite3_bind_text(stmt, 12, key, (int)keylen, SQLITE_STATIC);
-	bind_packbuf(stmt, 13, key != NULL ? request : NULL);
-	sqlite3_bind_int64(stmt, 14, clock_wall_s());
-	sqlite3_bind_int64(stmt, 15, call->user_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc, "adding the entry");
-	*entry_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	return 0;
-}
-
-static int
 add_write(struct call *call, struct book *book, const struct entry *e,
     struct packbuf *request)
 {
 	const struct arg_value *k = &call->args[ADD_IDEMPOTENCY_KEY];
-	const char *key = call_has(call, ADD_IDEMPOTENCY_KEY) ? k->s : NULL;
-	size_t keylen = k->len;
-	int64_t id = 0;
+	struct entry_change ch = {
+		.action = ENTRY_CREATE, .after = e, .request = request,
+		.key = call_has(call, ADD_IDEMPOTENCY_KEY) ? k->s : NULL,
+		.keylen = k->len,
+	};
+	struct entry_meta m;
 	int replay;
 
 	if (entry_canonical(call, e, request) != 0)
 		return -1;
-	if (key != NULL && (replay = add_replay(call, book, key, keylen,
-	    request)) != 0)
+	if (ch.key != NULL && (replay = add_replay(call, book, ch.key,
+	    ch.keylen, request)) != 0)
 		return replay > 0 ? 0 : -1;
-	if (book_totals_apply(call, book, e, +1) != 0 ||
-	    add_insert(call, book, e, key, keylen, request, &id) != 0 ||
-	    book_periods_add(call, book->book_id, e, +1) != 0 ||
-	    book_totals_store(call, book) != 0 ||
-	    history_add(call, id, "create", NULL, e) != 0)
+	if (entry_write(call, book, &m, &ch) != 0)
 		return -1;
-	add_pack(call, id, book, false);
+	add_pack(call, m.entry_id, book, false);
 	return 0;
 }
 
@@ -366,30 +227,13 @@ const struct method method_entry_get = {
 
 /* ---- entry.update ---- */
 
-/* The patch changes something: move the totals from before to after. */
-static int
-update_write(struct call *call, struct book *book, struct entry_meta *m,
-    const struct entry *before, const struct entry *after)
-{
-	struct book next = *book;
-
-	if (book_totals_apply(call, &next, before, -1) != 0 ||
-	    book_totals_apply(call, &next, after, +1) != 0)
-		return -1;
-	*book = next;
-	if (entry_store_fields(call, m, after) != 0 ||
-	    book_periods_add(call, book->book_id, before, -1) != 0 ||
-	    book_periods_add(call, book->book_id, after, +1) != 0 ||
-	    book_totals_store(call, book) != 0 ||
-	    history_add(call, m->entry_id, "update", before, after) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 update_exec(struct call *call)
 {
 	struct entry before, after;
+	struct entry_change ch = {
+		.action = ENTRY_UPDATE, .before = &before, .after = &after,
+	};
 	struct packbuf b, a;
 	struct entry_meta m;
 	struct book book;
@@ -408,8 +252,7 @@ update_exec(struct call *call)
 		goto out;
 	/* A patch that changes nothing writes nothing. */
 	if ((b.sb.size != a.sb.size || memcmp(b.sb.data, a.sb.data,
-	    a.sb.size) != 0) && update_write(call, &book, &m, &before,
-	    &after) != 0)
+	    a.sb.size) != 0) && entry_write(call, &book, &m, &ch) != 0)
 		goto out;
 	pack_entry_balance(call, &after, &m, &book);
 	rc = 0;
@@ -433,9 +276,11 @@ static int
 trash_move(struct call *call, bool deleted)
 {
 	struct entry e;
+	struct entry_change ch = {
+		.action = deleted ? ENTRY_DELETE : ENTRY_RESTORE, .before = &e,
+	};
 	struct entry_meta m;
 	struct book book;
-	int sign = deleted ? -1 : +1;
 
 	if (entry_load(call, BOOK_WRITE, &book, &e, NULL, &m) != 0)
 		return -1;
@@ -443,12 +288,7 @@ trash_move(struct call *call, bool deleted)
 		return call_fail(call, CB_CONFLICT, deleted ? "entry %lld is "
 		    "already in the trash" : "entry %lld is not in the trash",
 		    (long long)m.entry_id);
-	if (book_totals_apply(call, &book, &e, sign) != 0 ||
-	    entry_store_deleted(call, &m, deleted) != 0 ||
-	    book_periods_add(call, book.book_id, &e, sign) != 0 ||
-	    book_totals_store(call, &book) != 0 ||
-	    history_add(call, m.entry_id, deleted ? "delete" : "restore", &e,
-	    &e) != 0)
+	if (entry_write(call, &book, &m, &ch) != 0)
 		return -1;
 	if (deleted) {
 		msgpack_pack_map(call->result, 1);
