@@ -2,8 +2,15 @@
  * pool.c -- the bounded pool of SQLite handles (see pool.h).
  *
  * Owns: the slots (struct db, opened at start and never freed before
- * pool_close), the two FIFO wait queues, and the figures in struct
- * pool_stats.  One mutex guards all of it.
+ * pool_close), the two FIFO wait queues, the deadline order of their
+ * waiters, and the figures in struct pool_stats.  One mutex guards all of
+ * it.
+ *
+ * Deadlines: every queued waiter with a deadline is also on one list kept
+ * in deadline order, so the earliest is its head and expiry pops from the
+ * head: O(expired) under the mutex, never a walk of the queues.  Waiters
+ * arrive with deadlines that mostly only grow (now + the same timeout), so
+ * an insertion looks back from the tail and almost always stops at once.
  *
  * Must never: call a waiter's `granted` callback, open, close or rest a
  * connection while holding the mutex (those can take milliseconds, and a
@@ -64,6 +71,7 @@ struct pool {
 	unsigned size;
 	struct pool_slot *slots;
 	struct pool_queue readq, writeq;
+	struct pool_waiter *dhead, *dtail;	/* by deadline, earliest first */
 
 	unsigned in_use;
 	uint64_t acquired, released, wait_timeouts, replaced;
@@ -94,6 +102,45 @@ static void
 pool_unlock(struct pool *pool)
 {
 	pool_must(pthread_mutex_unlock(&pool->mutex), "mutex unlock");
+}
+
+/* Into the deadline order: from the tail back, past later deadlines. */
+static void
+pool_deadline_insert(struct pool *pool, struct pool_waiter *w)
+{
+	struct pool_waiter *after = pool->dtail;
+
+	w->dnext = w->dprev = NULL;
+	if (w->deadline_us == 0)
+		return;
+	while (after != NULL && after->deadline_us > w->deadline_us)
+		after = after->dprev;
+	w->dprev = after;
+	w->dnext = after != NULL ? after->dnext : pool->dhead;
+	if (w->dnext != NULL)
+		w->dnext->dprev = w;
+	else
+		pool->dtail = w;
+	if (after != NULL)
+		after->dnext = w;
+	else
+		pool->dhead = w;
+}
+
+static void
+pool_deadline_remove(struct pool *pool, struct pool_waiter *w)
+{
+	if (w->deadline_us == 0)
+		return;
+	if (w->dprev != NULL)
+		w->dprev->dnext = w->dnext;
+	else
+		pool->dhead = w->dnext;
+	if (w->dnext != NULL)
+		w->dnext->dprev = w->dprev;
+	else
+		pool->dtail = w->dprev;
+	w->dnext = w->dprev = NULL;
 }
 
 static void
@@ -128,6 +175,21 @@ static struct pool_queue *
 pool_queue_of(struct pool *pool, const struct pool_waiter *w)
 {
 	return w->access == POOL_WRITE ? &pool->writeq : &pool->readq;
+}
+
+/* A waiter joins, or leaves, its queue and the deadline order together. */
+static void
+pool_enqueue_locked(struct pool *pool, struct pool_waiter *w)
+{
+	pool_queue_append(pool_queue_of(pool, w), w);
+	pool_deadline_insert(pool, w);
+}
+
+static void
+pool_dequeue_locked(struct pool *pool, struct pool_waiter *w)
+{
+	pool_queue_remove(pool_queue_of(pool, w), w);
+	pool_deadline_remove(pool, w);
 }
 
 /* Hand slot s to w.  Called with the mutex held; the caller runs
@@ -243,7 +305,7 @@ pool_submit(struct pool *pool, struct pool_waiter *w)
 	if (s == NULL) {
 		w->enqueued_us = now;
 		w->state = WAITER_QUEUED;
-		pool_queue_append(pool_queue_of(pool, w), w);
+		pool_enqueue_locked(pool, w);
 		pool_unlock(pool);
 		return true;
 	}
@@ -261,7 +323,7 @@ pool_remove(struct pool *pool, struct pool_waiter *w, bool timeout)
 
 	pool_lock(pool);
 	if (w->state == WAITER_QUEUED) {
-		pool_queue_remove(pool_queue_of(pool, w), w);
+		pool_dequeue_locked(pool, w);
 		w->state = timeout ? WAITER_EXPIRED : WAITER_CANCELLED;
 		if (timeout)
 			pool->wait_timeouts++;
@@ -277,33 +339,19 @@ pool_cancel(struct pool *pool, struct pool_waiter *w)
 	return pool_remove(pool, w, false);
 }
 
-/* Move the expired waiters of q onto the list *tailp points at. */
-static void
-pool_expire_queue_locked(struct pool *pool, struct pool_queue *q,
-    int64_t now_us, struct pool_waiter ***tailp)
-{
-	struct pool_waiter *w, *next;
-
-	for (w = q->head; w != NULL; w = next) {
-		next = w->next;
-		if (w->deadline_us == 0 || w->deadline_us > now_us)
-			continue;
-		pool_queue_remove(q, w);
-		w->state = WAITER_EXPIRED;
-		pool->wait_timeouts++;
-		**tailp = w;
-		*tailp = &w->next;
-	}
-}
-
 struct pool_waiter *
 pool_expire(struct pool *pool, int64_t now_us)
 {
-	struct pool_waiter *list = NULL, **tail = &list;
+	struct pool_waiter *list = NULL, **tail = &list, *w;
 
 	pool_lock(pool);
-	pool_expire_queue_locked(pool, &pool->writeq, now_us, &tail);
-	pool_expire_queue_locked(pool, &pool->readq, now_us, &tail);
+	while ((w = pool->dhead) != NULL && w->deadline_us <= now_us) {
+		pool_dequeue_locked(pool, w);
+		w->state = WAITER_EXPIRED;
+		pool->wait_timeouts++;
+		*tail = w;
+		tail = &w->next;
+	}
 	pool_unlock(pool);
 	*tail = NULL;
 	return list;
@@ -312,18 +360,10 @@ pool_expire(struct pool *pool, int64_t now_us)
 int64_t
 pool_next_deadline(struct pool *pool)
 {
-	const struct pool_queue *queues[] = { &pool->readq, &pool->writeq };
-	const struct pool_waiter *w;
-	int64_t next = 0;
+	int64_t next;
 
 	pool_lock(pool);
-	for (size_t i = 0; i < sizeof queues / sizeof queues[0]; i++) {
-		for (w = queues[i]->head; w != NULL; w = w->next) {
-			if (w->deadline_us != 0 &&
-			    (next == 0 || w->deadline_us < next))
-				next = w->deadline_us;
-		}
-	}
+	next = pool->dhead != NULL ? pool->dhead->deadline_us : 0;
 	pool_unlock(pool);
 	return next;
 }
@@ -515,7 +555,7 @@ pool_release(struct pool *pool, struct db *db, bool broken)
 		q = &pool->writeq;
 	w = q->head;
 	if (w != NULL) {
-		pool_queue_remove(q, w);
+		pool_dequeue_locked(pool, w);
 		pool_grant_locked(pool, s, w, now, now - w->enqueued_us);
 	}
 	pool_unlock(pool);

@@ -59,7 +59,8 @@ struct pool_waiter {
 	void *arg;			/* the caller's */
 
 	/* private to the pool */
-	struct pool_waiter *next, *prev;
+	struct pool_waiter *next, *prev;	/* its access kind's FIFO */
+	struct pool_waiter *dnext, *dprev;	/* the deadline order */
 	int64_t enqueued_us;
 	int state;
 };
@@ -97,10 +98,12 @@ bool pool_cancel(struct pool *pool, struct pool_waiter *w);
 
 /* Remove every queued waiter whose deadline is <= now_us and return them as
  * a list linked through ->next (NULL if none); each counts as a wait
- * timeout.  granted never runs for them. */
+ * timeout.  granted never runs for them.  Costs the number expired, not
+ * the number queued. */
 struct pool_waiter *pool_expire(struct pool *pool, int64_t now_us);
 
-/* The earliest deadline among queued waiters, or 0 when none has one. */
+/* The earliest deadline among queued waiters, or 0 when none has one.
+ * O(1). */
 int64_t pool_next_deadline(struct pool *pool);
 
 /* Blocking acquire: waits in the same FIFO until deadline_us (0: forever).

@@ -1062,6 +1062,81 @@ test_expire_cancel(void)
 	pool_close(pool);
 }
 
+/*
+ * 2,000 queued waiters with deadlines in random order (some none): each
+ * pool_expire returns exactly the ones due, earliest first, and
+ * pool_next_deadline is always the earliest left -- checked against a
+ * brute-force scan after every step.
+ */
+static void
+test_expire_order(void)
+{
+	enum { N = 2000, STEPS = 40 };
+	static struct order order;
+	static struct order_waiter ws[N];
+	static bool gone[N];
+	struct pool_waiter *list, *p;
+	struct pool *pool;
+	struct db *held;
+	char path[256];
+	int64_t t, now, prev, want_next;
+	unsigned seed = 12345;
+	int expired = 0;
+
+	memset(&order, 0, sizeof order);
+	memset(gone, 0, sizeof gone);
+	test_db_path(path, sizeof path);
+	pool = test_pool_open(path, 1, DB_SYNC_NORMAL);
+	MUST(pool != NULL);
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "holder", &held) == 0);
+	t = clock_now_us() + 1000000000;
+	for (int i = 0; i < N; i++) {
+		seed = seed * 1103515245u + 12345u;
+		order_waiter_init(&ws[i], &order, i, (seed >> 16) & 1 ?
+		    POOL_READ : POOL_WRITE, (seed >> 8) % 10 == 0 ? 0 :
+		    t + (int64_t)((seed >> 4) % 100000));
+		MUST(pool_submit(pool, &ws[i].w));
+	}
+	for (int step = 1; step <= STEPS; step++) {
+		now = t + (int64_t)step * 100000 / STEPS;
+		list = pool_expire(pool, now);
+		prev = 0;
+		for (p = list; p != NULL; p = p->next) {
+			struct order_waiter *ow = p->arg;
+
+			CHECK(p->deadline_us != 0 && p->deadline_us <= now);
+			CHECK(p->deadline_us >= prev);	/* earliest first */
+			CHECK(!gone[ow->id]);
+			gone[ow->id] = true;
+			prev = p->deadline_us;
+			expired++;
+		}
+		want_next = 0;
+		for (int i = 0; i < N; i++) {
+			int64_t d = ws[i].w.deadline_us;
+
+			/* Nothing due is left behind. */
+			if (!gone[i] && d != 0)
+				CHECK(d > now);
+			if (!gone[i] && d != 0 && (want_next == 0 ||
+			    d < want_next))
+				want_next = d;
+		}
+		CHECK_EQ_INT(pool_next_deadline(pool), want_next);
+	}
+	/* Those without a deadline are still queued; cancel them all. */
+	for (int i = 0; i < N; i++) {
+		if (!gone[i]) {
+			CHECK_EQ_INT(ws[i].w.deadline_us, 0);
+			CHECK(pool_cancel(pool, &ws[i].w));
+		}
+	}
+	CHECK(expired > N / 2);
+	CHECK_EQ_INT(pool_next_deadline(pool), 0);
+	pool_release(pool, held, false);
+	pool_close(pool);
+}
+
 /* ------------------------------------------------------------------ */
 
 static const char sql_endless[] =
@@ -1586,6 +1661,8 @@ main(void)
 	tap_run("acquire granted just as it times out",
 	    test_acquire_granted_at_timeout);
 	tap_run("expire and cancel", test_expire_cancel);
+	tap_run("expiry in deadline order, whatever the submit order",
+	    test_expire_order);
 	tap_run("statement timeout", test_statement_timeout);
 	tap_run("db_rest", test_rest);
 	tap_run("broken slot replaced", test_replace_broken);
