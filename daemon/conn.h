@@ -47,6 +47,11 @@ struct conn {
 
 	struct request *inflight;	/* doubly linked via conn_next/prev */
 	unsigned ninflight;
+	/* Taking turns for the pool (gateway.c): at most a pool's worth of
+	 * this connection's requests are with the pool at once; the rest
+	 * wait here, in arrival order, linked via turn_next. */
+	struct request *turn_head, *turn_tail;
+	unsigned nsubmitted;
 
 	bool reading;			/* ev_read is added */
 	bool output_full;		/* above high water, not yet below low */

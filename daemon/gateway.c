@@ -13,6 +13,17 @@
  * The handle is acquired by the pool and released by gateway_work and by
  * nothing else: a handler cannot skip the release because it never sees
  * the pool.
+ *
+ * Connections take turns.  The pool's queue is first come, first served,
+ * so one connection pipelining 256 slow reports would put every other
+ * client behind all of them.  Instead each connection has at most a
+ * pool's worth of requests with the pool at once (queued or holding a
+ * handle: enough to use every handle by itself when alone); its others
+ * wait in its own queue (conn->turn_head) and go to the pool one by one as
+ * its earlier ones finish.  A quick request from another client so waits
+ * behind at most a pool's worth of anyone's work, and a greedy client
+ * slows only itself.  The pool deadline of a request counts from when it
+ * joins the pool's queue.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -49,6 +60,8 @@ struct request {
 	struct conn *conn;		/* NULL once the client left (loop) */
 	struct request *conn_next, *conn_prev;	/* conn's list (loop) */
 	struct request *done_next;	/* server's done list (done_lock) */
+	struct request *turn_next;	/* conn's turn queue (loop) */
+	bool submitted;			/* with the pool or hashers (loop) */
 
 	const struct method *method;
 	uint32_t msgid;
@@ -492,14 +505,85 @@ gateway_next_step(struct request *req)
 	gateway_queue_step(req, false);
 }
 
+/* Hand req its turn: to the pool (or the hashers) now. */
+static void
+gateway_submit_turn(struct conn *conn, struct request *req)
+{
+	req->submitted = true;
+	conn->nsubmitted++;
+	gateway_queue_step(req, true);
+}
+
+/* A connection's fair share of the pool: see the top of this file. */
+static unsigned
+gateway_conn_share(const struct server *server)
+{
+	return server->cfg->pool_size;
+}
+
+/* req arrived: its turn now, or after its connection's earlier ones. */
+static void
+gateway_take_turn(struct server *server, struct conn *conn,
+    struct request *req)
+{
+	if (conn->turn_head == NULL &&
+	    conn->nsubmitted < gateway_conn_share(server)) {
+		gateway_submit_turn(conn, req);
+		return;
+	}
+	req->turn_next = NULL;
+	if (conn->turn_tail != NULL)
+		conn->turn_tail->turn_next = req;
+	else
+		conn->turn_head = req;
+	conn->turn_tail = req;
+	server->turn_waiting++;
+}
+
+/* Take conn's turn queue off whole (it is gone, or the daemon stops). */
+static struct request *
+gateway_take_turn_queue(struct server *server, struct conn *conn)
+{
+	struct request *list = conn->turn_head, *req;
+
+	for (req = list; req != NULL; req = req->turn_next)
+		server->turn_waiting--;
+	conn->turn_head = conn->turn_tail = NULL;
+	return list;
+}
+
+/* One of conn's submitted requests finished: the next ones' turn. */
+static void
+gateway_next_turns(struct server *server, struct conn *conn)
+{
+	struct request *req;
+
+	while ((req = conn->turn_head) != NULL &&
+	    conn->nsubmitted < gateway_conn_share(server)) {
+		conn->turn_head = req->turn_next;
+		if (conn->turn_head == NULL)
+			conn->turn_tail = NULL;
+		req->turn_next = NULL;
+		server->turn_waiting--;
+		gateway_submit_turn(conn, req);
+	}
+}
+
 /* A request leaves the gateway (loop thread). */
 static void
 gateway_finish(struct server *server, struct request *req)
 {
-	if (req->conn != NULL)
-		request_untrack(req->conn, req);
+	struct conn *conn = req->conn;
+
+	if (conn != NULL) {
+		request_untrack(conn, req);
+		if (req->submitted)
+			conn->nsubmitted--;
+	}
 	server->inflight--;
 	request_free(req);
+	if (conn != NULL)
+		gateway_next_turns(server, conn);
 	if (server->draining)
 		server_check_drained(server);
 }
@@ -605,7 +689,7 @@ gateway_submit(struct server *server, struct conn *conn,
 	req->needs_auth = needs_auth;
 	request_track(conn, req);
 	server->inflight++;
-	gateway_queue_step(req, true);
+	gateway_take_turn(server, conn, req);
 }
 
 /*
@@ -691,11 +775,13 @@ gateway_conn_gone(struct server *server, struct conn *conn)
 {
 	struct request *req, *next;
 
+	(void)gateway_take_turn_queue(server, conn);
 	for (req = conn->inflight; req != NULL; req = next) {
 		next = req->conn_next;
 		req->conn = NULL;
 		req->conn_next = req->conn_prev = NULL;
-		if (pool_cancel(server->pool, &req->waiter)) {
+		if (!req->submitted || pool_cancel(server->pool,
+		    &req->waiter)) {
 			/* Never granted: nothing ran, nothing to release. */
 			server->inflight--;
 			request_free(req);
@@ -704,8 +790,19 @@ gateway_conn_gone(struct server *server, struct conn *conn)
 	}
 	conn->inflight = NULL;
 	conn->ninflight = 0;
+	conn->nsubmitted = 0;
 	if (server->draining)
 		server_check_drained(server);
+}
+
+/* Answer unavailable a request that never got a handle, and let it go. */
+static void
+gateway_refuse_waiting(struct server *server, struct conn *conn,
+    struct request *req)
+{
+	gateway_reply_error(server, conn, req->msgid, CB_UNAVAILABLE,
+	    "cashbookd is shutting down; retry when it is back");
+	gateway_finish(server, req);
 }
 
 void
@@ -714,15 +811,20 @@ gateway_cancel_queued(struct server *server)
 	struct conn *conn;
 	struct request *req, *next;
 
+	/* Those still waiting for their turn first, taken off their queue
+	 * whole, so that what is cancelled gives no one a turn. */
+	for (conn = server->conns; conn != NULL; conn = conn->next) {
+		req = gateway_take_turn_queue(server, conn);
+		for (; req != NULL; req = next) {
+			next = req->turn_next;
+			gateway_refuse_waiting(server, conn, req);
+		}
+	}
 	for (conn = server->conns; conn != NULL; conn = conn->next) {
 		for (req = conn->inflight; req != NULL; req = next) {
 			next = req->conn_next;
-			if (pool_cancel(server->pool, &req->waiter)) {
-				gateway_reply_error(server, conn, req->msgid,
-				    CB_UNAVAILABLE, "cashbookd is shutting "
-				    "down; retry when it is back");
-				gateway_finish(server, req);
-			}
+			if (pool_cancel(server->pool, &req->waiter))
+				gateway_refuse_waiting(server, conn, req);
 		}
 	}
 }

@@ -71,10 +71,12 @@ server_stats_exec(struct call *call)
 	pack_kv_uint(pk, "max", server->cfg->max_clients);
 
 	rpc_pack_cstr(pk, "requests");
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 4);
 	/* This request is answered after it is packed: count it. */
 	pack_kv_uint(pk, "total", server->requests_total + 1);
 	pack_kv_uint(pk, "errors", server->requests_errors);
+	pack_kv_uint(pk, "in_flight", server->inflight);
+	pack_kv_uint(pk, "waiting_turn", server->turn_waiting);
 
 	pack_kv_uint(pk, "uptime_s",
 	    (uint64_t)((clock_now_us() - server->started_us) / 1000000));

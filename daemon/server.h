@@ -71,6 +71,8 @@ struct server {
 	pthread_mutex_t done_lock;	/* guards the done list (any thread) */
 	struct request *done_head, *done_tail;
 	unsigned inflight;		/* requests handed to the pool */
+	unsigned turn_waiting;		/* of those, waiting for their
+					 * connection's turn (gateway.c) */
 	struct packbuf inline_reply;	/* reused for loop-thread replies */
 
 	int64_t started_us;		/* monotonic */

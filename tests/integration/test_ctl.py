@@ -62,7 +62,8 @@ def test_json_stats_match_server_stats(t):
         check_eq(before["pool"]["acquired"], 4, "acquired")
         check_eq(got["connections"], {"open": 2, "max": 9}, "connections")
         check_eq(got["requests"], {"total": before["requests"]["total"] + 1,
-                                   "errors": 2}, "requests")
+                                   "errors": 2, "in_flight": 0,
+                                   "waiting_turn": 0}, "requests")
         check_eq(after["requests"]["total"], before["requests"]["total"] + 2,
                  "cashbookctl made exactly one request")
         check_eq(set(got), {"pool", "connections", "requests", "uptime_s"},

@@ -200,7 +200,8 @@ def test_idle_timeout(t):
 
 def test_inflight_limit(t):
     """At most 256 requests in flight per connection: with the only handle
-    held, a client pipelining 600 database requests gets 256 queued; the
+    held, a client pipelining 600 database requests gets 256 in flight
+    (one with the pool, the rest waiting for the connection's turn); the
     rest wait in the socket until answers free room.  All are answered."""
     n = 600
     with t.daemon("--pool-size", "1", "--pool-timeout-ms", "20000").start() \
@@ -212,15 +213,21 @@ def test_inflight_limit(t):
         with d.client(timeout=20) as c:
             c.send(b"".join(request_bytes(i, "test.sleep", {"ms": 0})
                             for i in range(1, n + 1)))
-            st = wait_until(lambda: (lambda s: s if s["pool"]["waiting"] >=
-                                     256 else None)(d.stats()),
+            def queued(s):
+                return s["pool"]["waiting"] + s["requests"]["waiting_turn"]
+            st = wait_until(lambda: (lambda s: s if queued(s) >= 256
+                                     else None)(d.stats()),
                             5, "256 queued requests")
             # Give the daemon every chance to read more: the holder's reply
             # is the proof of progress, and waiting is read again before.
-            waiting = d.stats()["pool"]["waiting"]
-            check(waiting <= 256, "no more than 256 requests in flight on "
-                  "one connection", waiting=waiting,
-                  first_seen=st["pool"]["waiting"])
+            s = d.stats()
+            check(queued(s) <= 256, "no more than 256 requests in flight "
+                  "on one connection", waiting=queued(s),
+                  first_seen=queued(st))
+            check_eq(s["pool"]["waiting"], 1, "one of them with the pool "
+                     "(a pool's worth: --pool-size 1)")
+            check_eq(s["requests"]["in_flight"], 257, "in flight: the "
+                     "holder and the 256")
             check_eq(holder.read_response(timeout=5)[3], {"slept_ms": 1500},
                      "holder answered")
             seen = set()
