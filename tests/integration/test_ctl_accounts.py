@@ -513,6 +513,7 @@ class Pty:
             pid, st = os.waitpid(self.pid, os.WNOHANG)
             if pid != 0:
                 self.status = st
+                self._drain(deadline)
                 return st
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
@@ -524,6 +525,23 @@ class Pty:
                     self.out += os.read(self.fd, 4096)
             except OSError:
                 time.sleep(0.05)
+
+    def _drain(self, deadline):
+        """Read what the child wrote before it exited: its exit can be
+        seen before its last output is read.  With every slave end
+        closed, the master reads the rest and then EIO."""
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([self.fd], [], [],
+                                    max(deadline - time.monotonic(), 0))
+            if not r:
+                return
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:         # EIO: all read
+                return
+            if not data:
+                return
+            self.out += data
 
     def close(self):
         if self.status is None:

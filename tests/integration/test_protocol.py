@@ -51,7 +51,8 @@ def test_stats_shape(t):
         check_eq(res["pool"]["replaced"], 0, "pool.replaced")
         check_eq(res["connections"], {"open": 1, "max": 17}, "connections")
         # The stats request counts itself.
-        check_eq(res["requests"], {"total": 1, "errors": 0}, "requests")
+        check_eq(res["requests"], {"total": 1, "errors": 0, "in_flight": 0,
+                                   "waiting_turn": 0}, "requests")
         check(type(res["uptime_s"]) is int and 0 <= res["uptime_s"] < 60,
               "uptime_s", uptime_s=res["uptime_s"])
 
