@@ -62,7 +62,8 @@ def test_stats_shape(t):
         res = c.call_ok("server.stats")
         check_eq(res["pool"]["acquired"], 1, "acquired after one read")
         check_eq(res["pool"]["released"], 1, "released after one read")
-        check_eq(res["requests"], {"total": 4, "errors": 1}, "requests")
+        check_eq(res["requests"], {"total": 4, "errors": 1, "in_flight": 0,
+                                   "waiting_turn": 0}, "requests")
 
 
 def test_info_shape(t):
