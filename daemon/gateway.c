@@ -291,6 +291,7 @@ gateway_run_in_transaction(struct request *req)
 	rc = db_exec_cached(call->db, write ? sql_begin_write : sql_begin_read);
 	if (rc != SQLITE_OK) {
 		call_fail_sqlite(call, rc, "starting a transaction");
+		call->after_commit = NULL;
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
@@ -301,6 +302,7 @@ gateway_run_in_transaction(struct request *req)
 	db_reset_statements(call->db);
 	if (rc < 0) {
 		db_exec_cached(call->db, sql_rollback);
+		call->after_commit = NULL;
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
@@ -308,6 +310,7 @@ gateway_run_in_transaction(struct request *req)
 		/* The handler's result is void: the commit failed. */
 		call_fail_sqlite(call, rc, "committing");
 		db_exec_cached(call->db, sql_rollback);
+		call->after_commit = NULL;
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
@@ -317,6 +320,10 @@ gateway_run_in_transaction(struct request *req)
 		authcache_forget(req->server->authcache,
 		    call->forget_session_id, call->forget_user_id);
 		call->forget_session_id = call->forget_user_id = 0;
+	}
+	if (call->after_commit != NULL) {
+		call->after_commit(call);
+		call->after_commit = NULL;
 	}
 	return call->next != NULL ? METHOD_CONTINUE : 0;
 }
@@ -460,8 +467,10 @@ gateway_queue_step(struct request *req, bool on_loop)
 			gateway_post_done(req);
 			return;
 		}
+		/* hash_pending counts the running hashes too: up to
+		 * hash_workers of them run, hash_queue more may wait. */
 		if (atomic_fetch_add(&server->hash_pending, 1) >=
-		    (unsigned)server->cfg->hash_queue) {
+		    server->cfg->hash_queue + server->cfg->hash_workers) {
 			atomic_fetch_sub(&server->hash_pending, 1);
 			call_fail(&req->call, CB_RATE_LIMITED, "too many "
 			    "password checks in progress; retry in a few "
@@ -664,7 +673,11 @@ gateway_schedule_expire(struct server *server)
 		delay = 0;
 	tv.tv_sec = (time_t)(delay / 1000000);
 	tv.tv_usec = (suseconds_t)(delay % 1000000) + 1;
-	event_add(server->ev_pool_expire, &tv);
+	/* Only out of memory fails here (the timer heap grows); the waiters
+	 * then expire when the next request reschedules the timer. */
+	if (event_add(server->ev_pool_expire, &tv) != 0)
+		log_error("cannot schedule the pool's wait deadline (out of "
+		    "memory?): queued requests may time out late");
 }
 
 /* Hand a database or hashing method to the workers. */

@@ -95,6 +95,10 @@ struct call {
 	 * from the token cache once the transaction has committed. */
 	int64_t forget_session_id;
 	int64_t forget_user_id;
+	/* Set by a handler: run on the worker once the step's transaction
+	 * has committed (never after a rollback), for effects outside the
+	 * database that must not happen unless the change is durable. */
+	void (*after_commit)(struct call *call);
 
 	/* Set by call_fail*(). */
 	enum cb_code code;

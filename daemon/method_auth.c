@@ -118,6 +118,7 @@ struct login_state {
 	size_t keylen;
 	char stored[PASSWORD_ENCODED_MAX];
 	char rehashed[PASSWORD_ENCODED_MAX];	/* "" unless a rehash is due */
+	bool checked_again;		/* the hash changed under us once */
 };
 
 static const char sql_user_by_key[] =
@@ -198,6 +199,14 @@ login_verify(struct call *call)
 	return call_continue(call, &login_finish_step);
 }
 
+static void
+login_committed(struct call *call)
+{
+	struct login_state *st = call->state;
+
+	ratelimit_success(call->server->ratelimit, st->key, st->keylen);
+}
+
 /* Step 3, writer: the session. */
 static int
 login_finish(struct call *call)
@@ -221,11 +230,24 @@ login_finish(struct call *call)
 	if (rc == SQLITE_ROW && now == NULL)	/* out of memory */
 		return call_fail_sqlite(call, SQLITE_NOMEM,
 		    "looking up the user");
+	if (now != NULL && strcmp(now, st->stored) != 0 &&
+	    !st->checked_again) {
+		/* Changed since step 1: a password change (the password we
+		 * checked is no longer the user's), or another login's
+		 * upgrade of the same password to new parameters.  Only a
+		 * hash can tell: check again against what is stored now. */
+		snprintf(st->stored, sizeof st->stored, "%s", now);
+		st->rehashed[0] = '\0';
+		st->checked_again = true;
+		sqlite3_reset(stmt);
+		return call_continue(call, &login_verify_step);
+	}
 	if (now == NULL || strcmp(now, st->stored) != 0)
 		return call_fail(call, CB_UNAUTHORIZED, "wrong username or "
 		    "password");
 	sqlite3_reset(stmt);
-	ratelimit_success(call->server->ratelimit, st->key, st->keylen);
+	/* The failure count resets only if the session really exists. */
+	call->after_commit = login_committed;
 	if (st->rehashed[0] != '\0') {
 		if ((stmt = call_prepare(call, sql_user_set_hash,
 		    "upgrading the hash")) == NULL)

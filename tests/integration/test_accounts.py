@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (check, check_eq, check_error_pair, main,  # noqa
-                     pack, TestFailure)
+                     pack, request_bytes, TestFailure)
 
 TTL = 2592000                        # --token-ttl-s default: 30 days
 TOKEN_RE = re.compile(r"^cb1_[1-9][0-9]{0,18}_[A-Za-z0-9_-]{43}$")
@@ -1107,6 +1107,68 @@ def test_pool_isolation_during_hashing(t):
         check_eq(st["pool"]["size"], 2, "pool size")
 
 
+def test_concurrent_upgrading_logins(t):
+    """Two logins with the right password at once, both finding a hash
+    stored with old parameters (--argon2-t 3, then the defaults): each
+    upgrades it, and the second to write finds the first's upgrade.  Both
+    must succeed: the second checks the password again against what is
+    stored now, since only a hash can tell an upgrade from a change."""
+    with t.daemon("--argon2-t", "3").start() as d, d.client() as c:
+        register(c, "alice")
+        c.close()
+        check_eq(d.stop(), 0, "exit status")
+        upgrading_logins(t, d.dir)
+
+
+def upgrading_logins(t, directory):
+    with t.daemon("--pool-size", "2", "--pool-timeout-ms", "10000",
+                  dir=directory).start() as d2, d2.client() as c2:
+        with d2.client() as holder, d2.client() as a, d2.client() as b:
+            # Both logins read the old hash and hash (no writer needed),
+            # then wait for the writer, which the holder keeps.
+            holder.request("test.sleep_write", {"ms": 1500})
+            wait_pool(c2, "in_use", 1)
+            a.request("auth.login", {"username": "alice", "password": PW})
+            b.request("auth.login", {"username": "alice", "password": PW})
+            wait_pool(c2, "waiting", 2, timeout=10)
+            check_eq(holder.read_response()[2], None, "holder")
+            for who, conn in (("first", a), ("second", b)):
+                msg = conn.read_response()
+                check_eq(msg[2], None, "%s login succeeds" % who)
+            # The retry did its second check with no writer held.
+            check_eq(c2.call_ok("server.stats")["pool"]["in_use"], 0,
+                     "at rest")
+        con = sqlite3.connect("file:%s?mode=ro" % d2.db, uri=True)
+        try:
+            stored = con.execute("SELECT password_hash FROM users").fetchone()
+        finally:
+            con.close()
+        check(stored[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$"),
+              "upgraded to the defaults", stored=stored[0])
+        check(login(c2, "alice")["token"], "and it still logs in")
+
+
+def test_hash_queue_counts_waiting(t):
+    """--hash-workers 1 --hash-queue 1: one hash runs and one more may
+    wait, so of three registrations sent at once two are served and the
+    third is rate_limited (the running one is not counted as waiting)."""
+    with t.daemon("--hash-workers", "1", "--hash-queue", "1").start() as d, \
+            d.client() as c:
+        c.send(b"".join(request_bytes(i, "user.register",
+                                      {"username": "u%d" % i,
+                                       "password": PW})
+                        for i in (1, 2, 3)))
+        got = {}
+        for _ in range(3):
+            msg = c.read_response()
+            got[msg[1]] = msg[2]
+        check_eq(sorted(k for k, e in got.items() if e is None), [1, 2],
+                 "the running one and the waiting one are served",
+                 answers=got)
+        check_eq(got[3], ["rate_limited", "too many password checks in "
+                          "progress; retry in a few seconds"], "the third")
+
+
 TESTS = [
     test_register,
     test_register_bad_username,
@@ -1132,6 +1194,8 @@ TESTS = [
     test_secrets_at_rest,
     test_argon2_flags_and_restart,
     test_pool_isolation_during_hashing,
+    test_concurrent_upgrading_logins,
+    test_hash_queue_counts_waiting,
 ]
 
 if __name__ == "__main__":
