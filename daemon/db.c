@@ -299,16 +299,6 @@ db_connect(struct db *db, char *err, size_t errlen)
 		goto fail;
 	if (schema_migrate(conn, why, sizeof why) != 0)
 		goto fail;
-	if (db->writer) {
-		int swept = schema_finish_deletes(conn, why, sizeof why);
-
-		if (swept < 0)
-			goto fail;
-		if (swept > 0)
-			log_info("finished deleting %d book%s an interrupted "
-			    "book.delete left hidden", swept, swept == 1 ? "" :
-			    "s");
-	}
 	/* After the migration: a reader slot may be the first to open a new
 	 * database and must be able to create the schema. */
 	if (!db->writer &&

@@ -62,6 +62,10 @@ struct request {
 	struct request *done_next;	/* server's done list (done_lock) */
 	struct request *turn_next;	/* conn's turn queue (loop) */
 	bool submitted;			/* with the pool or hashers (loop) */
+	/* A daemon-owned job (gateway_submit_job): no conn, no deadline. */
+	gateway_job_done_fn job_done;
+	void *job_arg;
+	struct request *job_next, *job_prev;	/* server->job_requests (loop) */
 
 	const struct method *method;
 	uint32_t msgid;
@@ -490,7 +494,7 @@ gateway_queue_step(struct request *req, bool on_loop)
 	}
 	req->waiter.access = (step->flags & METHOD_DB_WRITE) ?
 	    POOL_WRITE : POOL_READ;
-	req->waiter.deadline_us = clock_now_us() +
+	req->waiter.deadline_us = req->job_done != NULL ? 0 : clock_now_us() +
 	    (int64_t)server->cfg->pool_timeout_ms * 1000;
 	req->waiter.holder = req->method->name;
 	req->waiter.granted = gateway_granted;
@@ -578,11 +582,37 @@ gateway_next_turns(struct server *server, struct conn *conn)
 	}
 }
 
+/* A job leaves the gateway (loop thread). */
+static void
+gateway_finish_job(struct server *server, struct request *req)
+{
+	gateway_job_done_fn done = req->job_done;
+	void *arg = req->job_arg;
+	bool failed = req->failed;
+
+	if (req->job_prev != NULL)
+		req->job_prev->job_next = req->job_next;
+	else
+		server->job_requests = req->job_next;
+	if (req->job_next != NULL)
+		req->job_next->job_prev = req->job_prev;
+	if (failed && !atomic_load(&server->stopping))
+		log_error("job %s failed: %s", req->method->name,
+		    req->call.message);
+	request_free(req);
+	done(server, failed, arg);
+}
+
 /* A request leaves the gateway (loop thread). */
 static void
 gateway_finish(struct server *server, struct request *req)
 {
 	struct conn *conn = req->conn;
+
+	if (req->job_done != NULL) {
+		gateway_finish_job(server, req);
+		return;
+	}
 
 	if (conn != NULL) {
 		request_untrack(conn, req);
@@ -612,7 +642,9 @@ gateway_done_cb(evutil_socket_t fd, short what, void *arg)
 
 	while ((req = list) != NULL) {
 		list = req->done_next;
-		if (packbuf_failed(&req->reply)) {
+		if (req->job_done != NULL)
+			;			/* no client, not a request */
+		else if (packbuf_failed(&req->reply)) {
 			log_error("out of memory encoding the reply to %s",
 			    req->method->name);
 			server->requests_total++;
@@ -703,6 +735,47 @@ gateway_submit(struct server *server, struct conn *conn,
 	request_track(conn, req);
 	server->inflight++;
 	gateway_take_turn(server, conn, req);
+}
+
+int
+gateway_submit_job(struct server *server, const struct method *method,
+    gateway_job_done_fn done, void *arg)
+{
+	struct call parsed;
+	msgpack_unpacked none;
+	struct request *req;
+
+	memset(&parsed, 0, sizeof parsed);
+	parsed.method = method;
+	msgpack_unpacked_init(&none);
+	if ((req = request_new(server, NULL, &parsed, 0, &none)) == NULL)
+		return -1;
+	req->job_done = done;
+	req->job_arg = arg;
+	req->job_next = server->job_requests;
+	if (server->job_requests != NULL)
+		server->job_requests->job_prev = req;
+	server->job_requests = req;
+	req->submitted = true;
+	gateway_queue_step(req, true);
+	return 0;
+}
+
+/* Shutting down, workers joined: jobs still waiting for a handle end. */
+static void
+gateway_cancel_jobs(struct server *server)
+{
+	struct request *req, *next;
+
+	for (req = server->job_requests; req != NULL; req = next) {
+		next = req->job_next;
+		if (pool_cancel(server->pool, &req->waiter)) {
+			req->failed = true;
+			call_fail(&req->call, CB_UNAVAILABLE, "cashbookd is "
+			    "shutting down");
+			gateway_finish_job(server, req);
+		}
+	}
 }
 
 /*
@@ -874,10 +947,15 @@ gateway_shutdown(struct server *server)
 
 	for (req = server->done_head; req != NULL; req = next) {
 		next = req->done_next;
+		if (req->job_done != NULL) {
+			gateway_finish_job(server, req);
+			continue;
+		}
 		if (req->conn != NULL)
 			request_untrack(req->conn, req);
 		request_free(req);
 	}
+	gateway_cancel_jobs(server);
 	server->done_head = server->done_tail = NULL;
 	if (server->ev_done != NULL)
 		event_free(server->ev_done);

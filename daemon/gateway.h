@@ -16,12 +16,14 @@
 #ifndef CASHBOOK_DAEMON_GATEWAY_H
 #define CASHBOOK_DAEMON_GATEWAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <msgpack.h>
 
 struct server;
 struct conn;
+struct method;
 
 int gateway_init(struct server *server, char *err, size_t errlen);
 void gateway_shutdown(struct server *server);
@@ -36,5 +38,20 @@ void gateway_conn_gone(struct server *server, struct conn *conn);
 
 /* Drain deadline passed: answer every still-queued request unavailable. */
 void gateway_cancel_queued(struct server *server);
+
+/*
+ * Run method, a daemon-owned job (no client, no params, no session), like
+ * a request: each step waits for its handle in the pool's FIFO, behind the
+ * client work already queued, but with no deadline (a busy writer delays a
+ * job, never kills it half way).  done(server, failed, arg) runs on the
+ * loop when the job ends.  Jobs are not requests in flight: a drain does
+ * not wait for them, and shutdown cancels one waiting for a handle (the
+ * job must leave the database consistent after every step; it is started
+ * again next time).  0, or -1 when out of memory.
+ */
+typedef void (*gateway_job_done_fn)(struct server *server, bool failed,
+    void *arg);
+int gateway_submit_job(struct server *server, const struct method *method,
+    gateway_job_done_fn done, void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "book.h"
 #include "clock.h"
 #include "entry.h"
+#include "jobs.h"
 #include "method.h"
 #include "methods.h"
 #include "money.h"
@@ -357,83 +358,47 @@ const struct method method_book_update = {
 /* ---- book.delete ---- */
 
 /*
- * A book with many entries is deleted in batches, each its own write
- * transaction, so the writer is never held for long: other requests wait
- * at most one batch, never the whole book (a million entries take
- * seconds).  The first step hides the book (deleting = 1: no access, no
- * listing, its name free again); the batches then remove its entries and
- * their history; the last one removes the book row, whose members and
- * period rows go by cascade.
+ * The book disappears at once: hidden (deleting = 1: no access, no
+ * listing, its name free again) in this one short write.  Its entries,
+ * history and period rows are then removed in batches by the daemon's
+ * reaper (jobs.h), kicked once this commits; a client leaving changes
+ * nothing, and a stop or crash only delays it to the next start.
  */
-#define BOOK_DELETE_BATCH 2000
-#define BOOK_STR_(x) #x
-#define BOOK_STR(x) BOOK_STR_(x)
-
-struct delete_state {
-	int64_t book_id;
-	int64_t entries;
-};
-
 static const char sql_book_entries[] =
     "SELECT count(*) FROM entries WHERE book_id = ?1";
 static const char sql_book_hide[] =
     "UPDATE books SET deleting = 1 WHERE book_id = ?1";
-static const char sql_book_entries_batch[] =
-    "DELETE FROM entries WHERE entry_id IN (SELECT entry_id FROM entries "
-    "WHERE book_id = ?1 LIMIT " BOOK_STR(BOOK_DELETE_BATCH) ")";
-static const char sql_book_delete[] = "DELETE FROM books WHERE book_id = ?1";
 
-static int delete_batch(struct call *call);
-
-static const struct method_step delete_batch_step = {
-	.exec = delete_batch, .flags = METHOD_DB_WRITE,
-};
-
-/* The last batch removes the book row and answers. */
-static int
-delete_batch(struct call *call)
+static void
+delete_committed(struct call *call)
 {
-	struct delete_state *st = call->state;
-
-	if (book_exec(call, sql_book_entries_batch, st->book_id,
-	    "deleting the book") != 0)
-		return -1;
-	if (sqlite3_changes(db_handle(call->db)) == BOOK_DELETE_BATCH)
-		return call_continue(call, &delete_batch_step);
-	if (book_exec(call, sql_book_delete, st->book_id,
-	    "deleting the book") != 0)
-		return -1;
-	msgpack_pack_map(call->result, 1);
-	rpc_pack_cstr(call->result, "deleted_entries");
-	msgpack_pack_int64(call->result, st->entries);
-	return 0;
+	jobs_kick(call->server->reaper);
 }
 
 static int
 delete_exec(struct call *call)
 {
-	struct delete_state *st = call_state(call, sizeof *st);
-	struct book book;
 	bool force = call->args[DELETE_FORCE].i != 0;
+	struct book book;
+	int64_t entries;
 
-	if (st == NULL)
-		return call_fail(call, CB_INTERNAL, "out of memory");
-	if (book_access_arg(call, DELETE_BOOK_ID, BOOK_MANAGE, &book) != 0)
+	if (book_access_arg(call, DELETE_BOOK_ID, BOOK_MANAGE, &book) != 0 ||
+	    book_query_ints(call, sql_book_entries, book.book_id, &entries, 1,
+	    "counting the book's entries") != 0)
 		return -1;
-	if (book_query_ints(call, sql_book_entries, book.book_id,
-	    &st->entries, 1, "counting the book's entries") != 0)
-		return -1;
-	st->book_id = book.book_id;
-	if (st->entries > 0 && !force)
+	if (entries > 0 && !force)
 		return call_fail(call, CB_CONFLICT, "book '%s' has %lld "
 		    "entr%s (trash included); pass force: true to delete %s "
-		    "too", book.name, (long long)st->entries,
-		    st->entries == 1 ? "y" : "ies",
-		    st->entries == 1 ? "it" : "them");
+		    "too", book.name, (long long)entries,
+		    entries == 1 ? "y" : "ies", entries == 1 ? "it" : "them");
 	if (book_exec(call, sql_book_hide, book.book_id,
 	    "deleting the book") != 0)
 		return -1;
-	return delete_batch(call);
+	call->after_commit = delete_committed;
+	msgpack_pack_map(call->result, 1);
+	rpc_pack_cstr(call->result, "deleted_entries");
+	msgpack_pack_int64(call->result, entries);
+	return 0;
 }
 
 const struct method method_book_delete = {

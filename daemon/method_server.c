@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "jobs.h"
 #include "method.h"
 #include "cb_limits.h"
 #include "methods.h"
@@ -49,9 +50,11 @@ server_stats_exec(struct call *call)
 	struct server *server = call->server;
 	msgpack_packer *pk = call->result;
 	struct pool_stats ps;
+	struct jobs_stats js;
 
 	pool_stats(server->pool, &ps);
-	msgpack_pack_map(pk, 4);
+	jobs_stats(server->reaper, &js);
+	msgpack_pack_map(pk, 5);
 
 	rpc_pack_cstr(pk, "pool");
 	msgpack_pack_map(pk, 9);
@@ -77,6 +80,15 @@ server_stats_exec(struct call *call)
 	pack_kv_uint(pk, "errors", server->requests_errors);
 	pack_kv_uint(pk, "in_flight", server->inflight);
 	pack_kv_uint(pk, "waiting_turn", server->turn_waiting);
+
+	rpc_pack_cstr(pk, "jobs");
+	msgpack_pack_map(pk, 5);
+	rpc_pack_cstr(pk, "running");
+	rpc_pack_bool(pk, js.running);
+	pack_kv_uint(pk, "books_waiting", js.books_waiting);
+	pack_kv_uint(pk, "books_deleted", js.books_deleted);
+	pack_kv_uint(pk, "batches", js.batches);
+	pack_kv_uint(pk, "failures", js.failures);
 
 	pack_kv_uint(pk, "uptime_s",
 	    (uint64_t)((clock_now_us() - server->started_us) / 1000000));

@@ -234,17 +234,3 @@ newer:
 	    "at another database", version, MIGRATION_COUNT);
 	return -1;
 }
-
-int
-schema_finish_deletes(sqlite3 *conn, char *err, size_t errlen)
-{
-	char why[256];
-
-	/* The common case is one indexless look at a small table. */
-	if (schema_exec(conn, "DELETE FROM books WHERE deleting = 1",
-	    why, sizeof why) != 0) {
-		snprintf(err, errlen, "cannot finish deleting books: %s", why);
-		return -1;
-	}
-	return sqlite3_changes(conn);
-}

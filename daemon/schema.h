@@ -21,13 +21,4 @@ int schema_version_current(void);
  * back). */
 int schema_migrate(sqlite3 *conn, char *err, size_t errlen);
 
-/*
- * Finish deleting the books a book.delete hid but did not get to remove
- * (the daemon stopped, or the request was dropped between its batches):
- * they are invisible to everyone, so nothing may be left of them.  Run on
- * the writer when it opens, before any request.  Returns how many books
- * it removed, or -1 with a message in err.
- */
-int schema_finish_deletes(sqlite3 *conn, char *err, size_t errlen);
-
 #endif

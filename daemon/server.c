@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "gateway.h"
+#include "jobs.h"
 #include "log.h"
 #include "packbuf.h"
 #include "password.h"
@@ -481,6 +482,8 @@ server_start(struct server *server, char *err, size_t errlen)
 		return -1;
 	if (gateway_init(server, err, errlen) != 0)
 		return -1;
+	if ((server->reaper = jobs_new(server, err, errlen)) == NULL)
+		return -1;
 	server->ev_accept_retry = evtimer_new(server->base,
 	    server_accept_retry_cb, server);
 	server->ev_sigterm = evsignal_new(server->base, SIGTERM,
@@ -525,6 +528,7 @@ server_stop(struct server *server)
 
 	server_stop_listening(server);
 	server_close_conns(server);
+	jobs_stop(server->reaper);
 	/* Workers finish what they run; their replies go nowhere, and no
 	 * request moves on to another step (so neither queue feeds the other
 	 * while they stop).  Forced (drain timeout, second signal): wait a
@@ -549,6 +553,8 @@ server_stop(struct server *server)
 	server->workq = server->hashq = NULL;
 	if (server->ev_done != NULL)
 		gateway_shutdown(server);
+	jobs_free(server->reaper);		/* after its job ended */
+	server->reaper = NULL;
 	if (server->pool != NULL)
 		pool_close(server->pool);
 	password_hasher_free(server->hasher);

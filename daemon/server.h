@@ -25,6 +25,7 @@ struct workq;
 struct password_hasher;
 struct ratelimit;
 struct authcache;
+struct jobs;
 struct event;
 struct event_base;
 
@@ -74,6 +75,8 @@ struct server {
 	unsigned turn_waiting;		/* of those, waiting for their
 					 * connection's turn (gateway.c) */
 	struct packbuf inline_reply;	/* reused for loop-thread replies */
+	struct request *job_requests;	/* daemon-owned jobs (gateway.c) */
+	struct jobs *reaper;		/* removes deleted books (jobs.c) */
 
 	int64_t started_us;		/* monotonic */
 	bool draining;			/* SIGTERM seen: answer unavailable */

@@ -19,7 +19,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, check_eq, check_error_pair, main  # noqa
+from harness import (check, check_eq, check_error_pair, main,  # noqa
+                     wait_until)
 from books_common import (MAX_AMOUNT, METHODS, MISSING_TOKEN,  # noqa
                           NO_BOOK, NO_ENTRY, Model, advance, check_book,
                           check_listing, clean_exits, raw_call, raw_str,
@@ -938,6 +939,12 @@ def test_delete_in_batches(t):
         check_eq(u.err("book.get", {"book_id": b})[0], "not_found",
                  "the book is gone")
         u.book("Big")                              # the name is free
+        # The rows go in the background, by the daemon's reaper.
+        st = wait_until(lambda: (lambda s: s if s["jobs"]["books_deleted"]
+                                 == 1 and not s["jobs"]["running"] else
+                                 None)(d.stats()), 30, "the book reaped")
+        check_eq(st["jobs"]["batches"], 3, "three batches of 2000")
+        check_eq(st["jobs"]["books_waiting"], 0, "no book left hidden")
         left = db_counts(d.db, b, BOOK_ROWS + (
             "SELECT count(*) FROM entry_history WHERE entry_id NOT IN "
             "(SELECT entry_id FROM entries) OR ? IS NULL",))
@@ -945,9 +952,9 @@ def test_delete_in_batches(t):
 
 
 def test_interrupted_delete_finished_at_start(t):
-    """A book left hidden by a book.delete that never finished (its
-    batches were dropped: the daemon stopped, the session ended) is
-    removed whole when cashbookd next starts, and the other books stay."""
+    """A book left hidden by a book.delete whose rows were not all removed
+    (the daemon stopped or crashed) is removed whole by the reaper soon
+    after cashbookd next starts, and the other books stay."""
     base = tempfile.mkdtemp(prefix="cbit-")
     try:
         interrupted_delete(t, base)
@@ -974,7 +981,9 @@ def interrupted_delete(t, base):
     finally:
         con.close()
     with t.daemon(dir=base).start() as d, d.client() as c:
-        d.wait_log("finished deleting 1 book")
+        # The reaper (jobs.h) goes on with it by itself.
+        wait_until(lambda: d.stats()["jobs"]["books_deleted"] == 1 and
+                   not d.stats()["jobs"]["running"], 30, "the book reaped")
         left = db_counts(d.db, b, BOOK_ROWS)
         kept = db_counts(d.db, keep, ("SELECT entry_count FROM books WHERE "
                                       "book_id = ?",))
