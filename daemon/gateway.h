@@ -11,7 +11,13 @@
  * passes are answered pool_timeout; requests of a client that left are
  * cancelled if still queued, or run and dropped.
  *
- * Everything here runs on the loop thread except gateway_work (workers).
+ * Everything here runs on the loop thread, except gateway_work and
+ * gateway_hash_work (a database or hashing worker, which also queue a
+ * request's next step) and gateway_granted (whichever thread released the
+ * handle it grants).  Connections take turns for the pool (at most a
+ * pool's worth of one connection's requests with it at once), and
+ * daemon-owned jobs (gateway_submit_job) go through the same path with no
+ * client and no deadline.
  */
 #ifndef CASHBOOK_DAEMON_GATEWAY_H
 #define CASHBOOK_DAEMON_GATEWAY_H

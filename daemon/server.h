@@ -4,7 +4,9 @@
  *
  * Everything in struct server is owned and touched by the event-loop thread
  * only, except where a field says otherwise.  Worker threads reach the loop
- * only through server_post_done() (gateway.c).
+ * only through the gateway's done list (gateway_post_done, gateway.c) and
+ * the events they may activate (ev_done, ev_pool_expire, the reaper's
+ * kick): event_active is thread-safe with libevent_pthreads.
  */
 #ifndef CASHBOOK_DAEMON_SERVER_H
 #define CASHBOOK_DAEMON_SERVER_H
