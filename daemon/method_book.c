@@ -11,11 +11,13 @@
 #include "args.h"
 #include "book.h"
 #include "clock.h"
+#include "cursor.h"
 #include "entry.h"
 #include "jobs.h"
 #include "method.h"
 #include "methods.h"
 #include "money.h"
+#include "packbuf.h"
 #include "rpc.h"
 #include "server.h"
 #include "text.h"
@@ -206,46 +208,94 @@ const struct method method_book_create = {
 
 /* ---- book.list ---- */
 
-/* The caller's books: membership is the access rule for a listing. */
+/*
+ * The caller's books, by name (ASCII case-insensitively) then id, a page
+ * at a time: the cursor (cursor.h) names the last book returned,
+ * "l1.BOOK_ID.CHECK", and the next page starts after that book's place.
+ * Membership is the access rule for a listing.
+ */
+static int list_cursor_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v);
+
+enum { LIST_LIMIT, LIST_CURSOR };
+static const struct arg_spec list_args[] = {
+	[LIST_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
+	    .max = CB_LIST_MAX_LIMIT },
+	[LIST_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
+	    .max = CB_CURSOR_MAX, .check = list_cursor_check },
+	ARGS_END,
+};
+
+static int
+list_cursor_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
+{
+	if (!cursor_parse(v->s, v->len, "l1", NULL, 0, v->decoded, 1) ||
+	    v->decoded[0] < 1)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
+		    "cursor this listing returned; start again without it",
+		    spec->name);
+	return 0;
+}
+
+/* After the cursor's book: its (name_key, book_id), read now, and only
+ * from the caller's own books (another's gives an empty page).  A book
+ * renamed between two pages is listed where its new name puts it. */
 static const char sql_book_list[] =
     "SELECT m.role, b.book_id, b.name, b.currency, b.decimals, "
     "b.description, b.cash_in, b.cash_out, b.entry_count, b.created_at, "
     "b.updated_at FROM book_members m JOIN books b ON b.book_id = m.book_id "
-    "WHERE m.user_id = ?1 AND b.deleting = 0 "
-    "ORDER BY b.name_key, b.book_id";
-static const char sql_book_count[] =
-    "SELECT count(*) FROM book_members m JOIN books b "
-    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND b.deleting = 0";
+    "WHERE m.user_id = ?1 AND b.deleting = 0 AND (?2 IS NULL OR "
+    "(b.name_key, b.book_id) > (SELECT c.name_key, c.book_id FROM books c "
+    "JOIN book_members cm ON cm.book_id = c.book_id AND cm.user_id = ?1 "
+    "WHERE c.book_id = ?2)) ORDER BY b.name_key, b.book_id LIMIT ?3";
 
 static int
 list_exec(struct call *call)
 {
+	const struct arg_value *a = call->args;
+	int64_t limit = call_has(call, LIST_LIMIT) ? a[LIST_LIMIT].i :
+	    CB_LIST_MAX_LIMIT, last = 0;
+	char cursor[CB_CURSOR_MAX + 1];
+	struct packbuf rows;
 	sqlite3_stmt *stmt;
-	int64_t n;
+	uint32_t n = 0;
 	int rc;
 
-	if ((stmt = call_prepare(call, sql_book_count, "listing books")) ==
-	    NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, call->user_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc, "listing books");
-	n = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
 	if ((stmt = call_prepare(call, sql_book_list, "listing books")) ==
 	    NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
-	msgpack_pack_map(call->result, 1);
-	rpc_pack_cstr(call->result, "books");
-	msgpack_pack_array(call->result, (uint32_t)n);
-	for (int64_t i = 0; i < n; i++) {
-		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-			return call_fail_sqlite(call, rc == SQLITE_DONE ?
-			    SQLITE_ERROR : rc, "listing books");
-		book_pack_row(call->result, stmt, 1,
+	if (call_has(call, LIST_CURSOR))
+		sqlite3_bind_int64(stmt, 2, a[LIST_CURSOR].decoded[0]);
+	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
+	packbuf_init(&rows);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
+		last = sqlite3_column_int64(stmt, 1);
+		book_pack_row(&rows.pk, stmt, 1,
 		    (const char *)sqlite3_column_text(stmt, 0));
+		n++;
 	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		packbuf_destroy(&rows);
+		return call_fail_sqlite(call, rc, "listing books");
+	}
+	if (packbuf_failed(&rows)) {
+		packbuf_destroy(&rows);
+		return call_fail(call, CB_INTERNAL, "out of memory");
+	}
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, "books");
+	msgpack_pack_array(call->result, n);
+	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
+	rpc_pack_cstr(call->result, "next_cursor");
+	if (rc == SQLITE_ROW) {
+		cursor_format(cursor, sizeof cursor, "l1", NULL, 0, &last, 1);
+		rpc_pack_cstr(call->result, cursor);
+	} else
+		msgpack_pack_nil(call->result);
+	sqlite3_reset(stmt);
+	packbuf_destroy(&rows);
 	return 0;
 }
 
@@ -253,6 +303,7 @@ const struct method method_book_list = {
 	.name = CB_METHOD_BOOK_LIST,
 	.exec = list_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
+	.args = list_args,
 };
 
 /* ---- book.get ---- */

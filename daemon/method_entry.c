@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "cursor.h"
 #include "book.h"
 #include "entry.h"
 #include "entry_write.h"
@@ -327,22 +328,53 @@ const struct method method_entry_restore = {
 
 /* ---- entry.history ---- */
 
-static const char sql_history_count[] =
-    "SELECT count(*) FROM entry_history WHERE entry_id = ?1";
-static const char sql_history_list[] =
-    "SELECT h.at, h.user_id, u.username, h.action, h.before, h.after "
-    "FROM entry_history h LEFT JOIN users u ON u.user_id = h.user_id "
-    "WHERE h.entry_id = ?1 ORDER BY h.history_id";
+/*
+ * Oldest first, a page at a time: the cursor (cursor.h) names the last
+ * record returned, "h1.HISTORY_ID.CHECK" for this entry.
+ */
+static int history_cursor_check(struct call *call,
+    const struct arg_spec *spec, struct arg_value *v);
+
+enum { HISTORY_ENTRY_ID, HISTORY_LIMIT, HISTORY_CURSOR };
+static const struct arg_spec history_args[] = {
+	[HISTORY_ENTRY_ID] = ENTRY_ARG_ID,
+	[HISTORY_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
+	    .max = CB_LIST_MAX_LIMIT },
+	[HISTORY_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
+	    .max = CB_CURSOR_MAX, .check = history_cursor_check },
+	ARGS_END,
+};
+
+static int
+history_cursor_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
+{
+	const int64_t ctx[1] = { call->args[HISTORY_ENTRY_ID].i };
+
+	if (!cursor_parse(v->s, v->len, "h1", ctx, 1, v->decoded, 1) ||
+	    v->decoded[0] < 1)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
+		    "cursor this history returned; start again without it",
+		    spec->name);
+	return 0;
+}
+
+static const char sql_history_page[] =
+    "SELECT h.history_id, h.at, h.user_id, u.username, h.action, h.before, "
+    "h.after FROM entry_history h LEFT JOIN users u ON u.user_id = h.user_id "
+    "WHERE h.entry_id = ?1 AND h.history_id > ?2 ORDER BY h.history_id "
+    "LIMIT ?3";
 
 /* A stored fields map, decoded (which checks it) and packed again. */
 static int
-history_pack_fields(struct call *call, sqlite3_stmt *stmt, int col)
+history_pack_fields(struct call *call, msgpack_packer *pk, sqlite3_stmt *stmt,
+    int col)
 {
 	const void *blob = sqlite3_column_blob(stmt, col);
 	msgpack_unpacked u;
 
 	if (blob == NULL) {
-		msgpack_pack_nil(call->result);
+		msgpack_pack_nil(pk);
 		return 0;
 	}
 	msgpack_unpacked_init(&u);
@@ -352,71 +384,89 @@ history_pack_fields(struct call *call, sqlite3_stmt *stmt, int col)
 		return call_fail(call, CB_INTERNAL, "a history record is "
 		    "damaged");
 	}
-	msgpack_pack_object(call->result, u.data);
+	msgpack_pack_object(pk, u.data);
 	msgpack_unpacked_destroy(&u);
 	return 0;
 }
 
 static int
-history_pack_row(struct call *call, sqlite3_stmt *stmt)
+history_pack_row(struct call *call, msgpack_packer *pk, sqlite3_stmt *stmt)
 {
-	msgpack_packer *pk = call->result;
-
 	msgpack_pack_map(pk, 6);
 	rpc_pack_cstr(pk, "at");
-	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 0));
-	rpc_pack_cstr(pk, "user_id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 1));
+	rpc_pack_cstr(pk, "user_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 2));
 	rpc_pack_cstr(pk, "username");
-	entry_pack_column_text(pk, stmt, 2);
-	rpc_pack_cstr(pk, "action");
 	entry_pack_column_text(pk, stmt, 3);
+	rpc_pack_cstr(pk, "action");
+	entry_pack_column_text(pk, stmt, 4);
 	rpc_pack_cstr(pk, "before");
-	if (history_pack_fields(call, stmt, 4) != 0)
+	if (history_pack_fields(call, pk, stmt, 5) != 0)
 		return -1;
 	rpc_pack_cstr(pk, "after");
-	return history_pack_fields(call, stmt, 5);
+	return history_pack_fields(call, pk, stmt, 6);
 }
 
 static int
 history_exec(struct call *call)
 {
+	const struct arg_value *a = call->args;
+	int64_t limit = call_has(call, HISTORY_LIMIT) ? a[HISTORY_LIMIT].i :
+	    CB_LIST_MAX_LIMIT, last = 0;
+	const int64_t ctx[1] = { a[HISTORY_ENTRY_ID].i };
+	char cursor[CB_CURSOR_MAX + 1];
 	struct entry e;
 	struct entry_meta m;
 	struct book book;
+	struct packbuf rows;
 	sqlite3_stmt *stmt;
-	int64_t n;
-	int rc;
+	uint32_t n = 0;
+	int rc = -1, src;
 
 	if (entry_load(call, BOOK_READ, &book, &e, NULL, &m) != 0 ||
-	    (stmt = call_prepare(call, sql_history_count,
+	    (stmt = call_prepare(call, sql_history_page,
 	    "reading the history")) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, m.entry_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc, "reading the history");
-	n = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if ((stmt = call_prepare(call, sql_history_list,
-	    "reading the history")) == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, m.entry_id);
-	msgpack_pack_map(call->result, 1);
-	rpc_pack_cstr(call->result, "history");
-	msgpack_pack_array(call->result, (uint32_t)n);
-	for (int64_t i = 0; i < n; i++) {
-		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-			return call_fail_sqlite(call, rc == SQLITE_DONE ?
-			    SQLITE_ERROR : rc, "reading the history");
-		if (history_pack_row(call, stmt) != 0)
-			return -1;
+	sqlite3_bind_int64(stmt, 2, call_has(call, HISTORY_CURSOR) ?
+	    a[HISTORY_CURSOR].decoded[0] : 0);
+	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
+	packbuf_init(&rows);
+	while ((src = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
+		last = sqlite3_column_int64(stmt, 0);
+		if (history_pack_row(call, &rows.pk, stmt) != 0)
+			goto out;
+		n++;
 	}
-	return 0;
+	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		call_fail_sqlite(call, src, "reading the history");
+		goto out;
+	}
+	if (packbuf_failed(&rows)) {
+		call_fail(call, CB_INTERNAL, "out of memory");
+		goto out;
+	}
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, "history");
+	msgpack_pack_array(call->result, n);
+	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
+	rpc_pack_cstr(call->result, "next_cursor");
+	if (src == SQLITE_ROW) {
+		cursor_format(cursor, sizeof cursor, "h1", ctx, 1, &last, 1);
+		rpc_pack_cstr(call->result, cursor);
+	} else
+		msgpack_pack_nil(call->result);
+	rc = 0;
+out:
+	sqlite3_reset(stmt);
+	packbuf_destroy(&rows);
+	return rc;
 }
 
 const struct method method_entry_history = {
 	.name = CB_METHOD_ENTRY_HISTORY,
 	.exec = history_exec,
 	.flags = METHOD_DB_READ | METHOD_AUTH,
-	.args = id_args,
+	.args = history_args,
 };

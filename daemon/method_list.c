@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "book.h"
+#include "cursor.h"
 #include "entry.h"
 #include "method.h"
 #include "methods.h"
@@ -82,101 +83,35 @@ struct list_query {
 };
 
 
-/* ---- cursors ---- */
-
-/* A check over the cursor's fields and the book it belongs to, so a
- * mistyped or truncated cursor, or one from another book or listing, is
- * refused instead of silently paging from somewhere else.  Not a secret:
- * a cursor only ever positions within a book the caller may read. */
-static uint32_t
-cursor_check(int64_t book_id, bool trash, const struct book_position *p)
-{
-	char buf[96];
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	int n = snprintf(buf, sizeof buf, "%lld|%d|%d|%d|%lld",
-	    (long long)book_id, trash, (int)p->date, p->minute,
-	    (long long)p->entry_id);
-
-	for (int i = 0; i < n; i++)
-		h = (h ^ (unsigned char)buf[i]) * 16777619u;
-	return h;
-}
+/* ---- cursors (cursor.h): "v1.DATE.MINUTE.ENTRY_ID.CHECK" ---- */
 
 static void
-cursor_format(char *buf, size_t len, int64_t book_id, bool trash,
+list_cursor_format(char *buf, size_t len, int64_t book_id, bool trash,
     const struct book_position *p)
 {
-	snprintf(buf, len, "v1.%d.%d.%lld.%08x", (int)p->date, p->minute,
-	    (long long)p->entry_id, cursor_check(book_id, trash, p));
+	const int64_t ctx[2] = { book_id, trash };
+	const int64_t pos[3] = { p->date, p->minute, p->entry_id };
+
+	cursor_format(buf, len, "v1", ctx, 2, pos, 3);
 }
 
-/* Up to max decimal digits (at least one) from *s, advancing it. */
-static bool
-cursor_digits(const char **s, const char *end, int max, int64_t *out)
-{
-	int64_t v = 0;
-	int n = 0;
-
-	while (*s < end && **s >= '0' && **s <= '9' && n < max) {
-		v = v * 10 + (**s - '0');
-		(*s)++;
-		n++;
-	}
-	*out = v;
-	return n > 0;
-}
-
-/* Read "FIELD." where FIELD is digits (minus allowed: "-1"). */
-static bool
-cursor_field(const char **s, const char *end, int max, bool minus,
-    int64_t *out)
-{
-	bool neg = minus && *s < end && **s == '-';
-
-	if (neg)
-		(*s)++;
-	if (!cursor_digits(s, end, max, out) || *s >= end || **s != '.')
-		return false;
-	(*s)++;
-	if (neg)
-		*out = -*out;
-	return true;
-}
-
-/* Parse a cursor into v->decoded (date, minute, entry_id): it must be
- * exactly what cursor_format writes for this book and listing.  No sscanf:
- * its %d on out-of-range digits is undefined behaviour. */
+/* A cursor of this book and listing, into v->decoded (date, minute,
+ * entry_id). */
 static int
 cursor_check_arg(struct call *call, const struct arg_spec *spec,
     struct arg_value *v)
 {
-	char again[CB_CURSOR_MAX + 1];
-	const char *cur = v->s, *end = v->s + v->len;
-	struct book_position p;
-	int64_t date, minute, id;
+	const int64_t ctx[2] = { call->args[LIST_BOOK_ID].i,
+	    call->args[LIST_TRASH].i != 0 };
+	int64_t *pos = v->decoded;
 
-	if (v->len < 3 || memcmp(v->s, "v1.", 3) != 0)
-		goto bad;
-	cur += 3;
-	if (!cursor_field(&cur, end, 8, false, &date) ||
-	    !cursor_field(&cur, end, 4, true, &minute) ||
-	    !cursor_field(&cur, end, 18, false, &id) ||
-	    date < DATE_MIN || date > DATE_MAX || minute < -1 ||
-	    minute > 1439 || id < 1)
-		goto bad;
-	p = (struct book_position){ (int32_t)date, (int)minute, id };
-	/* The check value, and canonical digits, by writing it again. */
-	cursor_format(again, sizeof again, call->args[LIST_BOOK_ID].i,
-	    call->args[LIST_TRASH].i != 0, &p);
-	if (strlen(again) != v->len || memcmp(again, v->s, v->len) != 0)
-		goto bad;
-	v->decoded[0] = date;
-	v->decoded[1] = minute;
-	v->decoded[2] = id;
+	if (!cursor_parse(v->s, v->len, "v1", ctx, 2, pos, 3) ||
+	    pos[0] < DATE_MIN || pos[0] > DATE_MAX || pos[1] < -1 ||
+	    pos[1] > 1439 || pos[2] < 1)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
+		    "cursor this listing returned; start again without it",
+		    spec->name);
 	return 0;
-bad:
-	return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a cursor "
-	    "this listing returned; start again without it", spec->name);
 }
 
 /* ---- entry.list ---- */
@@ -403,7 +338,8 @@ list_exec(struct call *call)
 	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
 	rpc_pack_cstr(call->result, "next_cursor");
 	if (more) {
-		cursor_format(cursor, sizeof cursor, q.book_id, q.trash, &last);
+		list_cursor_format(cursor, sizeof cursor, q.book_id, q.trash,
+		    &last);
 		rpc_pack_cstr(call->result, cursor);
 	} else
 		msgpack_pack_nil(call->result);

@@ -188,7 +188,9 @@ class User:
 
     def history(self, entry_id):
         res = self.ok("entry.history", {"entry_id": entry_id})
-        check_eq(sorted(res), ["history"], "entry.history keys", result=res)
+        check_eq(sorted(res), ["history", "next_cursor"], "entry.history keys",
+                 result=res)
+        check_eq(res["next_cursor"], None, "one page holds it all")
         for h in res["history"]:
             check_eq(sorted(h), ["action", "after", "at", "before",
                                  "user_id", "username"],

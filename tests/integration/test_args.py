@@ -136,7 +136,65 @@ def test_patch_nothing_and_nil(t):
         check_eq(res["entry"]["tags"], ["a", "b"], "tags set")
 
 
+def page_all(u, method, params, key, limit):
+    out, cursor, pages = [], None, 0
+    while True:
+        p = dict(params, limit=limit)
+        if cursor is not None:
+            p["cursor"] = cursor
+        res = u.ok(method, p)
+        check(len(res[key]) <= limit, "a page holds at most limit")
+        out += res[key]
+        pages += 1
+        cursor = res["next_cursor"]
+        if cursor is None:
+            return out, pages
+        check(pages < 1000, "paging ends")
+
+
+def test_history_and_book_list_pages(t):
+    """entry.history and book.list page by cursor: every item once, in
+    order, whatever the page size; a cursor from another entry or a
+    mangled one is refused; another user's book cursor gives nothing."""
+    with t.daemon().start() as d, d.client() as c, d.client() as c2:
+        u = register_login(c, "erin")
+        v = register_login(c2, "frank")
+        names = ["b%02d" % i for i in range(23)]
+        for n in reversed(names):
+            u.ok("book.create", {"name": n.upper() if int(n[1:]) % 2 else n})
+        b = u.ok("book.list")["books"][0]["book_id"]
+        eid = u.ok("entry.add", {"book_id": b, "type": "in", "amount": 1,
+                                 "date": "2026-01-01"})["entry_id"]
+        other = u.ok("entry.add", {"book_id": b, "type": "in", "amount": 1,
+                                   "date": "2026-01-01"})["entry_id"]
+        for i in range(2, 38):
+            u.ok("entry.update", {"entry_id": eid, "amount": i})
+        whole = u.ok("entry.history", {"entry_id": eid})
+        check_eq(len(whole["history"]), 37, "37 records")
+        check_eq(whole["next_cursor"], None, "one page by default")
+        for limit in (1, 5, 36, 37, 500):
+            got, pages = page_all(u, "entry.history", {"entry_id": eid},
+                                  "history", limit)
+            check_eq(got, whole["history"], "history in pages of %d" % limit)
+            check_eq(pages, -(-37 // limit), "pages of %d" % limit)
+        all_books = u.ok("book.list")["books"]
+        check_eq([x["name"].lower() for x in all_books], names, "by name")
+        for limit in (1, 4, 23):
+            got, _ = page_all(u, "book.list", {}, "books", limit)
+            check_eq(got, all_books, "books in pages of %d" % limit)
+        cur = u.ok("entry.history", {"entry_id": eid, "limit": 2})[
+            "next_cursor"]
+        err, _ = u.call("entry.history", {"entry_id": other, "cursor": cur})
+        check_eq(err[0], "bad_request", "another entry's cursor")
+        err, _ = u.call("entry.history", {"entry_id": eid,
+                                          "cursor": cur[:-1] + "0"})
+        check_eq(err[0], "bad_request", "a mangled cursor")
+        bcur = u.ok("book.list", {"limit": 3})["next_cursor"]
+        res = v.ok("book.list", {"cursor": bcur})
+        check_eq(res["books"], [], "another user's book as cursor: nothing")
+
+
 if __name__ == "__main__":
     main([test_refused_before_a_handle,
           test_every_method_refuses_undeclared_and_mistyped,
-          test_patch_nothing_and_nil])
+          test_patch_nothing_and_nil, test_history_and_book_list_pages])
