@@ -395,27 +395,76 @@ conn_parse(struct conn *conn)
 	return 0;
 }
 
-/* Make room for one more read; the buffer never needs more than one
- * message plus one read chunk. */
+/* Replace conn->in with a block of cap bytes holding the same input.  Not
+ * realloc: the old block held request bytes (passwords), so it is wiped
+ * before it is freed. */
 static int
-conn_reserve(struct conn *conn)
+conn_in_resize(struct conn *conn, size_t cap)
 {
-	size_t want = conn->in_len + CONN_READ_CHUNK;
 	char *p;
 
-	if (want <= conn->in_cap)
-		return 0;
-	/* Not realloc: the old block may hold a password; wipe it. */
-	if ((p = malloc(want)) == NULL)
+	if ((p = malloc(cap)) == NULL)
 		return -1;
 	if (conn->in != NULL) {
 		memcpy(p, conn->in, conn->in_len);
 		explicit_bzero(conn->in, conn->in_cap);
 		free(conn->in);
 	}
+	log_debug("client %llu: input buffer %zu -> %zu bytes",
+	    (unsigned long long)conn->id, conn->in_cap, cap);
 	conn->in = p;
-	conn->in_cap = want;
+	conn->in_cap = cap;
 	return 0;
+}
+
+/*
+ * Make room for one more read.  The buffer doubles, so receiving a message
+ * of n bytes costs about log2(n / CONN_READ_CHUNK) growths and O(n) bytes
+ * copied and wiped in all; growing by one read at a time copied and wiped
+ * the whole buffer every 64 KiB, O(n^2) (a 60 MiB message took 90 s).  It
+ * stops at one message plus one read, all the scanner ever lets it need.
+ */
+static int
+conn_reserve(struct conn *conn)
+{
+	size_t need = conn->in_len + CONN_READ_CHUNK, cap, limit;
+
+	if (need <= conn->in_cap)
+		return 0;
+	limit = conn->server->cfg->max_message_bytes + CONN_READ_CHUNK;
+	cap = conn->in_cap > 0 ? conn->in_cap : CONN_READ_CHUNK;
+	while (cap < need)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit > need ? limit : need;
+	return conn_in_resize(conn, cap);
+}
+
+/*
+ * Give back what a big message grew, once the input left is small: all of
+ * it when there is none, else down to a quarter (the input then fills at
+ * most half of it, so growing and shrinking cannot take turns on every
+ * read).  Returns -1 only when a smaller block cannot be had.
+ */
+static int
+conn_shrink(struct conn *conn)
+{
+	size_t cap = conn->in_cap;
+
+	if (cap <= 4 * CONN_READ_CHUNK)
+		return 0;
+	if (conn->in_len == 0) {
+		log_debug("client %llu: input buffer %zu -> 0 bytes",
+		    (unsigned long long)conn->id, conn->in_cap);
+		explicit_bzero(conn->in, conn->in_cap);
+		free(conn->in);
+		conn->in = NULL;
+		conn->in_cap = 0;
+		return 0;
+	}
+	if (conn->in_len + CONN_READ_CHUNK > cap / 8)
+		return 0;
+	return conn_in_resize(conn, cap / 4);
 }
 
 static void
@@ -429,7 +478,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_fail(conn, "out of memory");
 		return;
 	}
-	n = read(fd, conn->in + conn->in_len, conn->in_cap - conn->in_len);
+	/* One chunk at a time, however much room there is: one client's
+	 * pipelined requests do not hold the loop longer than that. */
+	n = read(fd, conn->in + conn->in_len, CONN_READ_CHUNK);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* Gone, or reset: whatever is in flight is dropped. */
 		conn_free(conn);
@@ -440,13 +491,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	conn->in_len += (size_t)n;
 	if (conn_parse(conn) != 0)
 		return;
-	/* Shrink a buffer a big message grew. */
-	if (conn->in_len == 0 && conn->in_cap > 4 * CONN_READ_CHUNK) {
-		explicit_bzero(conn->in, conn->in_cap);
-		free(conn->in);
-		conn->in = NULL;
-		conn->in_cap = 0;
-	}
+	/* A smaller block is only an economy: keep the big one if none. */
+	(void)conn_shrink(conn);
 	conn_update_reading(conn);
 }
 
