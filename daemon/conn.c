@@ -6,9 +6,11 @@
  * piece.  Each complete message is decoded (msgpack-c allocates only for
  * bytes that are actually there, see scan.h) and given to the gateway.
  *
- * Reading stops while the client has too much output queued or too many
- * requests in flight, so a client that never reads cannot make the daemon
- * buffer without bound.
+ * Taking requests stops (parsing and reading both) while the client has
+ * too many requests in flight or is over its byte budget (conn.h), so a
+ * client that never reads cannot make the daemon buffer without bound.
+ * The one predicate is conn_may_take; conn_update_reading applies it
+ * after anything that changes its inputs, and restarts held-back parsing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -49,6 +51,7 @@ conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 	conn->fd = fd;
 	conn->uid = uid;
 	conn->pid = pid;
+	conn->reply_estimate = CB_CONN_REPLY_RESERVE;
 	scan_reset(&conn->scan);
 	conn->out = evbuffer_new();
 	conn->ev_read = event_new(server->base, fd, EV_READ | EV_PERSIST,
@@ -155,24 +158,48 @@ conn_arm_timer(struct conn *conn, enum conn_timer kind, int timeout_ms)
 	conn->timer = (int)kind;
 }
 
+/* What the daemon holds for conn: replies queued, plus replies owed to its
+ * requests in flight at the connection's reply estimate. */
+static size_t
+conn_held_bytes(const struct conn *conn)
+{
+	return evbuffer_get_length(conn->out) +
+	    (size_t)conn->ninflight * conn->reply_estimate;
+}
+
+/* Whether the daemon takes another request from conn now. */
+static bool
+conn_may_take(const struct conn *conn)
+{
+	return !conn->closing && !conn->over_budget &&
+	    conn->ninflight < CB_CONN_MAX_INFLIGHT;
+}
+
 /*
- * Reading is on unless the connection is closing, its output passed the
- * high-water mark (and has not yet drained below the low one), or it has
- * CB_CONN_MAX_INFLIGHT requests in flight.  The timer follows.
+ * Apply back-pressure after anything that changes what conn holds or has
+ * in flight: the budget's high and low marks, reading on or off, and input
+ * that was held back parsed again (from the flush callback, never from
+ * here: this runs deep inside the gateway and conn_queue).  The timer
+ * follows.
  */
 static void
 conn_update_reading(struct conn *conn)
 {
 	const struct config *cfg = conn->server->cfg;
 	size_t queued = evbuffer_get_length(conn->out);
+	size_t held = conn_held_bytes(conn);
 	bool want;
 
-	if (queued >= CB_CONN_OUTPUT_HIGH_WATER)
-		conn->output_full = true;
-	else if (queued < CB_CONN_OUTPUT_LOW_WATER)
-		conn->output_full = false;
-	want = !conn->closing && !conn->output_full &&
-	    conn->ninflight < CB_CONN_MAX_INFLIGHT;
+	if (held >= CB_CONN_BYTE_BUDGET)
+		conn->over_budget = true;
+	else if (held < CB_CONN_BYTE_RESUME)
+		conn->over_budget = false;
+	want = conn_may_take(conn);
+	if (want && conn->parse_held && !conn->parse_pending) {
+		conn->parse_held = false;
+		conn->parse_pending = true;
+		conn_queue_flush(conn);
+	}
 	if (want && !conn->reading) {
 		if (event_add(conn->ev_read, NULL) == 0)
 			conn->reading = true;
@@ -197,14 +224,18 @@ conn_update_reading(struct conn *conn)
 void
 conn_inflight_changed(struct conn *conn)
 {
-	/* Input held back at the in-flight limit is parsed later, from the
-	 * flush callback: not here, deep inside the gateway. */
-	if (conn->in_len > 0 && conn->ninflight < CB_CONN_MAX_INFLIGHT &&
-	    !conn->parse_pending) {
-		conn->parse_pending = true;
-		conn_queue_flush(conn);
-	}
 	conn_update_reading(conn);
+}
+
+uint64_t
+conn_queued_bytes(const struct server *server)
+{
+	const struct conn *conn;
+	uint64_t total = 0;
+
+	for (conn = server->conns; conn != NULL; conn = conn->next)
+		total += evbuffer_get_length(conn->out);
+	return total;
 }
 
 static void
@@ -257,6 +288,15 @@ conn_queue(struct conn *conn, const void *data, size_t len, bool secret)
 		    "closing", (unsigned long long)conn->id, len);
 		conn->closing = true;
 	}
+	/* Requests in flight are taken to owe what replies cost lately: a
+	 * big one counts at once, and small ones wear it down by an eighth
+	 * each (so one big reply does not throttle the connection for
+	 * good). */
+	conn->reply_estimate -= conn->reply_estimate / 8;
+	if (conn->reply_estimate < len)
+		conn->reply_estimate = len;
+	if (conn->reply_estimate < CB_CONN_REPLY_RESERVE)
+		conn->reply_estimate = CB_CONN_REPLY_RESERVE;
 	conn_queue_flush(conn);
 	conn_update_reading(conn);
 }
@@ -357,8 +397,15 @@ conn_parse(struct conn *conn)
 	enum scan_status st;
 	size_t used = 0, len;
 
-	while (used < conn->in_len && !conn->closing &&
-	    conn->ninflight < CB_CONN_MAX_INFLIGHT) {
+	while (used < conn->in_len) {
+		/* Checked before each message: the last one may have put
+		 * the connection over its budget or its in-flight limit.
+		 * The rest waits in conn->in, and conn_update_reading has it
+		 * parsed once a request can be taken again. */
+		if (!conn_may_take(conn)) {
+			conn->parse_held = !conn->closing;
+			break;
+		}
 		st = scan_feed(&conn->scan, (const uint8_t *)conn->in + used,
 		    conn->in_len - used, cfg->max_message_bytes,
 		    CB_MAX_NESTING, &len);

@@ -11,14 +11,20 @@ Usage: test_conn.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP output)
 import math
 import os
 import re
+import select
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, check_eq, main, request_bytes  # noqa
+from harness import (check, check_eq, check_rss, main, pack,  # noqa
+                     request_bytes, wait_until)
+from books_common import register_login  # noqa
 
 MiB = 1024 * 1024
 READ_CHUNK = 64 * 1024          # CONN_READ_CHUNK in daemon/conn.c
 PING = {"version": "0.1.0", "protocol": 1}
+MAX_INFLIGHT = 256              # CB_CONN_MAX_INFLIGHT (proto/cb_limits.h)
+BYTE_BUDGET = 4 * MiB           # CB_CONN_BYTE_BUDGET
 
 GROWTH = re.compile(r"client (\d+): input buffer (\d+) -> (\d+) bytes")
 
@@ -77,9 +83,97 @@ def test_big_message_log_growths(t):
               changes=changes)
 
 
+def settled_stats(d, what, timeout=30):
+    """server.stats once the daemon has nothing left to do: no handle in
+    use or waited for, and the figures unchanged since the previous look
+    (a request finishing moves requests.total; a parse it lets through
+    moves the pool).  The stats calls themselves add one each."""
+    prev = [None]
+
+    def settled():
+        st = d.stats()
+        p = st["pool"]
+        key = (st["requests"]["total"], st["connections"]["queued_bytes"],
+               p["acquired"])
+        idle = p["in_use"] == 0 and p["waiting"] == 0
+        last, prev[0] = prev[0], key
+        if idle and last is not None and last[1:] == key[1:] and \
+                last[0] + 1 == key[0]:
+            return st
+        return None
+    return wait_until(settled, timeout, what, interval=0.05)
+
+
+def test_budget_for_big_replies(t):
+    """A client pipelines 1000 entry.list requests with ~85 KB answers
+    and reads nothing.  Its requests in flight are answered, and then the
+    daemon takes no more from it: at most 256 answered, their bytes queued
+    (connections.queued_bytes) within 256 answers plus the 4 MiB budget.
+    Before, the input already read kept being parsed as places in flight
+    freed, whatever the output held (about 400 answered here, and with
+    2 MB answers 1.2 GB of RSS).  Meanwhile another client is served.
+    Then the client reads: every request is answered, none lost."""
+    n = 1000
+    with t.daemon().start() as d, d.client(timeout=30) as c:
+        u = register_login(c, "alice")
+        book = u.book("big")
+        u.pipe([("entry.add", {"book_id": book, "type": "in", "amount": 1,
+                               "date": "2024-01-01", "note": "n" * 4000})
+                for _ in range(20)])
+        listing = u.ok("entry.list", {"book_id": book, "limit": 20})
+        reply = len(pack([1, 1, None, listing]))
+        check(reply > 80000, "answers of about 85 KB", reply=reply)
+
+        base = settled_stats(d, "a quiet daemon")
+        base_rss = d.rss_kb()
+        slow = d.client(timeout=60)
+        blob = b"".join(request_bytes(i, "entry.list", u.params(
+            {"book_id": book, "limit": 20})) for i in range(1, n + 1))
+        slow.send(blob)         # ~95 KB: the socket takes it all
+        st = settled_stats(d, "the daemon to stop taking requests")
+        # Each entry.list takes one handle; server.stats takes none.
+        answered = st["pool"]["acquired"] - base["pool"]["acquired"]
+        queued = st["connections"]["queued_bytes"]
+        rss = d.rss_kb()
+        t.diag("%d answered and not read; %.1f MiB queued; RSS %d KiB "
+               "(base %d)" % (answered, queued / MiB, rss, base_rss))
+        check(answered <= MAX_INFLIGHT, "no request taken past the budget "
+              "once answers were queued", answered=answered)
+        check(answered >= 1, "requests in flight are answered",
+              answered=answered)
+        check(queued <= MAX_INFLIGHT * reply + BYTE_BUDGET,
+              "queued output bounded", queued=queued)
+        check(queued >= answered * reply - MiB,
+              "what was answered is queued (the figure is real)",
+              queued=queued, answered=answered)
+        check_rss(rss - base_rss, (MAX_INFLIGHT * reply + BYTE_BUDGET)
+                  // 1024 + 32 * 1024, "RSS bounded", base=base_rss)
+
+        # Others are served meanwhile.
+        with d.client() as other:
+            check_eq(other.call_ok("ping"), PING, "another client served")
+
+        # Read everything: all n answered, in full.
+        seen = set()
+        deadline = time.monotonic() + 120
+        while len(seen) < n:
+            check(time.monotonic() < deadline, "answers within 120 s",
+                  got=len(seen))
+            msg = slow.read_response(timeout=30)
+            check(msg[2] is None, "no error", error=msg[2])
+            check_eq(len(msg[3]["entries"]), 20, "a full page")
+            seen.add(msg[1])
+        check_eq(seen, set(range(1, n + 1)), "every request answered")
+        st = settled_stats(d, "the daemon to drain")
+        check_eq(st["connections"]["queued_bytes"], 0, "nothing queued")
+        slow.close()
+
+
 TESTS = [
     test_big_message_log_growths,
+    test_budget_for_big_replies,
 ]
 
 if __name__ == "__main__":
-    main(TESTS, {"test_big_message_log_growths": 180})
+    main(TESTS, {"test_big_message_log_growths": 180,
+                 "test_budget_for_big_replies": 240})

@@ -354,7 +354,8 @@ def test_max_clients(t):
             msg = sixth.expect_protocol_error()
             check_eq(msg, "too many clients", "refusal message")
         st = clients[0].call_ok("server.stats")
-        check_eq(st["connections"], {"open": 5, "max": 5}, "connections")
+        check_eq(st["connections"], {"open": 5, "max": 5, "queued_bytes": 0},
+                 "connections")
         clients.pop().close()
         wait_until(lambda: clients[0].call_ok("server.stats")
                    ["connections"]["open"] == 4, 5, "connections.open == 4")

@@ -49,7 +49,8 @@ def test_stats_shape(t):
         check_eq(res["pool"]["released"], 0, "pool.released")
         check_eq(res["pool"]["wait_timeouts"], 0, "pool.wait_timeouts")
         check_eq(res["pool"]["replaced"], 0, "pool.replaced")
-        check_eq(res["connections"], {"open": 1, "max": 17}, "connections")
+        check_eq(res["connections"], {"open": 1, "max": 17, "queued_bytes": 0},
+                 "connections")
         # The stats request counts itself.
         check_eq(res["requests"], {"total": 1, "errors": 0}, "requests")
         check(type(res["uptime_s"]) is int and 0 <= res["uptime_s"] < 60,
