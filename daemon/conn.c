@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "cb_limits.h"
+#include "clock.h"
 #include "conn.h"
 #include "gateway.h"
 #include "log.h"
@@ -36,6 +37,66 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_update_reading(struct conn *conn);
 static void conn_queue_flush(struct conn *conn);
 static int conn_parse(struct conn *conn);
+
+/*
+ * Connects and disconnects are logged one by one at debug level only: at
+ * info they were nearly every line of a day's log (cashbookctl connects
+ * once per command).  Info gets a summary instead, at most one line per
+ * CONN_LOG_SUMMARY_US: the first connect or disconnect at least that long
+ * after a window opened logs what the window saw, and the next one opens
+ * a new window.  No timer: a quiet daemon logs nothing, and the last
+ * events of a window are told with the next one, or when a draining
+ * daemon's last client goes.  The clock is clock_limiter_us (monotonic;
+ * test.clock moves it).
+ *
+ * Loop thread only.  File-static: there is one server per process, and
+ * struct server is not this file's to grow.
+ */
+#define CONN_LOG_SUMMARY_US (60 * INT64_C(1000000))
+
+static struct {
+	bool open;			/* a window is counting */
+	int64_t since_us;		/* when it opened */
+	unsigned connected, disconnected;
+} conn_log;
+
+static void
+conn_log_summary(const struct server *server, int64_t now)
+{
+	log_info("%u client%s connected, %u disconnected in the last "
+	    "%lld s (%u open)", conn_log.connected,
+	    conn_log.connected == 1 ? "" : "s", conn_log.disconnected,
+	    (long long)((now - conn_log.since_us + 500000) / 1000000),
+	    server->nconns);
+	conn_log.open = false;
+	conn_log.connected = conn_log.disconnected = 0;
+}
+
+/* Count a connect or disconnect of conn (already linked or unlinked). */
+static void
+conn_log_event(const struct conn *conn, bool connected)
+{
+	const struct server *server = conn->server;
+	int64_t now = clock_limiter_us();
+
+	if (connected) {
+		log_debug("client %llu connected (uid %u, pid %d)",
+		    (unsigned long long)conn->id, (unsigned)conn->uid,
+		    (int)conn->pid);
+		conn_log.connected++;
+	} else {
+		log_debug("client %llu disconnected",
+		    (unsigned long long)conn->id);
+		conn_log.disconnected++;
+	}
+	if (!conn_log.open) {
+		conn_log.open = true;
+		conn_log.since_us = now;
+	}
+	if (now - conn_log.since_us >= CONN_LOG_SUMMARY_US ||
+	    (!connected && server->draining && server->nconns == 0))
+		conn_log_summary(server, now);
+}
 
 struct conn *
 conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
@@ -71,8 +132,7 @@ conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 	server->conns = conn;
 	server->nconns++;
 	conn_update_reading(conn);
-	log_info("client %llu connected (uid %u, pid %d)",
-	    (unsigned long long)conn->id, (unsigned)uid, (int)pid);
+	conn_log_event(conn, true);
 	return conn;
 }
 
@@ -109,8 +169,7 @@ conn_free(struct conn *conn)
 		if (conn->next != NULL)
 			conn->next->prev = conn->prev;
 		server->nconns--;
-		log_info("client %llu disconnected",
-		    (unsigned long long)conn->id);
+		conn_log_event(conn, false);
 	}
 	if (conn->ev_read != NULL)
 		event_free(conn->ev_read);

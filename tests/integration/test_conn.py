@@ -169,9 +169,65 @@ def test_budget_for_big_replies(t):
         slow.close()
 
 
+PER_CLIENT = re.compile(r"client \d+ (connected|disconnected)")
+SUMMARY = re.compile(r" info  (\d+) clients? connected, (\d+) disconnected "
+                     r"in the last (\d+) s \((\d+) open\)")
+
+
+def summaries(d):
+    return [m.groups() for m in map(SUMMARY.search, d.log_lines(" info "))
+            if m]
+
+
+def test_connection_log_summary(t):
+    """50 connections, one after another, at the default log level: not
+    one line per connection (they were 550 of 553 lines of a day's log),
+    and no summary within the minute.  A minute later (test.clock) the
+    next connection logs one info line for the window: 52 connected, 50
+    disconnected.  At debug level each connection is still logged."""
+    with t.daemon().start() as d, d.client() as c:
+        for _ in range(50):
+            with d.client() as k:
+                check_eq(k.call_ok("ping"), PING, "ping")
+        wait_until(lambda: c.call_ok("server.stats")["connections"]["open"]
+                   == 1, 5, "the 50 to be gone")
+        lines = [ln for ln in d.log if PER_CLIENT.search(ln)]
+        check_eq(lines, [], "no per-connection lines at the default level")
+        check_eq(summaries(d), [], "no summary within the minute")
+
+        c.call_ok("test.clock", {"advance_s": 61})
+        with d.client() as k:
+            check_eq(k.call_ok("ping"), PING, "ping")
+            line = d.wait_log(" clients connected, ", 5)
+        got = summaries(d)
+        check_eq(len(got), 1, "one summary", log=line)
+        conn, disc, secs, open_ = (int(x) for x in got[0])
+        check_eq((conn, disc, open_), (52, 50, 2),
+                 "counts: c, the 50 and this one; 50 gone; 2 open",
+                 line=line)
+        check(61 <= secs <= 120, "the window's length", secs=secs)
+        wait_until(lambda: c.call_ok("server.stats")["connections"]["open"]
+                   == 1, 5, "the last one to be gone")
+        check_eq(len(summaries(d)), 1, "the next event opens a new window")
+        lines = [ln for ln in d.log if PER_CLIENT.search(ln)]
+        check_eq(lines, [], "still no per-connection lines")
+
+    with t.daemon("--log-level", "debug").start() as d:
+        for _ in range(3):
+            with d.client() as k:
+                check_eq(k.call_ok("ping"), PING, "ping")
+        d.wait_log("client 3 disconnected")
+        lines = [ln for ln in d.log if PER_CLIENT.search(ln)]
+        check_eq(len(lines), 6, "at debug level: each connect and "
+                 "disconnect", lines=lines)
+        check(all(" debug " in ln for ln in lines), "at debug level",
+              lines=lines)
+
+
 TESTS = [
     test_big_message_log_growths,
     test_budget_for_big_replies,
+    test_connection_log_summary,
 ]
 
 if __name__ == "__main__":

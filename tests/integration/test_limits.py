@@ -319,7 +319,9 @@ def test_slow_reader_leaves(t):
     """A client with megabytes of answers queued that disconnects without
     reading them: the daemon drops them, frees the connection and keeps
     serving."""
-    with t.daemon().start() as d, d.client() as other:
+    # Debug level: "client N disconnected" is the sign it is gone.
+    with t.daemon("--log-level", "debug").start() as d, \
+            d.client() as other:
         payload = b"q" * (60 * 1024)
         slow = d.client()
         slow.sock.setblocking(False)

@@ -382,7 +382,8 @@ def test_half_close(t):
     are delivered, database work in flight finishes and releases its
     handle, and the connection is closed."""
     import socket
-    with t.daemon().start() as d, d.client() as c:
+    # Debug level: "client N disconnected" is the sign it is closed.
+    with t.daemon("--log-level", "debug").start() as d, d.client() as c:
         c.send(request_bytes(1, "ping") +
                request_bytes(2, "test.sleep", {"ms": 100}))
         c.sock.shutdown(socket.SHUT_WR)
