@@ -11,6 +11,10 @@
  * client that never reads cannot make the daemon buffer without bound.
  * The one predicate is conn_may_take; conn_update_reading applies it
  * after anything that changes its inputs, and restarts held-back parsing.
+ *
+ * Owns each connection's socket, buffers and events, and the counts behind
+ * the connect/disconnect summary (conn_log).  Never blocks the loop; never
+ * frees or leaves behind input bytes (passwords) without wiping them.
  */
 #include <errno.h>
 #include <stdlib.h>
