@@ -513,6 +513,16 @@ class Pty:
             pid, st = os.waitpid(self.pid, os.WNOHANG)
             if pid != 0:
                 self.status = st
+                # What it wrote just before it exited is still in the
+                # terminal: take it (until EIO, the slave side closed).
+                while select.select([self.fd], [], [], 0)[0]:
+                    try:
+                        data = os.read(self.fd, 4096)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    self.out += data
                 return st
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
