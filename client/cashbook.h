@@ -86,6 +86,14 @@ CB_API const char *cb_default_socket_path(char *buf, size_t len);
  * failure returns CB_ECONNECT, CB_ETIMEOUT, CB_EINVAL (path too long) or
  * CB_ENOMEM, and writes why into err (may be NULL) without the path, e.g.
  * "No such file or directory"; errno is then set too where it applies.
+ *
+ * Before anything is sent, the process listening on the socket must run
+ * as the caller's effective uid or as root (SO_PEERCRED): anyone can
+ * create /tmp/cashbook-$UID first and collect what is sent there.
+ * Otherwise the result is CB_ECONNECT with errno EPERM, and err, this time
+ * naming the path, says which uid serves it and what to do (set
+ * XDG_RUNTIME_DIR, or choose another socket).  Give err room for about
+ * 300 bytes plus the path.
  */
 CB_API int cb_connect(const char *socket_path, int timeout_ms,
     struct cb_conn **out, char *err, size_t errlen);

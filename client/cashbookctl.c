@@ -509,7 +509,7 @@ ctl_fail(struct ctl_ctx *ctx, int rc)
 int
 ctl_connect(struct ctl_ctx *ctx)
 {
-	char why[256], msg[512];
+	char why[512], msg[768];
 	int rc, err;
 
 	rc = cb_connect(ctx->socket_path, ctx->timeout_ms, &ctx->conn,
@@ -517,8 +517,12 @@ ctl_connect(struct ctl_ctx *ctx)
 	if (rc == CB_OK)
 		return CTL_EXIT_OK;
 	err = errno;
-	snprintf(msg, sizeof msg, "cannot connect to cashbookd at %s: %s",
-	    ctx->socket_path, why);
+	if (rc == CB_ECONNECT && err == EPERM)	/* why names the path */
+		snprintf(msg, sizeof msg, "cannot connect to cashbookd: %s",
+		    why);
+	else
+		snprintf(msg, sizeof msg, "cannot connect to cashbookd at "
+		    "%s: %s", ctx->socket_path, why);
 	ctl_print_error(ctx->json, NULL, "cannot_connect", msg, NULL);
 	if (rc == CB_ECONNECT && (err == ENOENT || err == ECONNREFUSED)) {
 		if (ctx->socket_given)

@@ -17,42 +17,10 @@
 #include <string.h>
 
 #include "ctl_output.h"
+#include "utf8.h"
 
 /* Width of the label column in tables (longest label + a gap). */
 #define CTL_LABEL_WIDTH 20
-
-size_t
-ctl_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* past U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return len;
-}
 
 void
 ctl_json_write_string(FILE *f, const char *s, size_t len)
@@ -79,7 +47,7 @@ ctl_json_write_string(FILE *f, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = ctl_utf8_len(p + i, len - i);
+		n = utf8_char_len(p + i, len - i);
 		if (n == 0) {
 			/* Not UTF-8: JSON text must be, so say so visibly. */
 			fputs("\\ufffd", f);

@@ -62,11 +62,4 @@ void ctl_format_us_as_ms(int64_t us, char *buf, size_t len);
  * '?', for printing text that came from the server. */
 void ctl_sanitize(const char *s, char *buf, size_t len);
 
-/*
- * Length of the valid UTF-8 sequence at s (n >= 1 bytes available), or 0
- * when it is not one: overlong forms, surrogates and code points past
- * U+10FFFF are invalid (RFC 3629).
- */
-size_t ctl_utf8_len(const unsigned char *s, size_t n);
-
 #endif

@@ -12,6 +12,7 @@
 
 #include "ctl_output.h"
 #include "ctl_table.h"
+#include "utf8.h"
 
 #define CTL_TABLE_GAP		2	/* spaces between columns */
 #define CTL_ELLIPSIS		"\xe2\x80\xa6"	/* U+2026 */
@@ -139,7 +140,7 @@ color_end(FILE *f, enum ctl_color c)
 static char
 char_shown(const unsigned char *p, size_t n, size_t *len)
 {
-	*len = ctl_utf8_len(p, n);
+	*len = utf8_char_len(p, n);
 	if (*len == 0 || p[0] == 0x7f || p[0] < 0x20) {
 		*len = 1;
 		return p[0] == '\t' || p[0] == '\n' ? ' ' : '?';

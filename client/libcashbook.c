@@ -11,10 +11,11 @@
  * response whose msgid we did not send is a protocol error, not a queue
  * entry).
  *
- * Never blocks past the connection's deadline; never raises SIGPIPE; never
- * keeps global state (everything lives in the cb_conn); never reads or
- * parses a message another way than scan_feed() + rpc_decode() +
- * rpc_parse(), the shared framing the daemon uses.
+ * Never sends a byte to a socket served by another user than the caller's
+ * own or root (peer.h); never blocks past the connection's deadline; never
+ * raises SIGPIPE; never keeps global state (everything lives in the
+ * cb_conn); never reads or parses a message another way than scan_feed() +
+ * rpc_decode() + rpc_parse(), the shared framing the daemon uses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@
 
 #include "cashbook.h"
 #include "params.h"
+#include "peer.h"
 
 /*
  * Client-side bounds.  A response may be as large as any daemon is allowed
@@ -404,6 +406,14 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 		cb_close(conn);
 		errno = saved;
 		return rc;
+	}
+	/* Before the first byte: is this our own user's daemon (or root's),
+	 * or someone who got to the path first? */
+	if (cb_peer_check(conn->fd, socket_path, err, errlen) != 0) {
+		saved = errno;
+		cb_close(conn);
+		errno = saved;
+		return CB_ECONNECT;
 	}
 	*out = conn;
 	return CB_OK;

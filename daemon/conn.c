@@ -6,9 +6,15 @@
  * piece.  Each complete message is decoded (msgpack-c allocates only for
  * bytes that are actually there, see scan.h) and given to the gateway.
  *
- * Reading stops while the client has too much output queued or too many
- * requests in flight, so a client that never reads cannot make the daemon
- * buffer without bound.
+ * Taking requests stops (parsing and reading both) while the client has
+ * too many requests in flight or is over its byte budget (conn.h), so a
+ * client that never reads cannot make the daemon buffer without bound.
+ * The one predicate is conn_may_take; conn_update_reading applies it
+ * after anything that changes its inputs, and restarts held-back parsing.
+ *
+ * Owns each connection's socket, buffers and events, and the counts behind
+ * the connect/disconnect summary (conn_log).  Never blocks the loop; never
+ * frees or leaves behind input bytes (passwords) without wiping them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +25,7 @@
 #include <event2/event.h>
 
 #include "cb_limits.h"
+#include "clock.h"
 #include "conn.h"
 #include "gateway.h"
 #include "log.h"
@@ -35,6 +42,66 @@ static void conn_update_reading(struct conn *conn);
 static void conn_queue_flush(struct conn *conn);
 static int conn_parse(struct conn *conn);
 
+/*
+ * Connects and disconnects are logged one by one at debug level only: at
+ * info they were nearly every line of a day's log (cashbookctl connects
+ * once per command).  Info gets a summary instead, at most one line per
+ * CONN_LOG_SUMMARY_US: the first connect or disconnect at least that long
+ * after a window opened logs what the window saw, and the next one opens
+ * a new window.  No timer: a quiet daemon logs nothing, and the last
+ * events of a window are told with the next one, or when a draining
+ * daemon's last client goes.  The clock is clock_limiter_us (monotonic;
+ * test.clock moves it).
+ *
+ * Loop thread only.  File-static: there is one server per process, and
+ * struct server is not this file's to grow.
+ */
+#define CONN_LOG_SUMMARY_US (60 * INT64_C(1000000))
+
+static struct {
+	bool open;			/* a window is counting */
+	int64_t since_us;		/* when it opened */
+	unsigned connected, disconnected;
+} conn_log;
+
+static void
+conn_log_summary(const struct server *server, int64_t now)
+{
+	log_info("%u client%s connected, %u disconnected in the last "
+	    "%lld s (%u open)", conn_log.connected,
+	    conn_log.connected == 1 ? "" : "s", conn_log.disconnected,
+	    (long long)((now - conn_log.since_us + 500000) / 1000000),
+	    server->nconns);
+	conn_log.open = false;
+	conn_log.connected = conn_log.disconnected = 0;
+}
+
+/* Count a connect or disconnect of conn (already linked or unlinked). */
+static void
+conn_log_event(const struct conn *conn, bool connected)
+{
+	const struct server *server = conn->server;
+	int64_t now = clock_limiter_us();
+
+	if (connected) {
+		log_debug("client %llu connected (uid %u, pid %d)",
+		    (unsigned long long)conn->id, (unsigned)conn->uid,
+		    (int)conn->pid);
+		conn_log.connected++;
+	} else {
+		log_debug("client %llu disconnected",
+		    (unsigned long long)conn->id);
+		conn_log.disconnected++;
+	}
+	if (!conn_log.open) {
+		conn_log.open = true;
+		conn_log.since_us = now;
+	}
+	if (now - conn_log.since_us >= CONN_LOG_SUMMARY_US ||
+	    (!connected && server->draining && server->nconns == 0))
+		conn_log_summary(server, now);
+}
+
 struct conn *
 conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 {
@@ -49,6 +116,7 @@ conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 	conn->fd = fd;
 	conn->uid = uid;
 	conn->pid = pid;
+	conn->reply_estimate = CB_CONN_REPLY_RESERVE;
 	scan_reset(&conn->scan);
 	conn->out = evbuffer_new();
 	conn->ev_read = event_new(server->base, fd, EV_READ | EV_PERSIST,
@@ -68,8 +136,7 @@ conn_new(struct server *server, int fd, uid_t uid, pid_t pid)
 	server->conns = conn;
 	server->nconns++;
 	conn_update_reading(conn);
-	log_info("client %llu connected (uid %u, pid %d)",
-	    (unsigned long long)conn->id, (unsigned)uid, (int)pid);
+	conn_log_event(conn, true);
 	return conn;
 }
 
@@ -106,8 +173,7 @@ conn_free(struct conn *conn)
 		if (conn->next != NULL)
 			conn->next->prev = conn->prev;
 		server->nconns--;
-		log_info("client %llu disconnected",
-		    (unsigned long long)conn->id);
+		conn_log_event(conn, false);
 	}
 	if (conn->ev_read != NULL)
 		event_free(conn->ev_read);
@@ -155,24 +221,48 @@ conn_arm_timer(struct conn *conn, enum conn_timer kind, int timeout_ms)
 	conn->timer = (int)kind;
 }
 
+/* What the daemon holds for conn: replies queued, plus replies owed to its
+ * requests in flight at the connection's reply estimate. */
+static size_t
+conn_held_bytes(const struct conn *conn)
+{
+	return evbuffer_get_length(conn->out) +
+	    (size_t)conn->ninflight * conn->reply_estimate;
+}
+
+/* Whether the daemon takes another request from conn now. */
+static bool
+conn_may_take(const struct conn *conn)
+{
+	return !conn->closing && !conn->over_budget &&
+	    conn->ninflight < CB_CONN_MAX_INFLIGHT;
+}
+
 /*
- * Reading is on unless the connection is closing, its output passed the
- * high-water mark (and has not yet drained below the low one), or it has
- * CB_CONN_MAX_INFLIGHT requests in flight.  The timer follows.
+ * Apply back-pressure after anything that changes what conn holds or has
+ * in flight: the budget's high and low marks, reading on or off, and input
+ * that was held back parsed again (from the flush callback, never from
+ * here: this runs deep inside the gateway and conn_queue).  The timer
+ * follows.
  */
 static void
 conn_update_reading(struct conn *conn)
 {
 	const struct config *cfg = conn->server->cfg;
 	size_t queued = evbuffer_get_length(conn->out);
+	size_t held = conn_held_bytes(conn);
 	bool want;
 
-	if (queued >= CB_CONN_OUTPUT_HIGH_WATER)
-		conn->output_full = true;
-	else if (queued < CB_CONN_OUTPUT_LOW_WATER)
-		conn->output_full = false;
-	want = !conn->closing && !conn->output_full &&
-	    conn->ninflight < CB_CONN_MAX_INFLIGHT;
+	if (held >= CB_CONN_BYTE_BUDGET)
+		conn->over_budget = true;
+	else if (held < CB_CONN_BYTE_RESUME)
+		conn->over_budget = false;
+	want = conn_may_take(conn);
+	if (want && conn->parse_held && !conn->parse_pending) {
+		conn->parse_held = false;
+		conn->parse_pending = true;
+		conn_queue_flush(conn);
+	}
 	if (want && !conn->reading) {
 		if (event_add(conn->ev_read, NULL) == 0)
 			conn->reading = true;
@@ -197,14 +287,18 @@ conn_update_reading(struct conn *conn)
 void
 conn_inflight_changed(struct conn *conn)
 {
-	/* Input held back at the in-flight limit is parsed later, from the
-	 * flush callback: not here, deep inside the gateway. */
-	if (conn->in_len > 0 && conn->ninflight < CB_CONN_MAX_INFLIGHT &&
-	    !conn->parse_pending) {
-		conn->parse_pending = true;
-		conn_queue_flush(conn);
-	}
 	conn_update_reading(conn);
+}
+
+uint64_t
+conn_queued_bytes(const struct server *server)
+{
+	const struct conn *conn;
+	uint64_t total = 0;
+
+	for (conn = server->conns; conn != NULL; conn = conn->next)
+		total += evbuffer_get_length(conn->out);
+	return total;
 }
 
 static void
@@ -257,6 +351,15 @@ conn_queue(struct conn *conn, const void *data, size_t len, bool secret)
 		    "closing", (unsigned long long)conn->id, len);
 		conn->closing = true;
 	}
+	/* Requests in flight are taken to owe what replies cost lately: a
+	 * big one counts at once, and small ones wear it down by an eighth
+	 * each (so one big reply does not throttle the connection for
+	 * good). */
+	conn->reply_estimate -= conn->reply_estimate / 8;
+	if (conn->reply_estimate < len)
+		conn->reply_estimate = len;
+	if (conn->reply_estimate < CB_CONN_REPLY_RESERVE)
+		conn->reply_estimate = CB_CONN_REPLY_RESERVE;
 	conn_queue_flush(conn);
 	conn_update_reading(conn);
 }
@@ -357,8 +460,15 @@ conn_parse(struct conn *conn)
 	enum scan_status st;
 	size_t used = 0, len;
 
-	while (used < conn->in_len && !conn->closing &&
-	    conn->ninflight < CB_CONN_MAX_INFLIGHT) {
+	while (used < conn->in_len) {
+		/* Checked before each message: the last one may have put
+		 * the connection over its budget or its in-flight limit.
+		 * The rest waits in conn->in, and conn_update_reading has it
+		 * parsed once a request can be taken again. */
+		if (!conn_may_take(conn)) {
+			conn->parse_held = !conn->closing;
+			break;
+		}
 		st = scan_feed(&conn->scan, (const uint8_t *)conn->in + used,
 		    conn->in_len - used, cfg->max_message_bytes,
 		    CB_MAX_NESTING, &len);
@@ -395,27 +505,76 @@ conn_parse(struct conn *conn)
 	return 0;
 }
 
-/* Make room for one more read; the buffer never needs more than one
- * message plus one read chunk. */
+/* Replace conn->in with a block of cap bytes holding the same input.  Not
+ * realloc: the old block held request bytes (passwords), so it is wiped
+ * before it is freed. */
 static int
-conn_reserve(struct conn *conn)
+conn_in_resize(struct conn *conn, size_t cap)
 {
-	size_t want = conn->in_len + CONN_READ_CHUNK;
 	char *p;
 
-	if (want <= conn->in_cap)
-		return 0;
-	/* Not realloc: the old block may hold a password; wipe it. */
-	if ((p = malloc(want)) == NULL)
+	if ((p = malloc(cap)) == NULL)
 		return -1;
 	if (conn->in != NULL) {
 		memcpy(p, conn->in, conn->in_len);
 		explicit_bzero(conn->in, conn->in_cap);
 		free(conn->in);
 	}
+	log_debug("client %llu: input buffer %zu -> %zu bytes",
+	    (unsigned long long)conn->id, conn->in_cap, cap);
 	conn->in = p;
-	conn->in_cap = want;
+	conn->in_cap = cap;
 	return 0;
+}
+
+/*
+ * Make room for one more read.  The buffer doubles, so receiving a message
+ * of n bytes costs about log2(n / CONN_READ_CHUNK) growths and O(n) bytes
+ * copied and wiped in all; growing by one read at a time copied and wiped
+ * the whole buffer every 64 KiB, O(n^2) (a 60 MiB message took 90 s).  It
+ * stops at one message plus one read, all the scanner ever lets it need.
+ */
+static int
+conn_reserve(struct conn *conn)
+{
+	size_t need = conn->in_len + CONN_READ_CHUNK, cap, limit;
+
+	if (need <= conn->in_cap)
+		return 0;
+	limit = conn->server->cfg->max_message_bytes + CONN_READ_CHUNK;
+	cap = conn->in_cap > 0 ? conn->in_cap : CONN_READ_CHUNK;
+	while (cap < need)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit > need ? limit : need;
+	return conn_in_resize(conn, cap);
+}
+
+/*
+ * Give back what a big message grew, once the input left is small: all of
+ * it when there is none, else down to a quarter (the input then fills at
+ * most half of it, so growing and shrinking cannot take turns on every
+ * read).  Returns -1 only when a smaller block cannot be had.
+ */
+static int
+conn_shrink(struct conn *conn)
+{
+	size_t cap = conn->in_cap;
+
+	if (cap <= 4 * CONN_READ_CHUNK)
+		return 0;
+	if (conn->in_len == 0) {
+		log_debug("client %llu: input buffer %zu -> 0 bytes",
+		    (unsigned long long)conn->id, conn->in_cap);
+		explicit_bzero(conn->in, conn->in_cap);
+		free(conn->in);
+		conn->in = NULL;
+		conn->in_cap = 0;
+		return 0;
+	}
+	if (conn->in_len + CONN_READ_CHUNK > cap / 8)
+		return 0;
+	return conn_in_resize(conn, cap / 4);
 }
 
 static void
@@ -429,7 +588,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_fail(conn, "out of memory");
 		return;
 	}
-	n = read(fd, conn->in + conn->in_len, conn->in_cap - conn->in_len);
+	/* One chunk at a time, however much room there is: one client's
+	 * pipelined requests do not hold the loop longer than that. */
+	n = read(fd, conn->in + conn->in_len, CONN_READ_CHUNK);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* Gone, or reset: whatever is in flight is dropped. */
 		conn_free(conn);
@@ -440,13 +601,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	conn->in_len += (size_t)n;
 	if (conn_parse(conn) != 0)
 		return;
-	/* Shrink a buffer a big message grew. */
-	if (conn->in_len == 0 && conn->in_cap > 4 * CONN_READ_CHUNK) {
-		explicit_bzero(conn->in, conn->in_cap);
-		free(conn->in);
-		conn->in = NULL;
-		conn->in_cap = 0;
-	}
+	/* A smaller block is only an economy: keep the big one if none. */
+	(void)conn_shrink(conn);
 	conn_update_reading(conn);
 }
 

@@ -5,10 +5,15 @@
  * Lives on the event-loop thread only.  Input accumulates in a linear
  * buffer that the scanner (scan.h) walks incrementally; a complete message
  * is decoded and handed to the gateway.  Output is an evbuffer written when
- * the socket is writable.  When a client stops reading, its output grows to
- * CB_CONN_OUTPUT_HIGH_WATER and the daemon stops reading its input until
- * the output drains below CB_CONN_OUTPUT_LOW_WATER; likewise when it has
- * CB_CONN_MAX_INFLIGHT requests in flight.
+ * the socket is writable.
+ *
+ * Back-pressure, one rule: the daemon takes no further request from a
+ * connection (stops parsing its input and stops reading its socket) while
+ * it is closing, or has CB_CONN_MAX_INFLIGHT requests in flight, or is
+ * over its byte budget: replies queued plus replies owed to its requests
+ * in flight reached CB_CONN_BYTE_BUDGET, and have not yet fallen below
+ * CB_CONN_BYTE_RESUME (cb_limits.h).  Nothing is dropped; a client that
+ * does not read just stops being read.
  *
  * A protocol violation sends [2, "error", ["protocol_error", why]], stops
  * reading, flushes what is queued, and closes that connection only.
@@ -53,10 +58,16 @@ struct conn {
 	struct request *turn_head, *turn_tail;
 	unsigned nsubmitted;
 
+	size_t reply_estimate;		/* what a request in flight is taken
+					   to owe: recent replies' size */
+
 	bool reading;			/* ev_read is added */
-	bool output_full;		/* above high water, not yet below low */
-	bool parse_pending;		/* complete input waits for a free
-					   in-flight place (conn_flush) */
+	bool over_budget;		/* reached CB_CONN_BYTE_BUDGET, not yet
+					   below CB_CONN_BYTE_RESUME */
+	bool parse_held;		/* input waits: no request could be
+					   taken (conn_may_take) */
+	bool parse_pending;		/* ... and may be now: parse it from
+					   conn_flush */
 	int timer;			/* enum conn_timer (conn.c) */
 	bool closing;			/* flush output, then free */
 	bool flush_queued;		/* on server->flush_list */
@@ -96,5 +107,9 @@ void conn_close_when_flushed(struct conn *conn);
 /* The gateway added or finished one of conn's requests: pause or resume
  * reading for back-pressure. */
 void conn_inflight_changed(struct conn *conn);
+
+/* Bytes of replies queued for every connection, not yet taken by their
+ * clients (server.stats connections.queued_bytes). */
+uint64_t conn_queued_bytes(const struct server *server);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "jobs.h"
 #include "method.h"
 #include "cb_limits.h"
@@ -69,9 +70,10 @@ server_stats_exec(struct call *call)
 	pack_kv_uint(pk, "max_wait_us", (uint64_t)ps.max_wait_us);
 
 	rpc_pack_cstr(pk, "connections");
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 3);
 	pack_kv_uint(pk, "open", server->nconns);
 	pack_kv_uint(pk, "max", server->cfg->max_clients);
+	pack_kv_uint(pk, "queued_bytes", conn_queued_bytes(server));
 
 	rpc_pack_cstr(pk, "requests");
 	msgpack_pack_map(pk, 4);

@@ -33,15 +33,26 @@
 #define CB_DEFAULT_READ_TIMEOUT_MS    10000   /* half a message, then silence */
 #define CB_DEFAULT_IDLE_TIMEOUT_MS    0       /* 0: idle connections may stay */
 
-/* Output a connection may have queued before the daemon stops reading its
- * input until the client drains it (back-pressure, not a hard limit: one
- * response may overshoot by at most one message). */
-#define CB_CONN_OUTPUT_HIGH_WATER     (4u * 1024u * 1024u)
-#define CB_CONN_OUTPUT_LOW_WATER      (1u * 1024u * 1024u)
-
 /* Requests one connection may have in flight (queued or running) before
  * the daemon stops reading more from it. */
 #define CB_CONN_MAX_INFLIGHT          256
+
+/*
+ * The byte budget of one connection: replies queued for it (made, not yet
+ * read by the client) plus replies owed to its requests in flight.  At
+ * CB_CONN_BYTE_BUDGET the daemon takes no more requests from it and stops
+ * reading it, until that falls below CB_CONN_BYTE_RESUME (back-pressure,
+ * not a hard limit: a reply is queued whole, and requests already in
+ * flight are answered).  A reply is not known before it is made, so each
+ * request in flight is counted as owing the largest reply the connection
+ * was sent lately (decaying by an eighth per reply), never less than
+ * CB_CONN_REPLY_RESERVE: small enough that CB_CONN_MAX_INFLIGHT small
+ * requests use half the budget.
+ */
+#define CB_CONN_BYTE_BUDGET           (4u * 1024u * 1024u)
+#define CB_CONN_BYTE_RESUME           (1u * 1024u * 1024u)
+#define CB_CONN_REPLY_RESERVE         \
+	(CB_CONN_BYTE_BUDGET / CB_CONN_MAX_INFLIGHT / 2)
 
 /* Handle pool. */
 #define CB_DEFAULT_POOL_SIZE          4

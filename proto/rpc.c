@@ -26,6 +26,7 @@
 #include "methods.h"
 #include "rpc.h"
 #include "scan.h"
+#include "utf8.h"
 
 /* Room in a decoded message's first zone chunk beyond its own bytes: the
  * objects of a small request (a dozen msgpack_objects).  Bigger messages
@@ -324,40 +325,25 @@ rpc_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
 }
 
 /*
- * Length of message cut to at most CB_MAX_ERROR_MESSAGE bytes, never in the
- * middle of a UTF-8 sequence: back off over continuation bytes (10xxxxxx)
- * to the start of the character that would be split.  A valid sequence has
- * at most 3 continuation bytes; if there are more, the text is not UTF-8
- * and a plain cut is as good as any.
+ * [code name, message].  The one place every error message is packed, so
+ * the one place that makes it valid UTF-8: messages quote what clients
+ * sent (a method name, a params key), and a str that is not UTF-8 makes
+ * strict decoders (Python's msgpack with raw=False) reject the whole
+ * answer.  Each byte that is not UTF-8 becomes U+FFFD, and the message is
+ * cut to CB_MAX_ERROR_MESSAGE bytes without splitting a character
+ * (utf8_sanitize).
  */
-static size_t
-rpc_error_message_len(const char *message)
-{
-	size_t len = strlen(message), cut = CB_MAX_ERROR_MESSAGE;
-
-	if (len <= CB_MAX_ERROR_MESSAGE)
-		return len;
-	/* message[cut] is the first byte left out. */
-	for (unsigned back = 0; back <= 3; back++, cut--) {
-		if (((unsigned char)message[cut] & 0xc0) != 0x80)
-			return cut;
-	}
-	return CB_MAX_ERROR_MESSAGE;
-}
-
-_Static_assert(CB_MAX_ERROR_MESSAGE >= 3,
-    "rpc_error_message_len backs off up to 3 bytes");
-
-/* [code name, message] */
 static int
 rpc_pack_error_pair(msgpack_packer *pk, enum cb_code code,
     const char *message)
 {
-	if (message == NULL)
-		message = "";
+	char text[CB_MAX_ERROR_MESSAGE];
+	size_t len;
+
+	len = utf8_sanitize(message != NULL ? message : "", text, sizeof text);
 	if (msgpack_pack_array(pk, 2) != 0 ||
 	    rpc_pack_cstr(pk, cb_code_name(code)) != 0 ||
-	    rpc_pack_str(pk, message, rpc_error_message_len(message)) != 0)
+	    rpc_pack_str(pk, text, len) != 0)
 		return -1;
 	return 0;
 }

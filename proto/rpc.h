@@ -83,8 +83,10 @@ int rpc_parse(const msgpack_object *obj, struct rpc_message *out,
  * the params array (request) or the result (response) right after.
  * Each returns 0, or -1 when the packer's write callback failed (out of
  * memory): the buffer then holds a partial message and must be discarded.
- * Error messages longer than CB_MAX_ERROR_MESSAGE bytes are cut at a UTF-8
- * character boundary; a NULL message packs as "". */
+ * Error messages are sent as valid UTF-8 whatever they hold: each byte
+ * that is not UTF-8 becomes U+FFFD, then the text is cut to at most
+ * CB_MAX_ERROR_MESSAGE bytes at a character boundary; a NULL message packs
+ * as "". */
 int rpc_pack_request_head(msgpack_packer *pk, uint32_t msgid,
     const char *method);
 int rpc_pack_response_head(msgpack_packer *pk, uint32_t msgid);

@@ -14,8 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +32,7 @@
 
 #include "cashbook.h"
 #include "ctl_output.h"
+#include "peer.h"
 #include "tap.h"
 
 #define TEST_TIMEOUT_MS 2000
@@ -989,6 +994,134 @@ test_connect_failures(void)
 	CHECK_EQ_STR(cb_strerror(12345), "unknown error");
 }
 
+/* ---- whom the library talks to ---- */
+
+/* Another user's uid for the impostor (nobody on Debian). */
+#define OTHER_UID 65534
+
+static void
+test_peer_uid_rule(void)
+{
+	CHECK(cb_peer_uid_ok(1000, 1000));		/* one's own daemon */
+	CHECK(cb_peer_uid_ok(0, 1000));			/* root's */
+	CHECK(!cb_peer_uid_ok(1001, 1000));		/* someone else's */
+	CHECK(!cb_peer_uid_ok(OTHER_UID, 1000));
+	CHECK(cb_peer_uid_ok(0, 0));
+	CHECK(!cb_peer_uid_ok(1000, 0));	/* root sends its secrets to
+						   no user's daemon either */
+}
+
+/*
+ * The impostor, in a child that has become OTHER_UID: listen on path, tell
+ * the parent (ready), accept one connection, count every byte it sends
+ * until it hangs up, and report the count on result.  Only
+ * async-signal-safe calls after fork.  Exits 0, or 1 when a step failed
+ * (the parent then sees no report).
+ */
+static void
+impostor_run(const struct sockaddr_un *sa, int ready, int result)
+{
+	char buf[4096];
+	uint64_t total = 0;
+	struct pollfd pfd;
+	int lfd, fd;
+	ssize_t n;
+
+	if (setgid(OTHER_UID) != 0 || setuid(OTHER_UID) != 0 ||
+	    getuid() != OTHER_UID)
+		_exit(1);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+	    listen(lfd, 4) != 0)
+		_exit(1);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	/* Bounded: a parent that never connects does not hang the suite. */
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1 || (fd = accept(lfd, NULL, NULL)) < 0)
+		_exit(1);
+	pfd.fd = fd;
+	for (;;) {
+		if (poll(&pfd, 1, 10000) != 1)
+			_exit(1);
+		n = read(fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		total += (uint64_t)n;
+	}
+	if (write(result, &total, sizeof total) != (ssize_t)sizeof total)
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * Another user listens where we look for cashbookd (the /tmp/cashbook-$UID
+ * squatting attack): cb_connect refuses, names the path and the uid, and
+ * the impostor receives not one byte.  Needs root, to be the other user.
+ */
+static void
+test_peer_other_uid_refused(void)
+{
+	char dir[] = "/tmp/cbtest.XXXXXX", err[512] = "";
+	struct sockaddr_un sa;
+	struct cb_conn *conn = NULL;
+	uint64_t got = UINT64_MAX;
+	int ready[2] = { -1, -1 }, result[2] = { -1, -1 }, status, rc, saved;
+	pid_t pid;
+	char c;
+
+	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(chown(dir, OTHER_UID, OTHER_UID) == 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/cashbookd.sock", dir);
+	REQUIRE(pipe(ready) == 0 && pipe(result) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(result[0]);
+		impostor_run(&sa, ready[1], result[1]);
+	}
+	close(ready[1]);
+	close(result[1]);
+	CHECK_EQ_INT(read(ready[0], &c, 1), 1);		/* it listens */
+
+	rc = cb_connect(sa.sun_path, 2000, &conn, err, sizeof err);
+	saved = errno;
+	CHECK_EQ_INT(rc, CB_ECONNECT);
+	CHECK_EQ_INT(saved, EPERM);
+	CHECK(conn == NULL);
+	printf("# refused: %s\n", err);
+	CHECK(strstr(err, sa.sun_path) != NULL);
+	CHECK(strstr(err, "uid 65534") != NULL);
+	CHECK(strstr(err, "XDG_RUNTIME_DIR") != NULL);
+	CHECK(strstr(err, "--socket") != NULL);
+	if (rc == CB_OK) {
+		struct cb_ping_info info;
+
+		/* Without the check: a request goes out (and is counted). */
+		cb_set_timeout(conn, 200);
+		CHECK_EQ_INT(cb_ping(conn, &info), CB_ETIMEOUT);
+		cb_close(conn);
+	}
+
+	CHECK_EQ_INT(read(result[0], &got, sizeof got), (long)sizeof got);
+	CHECK_EQ_INT(got, 0);		/* not one byte reached it */
+	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(result[0]);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
+static void
+test_skipped(void)
+{
+}
+
 static void
 test_default_socket_path(void)
 {
@@ -1214,6 +1347,14 @@ main(void)
 	tap_run("invalid responses", test_invalid_responses);
 	tap_run("params encoding", test_params);
 	tap_run("connect failures", test_connect_failures);
+	tap_run("the peer uid rule: one's own user or root",
+	    test_peer_uid_rule);
+	if (geteuid() == 0)
+		tap_run("another user's socket: refused, nothing sent",
+		    test_peer_other_uid_refused);
+	else
+		tap_run("another user's socket: refused, nothing sent "
+		    "# SKIP needs root to act as another user", test_skipped);
 	tap_run("default socket path", test_default_socket_path);
 	tap_run("map lookups", test_map_get);
 	tap_run("JSON output", test_json);

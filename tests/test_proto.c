@@ -1,6 +1,7 @@
 /*
  * test_proto.c -- unit tests for the shared protocol codec: the scanner
- * (scan.c), the message codec (rpc.c) and the error code names (errors.c).
+ * (scan.c), the message codec (rpc.c), the error code names (errors.c) and
+ * the UTF-8 rule (utf8.c).
  *
  * Messages are built either with msgpack-c's packer or as literal bytes
  * when the exact encoding matters (headers that declare more than is sent,
@@ -17,6 +18,7 @@
 #include "methods.h"
 #include "rpc.h"
 #include "scan.h"
+#include "utf8.h"
 
 #include "tap.h"
 
@@ -1384,11 +1386,14 @@ test_error_message_truncation(void)
 	    CB_MAX_ERROR_MESSAGE - 3);
 	CHECK_EQ_INT(got[CB_MAX_ERROR_MESSAGE - 4], 'e');
 
-	/* Not UTF-8 (continuation bytes all the way): a plain cut */
+	/* Not UTF-8 (continuation bytes all the way): one U+FFFD per byte,
+	 * as many whole ones as fit (255 bytes are 85 of them). */
 	memset(msg, 0x80, 300);
 	msg[300] = '\0';
 	CHECK_EQ_INT(error_message_carried(msg, got, sizeof(got)),
-	    CB_MAX_ERROR_MESSAGE);
+	    CB_MAX_ERROR_MESSAGE / 3 * 3);
+	for (int i = 0; i < CB_MAX_ERROR_MESSAGE / 3; i++)
+		CHECK(memcmp(got + 3 * i, "\xef\xbf\xbd", 3) == 0);
 
 	/* NULL and empty messages */
 	CHECK_EQ_INT(error_message_carried(NULL, got, sizeof(got)), 0);
@@ -1414,6 +1419,131 @@ test_error_message_truncation(void)
 		msgpack_unpacked_destroy(&u);
 		pkbuf_destroy(&b);
 	}
+}
+
+/* ---- error messages are always UTF-8 ----------------------------------- */
+
+/* True when s[0..len) is valid UTF-8 by the strict rule (RFC 3629). */
+static int
+valid_utf8(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_char_len((const unsigned char *)s + i, len - i);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static void
+test_error_message_utf8(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		/* what a client's method name ends up in */
+		{ "no method named 'ping\xff'",
+		  "no method named 'ping\xef\xbf\xbd'" },
+		/* a lone byte, an overlong '/', a surrogate, a sequence cut
+		 * short: one U+FFFD per byte, the ASCII between kept */
+		{ "\xff" "a" "\xc0\xaf" "\xed\xa0\x80" "\xe2\x82",
+		  "\xef\xbf\xbd" "a" "\xef\xbf\xbd\xef\xbf\xbd"
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		  "\xef\xbf\xbd\xef\xbf\xbd" },
+		/* past U+10FFFF */
+		{ "\xf4\x90\x80\x80",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		/* valid text passes as it is: é € 😀 U+10FFFF */
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
+		  "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf" },
+	};
+	char msg[400], got[400];
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		CHECK_EQ_INT(error_message_carried(cases[i].in, got,
+		    sizeof(got)), strlen(cases[i].want));
+		CHECK_EQ_STR(got, cases[i].want);
+	}
+
+	/* A replacement that would cross the limit is left out whole ... */
+	memset(msg, 'a', CB_MAX_ERROR_MESSAGE - 1);
+	strcpy(msg + CB_MAX_ERROR_MESSAGE - 1, "\xff" "zz");
+	CHECK_EQ_INT(error_message_carried(msg, got, sizeof(got)),
+	    CB_MAX_ERROR_MESSAGE - 1);
+	CHECK(valid_utf8(got, strlen(got)));
+	memset(msg, 'a', CB_MAX_ERROR_MESSAGE - 2);
+	strcpy(msg + CB_MAX_ERROR_MESSAGE - 2, "\xff" "zz");
+	CHECK_EQ_INT(error_message_carried(msg, got, sizeof(got)),
+	    CB_MAX_ERROR_MESSAGE - 2);
+	/* ... and kept when it ends exactly at the limit. */
+	memset(msg, 'a', CB_MAX_ERROR_MESSAGE - 3);
+	strcpy(msg + CB_MAX_ERROR_MESSAGE - 3, "\xff" "zz");
+	CHECK_EQ_INT(error_message_carried(msg, got, sizeof(got)),
+	    CB_MAX_ERROR_MESSAGE);
+	CHECK(memcmp(got + CB_MAX_ERROR_MESSAGE - 3, "\xef\xbf\xbd", 3) == 0);
+
+	/* Every byte value after a prefix, at every offset near the limit:
+	 * what is carried is valid UTF-8 and within the limit. */
+	for (unsigned b = 0x80; b <= 0xff; b++) {
+		for (size_t off = CB_MAX_ERROR_MESSAGE - 4;
+		    off <= CB_MAX_ERROR_MESSAGE; off++) {
+			long len;
+
+			memset(msg, 'x', off);
+			msg[off] = (char)b;
+			msg[off + 1] = (char)0x80;
+			msg[off + 2] = '\0';
+			len = error_message_carried(msg, got, sizeof(got));
+			CHECK(len >= 0 && len <= CB_MAX_ERROR_MESSAGE);
+			CHECK(len >= 0 && valid_utf8(got, (size_t)len));
+		}
+	}
+
+	/* The protocol_error notification goes through the same packer. */
+	{
+		struct pkbuf b;
+		msgpack_unpacked u;
+		struct rpc_message m;
+		uint32_t msgid = 0;
+		char err[64];
+
+		msgpack_unpacked_init(&u);
+		pkbuf_init(&b);
+		CHECK_EQ_INT(rpc_pack_notification_error(&b.pk,
+		    CB_PROTOCOL_ERROR, "bad \xc1 byte"), 0);
+		CHECK_EQ_INT(decode_parse(b.sb.data, b.sb.size, &u, &m, &msgid,
+		    err, sizeof(err)), 0);
+		CHECK_EQ_INT(m.error_message_len, 12);
+		CHECK(m.error_message != NULL &&
+		    memcmp(m.error_message, "bad \xef\xbf\xbd byte", 12) == 0);
+		msgpack_unpacked_destroy(&u);
+		pkbuf_destroy(&b);
+	}
+}
+
+static void
+test_utf8_sanitize(void)
+{
+	char out[16];
+
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"a", 1), 1);
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"\xc3\xa9", 1), 0);
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"\xe0\x80\x80", 3),
+	    0);				/* overlong */
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"\xed\xbf\xbf", 3),
+	    0);				/* surrogate */
+	CHECK_EQ_INT(utf8_char_len((const unsigned char *)"\xf0\x9f\x98\x80",
+	    4), 4);
+	CHECK_EQ_INT(utf8_sanitize("", out, sizeof out), 0);
+	CHECK_EQ_INT(utf8_sanitize("abc", out, 0), 0);
+	CHECK_EQ_INT(utf8_sanitize("ab\xff", out, 4), 2);	/* no room */
+	CHECK_EQ_INT(utf8_sanitize("ab\xff", out, 5), 5);
+	CHECK(memcmp(out, "ab\xef\xbf\xbd", 5) == 0);
+	CHECK_EQ_INT(utf8_sanitize("\xe2\x82\xac", out, 2), 0); /* whole */
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -1605,6 +1735,9 @@ main(void)
 	    test_parse_error_buffer_truncation);
 	tap_run("pack: error message truncation",
 	    test_error_message_truncation);
+	tap_run("pack: error messages are valid UTF-8",
+	    test_error_message_utf8);
+	tap_run("utf8_char_len and utf8_sanitize", test_utf8_sanitize);
 	tap_run("rpc_map_get and rpc_obj_streq", test_map_get_and_streq);
 	tap_run("pack: write failures", test_pack_write_failure);
 	tap_run("rpc_wipe_object zeroes every payload", test_wipe_object);

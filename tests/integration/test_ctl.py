@@ -60,7 +60,8 @@ def test_json_stats_match_server_stats(t):
         check_eq(got["pool"], before["pool"], "pool figures")
         check_eq(before["pool"]["replaced"], 1, "replaced")
         check_eq(before["pool"]["acquired"], 4, "acquired")
-        check_eq(got["connections"], {"open": 2, "max": 9}, "connections")
+        check_eq(got["connections"], {"open": 2, "max": 9, "queued_bytes": 0},
+                 "connections")
         check_eq(got["requests"], {"total": before["requests"]["total"] + 1,
                                    "errors": 2, "in_flight": 0,
                                    "waiting_turn": 0}, "requests")

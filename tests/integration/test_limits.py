@@ -326,7 +326,9 @@ def test_slow_reader_leaves(t):
     """A client with megabytes of answers queued that disconnects without
     reading them: the daemon drops them, frees the connection and keeps
     serving."""
-    with t.daemon().start() as d, d.client() as other:
+    # Debug level: "client N disconnected" is the sign it is gone.
+    with t.daemon("--log-level", "debug").start() as d, \
+            d.client() as other:
         payload = b"q" * (60 * 1024)
         slow = d.client()
         slow.sock.setblocking(False)
@@ -361,7 +363,8 @@ def test_max_clients(t):
             msg = sixth.expect_protocol_error()
             check_eq(msg, "too many clients", "refusal message")
         st = clients[0].call_ok("server.stats")
-        check_eq(st["connections"], {"open": 5, "max": 5}, "connections")
+        check_eq(st["connections"], {"open": 5, "max": 5, "queued_bytes": 0},
+                 "connections")
         clients.pop().close()
         wait_until(lambda: clients[0].call_ok("server.stats")
                    ["connections"]["open"] == 4, 5, "connections.open == 4")

@@ -344,7 +344,8 @@ def test_database_swapped(t):
 def test_disconnect_while_running(t):
     """A client sends test.sleep 300 and leaves at once: the request runs
     to the end, its handle is released, its answer dropped."""
-    with t.daemon("--pool-size", "2").start() as d:
+    # Debug level: "client N disconnected" is the sign it is gone.
+    with t.daemon("--pool-size", "2", "--log-level", "debug").start() as d:
         c = d.client()
         c.request("test.sleep", {"ms": 300})
         c.close()
@@ -360,8 +361,8 @@ def test_disconnect_while_running(t):
 def test_disconnect_while_queued(t):
     """A client whose request waits for a handle leaves: the request is
     cancelled at once (waiting drops to 0, no timeout, never acquired)."""
-    with t.daemon("--pool-size", "1", "--pool-timeout-ms", "5000").start() \
-            as d:
+    with t.daemon("--pool-size", "1", "--pool-timeout-ms", "5000",
+                  "--log-level", "debug").start() as d:
         holder, clients = queue_behind_holder(
             d, [("test.sleep", {"ms": 300}), ("test.sleep", {"ms": 10})])
         clients[0].close()

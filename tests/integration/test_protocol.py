@@ -52,7 +52,8 @@ def test_stats_shape(t):
         check_eq(res["pool"]["released"], 0, "pool.released")
         check_eq(res["pool"]["wait_timeouts"], 0, "pool.wait_timeouts")
         check_eq(res["pool"]["replaced"], 0, "pool.replaced")
-        check_eq(res["connections"], {"open": 1, "max": 17}, "connections")
+        check_eq(res["connections"], {"open": 1, "max": 17, "queued_bytes": 0},
+                 "connections")
         # The stats request counts itself.
         check_eq(res["requests"], {"total": 1, "errors": 0, "in_flight": 0,
                                    "waiting_turn": 0}, "requests")
@@ -386,7 +387,8 @@ def test_half_close(t):
     are delivered, database work in flight finishes and releases its
     handle, and the connection is closed."""
     import socket
-    with t.daemon().start() as d, d.client() as c:
+    # Debug level: "client N disconnected" is the sign it is closed.
+    with t.daemon("--log-level", "debug").start() as d, d.client() as c:
         c.send(request_bytes(1, "ping") +
                request_bytes(2, "test.sleep", {"ms": 100}))
         c.sock.shutdown(socket.SHUT_WR)
