@@ -230,6 +230,12 @@ conn_held_bytes(const struct conn *conn)
 	    (size_t)conn->ninflight * conn->reply_estimate;
 }
 
+bool
+conn_output_full(const struct conn *conn)
+{
+	return evbuffer_get_length(conn->out) >= CB_CONN_BYTE_BUDGET;
+}
+
 /* Whether the daemon takes another request from conn now. */
 static bool
 conn_may_take(const struct conn *conn)
@@ -273,6 +279,10 @@ conn_update_reading(struct conn *conn)
 		event_del(conn->ev_read);
 		conn->reading = false;
 	}
+
+	/* Requests waiting for their turn go on once replies are read. */
+	if (conn->turn_head != NULL && !conn_output_full(conn))
+		gateway_conn_resumed(conn->server, conn);
 
 	if (conn->closing)
 		conn_arm_timer(conn, CONN_TIMER_CLOSE, cfg->read_timeout_ms);

@@ -108,6 +108,11 @@ void conn_close_when_flushed(struct conn *conn);
  * reading for back-pressure. */
 void conn_inflight_changed(struct conn *conn);
 
+/* Replies queued for conn and not yet read fill its byte budget: the
+ * gateway gives none of its waiting requests a turn (gateway.c) until the
+ * client reads. */
+bool conn_output_full(const struct conn *conn);
+
 /* Bytes of replies queued for every connection, not yet taken by their
  * clients (server.stats connections.queued_bytes). */
 uint64_t conn_queued_bytes(const struct server *server);

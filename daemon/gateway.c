@@ -22,7 +22,9 @@
  * wait in its own queue (conn->turn_head) and go to the pool one by one as
  * its earlier ones finish.  A quick request from another client so waits
  * behind at most a pool's worth of anyone's work, and a greedy client
- * slows only itself.  The pool deadline of a request counts from when it
+ * slows only itself.  Nor does a connection get a turn while the replies
+ * it has not read fill its byte budget (conn_output_full): what one client
+ * can make the daemon hold is the budget plus a pool's worth of replies.  The pool deadline of a request counts from when it
  * joins the pool's queue.
  */
 #include <errno.h>
@@ -539,7 +541,7 @@ static void
 gateway_take_turn(struct server *server, struct conn *conn,
     struct request *req)
 {
-	if (conn->turn_head == NULL &&
+	if (conn->turn_head == NULL && !conn_output_full(conn) &&
 	    conn->nsubmitted < gateway_conn_share(server)) {
 		gateway_submit_turn(conn, req);
 		return;
@@ -571,7 +573,7 @@ gateway_next_turns(struct server *server, struct conn *conn)
 {
 	struct request *req;
 
-	while ((req = conn->turn_head) != NULL &&
+	while ((req = conn->turn_head) != NULL && !conn_output_full(conn) &&
 	    conn->nsubmitted < gateway_conn_share(server)) {
 		conn->turn_head = req->turn_next;
 		if (conn->turn_head == NULL)
@@ -601,6 +603,12 @@ gateway_finish_job(struct server *server, struct request *req)
 		    req->call.message);
 	request_free(req);
 	done(server, failed, arg);
+}
+
+void
+gateway_conn_resumed(struct server *server, struct conn *conn)
+{
+	gateway_next_turns(server, conn);
 }
 
 /* A request leaves the gateway (loop thread). */

@@ -39,6 +39,10 @@ void gateway_shutdown(struct server *server);
 void gateway_message(struct server *server, struct conn *conn,
     msgpack_unpacked *msg);
 
+/* conn's client read its replies down below the byte budget: its requests
+ * waiting for their turn may go on. */
+void gateway_conn_resumed(struct server *server, struct conn *conn);
+
 /* conn is going away: cancel its queued requests, abandon running ones. */
 void gateway_conn_gone(struct server *server, struct conn *conn);
 
