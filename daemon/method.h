@@ -153,6 +153,13 @@ void *call_state(struct call *call, size_t size);
 int call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Pack one page of a keyset-paged listing as the result: {key: [the n
+ * objects packed in rows], "next_cursor": next_cursor, or nil when NULL
+ * (the last page)}. */
+struct packbuf;
+void call_pack_page(struct call *call, const char *key,
+    const struct packbuf *rows, uint32_t n, const char *next_cursor);
+
 /* A cached prepared statement for sql (db_prepare), or NULL with the call
  * failed as SQLite's error while doing `what`. */
 sqlite3_stmt *call_prepare(struct call *call, const char *sql,

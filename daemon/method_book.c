@@ -284,16 +284,10 @@ list_exec(struct call *call)
 		packbuf_destroy(&rows);
 		return call_fail(call, CB_INTERNAL, "out of memory");
 	}
-	msgpack_pack_map(call->result, 2);
-	rpc_pack_cstr(call->result, "books");
-	msgpack_pack_array(call->result, n);
-	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
-	rpc_pack_cstr(call->result, "next_cursor");
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		cursor_format(cursor, sizeof cursor, "l1", NULL, 0, &last, 1);
-		rpc_pack_cstr(call->result, cursor);
-	} else
-		msgpack_pack_nil(call->result);
+	call_pack_page(call, "books", &rows, n, rc == SQLITE_ROW ? cursor :
+	    NULL);
 	sqlite3_reset(stmt);
 	packbuf_destroy(&rows);
 	return 0;

@@ -447,16 +447,10 @@ history_exec(struct call *call)
 		call_fail(call, CB_INTERNAL, "out of memory");
 		goto out;
 	}
-	msgpack_pack_map(call->result, 2);
-	rpc_pack_cstr(call->result, "history");
-	msgpack_pack_array(call->result, n);
-	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
-	rpc_pack_cstr(call->result, "next_cursor");
-	if (src == SQLITE_ROW) {
+	if (src == SQLITE_ROW)
 		cursor_format(cursor, sizeof cursor, "h1", ctx, 1, &last, 1);
-		rpc_pack_cstr(call->result, cursor);
-	} else
-		msgpack_pack_nil(call->result);
+	call_pack_page(call, "history", &rows, n, src == SQLITE_ROW ? cursor :
+	    NULL);
 	rc = 0;
 out:
 	sqlite3_reset(stmt);

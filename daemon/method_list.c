@@ -332,17 +332,10 @@ list_exec(struct call *call)
 	packbuf_init(&rows);
 	if (list_rows(call, &q, &book, &rows, &n, &more, &last) != 0)
 		goto out;
-	msgpack_pack_map(call->result, 2);
-	rpc_pack_cstr(call->result, "entries");
-	msgpack_pack_array(call->result, n);
-	rpc_pack_raw(call->result, rows.sb.data, rows.sb.size);
-	rpc_pack_cstr(call->result, "next_cursor");
-	if (more) {
+	if (more)
 		list_cursor_format(cursor, sizeof cursor, q.book_id, q.trash,
 		    &last);
-		rpc_pack_cstr(call->result, cursor);
-	} else
-		msgpack_pack_nil(call->result);
+	call_pack_page(call, "entries", &rows, n, more ? cursor : NULL);
 	rc = 0;
 out:
 	packbuf_destroy(&rows);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "method.h"
+#include "packbuf.h"
+#include "rpc.h"
 
 extern const struct method method_ping;
 extern const struct method method_server_stats;
@@ -158,6 +160,21 @@ call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
 	vsnprintf(call->message, sizeof call->message, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void
+call_pack_page(struct call *call, const char *key, const struct packbuf *rows,
+    uint32_t n, const char *next_cursor)
+{
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, key);
+	msgpack_pack_array(call->result, n);
+	rpc_pack_raw(call->result, rows->sb.data, rows->sb.size);
+	rpc_pack_cstr(call->result, "next_cursor");
+	if (next_cursor != NULL)
+		rpc_pack_cstr(call->result, next_cursor);
+	else
+		msgpack_pack_nil(call->result);
 }
 
 sqlite3_stmt *
