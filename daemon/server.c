@@ -221,6 +221,7 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct server *server = arg;
 	struct timeval backoff = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	bool say;
 	int fd;
 
 	(void)what;
@@ -243,15 +244,23 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			/* The pending client stays in the backlog; retrying
 			 * now would spin at 100% CPU.  Say so once in a while,
 			 * not ten times a second. */
-			if (clock_now_us() - server->accept_warned_us >
-			    ACCEPT_WARN_INTERVAL_US) {
+			say = clock_now_us() - server->accept_warned_us >
+			    ACCEPT_WARN_INTERVAL_US;
+			if (say) {
 				server->accept_warned_us = clock_now_us();
 				log_warn("accept: %s; pausing new connections "
 				    "(%u open)", strerror(errno),
 				    server->nconns);
 			}
-			event_del(server->ev_accept);
-			evtimer_add(server->ev_accept_retry, &backoff);
+			/* Pause only if the timer that ends the pause is
+			 * armed: a listener paused for good is a daemon
+			 * that looks alive and answers no one.  Unpaused,
+			 * we spin until a descriptor frees up. */
+			if (evtimer_add(server->ev_accept_retry, &backoff) == 0)
+				event_del(server->ev_accept);
+			else if (say)
+				log_error("cannot arm the accept backoff timer; "
+				    "not pausing");
 			return;
 		default:
 			log_error("accept: %s", strerror(errno));
@@ -264,11 +273,17 @@ static void
 server_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *server = arg;
+	struct timeval backoff = { 0, ACCEPT_BACKOFF_MS * 1000 };
 
 	(void)fd;
 	(void)what;
-	if (!server->draining && server->listen_fd >= 0)
-		event_add(server->ev_accept, NULL);
+	if (server->draining || server->listen_fd < 0 ||
+	    event_add(server->ev_accept, NULL) == 0)
+		return;
+	/* Try again after another backoff rather than stop accepting. */
+	if (evtimer_add(server->ev_accept_retry, &backoff) != 0)
+		log_error("cannot watch the listening socket again; no new "
+		    "connections are accepted (restart cashbookd)");
 }
 
 /*
@@ -362,7 +377,12 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		server_finish(server);
 		return;
 	}
-	evtimer_add(server->ev_drain, &tv);
+	/* Without its timer the drain has no deadline; the requests in
+	 * flight still end within their statement timeout, and a second
+	 * signal still exits at once. */
+	if (evtimer_add(server->ev_drain, &tv) != 0)
+		log_error("cannot arm the drain timeout; waiting for the %u "
+		    "requests in flight without it", server->inflight);
 }
 
 void
