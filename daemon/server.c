@@ -1,9 +1,10 @@
 /*
  * server.c -- cashbookd's life: start, accept, shut down (see server.h).
  *
- * Start-up order matters: take the lock (one daemon per socket), clear a
- * stale socket, open and migrate the database, start the workers, and only
- * then listen, so no client ever reaches a half-ready daemon.
+ * Start-up order matters: take the locks (one daemon per socket, one per
+ * database), clear a stale socket, open and migrate the database, start
+ * the workers, and only then listen, so no client ever reaches a
+ * half-ready daemon.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting and remove the socket, answer
  * new requests `unavailable`, let requests in flight finish for up to
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +45,11 @@
 #include "workq.h"
 
 #define ACCEPT_BATCH		64
-/* The lock file is the socket path plus ".lock". */
+/* The lock files are the socket path and the database path plus ".lock". */
 #define LOCK_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
+#define DB_LOCK_PATH_MAX	(PATH_MAX + 8)
+/* What a database lock file holds: "<pid> <socket path>\n". */
+#define DB_LOCK_HOLDER_MAX	(LOCK_PATH_MAX + 32)
 #define ACCEPT_BACKOFF_MS	100
 /* After a drain timeout or a second signal, how long running requests
  * still get before the process exits under them. */
@@ -82,6 +87,80 @@ server_lock(struct server *server, char *err, size_t errlen)
 			    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Who holds the database lock, as its holder wrote it into the file:
+ * "pid N, socket PATH", or "" when the file says nothing readable. */
+static void
+server_db_lock_holder(int fd, char *out, size_t outlen)
+{
+	char buf[DB_LOCK_HOLDER_MAX], *end, *nl;
+	ssize_t n;
+	long pid;
+
+	out[0] = '\0';
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || pid <= 0 || *end != ' ' ||
+	    (nl = strchr(end + 1, '\n')) == NULL)
+		return;
+	*nl = '\0';
+	snprintf(out, outlen, " (pid %ld, socket %s)", pid, end + 1);
+}
+
+/*
+ * The lock file beside the database: one daemon per database, whatever
+ * socket each listens on (two daemons on one file would each believe their
+ * writer slot is the only writer).  Held (flock) for the daemon's life.
+ * Never removed: a daemon that opened the file just before its removal
+ * would lock the removed file while a third locks a new one, and both
+ * would run.  It says who holds it, for the message of the one refused.
+ */
+static int
+server_lock_db(struct server *server, char *err, size_t errlen)
+{
+	const char *db = server->cfg->db_path;
+	char path[DB_LOCK_PATH_MAX], holder[DB_LOCK_HOLDER_MAX];
+	int n, fd;
+
+	n = snprintf(path, sizeof path, "%s.lock", db);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		snprintf(err, errlen, "database path too long: %s", db);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			server_db_lock_holder(fd, holder, sizeof holder);
+			snprintf(err, errlen, "the database %s is in use by "
+			    "another cashbookd%s; stop it first, or give this "
+			    "one another --db", db, holder);
+		} else
+			snprintf(err, errlen, "cannot lock %s: %s", path,
+			    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Ours now.  What it says is only for others' messages: failing to
+	 * write it costs a vaguer message, not the lock. */
+	n = snprintf(holder, sizeof holder, "%ld %s\n", (long)getpid(),
+	    server->cfg->socket_path);
+	if (ftruncate(fd, 0) != 0 || n < 0 || (size_t)n >= sizeof holder ||
+	    pwrite(fd, holder, (size_t)n, 0) != n)
+		log_warn("cannot record this daemon in %s: %s", path,
+		    n < 0 || (size_t)n >= sizeof holder ? "socket path too long" :
+		    strerror(errno));
+	server->db_lock_fd = fd;
 	return 0;
 }
 
@@ -491,6 +570,7 @@ server_start(struct server *server, char *err, size_t errlen)
 	server_raise_fd_limit(cfg);
 	if (config_make_dirs(cfg, err, errlen) != 0 ||
 	    server_lock(server, err, errlen) != 0 ||
+	    server_lock_db(server, err, errlen) != 0 ||
 	    server_clear_stale(server, err, errlen) != 0)
 		return -1;
 	if ((server->pool = pool_open(&pc, err, errlen)) == NULL)
@@ -589,6 +669,8 @@ server_stop(struct server *server)
 		unlink(path);
 		close(server->lock_fd);
 	}
+	if (server->db_lock_fd >= 0)		/* kept: see server_lock_db */
+		close(server->db_lock_fd);
 	event_base_free(server->base);
 }
 
@@ -596,11 +678,11 @@ int
 server_run(const struct config *cfg)
 {
 	struct server server;
-	char err[512];
+	char err[2 * PATH_MAX];		/* messages may name two paths */
 
 	memset(&server, 0, sizeof server);
 	server.cfg = cfg;
-	server.listen_fd = server.lock_fd = -1;
+	server.listen_fd = server.lock_fd = server.db_lock_fd = -1;
 	server.started_us = clock_now_us();
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
