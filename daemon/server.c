@@ -55,6 +55,9 @@
  * still get before the process exits under them. */
 #define SERVER_FORCED_GRACE_US	(500 * 1000)
 #define ACCEPT_WARN_INTERVAL_US	(10 * 1000000)
+/* While the database file is lost (pool.h), how often the log says so
+ * again: loud enough to be found, not a flood. */
+#define DB_LOST_REMIND_US	(60 * 1000000)
 
 static void server_finish(struct server *server);
 
@@ -393,6 +396,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pool_report_leaks(server->pool, clock_now_us(),
 	    (int64_t)server->cfg->leak_threshold_ms * 1000);
+	pool_report_lost(server->pool, clock_now_us(), DB_LOST_REMIND_US);
 	server_trim_when_idle(server);
 }
 
@@ -553,6 +557,24 @@ server_start_accounts(struct server *server, char *err, size_t errlen)
 	return server->hashq == NULL ? -1 : 0;
 }
 
+/*
+ * The pool found the database file replaced or removed (any thread) and
+ * refuses every request from now on.  What was cached from the old file
+ * goes too: a token cached for its session 1 must not vouch for user 1 of
+ * any other file.
+ */
+static void
+server_db_lost(void *arg)
+{
+	struct server *server = arg;
+
+	if (server->authcache == NULL)
+		return;
+	authcache_clear(server->authcache);
+	log_warn("dropped the token cache: its sessions belong to the lost "
+	    "database");
+}
+
 static int
 server_start(struct server *server, char *err, size_t errlen)
 {
@@ -564,6 +586,8 @@ server_start(struct server *server, char *err, size_t errlen)
 			.synchronous = cfg->synchronous,
 		},
 		.size = cfg->pool_size,
+		.lost = server_db_lost,
+		.lost_arg = server,
 	};
 	struct timeval second = { 1, 0 };
 
