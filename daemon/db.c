@@ -2,8 +2,8 @@
  * db.c -- one pooled SQLite handle (see db.h).
  *
  * Owns: the slot's sqlite3 connection, its prepared-statement cache, its
- * statement deadline and the identity (st_dev/st_ino) of the file the slot
- * opened at start.
+ * statement deadline, the identity (st_dev/st_ino) of the file the slot
+ * opened at start, and whether a full disk was logged.
  *
  * Must never: lock (a slot has one user at a time, handed over by the pool,
  * whose mutex orders the accesses), build SQL from input (every statement
@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include "clock.h"
@@ -49,11 +51,17 @@ struct db {
 					   handler) */
 	int64_t busy_since_us;		/* the current lock wait began */
 	int64_t file_checked_us;	/* last db_file_check_every() stat */
+	bool disk_full_logged;		/* since the last commit (db_note_rc) */
 
 	struct db_stmt cache[CB_STMT_CACHE_SIZE];
 	unsigned ncached;
 	uint64_t use_clock;		/* ticks once per db_prepare, for LRU */
 };
+
+/* Our WAL hook (db_wal_committed) replaces SQLite's, which did nothing but
+ * checkpoint once the WAL held this many frames (its default,
+ * SQLITE_DEFAULT_WAL_AUTOCHECKPOINT). */
+#define DB_WAL_AUTOCHECKPOINT_FRAMES	1000
 
 /* SQLite's answer is checked for the journal mode: WAL can be refused
  * (e.g. a file system without shared memory) and we will not silently run in
@@ -160,6 +168,78 @@ db_busy(void *arg, int count)
 	ts.tv_nsec = (long)(step % 1000) * 1000000;
 	nanosleep(&ts, NULL);
 	return 1;
+}
+
+/* The directory holding path, in dir (".": none named). */
+static void
+db_dir_of(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, dirlen, ".");
+	else if (slash == path)
+		snprintf(dir, dirlen, "/");
+	else
+		snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * rc is what a statement on this slot answered.  A full disk is answered
+ * to the client as it was (unavailable: disk full while ...); the operator
+ * learns it here: once, at error level, with the free space, and not
+ * again until a write commits (db_wal_committed), so a full disk under
+ * load is one line, not one per refused write.  Only the writer slot
+ * writes, so its flag is the daemon's.
+ */
+static void
+db_note_rc(struct db *db, int rc)
+{
+	char dir[PATH_MAX];
+	struct statvfs sv;
+
+	if ((rc & 0xff) != SQLITE_FULL || db->disk_full_logged)
+		return;
+	db->disk_full_logged = true;
+	db_dir_of(db->path, dir, sizeof dir);
+	if (statvfs(dir, &sv) != 0) {
+		log_error("database %s: disk full (free space in %s unknown: "
+		    "%s); writes answer unavailable, reads go on, until space "
+		    "is freed", db->path, dir, strerror(errno));
+		return;
+	}
+	log_error("database %s: disk full: %llu bytes free in %s (%llu "
+	    "available to non-root users); writes answer unavailable, reads "
+	    "go on, until space is freed", db->path,
+	    (unsigned long long)sv.f_bfree * sv.f_frsize, dir,
+	    (unsigned long long)sv.f_bavail * sv.f_frsize);
+}
+
+/*
+ * SQLite calls this after every commit that wrote to the WAL: a write
+ * succeeded, so a full disk logged before is over (and is logged again
+ * when it comes back).  Then what SQLite's own hook did: a passive
+ * checkpoint once the WAL is long, whose failure (busy, or the disk full
+ * again) costs nothing but a longer WAL; the commit stands either way.
+ */
+static int
+db_wal_committed(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+	struct db *db = arg;
+	int rc;
+
+	if (db->disk_full_logged) {
+		db->disk_full_logged = false;
+		log_info("database %s: writes succeed again", db->path);
+	}
+	if (frames < DB_WAL_AUTOCHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	rc = sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_debug("db: slot %u: checkpoint of %d frames: %s", db->slot,
+		    frames, sqlite3_errstr(rc));
+	return SQLITE_OK;
 }
 
 /* Run one pragma and, if want is not NULL, check its one-row answer. */
@@ -389,6 +469,8 @@ db_connect(struct db *db, bool first, char *err, size_t errlen)
 		goto fail;
 	sqlite3_progress_handler(conn, CB_PROGRESS_INTERVAL_OPS, db_progress,
 	    db);
+	/* Returns the previous hook's argument, not a result. */
+	(void)sqlite3_wal_hook(conn, db_wal_committed, db);
 	db->conn = conn;
 	db->deadline_us = 0;
 	db->timed_out = false;
@@ -652,6 +734,10 @@ db_reset_statements(struct db *db)
 
 	if (db->conn == NULL)
 		return;
+	/* Called right after a handler: its last statement's error is still
+	 * the connection's (a transaction too big for the page cache writes
+	 * to the WAL before its COMMIT, and may find the disk full there). */
+	db_note_rc(db, sqlite3_extended_errcode(db->conn));
 	while ((stmt = sqlite3_next_stmt(db->conn, stmt)) != NULL) {
 		if (sqlite3_stmt_busy(stmt))
 			sqlite3_reset(stmt);
@@ -699,5 +785,6 @@ db_exec_cached(struct db *db, const char *sql)
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	sqlite3_reset(stmt);
+	db_note_rc(db, rc);		/* a COMMIT is where a disk fills up */
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

@@ -110,7 +110,8 @@ bool db_timed_out(const struct db *db);
 
 /* Reset every statement still stepping.  A handler may stop after the row
  * it wanted (or a RETURNING row), and an active statement makes COMMIT
- * fail with SQLITE_BUSY and pins a WAL snapshot. */
+ * fail with SQLITE_BUSY and pins a WAL snapshot.  Called right after a
+ * handler, it also notes a full disk its last statement met (below). */
 void db_reset_statements(struct db *db);
 
 /*
@@ -123,7 +124,11 @@ void db_reset_statements(struct db *db);
 int db_rest(struct db *db);
 
 /* Run SQL without results (BEGIN IMMEDIATE, COMMIT, ...) through the cache.
- * Returns the SQLite result code. */
+ * Returns the SQLite result code.
+ *
+ * A full disk (SQLITE_FULL, here or in db_reset_statements) is logged at
+ * error level with the free space of the database's directory, once: not
+ * again until a write commits, which is logged too. */
 int db_exec_cached(struct db *db, const char *sql);
 
 #endif

@@ -3,20 +3,28 @@
 test_storage.py -- storage that fails closed: the database files are
 private, a database file replaced or removed under a running daemon is
 never touched (requests answer `unavailable` until an operator restarts
-cashbookd), and one daemon per database.
+cashbookd), one daemon per database, and a full disk.
 
 Usage: test_storage.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP output)
+
+The disk-full test mounts a 2 MiB tmpfs; where it cannot (not root, no
+CAP_SYS_ADMIN) it is reported as a TAP skip with the reason.
 """
+import errno
 import hashlib
 import os
 import shutil
+import signal
 import sqlite3
 import stat
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, check_eq, main, pipeline  # noqa: E402
+import harness  # noqa: E402
+from harness import check, check_eq, pipeline  # noqa: E402
 from books_common import PW, register_login  # noqa: E402
 
 REPLACED_MSG = ("the database file was replaced while cashbookd was "
@@ -57,6 +65,20 @@ def entry_calls(book_id, n, first=0):
                            "amount": 100 + i, "date": "2026-01-15",
                            "note": "n%d" % i})
             for i in range(first, first + n)]
+
+
+def list_entry_ids(u, book_id):
+    """Every live entry id of book_id, through entry.list pages."""
+    ids, cursor = [], None
+    while True:
+        p = {"book_id": book_id, "limit": 500}
+        if cursor is not None:
+            p["cursor"] = cursor
+        res = u.ok("entry.list", p)
+        ids += [e["entry_id"] for e in res["entries"]]
+        cursor = res["next_cursor"]
+        if cursor is None:
+            return sorted(ids)
 
 
 # ---------------------------------------------------------------- modes
@@ -288,13 +310,169 @@ def test_second_daemon_same_database(t):
               "is gone")
 
 
+# ---------------------------------------------------------------- disk full
+
+def mount_skip_reason():
+    """Why a small tmpfs cannot be mounted here, or None when it can."""
+    if os.geteuid() != 0:
+        return "needs root to mount a small tmpfs"
+    probe = tempfile.mkdtemp(prefix="cbit-probe-")
+    try:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k",
+                            "tmpfs", probe], capture_output=True, timeout=10)
+        if r.returncode != 0:
+            return "cannot mount a tmpfs: %s" % (
+                r.stderr.decode(errors="replace").strip() or
+                "mount exited %d" % r.returncode)
+        subprocess.run(["umount", probe], capture_output=True, timeout=30)
+        return None
+    except OSError as e:
+        return "cannot run mount: %s" % e
+    finally:
+        os.rmdir(probe)
+
+
+def fill(path):
+    """Write path until the file system is full (ENOSPC)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for size in (1 << 16, 1 << 12, 1 << 9):
+            block = b"\0" * size
+            while True:
+                try:
+                    os.write(fd, block)
+                except OSError as e:
+                    check_eq(e.errno, errno.ENOSPC, "filled up")
+                    break
+    finally:
+        os.close(fd)
+
+
+def writes_until_full(u, book, acked, limit=400):
+    """entry.add until one is refused; acked collects the ids of the ones
+    acknowledged.  Returns the refusal."""
+    for i in range(limit):
+        e, res = u.call("entry.add", {"book_id": book, "type": "in",
+                                      "amount": 1000 + i,
+                                      "date": "2026-04-04",
+                                      "note": "x" * 200})
+        if e is not None:
+            return e
+        acked.append(res["entry_id"])
+    raise harness.TestFailure("%d writes on a full file system all "
+                              "succeeded" % limit)
+
+
+def test_disk_full(t):
+    """The database on a full 2 MiB tmpfs: writes answer unavailable
+    `disk full while ...`, logged once at error level with the free space
+    (not again until a write succeeds); reads go on and show every
+    acknowledged write; writes resume once space is freed; after a kill -9
+    every acknowledged write is still there."""
+    base = tempfile.mkdtemp(prefix="cbit-full-")
+    mnt = os.path.join(base, "fs")
+    os.mkdir(mnt, 0o700)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700",
+                        "tmpfs", mnt], capture_output=True, timeout=10)
+    check_eq(r.returncode, 0, "mount the tmpfs", stderr=r.stderr)
+    try:
+        db = os.path.join(mnt, "c.db")
+        with t.daemon(db=db).start() as d:
+            u = register_login(d.client(), "frank")
+            book = u.book("full")
+            acked = []
+            for err, res in pipeline(u.c, [(m, u.params(p)) for m, p in
+                                           entry_calls(book, 30)]):
+                check(err is None, "a write before the disk is full",
+                      error=err)
+                acked.append(res["entry_id"])
+            filler = os.path.join(mnt, "filler")
+            fill(filler)
+            mark = d.log_mark()
+            e = writes_until_full(u, book, acked)
+            check_eq(e[0], "unavailable", "code when the disk is full",
+                     message=e[1])
+            check(e[1].startswith("disk full while"), "says the disk is "
+                  "full", message=e[1])
+            for _ in range(10):
+                check_eq(writes_until_full(u, book, acked, 1), e,
+                         "every further write")
+            lines = error_lines(d, "disk full", mark)
+            check_eq(len(lines), 1, "logged once at error level",
+                     log=d.log_text())
+            check("bytes free" in lines[0] and mnt in lines[0],
+                  "with the free space of the database's directory",
+                  line=lines[0])
+            # Reads go on, and see every acknowledged write.
+            bal = u.balance(book)
+            check_eq(bal["count"], len(acked), "count of entries")
+            check_eq(list_entry_ids(u, book), sorted(acked), "entry ids")
+            # Space returns: writes resume, and the next full disk is
+            # logged again.
+            os.unlink(filler)
+            acked.append(u.add(book, "out", 1, "2026-04-05")["entry_id"])
+            d.wait_log("writes succeed again", 5, start=mark)
+            fill(filler)
+            e2 = writes_until_full(u, book, acked)
+            check_eq(e2[0], "unavailable", "full again")
+            check_eq(len(error_lines(d, "disk full", mark)), 2,
+                     "logged again after writes had succeeded",
+                     log=d.log_text())
+            check_eq(list_entry_ids(u, book), sorted(acked), "entry ids")
+            os.unlink(filler)
+            u.c.close()
+            d.kill()
+            check_eq(d.proc.returncode, -signal.SIGKILL, "killed")
+            with t.daemon(db=db, dir=d.dir).start() as d2, \
+                    d2.client() as c:
+                res = c.call_ok("auth.login", {"username": "frank",
+                                               "password": PW})
+                u.c, u.token = c, res["token"]
+                check_eq(list_entry_ids(u, book), sorted(acked),
+                         "every acknowledged write after a kill -9 and a "
+                         "restart")
+                t.diag("%d acknowledged writes kept" % len(acked))
+            check_eq(sqlite_rows(db, "PRAGMA integrity_check"), [("ok",)],
+                     "integrity_check")
+    finally:
+        harness.cleanup_all_daemons()
+        subprocess.run(["umount", mnt], capture_output=True, timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 TESTS = [
     test_database_files_private,
     test_swap_fails_closed,
     test_swap_seen_by_reads,
     test_removed_database_not_recreated,
     test_second_daemon_same_database,
+    test_disk_full,
 ]
 
+# Tests that need what this machine may not give: why not, or None.
+SKIP_IF = {"test_disk_full": mount_skip_reason}
+TIMEOUTS = {"test_swap_fails_closed": 120, "test_disk_full": 120}
+
+
+def main():
+    """harness.main, plus TAP skips ("ok N - name # SKIP reason")."""
+    tap = harness.Tap(sys.argv)
+    try:
+        for fn in TESTS:
+            name = fn.__name__
+            if tap.only and name not in tap.only:
+                continue
+            reason = SKIP_IF[name]() if name in SKIP_IF else None
+            if reason is not None:
+                tap.n += 1
+                print("ok %d - %s # SKIP %s" % (tap.n, name, reason))
+                sys.stdout.flush()
+                continue
+            tap.run(fn, TIMEOUTS.get(name, 60))
+    finally:
+        harness.cleanup_all_daemons()
+    tap.done()
+
+
 if __name__ == "__main__":
-    main(TESTS, timeouts={"test_swap_fails_closed": 120})
+    main()
