@@ -3,7 +3,8 @@
 test_storage.py -- storage that fails closed: the database files are
 private, a database file replaced or removed under a running daemon is
 never touched (requests answer `unavailable` until an operator restarts
-cashbookd), one daemon per database, and a full disk.
+cashbookd), one daemon per database, a full disk, and what a kill -9
+keeps in either --synchronous mode.
 
 Usage: test_storage.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP output)
 
@@ -440,6 +441,32 @@ def test_disk_full(t):
         shutil.rmtree(base, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- kill -9
+
+def test_kill9_keeps_acknowledged_writes(t):
+    """docs/architecture.md, durability: a kill -9 keeps every
+    acknowledged write with --synchronous full and with normal."""
+    for mode in ("full", "normal"):
+        with t.daemon("--synchronous", mode).start() as d:
+            u = register_login(d.client(), "gina")
+            book = u.book("kept")
+            ids = []
+            for err, res in pipeline(u.c, [(m, u.params(p)) for m, p in
+                                           entry_calls(book, 300)]):
+                check(err is None, "write", error=err)
+                ids.append(res["entry_id"])
+            u.c.close()
+            d.kill()
+            check_eq(d.proc.returncode, -signal.SIGKILL, "killed")
+            with t.daemon(dir=d.dir).start() as d2, d2.client() as c:
+                res = c.call_ok("auth.login", {"username": "gina",
+                                               "password": PW})
+                u.c, u.token = c, res["token"]
+                check_eq(list_entry_ids(u, book), sorted(ids),
+                         "--synchronous %s: every acknowledged write" % mode)
+                check_eq(u.balance(book)["count"], 300, "count")
+
+
 TESTS = [
     test_database_files_private,
     test_swap_fails_closed,
@@ -447,6 +474,7 @@ TESTS = [
     test_removed_database_not_recreated,
     test_second_daemon_same_database,
     test_disk_full,
+    test_kill9_keeps_acknowledged_writes,
 ]
 
 # Tests that need what this machine may not give: why not, or None.
