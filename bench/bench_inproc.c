@@ -10,7 +10,7 @@
  * filled the way gateway.c fills it, and the step run the way
  * gateway_work() and gateway_run_in_transaction() run it:
  *
- *   write step:  stat the file (db_file_changed, every write), set the
+ *   write step:  stat the file (db_file_check, every write), set the
  *                statement deadline, BEGIN IMMEDIATE, auth_recheck_session
  *                (the daemon re-checks the session of every authenticated
  *                write), method->exec, reset the statements, COMMIT
@@ -316,7 +316,7 @@ inproc_step(struct inproc *ip, struct call *call)
 	bool write = (flags & METHOD_DB_WRITE) != 0;
 	int rc;
 
-	if (write && db_file_changed(ip->db))
+	if (write && db_file_check(ip->db) != DB_FILE_SAME)
 		return call_fail(call, CB_UNAVAILABLE, "the database file was "
 		    "replaced");
 	db_set_deadline(ip->db, clock_now_us() +

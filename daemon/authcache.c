@@ -1,5 +1,13 @@
 /*
  * authcache.c -- see authcache.h.
+ *
+ * Owns: the entries (session id, user id, expiry, the token's secret) and
+ * the revocation epoch, under one mutex.
+ *
+ * Must never: vouch for a token longer than CB_AUTHCACHE_TTL_S, or after a
+ * revocation or a clear that happened while it was being verified; keep a
+ * secret in memory once its entry is gone (entries are wiped, not just
+ * marked empty).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -124,5 +132,14 @@ authcache_forget(struct authcache *c, int64_t session_id, int64_t user_id)
 		    e->user_id == user_id)))
 			explicit_bzero(e, sizeof *e);
 	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+authcache_clear(struct authcache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->epoch++;
+	explicit_bzero(c->slots, sizeof c->slots);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -52,4 +52,9 @@ void authcache_store(struct authcache *c, const struct auth_claim *claim,
 void authcache_forget(struct authcache *c, int64_t session_id,
     int64_t user_id);
 
+/* Forget every entry: the database they were verified against is gone
+ * (its user and session ids may name someone else in another file).
+ * Verifiers already running cannot store theirs afterwards (the epoch). */
+void authcache_clear(struct authcache *c);
+
 #endif

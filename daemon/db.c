@@ -2,19 +2,24 @@
  * db.c -- one pooled SQLite handle (see db.h).
  *
  * Owns: the slot's sqlite3 connection, its prepared-statement cache, its
- * statement deadline and the identity (st_dev/st_ino) of the file the
- * connection opened.
+ * statement deadline, the identity (st_dev/st_ino) of the file the slot
+ * opened at start, and whether a full disk was logged.
  *
  * Must never: lock (a slot has one user at a time, handed over by the pool,
  * whose mutex orders the accesses), build SQL from input (every statement
- * here is a constant), or outlive a broken connection (db_reopen replaces it
- * in place so the struct, and the pool's slot, stay).
+ * here is a constant), outlive a broken connection (db_reopen replaces it
+ * in place so the struct, and the pool's slot, stay), or open any file but
+ * the one it opened at start: a reopen neither creates a missing database
+ * nor opens one that replaced it (SQLite would recover the old file's -wal
+ * into it).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include "clock.h"
@@ -38,19 +43,25 @@ struct db {
 	unsigned slot;
 
 	sqlite3 *conn;			/* NULL when not ready */
-	dev_t dev;			/* the file the connection opened */
-	ino_t ino;
+	dev_t dev;			/* the file opened at start (db_open); */
+	ino_t ino;			/* a reopen must find the same one */
 
 	int64_t deadline_us;		/* 0: no statement deadline */
 	bool timed_out;			/* the deadline fired (progress or busy
 					   handler) */
 	int64_t busy_since_us;		/* the current lock wait began */
-	int64_t file_checked_us;	/* last db_file_changed_every() stat */
+	int64_t file_checked_us;	/* last db_file_check_every() stat */
+	bool disk_full_logged;		/* since the last commit (db_note_rc) */
 
 	struct db_stmt cache[CB_STMT_CACHE_SIZE];
 	unsigned ncached;
 	uint64_t use_clock;		/* ticks once per db_prepare, for LRU */
 };
+
+/* Our WAL hook (db_wal_committed) replaces SQLite's, which did nothing but
+ * checkpoint once the WAL held this many frames (its default,
+ * SQLITE_DEFAULT_WAL_AUTOCHECKPOINT). */
+#define DB_WAL_AUTOCHECKPOINT_FRAMES	1000
 
 /* SQLite's answer is checked for the journal mode: WAL can be refused
  * (e.g. a file system without shared memory) and we will not silently run in
@@ -159,6 +170,78 @@ db_busy(void *arg, int count)
 	return 1;
 }
 
+/* The directory holding path, in dir (".": none named). */
+static void
+db_dir_of(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, dirlen, ".");
+	else if (slash == path)
+		snprintf(dir, dirlen, "/");
+	else
+		snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * rc is what a statement on this slot answered.  A full disk is answered
+ * to the client as it was (unavailable: disk full while ...); the operator
+ * learns it here: once, at error level, with the free space, and not
+ * again until a write commits (db_wal_committed), so a full disk under
+ * load is one line, not one per refused write.  Only the writer slot
+ * writes, so its flag is the daemon's.
+ */
+static void
+db_note_rc(struct db *db, int rc)
+{
+	char dir[PATH_MAX];
+	struct statvfs sv;
+
+	if ((rc & 0xff) != SQLITE_FULL || db->disk_full_logged)
+		return;
+	db->disk_full_logged = true;
+	db_dir_of(db->path, dir, sizeof dir);
+	if (statvfs(dir, &sv) != 0) {
+		log_error("database %s: disk full (free space in %s unknown: "
+		    "%s); writes answer unavailable, reads go on, until space "
+		    "is freed", db->path, dir, strerror(errno));
+		return;
+	}
+	log_error("database %s: disk full: %llu bytes free in %s (%llu "
+	    "available to non-root users); writes answer unavailable, reads "
+	    "go on, until space is freed", db->path,
+	    (unsigned long long)sv.f_bfree * sv.f_frsize, dir,
+	    (unsigned long long)sv.f_bavail * sv.f_frsize);
+}
+
+/*
+ * SQLite calls this after every commit that wrote to the WAL: a write
+ * succeeded, so a full disk logged before is over (and is logged again
+ * when it comes back).  Then what SQLite's own hook did: a passive
+ * checkpoint once the WAL is long, whose failure (busy, or the disk full
+ * again) costs nothing but a longer WAL; the commit stands either way.
+ */
+static int
+db_wal_committed(void *arg, sqlite3 *conn, const char *name, int frames)
+{
+	struct db *db = arg;
+	int rc;
+
+	if (db->disk_full_logged) {
+		db->disk_full_logged = false;
+		log_info("database %s: writes succeed again", db->path);
+	}
+	if (frames < DB_WAL_AUTOCHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	rc = sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_debug("db: slot %u: checkpoint of %d frames: %s", db->slot,
+		    frames, sqlite3_errstr(rc));
+	return SQLITE_OK;
+}
+
 /* Run one pragma and, if want is not NULL, check its one-row answer. */
 static int
 db_pragma(sqlite3 *conn, const char *sql, const char *want, char *err,
@@ -237,20 +320,85 @@ db_disconnect(struct db *db, bool checkpoint)
 	db->timed_out = false;
 }
 
+static const char *
+db_file_what(enum db_file f)
+{
+	switch (f) {
+	case DB_FILE_REPLACED:
+		return "the file was replaced by another one";
+	case DB_FILE_REMOVED:
+		return "the file was removed";
+	case DB_FILE_SAME:
+		break;
+	}
+	return "the file is the same";
+}
+
 /*
- * Open and configure a connection for this slot.  On failure nothing is
+ * Which file did sqlite3_open_v2 open?  SQLite does not hand out its
+ * descriptor, but SQLITE_FCNTL_HAS_MOVED compares it (fstat at open) with
+ * what the path names now; if it has not moved, a stat(2) of the path is a
+ * stat of the file SQLite holds.  Only the main database file has been
+ * opened at this point: nothing was read, and no -wal was looked at.
+ *
+ * At start (first) the identity is recorded; on a reopen it must be the
+ * one recorded, or nothing is done with the connection.
+ */
+static int
+db_connect_identify(struct db *db, sqlite3 *conn, bool first, char *why,
+    size_t whylen)
+{
+	struct stat st;
+	int moved = 0, rc;
+
+	rc = sqlite3_file_control(conn, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND) {
+		snprintf(why, whylen, "cannot tell which file was opened: %s",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	if (moved) {
+		snprintf(why, whylen, "the file moved while it was opened");
+		return -1;
+	}
+	if (stat(db->path, &st) != 0) {
+		snprintf(why, whylen, "stat: %s", strerror(errno));
+		return -1;
+	}
+	if (first) {
+		db->dev = st.st_dev;
+		db->ino = st.st_ino;
+	} else if (st.st_dev != db->dev || st.st_ino != db->ino) {
+		snprintf(why, whylen, "not reopened: %s",
+		    db_file_what(DB_FILE_REPLACED));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open and configure a connection for this slot.  first: at start, when
+ * the file may be created and its identity is recorded; otherwise (a
+ * reopen) only the file recorded then is opened.  On failure nothing is
  * left open and err says why.
  */
 static int
-db_connect(struct db *db, char *err, size_t errlen)
+db_connect(struct db *db, bool first, char *err, size_t errlen)
 {
 	char why[512];
 	sqlite3 *conn = NULL;
-	struct stat st;
+	enum db_file f;
 	int flags, rc, on;
 
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX;
+	/* Not even opened if it is already known to be another file: the
+	 * open itself reads nothing, but nothing is all we want done to it. */
+	if (!first && (f = db_file_check(db)) != DB_FILE_SAME) {
+		snprintf(why, sizeof why, "not reopened: %s", db_file_what(f));
+		goto fail;
+	}
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (first)
+		flags |= SQLITE_OPEN_CREATE;
 #ifdef SQLITE_OPEN_EXRESCODE
 	flags |= SQLITE_OPEN_EXRESCODE;
 #endif
@@ -260,6 +408,10 @@ db_connect(struct db *db, char *err, size_t errlen)
 		    sqlite3_errmsg(conn) : sqlite3_errstr(rc));
 		goto fail;
 	}
+	/* Before any SQL: the first statement reads the file and recovers
+	 * whatever -wal lies beside it. */
+	if (db_connect_identify(db, conn, first, why, sizeof why) != 0)
+		goto fail;
 	rc = sqlite3_extended_result_codes(conn, 1);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_handler(conn, db_busy, db);
@@ -305,21 +457,11 @@ db_connect(struct db *db, char *err, size_t errlen)
 	    (db_pragma(conn, sql_query_only, NULL, why, sizeof why) != 0 ||
 	    db_pragma(conn, sql_query_only_get, "1", why, sizeof why) != 0))
 		goto fail;
-	/*
-	 * The identity of the file we opened, for db_file_changed().  SQLite
-	 * does not hand out its file descriptor, so this is a stat(2) of the
-	 * path just after opening: a replacement in the microseconds between
-	 * the open and here would go unnoticed until the next one.
-	 */
-	if (stat(db->path, &st) != 0) {
-		snprintf(why, sizeof why, "stat: %s", strerror(errno));
-		goto fail;
-	}
 	sqlite3_progress_handler(conn, CB_PROGRESS_INTERVAL_OPS, db_progress,
 	    db);
+	/* Returns the previous hook's argument, not a result. */
+	(void)sqlite3_wal_hook(conn, db_wal_committed, db);
 	db->conn = conn;
-	db->dev = st.st_dev;
-	db->ino = st.st_ino;
 	db->deadline_us = 0;
 	db->timed_out = false;
 	return 0;
@@ -356,7 +498,7 @@ db_open(const struct db_config *cfg, bool writer, unsigned slot, char *err,
 	db->synchronous = cfg->synchronous;
 	db->writer = writer;
 	db->slot = slot;
-	if (db_connect(db, err, errlen) != 0) {
+	if (db_connect(db, true, err, errlen) != 0) {
 		free(db->path);
 		free(db);
 		return NULL;
@@ -371,7 +513,7 @@ db_close(struct db *db)
 		return;
 	/* The last close folds the WAL into the database, unless the file we
 	 * opened is no longer the one at the path (see db_disconnect). */
-	db_disconnect(db, !db_file_changed(db));
+	db_disconnect(db, db_file_check(db) == DB_FILE_SAME);
 	free(db->path);
 	free(db);
 }
@@ -380,7 +522,7 @@ int
 db_reopen(struct db *db, char *err, size_t errlen)
 {
 	db_disconnect(db, false);
-	return db_connect(db, err, errlen);
+	return db_connect(db, false, err, errlen);
 }
 
 bool
@@ -389,28 +531,65 @@ db_ready(const struct db *db)
 	return db->conn != NULL;
 }
 
-bool
-db_file_changed(const struct db *db)
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}
+
+enum db_file
+db_file_check(const struct db *db)
 {
 	struct stat st;
 
-	if (db->conn == NULL)
-		return false;	/* nothing open: nothing to compare */
 	if (stat(db->path, &st) != 0)
-		/* Gone is changed.  Any other failure (EACCES, EIO) says
-		 * nothing about the file: keep the connection, whose open
-		 * descriptor still works, rather than fail a reopen. */
-		return errno == ENOENT || errno == ENOTDIR;
-	return st.st_dev != db->dev || st.st_ino != db->ino;
+		/* Any failure but "not there" (EACCES, EIO) says nothing
+		 * about the file: keep serving from the open descriptors
+		 * rather than refuse everything. */
+		return errno == ENOENT || errno == ENOTDIR ? DB_FILE_REMOVED :
+		    DB_FILE_SAME;
+	return st.st_dev != db->dev || st.st_ino != db->ino ?
+	    DB_FILE_REPLACED : DB_FILE_SAME;
 }
 
-bool
-db_file_changed_every(struct db *db, int64_t now_us, int64_t interval_us)
+enum db_file
+db_file_check_every(struct db *db, int64_t now_us, int64_t interval_us)
 {
 	if (interval_us > 0 && now_us - db->file_checked_us < interval_us)
-		return false;
+		return DB_FILE_SAME;
 	db->file_checked_us = now_us;
-	return db_file_changed(db);
+	return db_file_check(db);
+}
+
+/*
+ * Through the connection's open descriptors only: the WAL's frames are
+ * copied into the file this connection opened (wherever it is now) and the
+ * WAL is truncated to nothing.  No file is opened or removed by name, so a
+ * file that replaced ours is not touched, and what is left at "<path>-wal"
+ * (if it is ours) is empty: nobody who opens the path later can replay
+ * our frames into another database.
+ */
+int
+db_empty_wal(struct db *db, bool wait, char *err, size_t errlen)
+{
+	int rc;
+
+	if (db->conn == NULL) {
+		snprintf(err, errlen, "slot %u is not open", db->slot);
+		return -1;
+	}
+	/* A deadline of now makes the busy handler give up at once. */
+	db->deadline_us = wait ? 0 : clock_now_us();
+	rc = sqlite3_wal_checkpoint_v2(db->conn, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	db->deadline_us = 0;
+	db->timed_out = false;
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", rc == SQLITE_BUSY ? "in use" :
+		    sqlite3_errmsg(db->conn));
+		return -1;
+	}
+	return 0;
 }
 
 bool
@@ -545,6 +724,10 @@ db_reset_statements(struct db *db)
 
 	if (db->conn == NULL)
 		return;
+	/* Called right after a handler: its last statement's error is still
+	 * the connection's (a transaction too big for the page cache writes
+	 * to the WAL before its COMMIT, and may find the disk full there). */
+	db_note_rc(db, sqlite3_extended_errcode(db->conn));
 	while ((stmt = sqlite3_next_stmt(db->conn, stmt)) != NULL) {
 		if (sqlite3_stmt_busy(stmt))
 			sqlite3_reset(stmt);
@@ -592,5 +775,6 @@ db_exec_cached(struct db *db, const char *sql)
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	sqlite3_reset(stmt);
+	db_note_rc(db, rc);		/* a COMMIT is where a disk fills up */
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

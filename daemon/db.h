@@ -3,6 +3,8 @@
  *
  * A struct db lives as long as the pool: when its SQLite connection breaks
  * it is closed and reopened in place (db_reopen), so the pool never shrinks.
+ * Only db_open, at start, may create the database file; a reopen opens the
+ * file opened then (same device and inode) or nothing.
  * Each connection is opened with WAL, busy_timeout, foreign_keys=ON,
  * SQLITE_DBCONFIG_DEFENSIVE, tightened sqlite3_limit()s (proto/cb_limits.h), the
  * configured synchronous level, and the schema migrated (schema.h).  Reader
@@ -38,7 +40,8 @@ struct db_config {
 
 struct db;
 
-/* Open slot number `slot`.  writer: the slot that takes write transactions
+/* Open slot number `slot`, creating the file if there is none, and record
+ * the file's identity.  writer: the slot that takes write transactions
  * (reader slots are query_only).  Returns NULL with a message in err when the
  * connection cannot be opened or the schema cannot be migrated (e.g. a
  * database from a newer cashbookd).  Used at start: it fails whole. */
@@ -46,24 +49,44 @@ struct db *db_open(const struct db_config *cfg, bool writer, unsigned slot,
     char *err, size_t errlen);
 void db_close(struct db *db);
 
-/* Close the connection and open a fresh one in the same slot.  Returns 0, or
- * -1 with the slot left not ready (db_ready() false) and a message in err. */
+/* Close the connection and open a fresh one in the same slot, on the file
+ * db_open opened and on no other: never created, never one that replaced
+ * it.  Returns 0, or -1 with the slot left not ready (db_ready() false) and a
+ * message in err; db_file_check() then tells whether the file is to blame. */
 int db_reopen(struct db *db, char *err, size_t errlen);
 
 /* True when the slot holds an open connection. */
 bool db_ready(const struct db *db);
 
-/* True when the database file was removed or replaced (different inode)
- * since this connection opened it: the "datasource invalidated" case.  One
- * stat(2). */
-bool db_file_changed(const struct db *db);
+/* The database file's path, as configured. */
+const char *db_path(const struct db *db);
 
-/* db_file_changed(), but at most once per interval_us (0: every time).
- * One stat(2) per request was a tenth of a one-row read's cost; reads may
- * see the old file for up to the interval after a replacement, writes
- * (interval 0) never write into a file that is gone. */
-bool db_file_changed_every(struct db *db, int64_t now_us,
+/* Where the file at the path stands against the one db_open opened. */
+enum db_file {
+	DB_FILE_SAME,
+	DB_FILE_REPLACED,	/* another file (device or inode) is there */
+	DB_FILE_REMOVED,	/* no file is there */
+};
+
+/* One stat(2) of the path.  A failure other than ENOENT/ENOTDIR (EACCES,
+ * EIO) answers DB_FILE_SAME: it says nothing about the file. */
+enum db_file db_file_check(const struct db *db);
+
+/* db_file_check(), but at most once per interval_us (0: every time; in
+ * between it answers DB_FILE_SAME).  One stat(2) per request was a tenth of
+ * a one-row read's cost; reads may be served from the old file for up to
+ * the interval after it was replaced, writes (interval 0) never write into
+ * a file that is gone. */
+enum db_file db_file_check_every(struct db *db, int64_t now_us,
     int64_t interval_us);
+
+/* Fold the WAL into the file this connection opened and truncate it,
+ * through open descriptors only (no file opened or removed by name), so
+ * nothing left at "<path>-wal" can be replayed into a file that replaced
+ * ours.  wait: wait for other connections' transactions (busy_timeout);
+ * otherwise give up at once if there are any.  Returns 0, or -1 with a
+ * message. */
+int db_empty_wal(struct db *db, bool wait, char *err, size_t errlen);
 
 /* True for result codes after which the connection cannot be trusted and
  * the slot must be reopened: SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_IOERR*
@@ -87,7 +110,8 @@ bool db_timed_out(const struct db *db);
 
 /* Reset every statement still stepping.  A handler may stop after the row
  * it wanted (or a RETURNING row), and an active statement makes COMMIT
- * fail with SQLITE_BUSY and pins a WAL snapshot. */
+ * fail with SQLITE_BUSY and pins a WAL snapshot.  Called right after a
+ * handler, it also notes a full disk its last statement met (below). */
 void db_reset_statements(struct db *db);
 
 /*
@@ -100,7 +124,11 @@ void db_reset_statements(struct db *db);
 int db_rest(struct db *db);
 
 /* Run SQL without results (BEGIN IMMEDIATE, COMMIT, ...) through the cache.
- * Returns the SQLite result code. */
+ * Returns the SQLite result code.
+ *
+ * A full disk (SQLITE_FULL, here or in db_reset_statements) is logged at
+ * error level with the free space of the database's directory, once: not
+ * again until a write commits, which is logged too. */
 int db_exec_cached(struct db *db, const char *sql);
 
 #endif

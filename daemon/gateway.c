@@ -365,19 +365,16 @@ gateway_work(struct workq_item *item)
 	int rc;
 
 	call->db = req->db;
-	if (!db_ready(call->db) || db_file_changed_every(call->db,
-	    clock_now_us(), (req->step->flags & METHOD_DB_WRITE) ? 0 :
-	    GATEWAY_READ_FILE_CHECK_US)) {
-		/* The "datasource invalidated" case: reopen before use. */
-		if (pool_reopen(pool, call->db, why, sizeof why) != 0) {
-			log_error("cannot reopen database handle %u: %s",
-			    db_slot(call->db), why);
-			call_fail(call, CB_UNAVAILABLE, "the database cannot "
-			    "be opened: %s", why);
-			gateway_pack_error(call, req->msgid, &req->reply);
-			rc = -1;
-			goto release;
-		}
+	/* Is the file still the one opened at start?  If it was replaced or
+	 * removed, the pool refuses for good (the "datasource invalidated"
+	 * case fails closed: pool.h). */
+	if (pool_check(pool, call->db, clock_now_us(),
+	    (req->step->flags & METHOD_DB_WRITE) ? 0 :
+	    GATEWAY_READ_FILE_CHECK_US, why, sizeof why) != 0) {
+		call_fail(call, CB_UNAVAILABLE, "%s", why);
+		gateway_pack_error(call, req->msgid, &req->reply);
+		rc = -1;
+		goto release;
 	}
 	db_set_deadline(call->db, clock_now_us() +
 	    (int64_t)cfg->statement_timeout_ms * 1000);

@@ -25,8 +25,10 @@
 #include "rpc.h"
 #include "server.h"
 
-/* After a failed step (disk full, ...), the next try. */
+/* After a failed step (disk full, a database that is gone), the next try:
+ * a second, doubling to a minute while it keeps failing. */
 #define JOBS_RETRY_MS 1000
+#define JOBS_RETRY_MAX_MS 60000
 #define JOBS_STR_(x) #x
 #define JOBS_STR(x) JOBS_STR_(x)
 
@@ -38,6 +40,7 @@ struct jobs {
 	/* Written by the reaper's steps (a worker), read by the loop. */
 	atomic_uint_fast64_t books_waiting, books_deleted, batches;
 	uint64_t failures;		/* loop */
+	int retry_ms;			/* loop: the next retry's delay */
 };
 
 /* ---- the reaper's step (a worker, holding the writer) ---- */
@@ -108,8 +111,7 @@ static void
 jobs_done(struct server *server, bool failed, void *arg)
 {
 	struct jobs *jobs = arg;
-	struct timeval tv = { JOBS_RETRY_MS / 1000,
-	    (JOBS_RETRY_MS % 1000) * 1000 };
+	struct timeval tv;
 
 	(void)server;
 	jobs->running = false;
@@ -117,11 +119,16 @@ jobs_done(struct server *server, bool failed, void *arg)
 		return;
 	if (failed) {
 		jobs->failures++;
+		tv.tv_sec = jobs->retry_ms / 1000;
+		tv.tv_usec = (jobs->retry_ms % 1000) * 1000;
+		if (jobs->retry_ms < JOBS_RETRY_MAX_MS)
+			jobs->retry_ms *= 2;
 		if (event_add(jobs->ev_retry, &tv) != 0)
 			log_error("cannot schedule the book reaper's retry; "
 			    "deleted books are removed at the next start");
 		return;
 	}
+	jobs->retry_ms = JOBS_RETRY_MS;
 	if (jobs->again)
 		jobs_start(jobs);
 }
@@ -193,6 +200,7 @@ jobs_new(struct server *server, char *err, size_t errlen)
 		return NULL;
 	}
 	jobs->server = server;
+	jobs->retry_ms = JOBS_RETRY_MS;
 	jobs->ev_kick = event_new(server->base, -1, 0, jobs_kick_cb, jobs);
 	jobs->ev_retry = evtimer_new(server->base, jobs_kick_cb, jobs);
 	if (jobs->ev_kick == NULL || jobs->ev_retry == NULL) {

@@ -1,7 +1,12 @@
 /*
- * main.c -- cashbookd's entry point: parse flags, run the server.
+ * main.c -- cashbookd's entry point: parse flags, set up the process
+ * (umask, malloc, SQLite's log), run the server.
+ *
+ * Must never: let a file the daemon creates be readable by anyone but its
+ * owner (the umask below is set before anything is created).
  */
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -43,6 +48,14 @@ main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	/*
+	 * Before anything is created.  SQLite creates the database, its -wal
+	 * and -shm with mode 0644 less the umask, and they hold password
+	 * hashes, session hashes and the ledger: with the usual umask 022 and
+	 * a --db outside our private directory, anyone on the machine could
+	 * read them.  Nothing cashbookd creates is meant for another user.
+	 */
+	umask(077);
 	/*
 	 * A password hash allocates 19 MiB and frees it.  glibc raises its
 	 * mmap threshold to the size of such a freed block, after which every

@@ -15,8 +15,9 @@
  * Must never: call a waiter's `granted` callback, open, close or rest a
  * connection while holding the mutex (those can take milliseconds, and a
  * callback may call back into the pool); grow or shrink (a broken slot is
- * reopened in place, so the number of connections is `size`, always); or
- * hand one slot to two holders.
+ * reopened in place, so the number of connections is `size`, always); hand
+ * one slot to two holders; or, once the database file was found replaced
+ * or removed, let anyone use a slot again (`lost`, below).
  *
  * The one invariant everything rests on: no waiter is queued while a slot
  * that could serve it is idle.  pool_submit() queues only when no eligible
@@ -35,6 +36,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,19 @@ struct pool {
 	unsigned in_use;
 	uint64_t acquired, released, wait_timeouts, replaced;
 	int64_t max_wait_us;
+
+	/*
+	 * The database file at the path is no longer the one opened at start
+	 * (enum db_file; DB_FILE_SAME while all is well).  Set once, by
+	 * pool_lose, and never cleared: the pool refuses every holder until
+	 * the process ends.  Read without the mutex on every check.
+	 */
+	atomic_int lost;
+	bool wal_emptied;		/* the old -wal was emptied (mutex) */
+	uint64_t refused;		/* holders refused since (mutex) */
+	int64_t lost_logged_us;		/* last time it was logged (mutex) */
+	void (*on_lost)(void *arg);	/* pool_config.lost */
+	void *on_lost_arg;
 };
 
 /*
@@ -224,6 +239,102 @@ pool_idle_slot_locked(struct pool *pool, enum pool_access access)
 	return NULL;
 }
 
+static const char *
+pool_lost_message(enum db_file f)
+{
+	if (f == DB_FILE_REMOVED)
+		return "the database file was removed while cashbookd was "
+		    "running; an operator must restore it and restart "
+		    "cashbookd";
+	return "the database file was replaced while cashbookd was running; "
+	    "an operator must restart cashbookd";
+}
+
+/*
+ * The file at the path is not the one the pool opened: close the pool to
+ * every holder for good.  Reopening would be worse than refusing: on a
+ * replacement SQLite recovers the old file's -wal (found by name) into the
+ * new file, and on a removal it creates an empty ledger.  Only the first
+ * caller logs and tells the owner (on_lost: e.g. drop caches of what the
+ * old file said).
+ */
+static void
+pool_lose(struct pool *pool, enum db_file f)
+{
+	int expected = DB_FILE_SAME;
+	const char *path = db_path(pool->slots[0].db);
+
+	if (!atomic_compare_exchange_strong(&pool->lost, &expected, (int)f))
+		return;
+	pool_lock(pool);
+	pool->lost_logged_us = clock_now_us();
+	pool_unlock(pool);
+	if (f == DB_FILE_REMOVED)
+		log_error("database %s was removed while cashbookd was running: "
+		    "every request is refused (unavailable), and it is not "
+		    "recreated empty, until an operator restores it and "
+		    "restarts cashbookd", path);
+	else
+		log_error("database %s was replaced by another file while "
+		    "cashbookd was running: every request is refused "
+		    "(unavailable) and the new file is left untouched until "
+		    "an operator restarts cashbookd", path);
+	if (pool->on_lost != NULL)
+		pool->on_lost(pool->on_lost_arg);
+}
+
+/*
+ * Once lost, the old file's -wal is still at "<path>-wal" (unless it was
+ * moved too), and whoever opens the path next -- the restarted daemon, an
+ * operator's sqlite3 -- would replay its frames into whatever file is there
+ * now.  So it is folded into the old file and truncated, through a slot's
+ * open descriptors (db_empty_wal).  That needs every other slot out of its
+ * transaction: each release tries on its own slot without waiting (db),
+ * and pool_close, with every slot idle, on the first open one (db NULL).
+ */
+static void
+pool_empty_old_wal(struct pool *pool, struct db *db)
+{
+	char err[256] = "no slot is open";
+	const char *path = db_path(pool->slots[0].db);
+	bool done;
+	int rc = -1;
+
+	if (atomic_load(&pool->lost) == DB_FILE_SAME)
+		return;
+	pool_lock(pool);
+	done = pool->wal_emptied;
+	pool_unlock(pool);
+	if (done)
+		return;
+	if (db != NULL) {
+		if (db_ready(db) && db_empty_wal(db, false, err,
+		    sizeof err) == 0)
+			rc = 0;
+		else {
+			log_debug("pool: slot %u: the old database's WAL is not "
+			    "emptied yet: %s", db_slot(db), err);
+			return;		/* a later release tries again */
+		}
+	}
+	for (unsigned i = 0; i < pool->size && rc != 0; i++)
+		if (db_ready(pool->slots[i].db))
+			rc = db_empty_wal(pool->slots[i].db, true, err,
+			    sizeof err);
+	pool_lock(pool);
+	pool->wal_emptied = rc == 0;
+	pool_unlock(pool);
+	if (rc == 0)
+		log_info("pool: the old database's WAL is folded into it and "
+		    "%s-wal is empty: nothing of it can reach the file now at "
+		    "%s", path, path);
+	else
+		log_error("pool: cannot empty the old database's WAL (%s): "
+		    "remove %s-wal and %s-shm before cashbookd starts on %s "
+		    "again, or they are replayed into it", err, path, path,
+		    path);
+}
+
 struct pool *
 pool_open(const struct pool_config *cfg, char *err, size_t errlen)
 {
@@ -254,6 +365,9 @@ pool_open(const struct pool_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	pool->size = cfg->size;
+	atomic_init(&pool->lost, DB_FILE_SAME);
+	pool->on_lost = cfg->lost;
+	pool->on_lost_arg = cfg->lost_arg;
 	/* Slot 0 first: as the writer it creates or migrates the schema
 	 * before the readers look at it. */
 	for (unsigned i = 0; i < pool->size; i++) {
@@ -284,6 +398,7 @@ pool_close(struct pool *pool)
 		    "queued (a bug: every grant needs a release)", pool->in_use,
 		    pool->readq.len + pool->writeq.len);
 	pool_unlock(pool);
+	pool_empty_old_wal(pool, NULL);
 	for (unsigned i = 0; i < pool->size; i++)
 		db_close(pool->slots[i].db);
 	rc = pthread_mutex_destroy(&pool->mutex);
@@ -483,17 +598,43 @@ pool_acquire(struct pool *pool, enum pool_access access, int64_t deadline_us,
 	return 0;
 }
 
+/*
+ * Reopen a slot its caller holds, on the file opened at start only (db.h);
+ * counts as `replaced`.  A reopen refused because the file at the path is
+ * no longer that one loses the pool.  why and holder are for the log.
+ */
+static int
+pool_reopen(struct pool *pool, struct db *db, const char *why,
+    const char *holder)
+{
+	char err[512];
+	enum db_file f;
+
+	if (db_reopen(db, err, sizeof err) == 0) {
+		pool_lock(pool);
+		pool->replaced++;
+		pool_unlock(pool);
+		log_warn("pool: slot %u replaced after %s in %s", db_slot(db),
+		    why, holder);
+		return 0;
+	}
+	if ((f = db_file_check(db)) != DB_FILE_SAME)
+		pool_lose(pool, f);
+	else
+		log_error("pool: slot %u cannot be reopened (%s); its next "
+		    "holder will try again", db_slot(db), err);
+	return -1;
+}
+
 void
 pool_release(struct pool *pool, struct db *db, bool broken)
 {
-	char err[512];
 	struct pool_slot *s;
 	struct pool_queue *q;
 	struct pool_waiter *w = NULL;
 	const char *why = NULL;
 	int64_t now;
 	unsigned slot;
-	bool replaced = false;
 	int rest;
 
 	if (db == NULL) {
@@ -532,21 +673,13 @@ pool_release(struct pool *pool, struct db *db, bool broken)
 		else if (rest == -1)
 			why = "a failed rollback";
 	}
-	if (why != NULL) {
-		if (db_reopen(db, err, sizeof err) == 0) {
-			log_warn("pool: slot %u replaced after %s in %s", slot,
-			    why, s->holder);
-			replaced = true;
-		} else
-			log_error("pool: slot %u cannot be reopened (%s); its "
-			    "next holder must reopen it", slot, err);
-	}
+	if (why != NULL)
+		pool_reopen(pool, db, why, s->holder);
+	pool_empty_old_wal(pool, db);
 
 	now = clock_now_us();
 	pool_lock(pool);
 	pool->released++;
-	if (replaced)
-		pool->replaced++;
 	s->in_use = false;
 	s->holder = NULL;
 	pool->in_use--;
@@ -563,40 +696,62 @@ pool_release(struct pool *pool, struct db *db, bool broken)
 		w->granted(w, db);
 }
 
-/*
- * When the file was replaced under us, each slot is reopened by its next
- * holder, one at a time, so for a while new connections (on the new file)
- * and old ones (on the unlinked file) live side by side.  The old ones are
- * closed without their checkpoint-on-close (db.c), which would otherwise
- * write the new file's WAL frames into the old file and delete the new
- * file's -wal and -shm.  What remains is SQLite's own warning ("How To
- * Corrupt", unlinking or renaming a database in use): the -wal and -shm
- * files are found by name, so an old connection still *running* a query
- * shares them with the new ones until it is released.  Replacing the file
- * under a running daemon is a recovery path, not an operation to offer.
- */
 int
-pool_reopen(struct pool *pool, struct db *db, char *err, size_t errlen)
+pool_check(struct pool *pool, struct db *db, int64_t now_us,
+    int64_t interval_us, char *why, size_t whylen)
 {
-	unsigned slot = db_slot(db);
-	bool held;
+	struct pool_slot *s = &pool->slots[db_slot(db)];
+	enum db_file f = (enum db_file)atomic_load(&pool->lost);
 
-	pool_lock(pool);
-	held = slot < pool->size && pool->slots[slot].db == db &&
-	    pool->slots[slot].in_use;
-	pool_unlock(pool);
-	if (!held) {
-		snprintf(err, errlen, "slot %u is not held (a bug)", slot);
-		log_error("pool: reopen of a slot not held: %u", slot);
-		return -1;
+	if (f == DB_FILE_SAME && !db_ready(db)) {
+		/* Reopened after a fatal error, and that failed: again. */
+		if (pool_reopen(pool, db, "an earlier failed reopen",
+		    s->holder) != 0 &&
+		    (f = (enum db_file)atomic_load(&pool->lost)) ==
+		    DB_FILE_SAME) {
+			snprintf(why, whylen, "the database cannot be opened; "
+			    "retry later");
+			return -1;
+		}
+		interval_us = 0;
 	}
-	if (db_reopen(db, err, errlen) != 0)
-		return -1;
+	if (f == DB_FILE_SAME) {
+		f = db_file_check_every(db, now_us, interval_us);
+		if (f != DB_FILE_SAME)
+			pool_lose(pool, f);
+		/* Another holder may have lost it first, the other way. */
+		f = (enum db_file)atomic_load(&pool->lost);
+	}
+	if (f == DB_FILE_SAME)
+		return 0;
 	pool_lock(pool);
-	pool->replaced++;
+	pool->refused++;
 	pool_unlock(pool);
-	log_warn("pool: slot %u reopened", db_slot(db));
-	return 0;
+	snprintf(why, whylen, "%s", pool_lost_message(f));
+	return -1;
+}
+
+void
+pool_report_lost(struct pool *pool, int64_t now_us, int64_t interval_us)
+{
+	enum db_file f = (enum db_file)atomic_load(&pool->lost);
+	uint64_t refused;
+
+	if (f == DB_FILE_SAME)
+		return;
+	pool_lock(pool);
+	if (now_us - pool->lost_logged_us < interval_us) {
+		pool_unlock(pool);
+		return;
+	}
+	pool->lost_logged_us = now_us;
+	refused = pool->refused;
+	pool_unlock(pool);
+	log_error("database %s: still refusing every request (%llu so far): "
+	    "%s; %s", db_path(pool->slots[0].db), (unsigned long long)refused,
+	    f == DB_FILE_REMOVED ? "the file is gone" : "the file at the path "
+	    "is not the one opened at start", f == DB_FILE_REMOVED ?
+	    "restore it and restart cashbookd" : "restart cashbookd");
 }
 
 void

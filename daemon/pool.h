@@ -24,6 +24,14 @@
  * Every grant is matched by exactly one pool_release(): `acquired` and
  * `released` in the stats count them, and at rest they are equal.
  *
+ * The pool fails closed.  A holder calls pool_check() before using its
+ * slot; once the database file at the path is found replaced or removed,
+ * the pool is "lost" for good: every check refuses, nothing is reopened
+ * (SQLite would replay the old file's -wal into a new one, or create an
+ * empty ledger), and the old file's -wal is emptied into it through the
+ * open connections, so no later opener can replay it either.  Only a new
+ * process, i.e. an operator's restart, opens the path again.
+ *
  * Thread-safe: every function may be called from any thread.
  */
 #ifndef CASHBOOK_DAEMON_POOL_H
@@ -40,6 +48,11 @@ enum pool_access { POOL_READ, POOL_WRITE };
 struct pool_config {
 	struct db_config db;
 	unsigned size;			/* 1 .. CB_MAX_POOL_SIZE */
+	/* Called once, on the thread that noticed, when the pool is lost
+	 * (pool_check): e.g. to drop caches of what the old file said.  May
+	 * be NULL. */
+	void (*lost)(void *arg);
+	void *lost_arg;
 };
 
 struct pool_waiter;
@@ -111,16 +124,30 @@ int64_t pool_next_deadline(struct pool *pool);
 int pool_acquire(struct pool *pool, enum pool_access access,
     int64_t deadline_us, const char *holder, struct db **out);
 
-/* Give a slot back.  broken: the connection hit a fatal error (or the file
- * was replaced) and must be reopened before anyone uses it again; the
- * reopen happens here, on the caller's thread, and counts as `replaced`.
- * The slot is brought to rest (db_rest) first; a transaction found open is
- * rolled back and logged as a bug. */
+/* Give a slot back.  broken: the connection hit a fatal error and must be
+ * reopened before anyone uses it again; the reopen happens here, on the
+ * caller's thread, on the same file only (db_reopen), and counts as
+ * `replaced`.  The slot is brought to rest (db_rest) first; a transaction
+ * found open is rolled back and logged as a bug. */
 void pool_release(struct pool *pool, struct db *db, bool broken);
 
-/* Reopen a slot the caller holds (it is not ready, or its file was
- * replaced).  Counts as `replaced`.  Returns 0, or -1 with a message. */
-int pool_reopen(struct pool *pool, struct db *db, char *err, size_t errlen);
+/*
+ * Before a holder uses its slot db: is the database file at the path still
+ * the one the pool opened at start?  Checked with a stat(2) at most once
+ * per interval_us for this slot (0: now; see db_file_check_every).  A slot
+ * left not ready by a failed reopen is reopened first.  Returns 0, or -1
+ * with a message for the client in why (to be answered `unavailable`):
+ * the file was replaced or removed, now or before (the pool is lost: logged
+ * once at error level, pool_config.lost called once, and every later check
+ * refuses), or the slot cannot be reopened (not lost: retry later).
+ */
+int pool_check(struct pool *pool, struct db *db, int64_t now_us,
+    int64_t interval_us, char *why, size_t whylen);
+
+/* While the pool is lost, log (error) that it still refuses everything,
+ * with the number refused, at most once per interval_us. */
+void pool_report_lost(struct pool *pool, int64_t now_us,
+    int64_t interval_us);
 
 /* Live figures. */
 void pool_stats(struct pool *pool, struct pool_stats *out);

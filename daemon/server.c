@@ -1,9 +1,10 @@
 /*
  * server.c -- cashbookd's life: start, accept, shut down (see server.h).
  *
- * Start-up order matters: take the lock (one daemon per socket), clear a
- * stale socket, open and migrate the database, start the workers, and only
- * then listen, so no client ever reaches a half-ready daemon.
+ * Start-up order matters: take the locks (one daemon per socket, one per
+ * database), clear a stale socket, open and migrate the database, start
+ * the workers, and only then listen, so no client ever reaches a
+ * half-ready daemon.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting and remove the socket, answer
  * new requests `unavailable`, let requests in flight finish for up to
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +46,19 @@
 #include "workq.h"
 
 #define ACCEPT_BATCH		64
-/* The lock file is the socket path plus ".lock". */
+/* The lock files are the socket path and the database path plus ".lock". */
 #define LOCK_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
+#define DB_LOCK_PATH_MAX	(PATH_MAX + 8)
+/* What a database lock file holds: "<pid> <socket path>\n". */
+#define DB_LOCK_HOLDER_MAX	(LOCK_PATH_MAX + 32)
 #define ACCEPT_BACKOFF_MS	100
 /* After a drain timeout or a second signal, how long running requests
  * still get before the process exits under them. */
 #define SERVER_FORCED_GRACE_US	(500 * 1000)
 #define ACCEPT_WARN_INTERVAL_US	(10 * 1000000)
+/* While the database file is lost (pool.h), how often the log says so
+ * again: loud enough to be found, not a flood. */
+#define DB_LOST_REMIND_US	(60 * 1000000)
 
 static void server_finish(struct server *server);
 
@@ -83,6 +91,80 @@ server_lock(struct server *server, char *err, size_t errlen)
 			    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Who holds the database lock, as its holder wrote it into the file:
+ * "pid N, socket PATH", or "" when the file says nothing readable. */
+static void
+server_db_lock_holder(int fd, char *out, size_t outlen)
+{
+	char buf[DB_LOCK_HOLDER_MAX], *end, *nl;
+	ssize_t n;
+	long pid;
+
+	out[0] = '\0';
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || pid <= 0 || *end != ' ' ||
+	    (nl = strchr(end + 1, '\n')) == NULL)
+		return;
+	*nl = '\0';
+	snprintf(out, outlen, " (pid %ld, socket %s)", pid, end + 1);
+}
+
+/*
+ * The lock file beside the database: one daemon per database, whatever
+ * socket each listens on (two daemons on one file would each believe their
+ * writer slot is the only writer).  Held (flock) for the daemon's life.
+ * Never removed: a daemon that opened the file just before its removal
+ * would lock the removed file while a third locks a new one, and both
+ * would run.  It says who holds it, for the message of the one refused.
+ */
+static int
+server_lock_db(struct server *server, char *err, size_t errlen)
+{
+	const char *db = server->cfg->db_path;
+	char path[DB_LOCK_PATH_MAX], holder[DB_LOCK_HOLDER_MAX];
+	int n, fd;
+
+	n = snprintf(path, sizeof path, "%s.lock", db);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		snprintf(err, errlen, "database path too long: %s", db);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			server_db_lock_holder(fd, holder, sizeof holder);
+			snprintf(err, errlen, "the database %s is in use by "
+			    "another cashbookd%s; stop it first, or give this "
+			    "one another --db", db, holder);
+		} else
+			snprintf(err, errlen, "cannot lock %s: %s", path,
+			    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Ours now.  What it says is only for others' messages: failing to
+	 * write it costs a vaguer message, not the lock. */
+	n = snprintf(holder, sizeof holder, "%ld %s\n", (long)getpid(),
+	    server->cfg->socket_path);
+	if (ftruncate(fd, 0) != 0 || n < 0 || (size_t)n >= sizeof holder ||
+	    pwrite(fd, holder, (size_t)n, 0) != n)
+		log_warn("cannot record this daemon in %s: %s", path,
+		    n < 0 || (size_t)n >= sizeof holder ? "socket path too long" :
+		    strerror(errno));
+	server->db_lock_fd = fd;
 	return 0;
 }
 
@@ -222,6 +304,7 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct server *server = arg;
 	struct timeval backoff = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	bool say;
 	int fd;
 
 	(void)what;
@@ -244,15 +327,23 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			/* The pending client stays in the backlog; retrying
 			 * now would spin at 100% CPU.  Say so once in a while,
 			 * not ten times a second. */
-			if (clock_now_us() - server->accept_warned_us >
-			    ACCEPT_WARN_INTERVAL_US) {
+			say = clock_now_us() - server->accept_warned_us >
+			    ACCEPT_WARN_INTERVAL_US;
+			if (say) {
 				server->accept_warned_us = clock_now_us();
 				log_warn("accept: %s; pausing new connections "
 				    "(%u open)", strerror(errno),
 				    server->nconns);
 			}
-			event_del(server->ev_accept);
-			evtimer_add(server->ev_accept_retry, &backoff);
+			/* Pause only if the timer that ends the pause is
+			 * armed: a listener paused for good is a daemon
+			 * that looks alive and answers no one.  Unpaused,
+			 * we spin until a descriptor frees up. */
+			if (evtimer_add(server->ev_accept_retry, &backoff) == 0)
+				event_del(server->ev_accept);
+			else if (say)
+				log_error("cannot arm the accept backoff timer; "
+				    "not pausing");
 			return;
 		default:
 			log_error("accept: %s", strerror(errno));
@@ -265,11 +356,17 @@ static void
 server_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *server = arg;
+	struct timeval backoff = { 0, ACCEPT_BACKOFF_MS * 1000 };
 
 	(void)fd;
 	(void)what;
-	if (!server->draining && server->listen_fd >= 0)
-		event_add(server->ev_accept, NULL);
+	if (server->draining || server->listen_fd < 0 ||
+	    event_add(server->ev_accept, NULL) == 0)
+		return;
+	/* Try again after another backoff rather than stop accepting. */
+	if (evtimer_add(server->ev_accept_retry, &backoff) != 0)
+		log_error("cannot watch the listening socket again; no new "
+		    "connections are accepted (restart cashbookd)");
 }
 
 /*
@@ -300,6 +397,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pool_report_leaks(server->pool, clock_now_us(),
 	    (int64_t)server->cfg->leak_threshold_ms * 1000);
+	pool_report_lost(server->pool, clock_now_us(), DB_LOST_REMIND_US);
 	server_trim_when_idle(server);
 }
 
@@ -363,7 +461,12 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		server_finish(server);
 		return;
 	}
-	evtimer_add(server->ev_drain, &tv);
+	/* Without its timer the drain has no deadline; the requests in
+	 * flight still end within their statement timeout, and a second
+	 * signal still exits at once. */
+	if (evtimer_add(server->ev_drain, &tv) != 0)
+		log_error("cannot arm the drain timeout; waiting for the %u "
+		    "requests in flight without it", server->inflight);
 }
 
 void
@@ -455,6 +558,24 @@ server_start_accounts(struct server *server, char *err, size_t errlen)
 	return server->hashq == NULL ? -1 : 0;
 }
 
+/*
+ * The pool found the database file replaced or removed (any thread) and
+ * refuses every request from now on.  What was cached from the old file
+ * goes too: a token cached for its session 1 must not vouch for user 1 of
+ * any other file.
+ */
+static void
+server_db_lost(void *arg)
+{
+	struct server *server = arg;
+
+	if (server->authcache == NULL)
+		return;
+	authcache_clear(server->authcache);
+	log_warn("dropped the token cache: its sessions belong to the lost "
+	    "database");
+}
+
 static int
 server_start(struct server *server, char *err, size_t errlen)
 {
@@ -466,12 +587,15 @@ server_start(struct server *server, char *err, size_t errlen)
 			.synchronous = cfg->synchronous,
 		},
 		.size = cfg->pool_size,
+		.lost = server_db_lost,
+		.lost_arg = server,
 	};
 	struct timeval second = { 1, 0 };
 
 	server_raise_fd_limit(cfg);
 	if (config_make_dirs(cfg, err, errlen) != 0 ||
 	    server_lock(server, err, errlen) != 0 ||
+	    server_lock_db(server, err, errlen) != 0 ||
 	    server_clear_stale(server, err, errlen) != 0)
 		return -1;
 	if ((server->pool = pool_open(&pc, err, errlen)) == NULL)
@@ -575,6 +699,8 @@ server_stop(struct server *server)
 		unlink(path);
 		close(server->lock_fd);
 	}
+	if (server->db_lock_fd >= 0)		/* kept: see server_lock_db */
+		close(server->db_lock_fd);
 	event_base_free(server->base);
 }
 
@@ -582,11 +708,11 @@ int
 server_run(const struct config *cfg)
 {
 	struct server server;
-	char err[512];
+	char err[2 * PATH_MAX];		/* messages may name two paths */
 
 	memset(&server, 0, sizeof server);
 	server.cfg = cfg;
-	server.listen_fd = server.lock_fd = -1;
+	server.listen_fd = server.lock_fd = server.db_lock_fd = -1;
 	server.started_us = clock_now_us();
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||

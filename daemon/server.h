@@ -37,6 +37,7 @@ struct server {
 
 	int listen_fd;
 	int lock_fd;			/* flock'd: one daemon per socket */
+	int db_lock_fd;			/* flock'd: one daemon per database */
 	struct event *ev_accept;
 	struct event *ev_accept_retry;	/* backoff after EMFILE/ENFILE */
 	int64_t accept_warned_us;	/* last "pausing" warning */

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -43,6 +44,16 @@
 static char test_dir[] = "/tmp/cashbook-test-pool-XXXXXX";
 static int test_db_seq;
 
+/* Calls of pool_config.lost, by every pool the tests open. */
+static atomic_int lost_calls;
+
+static void
+count_lost(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&lost_calls, 1);
+}
+
 /* A fresh database path in the test directory. */
 static void
 test_db_path(char *buf, size_t len)
@@ -60,6 +71,7 @@ test_pool_open(const char *path, unsigned size, enum db_synchronous sync)
 			.synchronous = sync,
 		},
 		.size = size,
+		.lost = count_lost,
 	};
 	char err[512] = "";
 	struct pool *pool;
@@ -1285,7 +1297,6 @@ test_rest(void)
 /* ------------------------------------------------------------------ */
 
 static const char sql_count_meta[] = "SELECT count(*) FROM meta";
-static const char sql_marker[] = "SELECT x FROM marker";
 static const char sql_checkpoint[] = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 static void
@@ -1311,7 +1322,7 @@ test_replace_broken(void)
 	MUST(pool_acquire(pool, POOL_WRITE, 0, "after", &again) == 0);
 	CHECK(again == db);		/* same slot, fresh connection */
 	CHECK(db_ready(again));
-	CHECK(!db_file_changed(again));
+	CHECK_EQ_INT(db_file_check(again), DB_FILE_SAME);
 	CHECK_EQ_INT(query_int(again, sql_count_meta), 1);
 	CHECK_EQ_INT(db_exec_cached(again, sql_create_t), SQLITE_OK);
 	pool_release(pool, again, false);
@@ -1349,109 +1360,228 @@ checkpoint(struct pool *pool)
 	pool_release(pool, db, false);
 }
 
-/* Acquire, notice the file changed, reopen, and check the new file. */
-static void
-reopen_and_check(struct pool *pool, enum pool_access access,
-    const char *want_marker)
+/* A whole file, malloc'd (*len its size), or NULL. */
+static unsigned char *
+file_bytes(const char *path, size_t *len)
 {
-	struct db *db;
-	char err[512];
-	sqlite3_stmt *stmt;
+	unsigned char *buf = NULL;
+	struct stat st;
+	FILE *f = fopen(path, "rb");
 
-	MUST(pool_acquire(pool, access, 0, "reopen", &db) == 0);
-	CHECK(db_file_changed(db));
-	CHECK_EQ_INT(pool_reopen(pool, db, err, sizeof err), 0);
-	CHECK(db_ready(db));
-	CHECK(!db_file_changed(db));
-	CHECK_EQ_INT(query_int(db, sql_count_meta), 1);	/* migrated */
-	CHECK_EQ_INT(query_int(db, sql_query_only), db_is_writer(db) ? 0 : 1);
-	stmt = db_prepare(db, sql_marker);
-	if (want_marker != NULL) {
-		CHECK(stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW);
-		if (stmt != NULL)
-			CHECK_EQ_STR((const char *)sqlite3_column_text(stmt, 0),
-			    want_marker);
-	} else
-		CHECK(stmt == NULL);	/* a fresh, empty database */
-	pool_release(pool, db, false);
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) == 0 && (buf = malloc((size_t)st.st_size +
+	    1)) != NULL && fread(buf, 1, (size_t)st.st_size, f) !=
+	    (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = buf != NULL ? (size_t)st.st_size : 0;
+	return buf;
 }
 
-static void
-test_file_replaced(void)
+/* True when path holds exactly want (len bytes). */
+static bool
+file_is(const char *path, const unsigned char *want, size_t len)
 {
-	struct pool_stats st;
-	struct pool *pool;
-	struct db *w, *r;
-	char path[256], other[300], side[300];
+	size_t n;
+	unsigned char *got = file_bytes(path, &n);
+	bool same = got != NULL && n == len && memcmp(got, want, len) == 0;
 
-	test_db_path(path, sizeof path);
-	snprintf(other, sizeof other, "%s.restore", path);
-	pool = test_pool_open(path, 2, DB_SYNC_NORMAL);
-	MUST(pool != NULL);
-	MUST(pool_acquire(pool, POOL_WRITE, 0, "setup", &w) == 0);
-	CHECK(!db_file_changed(w));
-	CHECK_EQ_INT(db_exec_cached(w, sql_create_t), SQLITE_OK);
-	pool_release(pool, w, false);
+	free(got);
+	return same;
+}
 
-	/* Renamed over: a restore from backup while the daemon runs.  The WAL
-	 * is checkpointed first, so no frame of the old file is pending. */
-	checkpoint(pool);
-	MUST(make_other_database(other));
-	MUST(rename(other, path) == 0);
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
 
-	MUST(pool_acquire(pool, POOL_WRITE, 0, "x", &w) == 0);
-	MUST(pool_acquire(pool, POOL_READ, 0, "x", &r) == 0);
-	CHECK(db_file_changed(w));
-	CHECK(db_file_changed(r));
-	pool_release(pool, r, false);
-	pool_release(pool, w, false);
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
 
-	reopen_and_check(pool, POOL_WRITE, "new");
-	reopen_and_check(pool, POOL_READ, "new");
-	pool_stats(pool, &st);
-	CHECK_EQ_INT(st.replaced, 2);
-	CHECK_EQ_INT(st.size, 2);
-	CHECK_EQ_INT(st.in_use, 0);
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
 
-	/* Unlinked, with its -wal and -shm: someone deleted the database. */
-	checkpoint(pool);
-	CHECK_EQ_INT(unlink(path), 0);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-	reopen_and_check(pool, POOL_WRITE, NULL);
-	reopen_and_check(pool, POOL_READ, NULL);
-	pool_stats(pool, &st);
-	CHECK_EQ_INT(st.replaced, 4);
-	CHECK_EQ_INT(st.size, 2);
-	CHECK_EQ_INT(st.acquired, st.released);
-	pool_close(pool);
+	return stat(path, &st) == 0 || errno != ENOENT;
 }
 
 /*
- * A reopen that fails (here: a directory where the database was) leaves the
- * slot in the pool, not ready; the pool keeps its size, and the next holder
- * reopens it once the file can be opened again.
+ * The database renamed over by another one while the pool runs (a restore
+ * from backup), its -wal still holding frames: the first write's check
+ * refuses and loses the pool (once: one lost call), no slot is reopened
+ * onto the new file, later checks refuse whatever their interval, the old
+ * -wal is emptied into the old file at release, and the new file is the
+ * same, byte for byte, before and after pool_close -- and is still the new
+ * database when opened afterwards.
+ */
+static void
+test_file_replaced(void)
+{
+	static const int64_t long_us = (int64_t)3600 * 1000000;
+	struct pool_stats st;
+	struct pool *pool;
+	struct db *w, *r;
+	char path[256], other[300], wal[300], why[256];
+	unsigned char *before;
+	size_t len;
+	sqlite3 *h;
+	sqlite3_stmt *stmt;
+
+	test_db_path(path, sizeof path);
+	snprintf(other, sizeof other, "%s.restore", path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	atomic_store(&lost_calls, 0);
+	pool = test_pool_open(path, 2, DB_SYNC_NORMAL);
+	MUST(pool != NULL);
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "setup", &w) == 0);
+	CHECK_EQ_INT(pool_check(pool, w, clock_now_us(), 0, why, sizeof why),
+	    0);
+	CHECK_EQ_INT(db_exec_cached(w, sql_create_t), SQLITE_OK);
+	pool_release(pool, w, false);
+	/* A reader checked a moment ago... */
+	MUST(pool_acquire(pool, POOL_READ, 0, "setup", &r) == 0);
+	CHECK_EQ_INT(pool_check(pool, r, clock_now_us(), long_us, why,
+	    sizeof why), 0);
+	pool_release(pool, r, false);
+	MUST(file_size(wal) > 0);
+	MUST(make_other_database(other));
+	before = file_bytes(other, &len);
+	MUST(before != NULL);
+	MUST(rename(other, path) == 0);
+
+	/* ...is served from the old file within its interval. */
+	MUST(pool_acquire(pool, POOL_READ, 0, "x", &r) == 0);
+	CHECK_EQ_INT(pool_check(pool, r, clock_now_us(), long_us, why,
+	    sizeof why), 0);
+	CHECK_EQ_INT(query_int(r, sql_count_t), 0);	/* the old file's t */
+	pool_release(pool, r, false);
+
+	/* A write checks at once. */
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "x", &w) == 0);
+	why[0] = '\0';
+	CHECK_EQ_INT(pool_check(pool, w, clock_now_us(), 0, why, sizeof why),
+	    -1);
+	CHECK_EQ_STR(why, "the database file was replaced while cashbookd was "
+	    "running; an operator must restart cashbookd");
+	CHECK_EQ_INT(atomic_load(&lost_calls), 1);
+	CHECK(db_ready(w));			/* not reopened */
+	pool_release(pool, w, false);		/* empties the old -wal */
+	CHECK_EQ_INT(file_size(wal), 0);
+
+	/* Lost for good: no stat needed, and a broken slot is not reopened
+	 * onto the new file. */
+	MUST(pool_acquire(pool, POOL_READ, 0, "x", &r) == 0);
+	CHECK_EQ_INT(pool_check(pool, r, clock_now_us(), long_us, why,
+	    sizeof why), -1);
+	pool_release(pool, r, true);
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "x", &w) == 0);
+	CHECK_EQ_INT(pool_check(pool, w, clock_now_us(), 0, why, sizeof why),
+	    -1);
+	pool_release(pool, w, true);
+	pool_stats(pool, &st);
+	CHECK_EQ_INT(st.replaced, 0);
+	CHECK_EQ_INT(st.in_use, 0);
+	CHECK_EQ_INT(st.acquired, st.released);
+	CHECK_EQ_INT(atomic_load(&lost_calls), 1);
+	CHECK(file_is(path, before, len));
+	pool_close(pool);
+	CHECK(file_is(path, before, len));
+
+	/* Opened now, it is the new database, intact. */
+	MUST(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(h, "SELECT x FROM marker", -1, &stmt,
+	    NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 0), "new") == 0);
+	sqlite3_finalize(stmt);
+	CHECK(sqlite3_prepare_v2(h, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 't'", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_int(stmt, 0) == 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(h);
+	free(before);
+}
+
+/*
+ * The database and its -wal and -shm unlinked under the pool: refused and
+ * lost, and nothing is created at the path -- not by the check, not by a
+ * broken slot's release, not by pool_close.
+ */
+static void
+test_file_removed(void)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct pool_stats st;
+	struct pool *pool;
+	struct db *w, *r;
+	char path[256], side[300], why[256];
+
+	test_db_path(path, sizeof path);
+	atomic_store(&lost_calls, 0);
+	pool = test_pool_open(path, 2, DB_SYNC_NORMAL);
+	MUST(pool != NULL);
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "setup", &w) == 0);
+	CHECK_EQ_INT(db_exec_cached(w, sql_create_t), SQLITE_OK);
+	pool_release(pool, w, false);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+		MUST(unlink(side) == 0);
+	}
+
+	MUST(pool_acquire(pool, POOL_WRITE, 0, "x", &w) == 0);
+	CHECK_EQ_INT(pool_check(pool, w, clock_now_us(), 0, why, sizeof why),
+	    -1);
+	CHECK_EQ_STR(why, "the database file was removed while cashbookd was "
+	    "running; an operator must restore it and restart cashbookd");
+	pool_release(pool, w, true);
+	MUST(pool_acquire(pool, POOL_READ, 0, "x", &r) == 0);
+	CHECK_EQ_INT(pool_check(pool, r, clock_now_us(), 0, why, sizeof why),
+	    -1);
+	pool_release(pool, r, false);
+	CHECK_EQ_INT(atomic_load(&lost_calls), 1);
+	pool_stats(pool, &st);
+	CHECK_EQ_INT(st.replaced, 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+		CHECK(!file_exists(side));
+	}
+	pool_close(pool);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+		CHECK(!file_exists(side));
+	}
+}
+
+/*
+ * A reopen that fails on the same file (here: its header overwritten, so
+ * SQLite says "not a database") leaves the slot in the pool, not ready,
+ * and the pool not lost; the next holder's pool_check tries again, and
+ * succeeds once the file is readable again.
  */
 static void
 test_reopen_failure(void)
 {
+	static const char garbage[16] = "not a database!";
 	struct pool_stats st;
 	struct pool *pool;
 	struct db *db;
-	char path[256], side[300], err[512];
+	char path[256], why[256], header[16];
+	int fd;
 
 	test_db_path(path, sizeof path);
+	atomic_store(&lost_calls, 0);
 	pool = test_pool_open(path, 1, DB_SYNC_NORMAL);
 	MUST(pool != NULL);
 	checkpoint(pool);
-	MUST(unlink(path) == 0);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-	MUST(mkdir(path, 0700) == 0);
+	MUST((fd = open(path, O_RDWR)) >= 0);
+	MUST(pread(fd, header, sizeof header, 0) == (ssize_t)sizeof header);
+	MUST(pwrite(fd, garbage, sizeof garbage, 0) ==
+	    (ssize_t)sizeof garbage);
 
 	MUST(pool_acquire(pool, POOL_WRITE, 0, "doomed", &db) == 0);
 	pool_release(pool, db, true);		/* the reopen fails */
@@ -1466,27 +1596,28 @@ test_reopen_failure(void)
 	CHECK(db_handle(db) == NULL);
 	CHECK(db_prepare(db, sql_select_1) == NULL);
 	CHECK_EQ_INT(db_rest(db), -1);
-	err[0] = '\0';
-	CHECK_EQ_INT(pool_reopen(pool, db, err, sizeof err), -1);
-	CHECK(err[0] != '\0');
+	why[0] = '\0';
+	CHECK_EQ_INT(pool_check(pool, db, clock_now_us(), 0, why, sizeof why),
+	    -1);
+	CHECK_EQ_STR(why, "the database cannot be opened; retry later");
 	CHECK(!db_ready(db));
 	pool_release(pool, db, false);		/* tries again, fails again */
 	pool_stats(pool, &st);
 	CHECK_EQ_INT(st.replaced, 0);
+	CHECK_EQ_INT(atomic_load(&lost_calls), 0);
 
-	MUST(rmdir(path) == 0);
+	MUST(pwrite(fd, header, sizeof header, 0) == (ssize_t)sizeof header);
+	close(fd);
 	MUST(pool_acquire(pool, POOL_WRITE, 0, "next", &db) == 0);
-	if (!db_ready(db))
-		CHECK_EQ_INT(pool_reopen(pool, db, err, sizeof err), 0);
+	CHECK_EQ_INT(pool_check(pool, db, clock_now_us(), 0, why, sizeof why),
+	    0);
 	CHECK(db_ready(db));
 	CHECK_EQ_INT(query_int(db, sql_count_meta), 1);
 	pool_release(pool, db, false);
 	pool_stats(pool, &st);
 	CHECK_EQ_INT(st.replaced, 1);
 	CHECK_EQ_INT(st.in_use, 0);
-
-	/* Reopening a slot one does not hold is refused. */
-	CHECK_EQ_INT(pool_reopen(pool, db, err, sizeof err), -1);
+	CHECK_EQ_INT(atomic_load(&lost_calls), 0);
 	pool_close(pool);
 }
 
@@ -1666,7 +1797,10 @@ main(void)
 	tap_run("statement timeout", test_statement_timeout);
 	tap_run("db_rest", test_rest);
 	tap_run("broken slot replaced", test_replace_broken);
-	tap_run("database file replaced or removed", test_file_replaced);
+	tap_run("database file replaced: lost, new file untouched",
+	    test_file_replaced);
+	tap_run("database file removed: lost, nothing recreated",
+	    test_file_removed);
 	tap_run("a failed reopen keeps the slot", test_reopen_failure);
 	tap_run("statement cache", test_stmt_cache);
 	tap_run("leak report", test_leak_report);

@@ -1,17 +1,15 @@
 #!/usr/bin/python3
 """
 test_pool.py -- the bounded handle pool seen from outside: timeouts, FIFO
-order, the writer slot, statement timeouts, replaced handles, a database
-deleted or swapped underneath, clients that leave mid-request, and the old
-Django backend's pool exhaustion reproduced and survived.
+order, the writer slot, statement timeouts, replaced handles, clients that
+leave mid-request, and the old Django backend's pool exhaustion reproduced
+and survived.  (A database deleted or swapped underneath: test_storage.py.)
 
 Usage: test_pool.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP output)
 """
 import os
 import random
 import select
-import shutil
-import sqlite3
 import sys
 import threading
 import time
@@ -237,110 +235,6 @@ def test_fatal_error_replaces_handle(t):
               "logged", log=d.log_text())
 
 
-def remove_db_files(path):
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            os.unlink(path + suffix)
-        except FileNotFoundError:
-            pass
-
-
-def converge(c, want_created_at, what, timeout=1.0):
-    """Call server.info until it reports want_created_at; every call must
-    succeed.  Reads re-check the file at most every 100 ms (gateway.c,
-    GATEWAY_READ_FILE_CHECK_US), so a reader handle may serve the old file
-    that long.  Returns the seconds it took and the info."""
-    started = time.monotonic()
-    while True:
-        info = c.call_ok("server.info")
-        took = time.monotonic() - started
-        if info["created_at"] == want_created_at:
-            return took, info
-        check(took < timeout, "%s: reads serve the new file within %.1fs"
-              % (what, timeout), created_at=info["created_at"],
-              want=want_created_at)
-
-
-def test_database_deleted(t):
-    """The "datasource was invalidated" case: the database files are
-    deleted under a running daemon.  The next write reopens the writer
-    handle (recreating the file and schema); reads follow within the
-    file-check interval; no request fails."""
-    with t.daemon("--pool-size", "2").start() as d, d.client() as c:
-        # Mark the old database, so the new one (created within the same
-        # second) can be told apart.
-        con = sqlite3.connect(d.db)
-        con.execute("UPDATE meta SET created_at = 1000 WHERE id = 1")
-        con.commit()
-        con.close()
-        check_eq(c.call_ok("server.info")["created_at"], 1000, "marked")
-        check_eq(c.call_ok("test.write")["created_at"], 1000, "marked")
-        remove_db_files(d.db)
-        check(not os.path.exists(d.db), "deleted")
-        w = c.call_ok("test.write")
-        check(os.path.exists(d.db), "the file is back after the write")
-        check(w["created_at"] > 1000, "the write went to a new database",
-              created_at=w["created_at"])
-        st = c.call_ok("server.stats")
-        check_eq(st["pool"]["replaced"], 1, "the writer handle replaced")
-        took, info = converge(c, w["created_at"], "after the delete")
-        check_eq(info["schema_version"], 3, "schema recreated")
-        check_eq(info["database"], d.db, "same path")
-        st = c.call_ok("server.stats")
-        check_eq(st["pool"]["replaced"], 2, "each handle replaced once")
-        for _ in range(5):
-            check_eq(c.call_ok("server.info"), info, "info stable")
-            check_eq(c.call_ok("test.write")["created_at"],
-                     info["created_at"], "write sees the same file")
-        st = c.call_ok("server.stats")
-        check_eq(st["pool"]["replaced"], 2, "no further replacements")
-        check_eq(st["requests"]["errors"], 0, "no request failed")
-
-
-def test_database_swapped(t):
-    """The database file is replaced by a copy of another database: the
-    daemon serves the new one (its created_at, exactly): writes at once,
-    reads within the file-check interval."""
-    with t.daemon("--pool-size", "2").start() as d:
-        other_dir = os.path.join(d.dir, "other")
-        os.mkdir(other_dir, 0o700)
-        with t.daemon(dir=other_dir).start() as o:
-            o.call("test.write")
-            check_eq(o.stop(), 0, "the other daemon's exit status")
-        other = os.path.join(other_dir, "c.db")
-        check(not os.path.exists(other + "-wal"), "checkpointed on close")
-        con = sqlite3.connect(other)
-        con.execute("UPDATE meta SET created_at = 1234567890 WHERE id = 1")
-        con.commit()
-        con.close()
-
-        with d.client() as c:
-            mine = c.call_ok("server.info")["created_at"]
-            check(mine != 1234567890, "different databases")
-            c.call_ok("test.write")
-            tmp = d.db + ".new"
-            shutil.copyfile(other, tmp)
-            for suffix in ("-wal", "-shm"):
-                try:
-                    os.unlink(d.db + suffix)
-                except FileNotFoundError:
-                    pass
-            os.replace(tmp, d.db)
-            check_eq(c.call_ok("test.write")["created_at"], 1234567890,
-                     "the writer serves the new file at once")
-            converge(c, 1234567890, "after the swap")
-            st = c.call_ok("server.stats")
-            check_eq(st["pool"]["replaced"], 2, "replaced")
-            check_eq(st["requests"]["errors"], 0, "errors")
-        # The write landed in the new file.
-        con = sqlite3.connect(d.db)
-        try:
-            row = con.execute("SELECT created_at FROM meta").fetchone()
-        finally:
-            con.close()
-        check_eq(row, (1234567890,), "new file's content")
-
-
 def test_disconnect_while_running(t):
     """A client sends test.sleep 300 and leaves at once: the request runs
     to the end, its handle is released, its answer dropped."""
@@ -536,8 +430,6 @@ TESTS = [
     test_writes_serialized_reads_parallel,
     test_statement_timeout,
     test_fatal_error_replaces_handle,
-    test_database_deleted,
-    test_database_swapped,
     test_disconnect_while_running,
     test_disconnect_while_queued,
     test_loop_methods_never_wait,
