@@ -134,6 +134,22 @@ fuzz_send_all(int fd, const char *p, size_t n)
 
 static void fuzz_dump_stats(void);
 
+/* poll for FUZZ_READ_TIMEOUT_MS in all: libFuzzer's timer (-timeout)
+ * interrupts it every second. */
+static int
+fuzz_poll(struct pollfd *pfd)
+{
+	int64_t deadline = clock_now_us() + FUZZ_READ_TIMEOUT_MS * 1000LL;
+	int rc;
+
+	do {
+		int64_t left = (deadline - clock_now_us()) / 1000;
+
+		rc = poll(pfd, 1, left > 0 ? (int)left : 0);
+	} while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
 /* Read one message into u; 0, or -1 on EOF. */
 static int
 fuzz_read(int fd, msgpack_unpacker *up, msgpack_unpacked *u)
@@ -144,7 +160,7 @@ fuzz_read(int fd, msgpack_unpacker *up, msgpack_unpacked *u)
 
 		if (msgpack_unpacker_next(up, u) == MSGPACK_UNPACK_SUCCESS)
 			return 0;
-		if (poll(&pfd, 1, FUZZ_READ_TIMEOUT_MS) != 1)
+		if (fuzz_poll(&pfd) != 1)
 			fuzz_dump_stats();
 		FUZZ_CHECK(pfd.revents != 0);
 		FUZZ_CHECK(msgpack_unpacker_reserve_buffer(up, 65536));
