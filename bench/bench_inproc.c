@@ -203,10 +203,11 @@ inproc_close(struct inproc *ip)
 }
 
 /* params packed by the client library, decoded by the daemon's decoder:
- * the very map the daemon would get.  *map points into msg. */
+ * the very map the daemon would get, parsed against the method's
+ * arguments as the gateway parses them (call->args point into msg). */
 static int
 inproc_params(const struct cb_params *params, msgpack_unpacked *msg,
-    const msgpack_object **map, char *err, size_t errlen)
+    struct call *call, char *err, size_t errlen)
 {
 	struct packbuf pb;
 	const msgpack_object *o;
@@ -224,8 +225,13 @@ inproc_params(const struct cb_params *params, msgpack_unpacked *msg,
 		    o->via.array.ptr[0].type != MSGPACK_OBJECT_MAP)
 			snprintf(err, errlen, "params are not [map]");
 		else {
-			*map = &o->via.array.ptr[0];
-			rc = 0;
+			call->params = &o->via.array.ptr[0];
+			if (args_parse(call) != 0)
+				snprintf(err, errlen, "%s: %s: %s",
+				    call->method->name, cb_code_name(call->code),
+				    call->message);
+			else
+				rc = 0;
 		}
 	}
 	packbuf_destroy(&pb);
@@ -360,7 +366,7 @@ inproc_rate(struct inproc *ip, const char *method,
 	memset(out, 0, sizeof *out);
 	msgpack_unpacked_init(&msg);
 	if (inproc_call_init(ip, method, u, &call, err, errlen) != 0 ||
-	    inproc_params(params, &msg, &call.params, err, errlen) != 0)
+	    inproc_params(params, &msg, &call, err, errlen) != 0)
 		goto out;
 	t0 = bench_now_ns();
 	t_measure = t0 + (uint64_t)(warmup_s * (double)BENCH_NS_PER_S);
@@ -429,7 +435,7 @@ inproc_seed(struct inproc *ip, const struct fixture_user *u, int64_t book_id,
 				snprintf(err, errlen, "out of memory");
 				break;
 			}
-			rc = inproc_params(p, &msg, &call.params, err, errlen);
+			rc = inproc_params(p, &msg, &call, err, errlen);
 			cb_params_free(p);
 			if (rc != 0)
 				break;
