@@ -7,25 +7,18 @@
 #include "book.h"
 #include "clock.h"
 #include "money.h"
+#include "args.h"
 #include "rpc.h"
 
 static const char sql_book_access[] =
     "SELECT b.name, b.currency, b.decimals, b.cash_in, b.cash_out, "
-    "b.entry_count, m.role FROM book_members m JOIN books b "
-    "ON b.book_id = m.book_id WHERE m.user_id = ?1 AND m.book_id = ?2 "
-    "AND b.deleting = 0";
+    "b.entry_count, b.owner_id, m.role, m.permissions FROM book_members m "
+    "JOIN books b ON b.book_id = m.book_id WHERE m.user_id = ?1 "
+    "AND m.book_id = ?2 AND b.deleting = 0";
 
-static bool
-book_role_allows(const char *role, enum book_action action)
-{
-	if (strcmp(role, "owner") == 0)
-		return true;
-	if (strcmp(role, "editor") == 0)
-		return action != BOOK_MANAGE;
-	if (strcmp(role, "viewer") == 0)
-		return action == BOOK_READ;
-	return false;
-}
+const char *const book_perm_names[] = {
+	"add", "edit_own", "edit_all", "delete", "reports", "manage", NULL,
+};
 
 static void
 book_copy_text(char *dst, size_t size, const unsigned char *src)
@@ -33,9 +26,11 @@ book_copy_text(char *dst, size_t size, const unsigned char *src)
 	snprintf(dst, size, "%s", src != NULL ? (const char *)src : "");
 }
 
-int
-book_access(struct call *call, int64_t book_id, enum book_action action,
-    struct book *book, const char *thing)
+/* The caller's membership of book_id into *book; -1 with not_found when
+ * there is none. */
+static int
+book_load_member(struct call *call, int64_t book_id, struct book *book,
+    const char *thing)
 {
 	sqlite3_stmt *stmt;
 	int rc;
@@ -59,13 +54,99 @@ book_access(struct call *call, int64_t book_id, enum book_action action,
 	book->cash_in = sqlite3_column_int64(stmt, 3);
 	book->cash_out = sqlite3_column_int64(stmt, 4);
 	book->count = sqlite3_column_int64(stmt, 5);
-	book_copy_text(book->role, sizeof book->role,
-	    sqlite3_column_text(stmt, 6));
+	book->owner_id = sqlite3_column_int64(stmt, 6);
+	book->is_owner = book->owner_id == call->user_id;
+	/* The owner has every permission, whatever the row says. */
+	book->permissions = book->is_owner ? PERM_ALL :
+	    (unsigned)sqlite3_column_int(stmt, 8) & PERM_ALL;
 	sqlite3_reset(stmt);
-	/* Not a member's action: the same answer as no book at all. */
-	if (!book_role_allows(book->role, action))
-		return call_fail(call, CB_NOT_FOUND, "no such %s", thing);
 	return 0;
+}
+
+static const char *
+book_perm_name(unsigned perm)
+{
+	for (int i = 0; book_perm_names[i] != NULL; i++)
+		if (perm == (1u << i))
+			return book_perm_names[i];
+	return "?";
+}
+
+static int
+book_forbid(struct call *call, const struct book *book, unsigned perm)
+{
+	return call_fail(call, CB_FORBIDDEN, "you need the '%s' permission "
+	    "on book '%s'", book_perm_name(perm), book->name);
+}
+
+/* An entry change by a member: edit_all (changes) or delete (trash and
+ * restore) covers every entry, edit_own the caller's own. */
+static int
+book_check_entry(struct call *call, const struct book *book,
+    enum book_action action, int64_t created_by)
+{
+	unsigned all = action == BOOK_EDIT ? PERM_EDIT_ALL : PERM_DELETE;
+
+	if (book->permissions & all)
+		return 0;
+	if ((book->permissions & PERM_EDIT_OWN) && created_by == call->user_id)
+		return 0;
+	if (created_by == call->user_id)
+		return call_fail(call, CB_FORBIDDEN, "you need the '%s' or "
+		    "'edit_own' permission on book '%s'", book_perm_name(all),
+		    book->name);
+	return call_fail(call, CB_FORBIDDEN, "you need the '%s' permission on "
+	    "book '%s' to %s entries others made", book_perm_name(all),
+	    book->name, action == BOOK_EDIT ? "change" : "trash or restore");
+}
+
+static int
+book_check(struct call *call, const struct book *book,
+    enum book_action action, int64_t created_by)
+{
+	switch (action) {
+	case BOOK_READ:
+		return 0;
+	case BOOK_REPORTS:
+		return (book->permissions & PERM_REPORTS) ? 0 :
+		    book_forbid(call, book, PERM_REPORTS);
+	case BOOK_ADD:
+		return (book->permissions & PERM_ADD) ? 0 :
+		    book_forbid(call, book, PERM_ADD);
+	case BOOK_EDIT:
+	case BOOK_TRASH:
+		return book_check_entry(call, book, action, created_by);
+	case BOOK_MANAGE:
+		return (book->permissions & PERM_MANAGE) ? 0 :
+		    book_forbid(call, book, PERM_MANAGE);
+	case BOOK_OWN:
+		return book->is_owner ? 0 : call_fail(call, CB_FORBIDDEN,
+		    "only the owner of book '%s' may rename, describe, delete "
+		    "or repair it", book->name);
+	}
+	return call_fail(call, CB_INTERNAL, "unknown book action %d",
+	    (int)action);
+}
+
+int
+book_access(struct call *call, int64_t book_id, enum book_action action,
+    struct book *book, const char *thing)
+{
+	if (action == BOOK_EDIT || action == BOOK_TRASH)
+		return call_fail(call, CB_INTERNAL, "an entry change needs "
+		    "book_access_entry");
+	if (book_load_member(call, book_id, book, thing) != 0)
+		return -1;
+	return book_check(call, book, action, 0);
+}
+
+int
+book_access_entry(struct call *call, int64_t book_id,
+    enum book_action action, int64_t created_by, struct book *book)
+{
+	if (book_load_member(call, book_id, book, "entry") != 0)
+		return -1;
+	return book_check(call, book, action, created_by);
 }
 
 int
@@ -73,6 +154,105 @@ book_access_arg(struct call *call, int arg, enum book_action action,
     struct book *book)
 {
 	return book_access(call, call->args[arg].i, action, book, "book");
+}
+
+void
+book_perms_pack(msgpack_packer *pk, unsigned perms)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; book_perm_names[i] != NULL; i++)
+		n += (perms >> i) & 1u;
+	msgpack_pack_array(pk, n);
+	for (int i = 0; book_perm_names[i] != NULL; i++)
+		if (perms & (1u << i))
+			rpc_pack_cstr(pk, book_perm_names[i]);
+}
+
+int
+book_perms_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v)
+{
+	unsigned perms = 0;
+	const char *s;
+	size_t len;
+	int i;
+
+	for (uint32_t k = 0; k < v->len; k++) {
+		len = args_tag(v, k, &s);
+		for (i = 0; book_perm_names[i] != NULL; i++)
+			if (strlen(book_perm_names[i]) == len &&
+			    memcmp(book_perm_names[i], s, len) == 0)
+				break;
+		if (book_perm_names[i] == NULL)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s': "
+			    "there is no permission '%.*s' (there are add, "
+			    "edit_own, edit_all, delete, reports and manage)",
+			    spec->name, (int)len, s);
+		perms |= 1u << i;
+	}
+	v->decoded[0] = perms;
+	return 0;
+}
+
+void
+book_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt, int first)
+{
+	bool owner = strcmp((const char *)sqlite3_column_text(stmt,
+	    first + 10), "owner") == 0;
+
+	msgpack_pack_map(pk, 15);
+	rpc_pack_cstr(pk, "book_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first));
+	rpc_pack_cstr(pk, "name");
+	entry_pack_column_text(pk, stmt, first + 1);
+	rpc_pack_cstr(pk, "currency");
+	entry_pack_column_text(pk, stmt, first + 2);
+	rpc_pack_cstr(pk, "decimals");
+	msgpack_pack_int(pk, sqlite3_column_int(stmt, first + 3));
+	rpc_pack_cstr(pk, "description");
+	entry_pack_column_text(pk, stmt, first + 4);
+	book_pack_totals(pk, sqlite3_column_int64(stmt, first + 5),
+	    sqlite3_column_int64(stmt, first + 6),
+	    sqlite3_column_int64(stmt, first + 7));
+	rpc_pack_cstr(pk, "created_at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 8));
+	rpc_pack_cstr(pk, "updated_at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 9));
+	rpc_pack_cstr(pk, "role");
+	rpc_pack_cstr(pk, owner ? "owner" : "member");
+	rpc_pack_cstr(pk, "permissions");
+	book_perms_pack(pk, owner ? PERM_ALL :
+	    (unsigned)sqlite3_column_int(stmt, first + 11) & PERM_ALL);
+	rpc_pack_cstr(pk, "owner_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 12));
+	rpc_pack_cstr(pk, "owner_username");
+	entry_pack_column_text(pk, stmt, first + 13);
+}
+
+static const char sql_book_object[] =
+    "SELECT " BOOK_OBJECT_COLUMNS " FROM books b "
+    "JOIN users o ON o.user_id = b.owner_id "
+    "JOIN book_members m ON m.book_id = b.book_id AND m.user_id = ?2 "
+    "WHERE b.book_id = ?1";
+
+int
+book_pack(struct call *call, const struct book *book)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = call_prepare(call, sql_book_object, "reading the book")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book->book_id);
+	sqlite3_bind_int64(stmt, 2, call->user_id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_ERROR :
+		    rc, "reading the book");
+	book_pack_row(call->result, stmt, 0);
+	sqlite3_reset(stmt);
+	return 0;
 }
 
 int

@@ -21,13 +21,32 @@
 #include "entry.h"
 #include "method.h"
 
-/* What a caller wants to do with a book.  Today only owners are members;
- * roles for shared books (editor: read and write entries; viewer: read)
- * already have their rules here. */
+/*
+ * A member's permissions on a shared book, as a bit set: the six flags of
+ * the system cashbook replaces (can_add_entry ... can_manage_members).
+ * The owner has all of them, always.  Every member may read the book.
+ */
+enum book_perm {
+	PERM_ADD = 1 << 0,		/* "add": add entries */
+	PERM_EDIT_OWN = 1 << 1,		/* "edit_own": change, trash and
+					 * restore the entries one made */
+	PERM_EDIT_ALL = 1 << 2,		/* "edit_all": change any entry */
+	PERM_DELETE = 1 << 3,		/* "delete": trash and restore any */
+	PERM_REPORTS = 1 << 4,		/* "reports": report.summary, verify */
+	PERM_MANAGE = 1 << 5,		/* "manage": invite and manage members */
+	PERM_ALL = (1 << 6) - 1,
+};
+
+/* What a caller wants to do with a book: book_access decides. */
 enum book_action {
-	BOOK_READ,		/* see the book, its entries and reports */
-	BOOK_WRITE,		/* add, change, trash and restore entries */
-	BOOK_MANAGE,		/* rename, describe or delete the book */
+	BOOK_READ,		/* see the book, its entries and history */
+	BOOK_REPORTS,		/* report.summary, book.verify */
+	BOOK_ADD,		/* add entries */
+	BOOK_EDIT,		/* change an entry (the entry's creator
+				 * decides: book_access_entry) */
+	BOOK_TRASH,		/* trash or restore an entry (likewise) */
+	BOOK_MANAGE,		/* invite, change and remove members */
+	BOOK_OWN,		/* rename, describe, delete or repair */
 };
 
 struct book {
@@ -38,17 +57,53 @@ struct book {
 	int64_t cash_in;		/* live in entries, minor units */
 	int64_t cash_out;		/* live out entries */
 	int64_t count;			/* live entries */
-	char role[8];			/* the caller's: "owner", ... */
+	int64_t owner_id;
+	bool is_owner;			/* the caller owns it */
+	unsigned permissions;		/* the caller's: enum book_perm */
 };
 
 /*
- * The access check: may call->user_id do action on book_id?  On yes, 0
- * with *book read in the call's transaction.  Otherwise -1 with the call
- * failed not_found "no such <thing>" -- a book the caller is not a
- * member of does not exist for them -- or a database error.
+ * The access check, read from the database in the call's transaction
+ * (never from a cache: a removed member's write must fail): may
+ * call->user_id do action on book_id?  On yes, 0 with *book read.
+ * Otherwise -1 with the call failed: not_found "no such <thing>" when the
+ * caller is not a member (a book one cannot see does not exist for
+ * them), forbidden naming the permission a member lacks, or a database
+ * error.  BOOK_EDIT and BOOK_TRASH go through book_access_entry.
  */
 int book_access(struct call *call, int64_t book_id, enum book_action action,
     struct book *book, const char *thing);
+
+/* book_access() for a change to an entry created by created_by (BOOK_READ,
+ * BOOK_EDIT or BOOK_TRASH): edit_own covers one's own entries. */
+int book_access_entry(struct call *call, int64_t book_id,
+    enum book_action action, int64_t created_by, struct book *book);
+
+/* The permission names, in bit order, NULL-terminated. */
+extern const char *const book_perm_names[];
+
+/* Pack a permission set as an array of names, in bit order. */
+void book_perms_pack(msgpack_packer *pk, unsigned perms);
+
+/* A declared permissions argument: an array of permission names (ARG_TAGS
+ * with book_perms_check); its bit set is in decoded[0]. */
+int book_perms_check(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v);
+#define BOOK_ARG_PERMISSIONS(fl) { .name = "permissions", .type = ARG_TAGS, \
+    .flags = (fl), .max = 6, .check = book_perms_check }
+
+/* Pack the book object of a book the caller may read (book_access filled
+ * *book): its row, and the caller's role and permissions.  0, or -1 with
+ * the call failed. */
+int book_pack(struct call *call, const struct book *book);
+
+/* The book object from a row of BOOK_OBJECT_COLUMNS starting at column
+ * first (a SELECT over books b JOIN users o ON o.user_id = b.owner_id JOIN
+ * book_members m on the caller's membership). */
+#define BOOK_OBJECT_COLUMNS "b.book_id, b.name, b.currency, b.decimals, " \
+    "b.description, b.cash_in, b.cash_out, b.entry_count, b.created_at, " \
+    "b.updated_at, m.role, m.permissions, b.owner_id, o.username"
+void book_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt, int first);
 
 /* The declared book_id argument (args.h): a positive integer. */
 #define BOOK_ARG_ID { .name = "book_id", .type = ARG_INT, \

@@ -64,57 +64,6 @@ static const struct arg_spec delete_args[] = {
 	ARGS_END,
 };
 
-/* The book object: columns of sql_book_row, plus the caller's role. */
-#define BOOK_ROW_COLUMNS "book_id, name, currency, decimals, description, " \
-    "cash_in, cash_out, entry_count, created_at, updated_at"
-
-static void
-book_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt, int first,
-    const char *role)
-{
-	msgpack_pack_map(pk, 12);
-	rpc_pack_cstr(pk, "book_id");
-	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first));
-	rpc_pack_cstr(pk, "name");
-	entry_pack_column_text(pk, stmt, first + 1);
-	rpc_pack_cstr(pk, "currency");
-	entry_pack_column_text(pk, stmt, first + 2);
-	rpc_pack_cstr(pk, "decimals");
-	msgpack_pack_int(pk, sqlite3_column_int(stmt, first + 3));
-	rpc_pack_cstr(pk, "description");
-	entry_pack_column_text(pk, stmt, first + 4);
-	book_pack_totals(pk, sqlite3_column_int64(stmt, first + 5),
-	    sqlite3_column_int64(stmt, first + 6),
-	    sqlite3_column_int64(stmt, first + 7));
-	rpc_pack_cstr(pk, "created_at");
-	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 8));
-	rpc_pack_cstr(pk, "updated_at");
-	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, first + 9));
-	rpc_pack_cstr(pk, "role");
-	rpc_pack_cstr(pk, role);
-}
-
-static const char sql_book_row[] =
-    "SELECT " BOOK_ROW_COLUMNS " FROM books WHERE book_id = ?1";
-
-/* Pack the book object of a book the caller has access to. */
-static int
-book_pack(struct call *call, const struct book *book)
-{
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if ((stmt = call_prepare(call, sql_book_row, "reading the book")) ==
-	    NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, book->book_id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
-		return call_fail_sqlite(call, rc == SQLITE_DONE ? SQLITE_ERROR :
-		    rc, "reading the book");
-	book_pack_row(call->result, stmt, 0, book->role);
-	return 0;
-}
-
 /* currency: an ISO 4217 code. */
 static int
 book_currency_check(struct call *call, const struct arg_spec *spec,
@@ -134,8 +83,8 @@ static const char sql_book_insert[] =
     "description, created_at, updated_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING book_id";
 static const char sql_member_insert[] =
-    "INSERT INTO book_members (user_id, book_id, role, added_at) "
-    "VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO book_members (user_id, book_id, role, permissions, "
+    "added_at) VALUES (?1, ?2, 'owner', 63, ?3)";
 
 static int
 create_member(struct call *call, int64_t book_id)
@@ -148,8 +97,7 @@ create_member(struct call *call, int64_t book_id)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, call->user_id);
 	sqlite3_bind_int64(stmt, 2, book_id);
-	sqlite3_bind_text(stmt, 3, "owner", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, clock_wall_s());
+	sqlite3_bind_int64(stmt, 3, clock_wall_s());
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, "adding the owner");
 	return 0;
@@ -165,7 +113,7 @@ create_exec(struct call *call)
 	    call->args[CREATE_CURRENCY].s :
 	    call->server->cfg->default_currency;
 	char key[CB_BOOK_NAME_MAX];
-	struct book book = { .role = "owner" };
+	struct book book = { .is_owner = true };
 	sqlite3_stmt *stmt;
 	int rc;
 
@@ -242,9 +190,9 @@ list_cursor_check(struct call *call, const struct arg_spec *spec,
  * from the caller's own books (another's gives an empty page).  A book
  * renamed between two pages is listed where its new name puts it. */
 static const char sql_book_list[] =
-    "SELECT m.role, b.book_id, b.name, b.currency, b.decimals, "
-    "b.description, b.cash_in, b.cash_out, b.entry_count, b.created_at, "
-    "b.updated_at FROM book_members m JOIN books b ON b.book_id = m.book_id "
+    "SELECT " BOOK_OBJECT_COLUMNS " FROM book_members m "
+    "JOIN books b ON b.book_id = m.book_id "
+    "JOIN users o ON o.user_id = b.owner_id "
     "WHERE m.user_id = ?1 AND b.deleting = 0 AND (?2 IS NULL OR "
     "(b.name_key, b.book_id) > (SELECT c.name_key, c.book_id FROM books c "
     "JOIN book_members cm ON cm.book_id = c.book_id AND cm.user_id = ?1 "
@@ -271,9 +219,8 @@ list_exec(struct call *call)
 	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
 	packbuf_init(&rows);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
-		last = sqlite3_column_int64(stmt, 1);
-		book_pack_row(&rows.pk, stmt, 1,
-		    (const char *)sqlite3_column_text(stmt, 0));
+		last = sqlite3_column_int64(stmt, 0);
+		book_pack_row(&rows.pk, stmt, 0);
 		n++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -384,7 +331,7 @@ update_exec(struct call *call)
 {
 	struct book book;
 
-	if (book_access_arg(call, UPDATE_BOOK_ID, BOOK_MANAGE, &book) != 0 ||
+	if (book_access_arg(call, UPDATE_BOOK_ID, BOOK_OWN, &book) != 0 ||
 	    update_rename(call, &book) != 0 ||
 	    update_describe(call, &book) != 0)
 		return -1;
@@ -427,7 +374,7 @@ delete_exec(struct call *call)
 	struct book book;
 	int64_t entries;
 
-	if (book_access_arg(call, DELETE_BOOK_ID, BOOK_MANAGE, &book) != 0 ||
+	if (book_access_arg(call, DELETE_BOOK_ID, BOOK_OWN, &book) != 0 ||
 	    book_query_ints(call, sql_book_entries, book.book_id, &entries, 1,
 	    "counting the book's entries") != 0)
 		return -1;

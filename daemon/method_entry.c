@@ -82,7 +82,8 @@ entry_load(struct call *call, enum book_action action, struct book *book,
 	    copy) != 0))
 		return -1;
 	sqlite3_reset(stmt);
-	return book_access(call, m->book_id, action, book, "entry");
+	return book_access_entry(call, m->book_id, action, m->created_by,
+	    book);
 }
 
 /* Pack {"entry", "balance"}. */
@@ -187,7 +188,7 @@ add_exec(struct call *call)
 
 	entry_init(&e);
 	if (entry_from_args(call, ADD_FIELDS, &e) != 0 ||
-	    book_access_arg(call, ADD_BOOK_ID, BOOK_WRITE, &book) != 0)
+	    book_access_arg(call, ADD_BOOK_ID, BOOK_ADD, &book) != 0)
 		return -1;
 	packbuf_init(&request);
 	rc = add_write(call, &book, &e, &request);
@@ -240,7 +241,7 @@ update_exec(struct call *call)
 	struct book book;
 	int rc = -1;
 
-	if (entry_load(call, BOOK_WRITE, &book, &before, &after, &m) != 0 ||
+	if (entry_load(call, BOOK_EDIT, &book, &before, &after, &m) != 0 ||
 	    entry_from_args(call, ENTRY_FIELDS, &after) != 0)
 		return -1;
 	if (m.deleted)
@@ -283,7 +284,7 @@ trash_move(struct call *call, bool deleted)
 	struct entry_meta m;
 	struct book book;
 
-	if (entry_load(call, BOOK_WRITE, &book, &e, NULL, &m) != 0)
+	if (entry_load(call, BOOK_TRASH, &book, &e, NULL, &m) != 0)
 		return -1;
 	if (m.deleted == deleted)
 		return call_fail(call, CB_CONFLICT, deleted ? "entry %lld is "

@@ -480,7 +480,7 @@ report_exec(struct call *call)
 	uint32_t n = 0;
 	int rc = -1;
 
-	if (book_access(call, book_id, BOOK_READ, &book, "book") != 0)
+	if (book_access(call, book_id, BOOK_REPORTS, &book, "book") != 0)
 		return -1;
 	packbuf_init(&rows);
 	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0)

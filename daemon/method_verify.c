@@ -157,8 +157,8 @@ verify_run(struct call *call, bool repair)
 	struct book book, stored;
 	struct verify v;
 
-	if (book_access_arg(call, VERIFY_BOOK_ID, repair ? BOOK_MANAGE :
-	    BOOK_READ, &book) != 0 || verify_compute(call, &book, &v) != 0)
+	if (book_access_arg(call, VERIFY_BOOK_ID, repair ? BOOK_OWN :
+	    BOOK_REPORTS, &book) != 0 || verify_compute(call, &book, &v) != 0)
 		return -1;
 	stored = book;
 	repair = repair && v.nproblems > 0;

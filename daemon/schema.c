@@ -140,6 +140,76 @@ static const char *const migrations[] = {
 	"  after BLOB"
 	") STRICT;"
 	"CREATE INDEX entry_history_by_entry ON entry_history(entry_id, history_id);",
+
+	/* 4: who is who, and books shared between people.
+	 *
+	 * A peer account (--auth peer) is bound to the OS user that connects
+	 * by its uid (peer_uid), never by name; it has no password until one
+	 * is set (password_hash ''), and no login matches an empty hash.
+	 * unread and notification_count are kept with every notification
+	 * written, read or pruned, so the unread count is one row read.
+	 *
+	 * book_members gains the six permissions of a member as a bit set
+	 * (book.h: add 1, edit_own 2, edit_all 4, delete 8, reports 16,
+	 * manage 32); the owner's row has all of them and role 'owner',
+	 * everyone else's role is 'member'.  SQLite cannot change a CHECK in
+	 * place, so the table is rebuilt.
+	 *
+	 * An invitation is pending, then accepted, declined or revoked; at
+	 * most one pending per book and invitee.  A notification is written
+	 * in the same transaction as its cause; its text is composed then,
+	 * in the words people used (names as they were at the time). */
+	"ALTER TABLE users ADD COLUMN peer_uid INTEGER;"
+	"ALTER TABLE users ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN notification_count INTEGER NOT NULL DEFAULT 0;"
+	"CREATE UNIQUE INDEX users_by_peer_uid ON users(peer_uid)"
+	"  WHERE peer_uid IS NOT NULL;"
+	"CREATE TABLE book_members_v4 ("
+	"  user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('owner', 'member')),"
+	"  permissions INTEGER NOT NULL CHECK (permissions BETWEEN 0 AND 63),"
+	"  added_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, book_id)"
+	") STRICT, WITHOUT ROWID;"
+	"INSERT INTO book_members_v4 (user_id, book_id, role, permissions, added_at)"
+	"  SELECT user_id, book_id, 'owner', 63, added_at FROM book_members"
+	"  WHERE role = 'owner';"
+	"DROP TABLE book_members;"
+	"ALTER TABLE book_members_v4 RENAME TO book_members;"
+	"CREATE INDEX book_members_by_book ON book_members(book_id);"
+	"CREATE TABLE invites ("
+	"  invite_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  from_user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  to_user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  permissions INTEGER NOT NULL CHECK (permissions BETWEEN 0 AND 63),"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('pending', 'accepted', 'declined', 'revoked')),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE UNIQUE INDEX invites_pending ON invites(book_id, to_user_id)"
+	"  WHERE status = 'pending';"
+	"CREATE INDEX invites_by_to ON invites(to_user_id, invite_id);"
+	"CREATE INDEX invites_by_from ON invites(from_user_id, invite_id);"
+	"CREATE INDEX invites_by_book ON invites(book_id, status);"
+	"CREATE TABLE notifications ("
+	"  notification_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  book_id INTEGER,"
+	"  entry_id INTEGER,"
+	"  invite_id INTEGER,"
+	"  actor_user_id INTEGER,"
+	"  text TEXT NOT NULL,"
+	"  read INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX notifications_by_user"
+	"  ON notifications(user_id, notification_id);"
+	"CREATE INDEX notifications_by_read"
+	"  ON notifications(user_id, read, notification_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -19,6 +19,7 @@ static const char *const code_names[CB_CODE_COUNT] = {
 	[CB_UNAVAILABLE] = "unavailable",
 	[CB_INTERNAL] = "internal",
 	[CB_PROTOCOL_ERROR] = "protocol_error",
+	[CB_FORBIDDEN] = "forbidden",
 };
 
 const char *

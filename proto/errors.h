@@ -25,6 +25,7 @@ enum cb_code {
 	CB_UNAVAILABLE,
 	CB_INTERNAL,
 	CB_PROTOCOL_ERROR,	/* only in the "error" notification before a close */
+	CB_FORBIDDEN,		/* a member lacking a permission on a book */
 	CB_CODE_COUNT
 };
 

@@ -21,7 +21,10 @@ PW = "correct horse 1"
 
 BOOK_KEYS = sorted(["book_id", "name", "currency", "decimals", "description",
                     "cash_in", "cash_out", "balance", "count", "created_at",
-                    "updated_at", "role"])
+                    "updated_at", "role", "permissions", "owner_id",
+                    "owner_username"])
+ALL_PERMISSIONS = ["add", "edit_own", "edit_all", "delete", "reports",
+                   "manage"]
 ENTRY_KEYS = sorted(["entry_id", "book_id", "type", "amount", "date", "time",
                      "category", "mode", "party", "note", "reference", "tags",
                      "idempotency_key", "deleted", "created_at", "created_by",
@@ -274,7 +277,13 @@ def check_book(b):
           "book name and currency are str", book=b)
     check(b["description"] is None or isinstance(b["description"], str),
           "description str or nil", book=b)
-    check_eq(b["role"], "owner", "book role", book=b)
+    check(b["role"] in ("owner", "member"), "book role", book=b)
+    check(isinstance(b["permissions"], list) and
+          all(p in ALL_PERMISSIONS for p in b["permissions"]),
+          "book permissions are permission names", book=b)
+    if b["role"] == "owner":
+        check_eq(b["permissions"], ALL_PERMISSIONS,
+                 "the owner has every permission", book=b)
     check_eq(b["balance"], b["cash_in"] - b["cash_out"],
              "book balance = cash_in - cash_out", book=b)
 

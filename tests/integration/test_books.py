@@ -58,7 +58,7 @@ def test_create_get(t):
         want = {"book_id": res["book_id"], "name": "Home", "currency": "EUR",
                 "decimals": 2, "description": "house\nhold\tmoney",
                 "cash_in": 0, "cash_out": 0, "balance": 0, "count": 0,
-                "role": "owner"}
+                "role": "owner", "owner_username": "alice"}
         check_eq({k: bk[k] for k in want}, want, "the new book")
         near(bk["created_at"], now, 5, "created_at")
         check_eq(bk["updated_at"], bk["created_at"], "updated_at")
