@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "entry_write.h"
+#include "notify.h"
 #include "rpc.h"
 
 static const char *const entry_action_names[] = {
@@ -187,7 +188,8 @@ entry_write(struct call *call, struct book *book, struct entry_meta *m,
 	    (in != NULL && book_periods_add(call, book->book_id, in,
 	    +1) != 0) ||
 	    book_totals_store(call, &next) != 0 ||
-	    history_add(call, m->entry_id, ch->action, then, now) != 0)
+	    history_add(call, m->entry_id, ch->action, then, now) != 0 ||
+	    notify_entry_change(call, &next, m, ch) != 0)
 		return -1;
 	*book = next;
 	return 0;
