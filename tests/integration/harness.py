@@ -34,7 +34,7 @@ import msgpack
 ERROR_CODES = (
     "bad_request", "unauthorized", "not_found", "conflict", "rate_limited",
     "pool_timeout", "statement_timeout", "too_large", "unknown_method",
-    "unavailable", "internal",
+    "unavailable", "internal", "forbidden",
 )
 
 DEFAULT_READ_TIMEOUT = 10.0     # seconds, for one message
