@@ -800,12 +800,20 @@ gateway_message(struct server *server, struct conn *conn,
 	uint32_t msgid;
 	char err[CB_MAX_ERROR_MESSAGE + 1];
 
-	if (rpc_parse(&msg->data, &m, &msgid, err, sizeof err) != 0) {
+	rc = rpc_parse(&msg->data, &m, &msgid, err, sizeof err);
+	/* A notification is never answered, whatever it holds: any answer
+	 * would carry a msgid the client did not send (0), which it would
+	 * take for the answer to its own request 0.  None are known yet. */
+	if (m.type == RPC_NOTIFICATION) {
+		log_debug("client %llu: notification ignored%s%s",
+		    (unsigned long long)conn->id, rc != 0 ? ": " : "",
+		    rc != 0 ? err : "");
+		return;
+	}
+	if (rc != 0) {
 		gateway_reply_error(server, conn, msgid, CB_BAD_REQUEST, err);
 		return;
 	}
-	if (m.type == RPC_NOTIFICATION)
-		return;			/* none are known yet: ignored */
 	if (m.type != RPC_REQUEST) {
 		gateway_reply_error(server, conn, m.msgid, CB_BAD_REQUEST,
 		    "clients send requests (type 0), not responses");

@@ -37,6 +37,9 @@ ERROR_CODES = (
     "unavailable", "internal", "forbidden",
 )
 
+# The database schema this cashbookd creates (daemon/schema.c).
+SCHEMA_VERSION = 4
+
 DEFAULT_READ_TIMEOUT = 10.0     # seconds, for one message
 START_TIMEOUT = 10.0            # seconds, for "listening on"
 STOP_TIMEOUT = 15.0             # seconds, SIGTERM to exit before SIGKILL

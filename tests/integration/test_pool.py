@@ -15,7 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, check_eq, check_error_pair, main,  # noqa
+from harness import (SCHEMA_VERSION, check, check_eq, check_error_pair, main,  # noqa
                      wait_until)
 
 PING = {"version": "0.1.0", "protocol": 1}
@@ -88,7 +88,7 @@ def test_pool_timeout(t):
         check_eq(st["pool"]["released"], 1, "released")
         check_eq(st["pool"]["wait_timeouts"], 1, "wait_timeouts")
         with d.client() as c:
-            check_eq(c.call_ok("server.info")["schema_version"], 3,
+            check_eq(c.call_ok("server.info")["schema_version"], SCHEMA_VERSION,
                      "served again once the handle is free")
         holder.close()
 
@@ -205,7 +205,7 @@ def test_statement_timeout(t):
             check_eq(err[0], "statement_timeout", "code")
             check(0.09 <= took < 1.0, "interrupted after about 100 ms",
                   took=took)
-            check_eq(c.call_ok("server.info")["schema_version"], 3,
+            check_eq(c.call_ok("server.info")["schema_version"], SCHEMA_VERSION,
                      "the handle works after the interrupt")
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 0, "an interrupt does not break "
@@ -223,7 +223,7 @@ def test_fatal_error_replaces_handle(t):
         st = c.call_ok("server.stats")
         check_eq(st["pool"]["replaced"], 1, "replaced")
         check_eq(st["pool"]["in_use"], 0, "in_use")
-        check_eq(c.call_ok("server.info")["schema_version"], 3, "info")
+        check_eq(c.call_ok("server.info")["schema_version"], SCHEMA_VERSION, "info")
         check_eq(c.call_err("test.fatal"), "internal", "code")
         check_eq(c.call_ok("test.write")["created_at"],
                  c.call_ok("server.info")["created_at"], "a write works")
