@@ -16,6 +16,15 @@
 /* Every failure says what to do next: clients show it to people. */
 #define AUTH_AGAIN "; log in again"
 
+bool
+auth_claim_given(const struct call *call)
+{
+	const msgpack_object *v = call->params != NULL ?
+	    rpc_map_get(call->params, "token") : NULL;
+
+	return v != NULL && v->type != MSGPACK_OBJECT_NIL;
+}
+
 int
 auth_claim_parse(struct call *call, struct auth_claim *claim)
 {

@@ -12,6 +12,9 @@
 #include "authcache.h"
 #include "method.h"
 
+/* Whether params.token was given (and is not nil). */
+bool auth_claim_given(const struct call *call);
+
 /* Read and parse params.token (loop thread, no database).  0, or -1 with
  * the call failed unauthorized. */
 int auth_claim_parse(struct call *call, struct auth_claim *claim);

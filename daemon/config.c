@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -52,6 +53,13 @@ config_usage(FILE *out)
 "                            (default %d)\n"
 "  --default-currency CODE   ISO 4217 currency of new books that name none\n"
 "                            (default XXX, \"no currency\", 2 decimals)\n"
+"  --auth peer|token         who a request without a token acts for: peer\n"
+"                            (default) serves each connecting OS user as their\n"
+"                            own account, made on first use; token requires a\n"
+"                            login (user.register, auth.login) for everything\n"
+"  --access self|group:NAME  who may connect: self (default) is this uid (and\n"
+"                            root); group:NAME makes the socket 0660 for group\n"
+"                            NAME, and every member connects as themselves\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help                    show this help\n"
 "  --version                 show the version\n"
@@ -179,7 +187,8 @@ enum {
 	OPT_MAX_MESSAGE, OPT_READ_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_DRAIN_TIMEOUT,
 	OPT_LEAK_THRESHOLD, OPT_SYNCHRONOUS, OPT_LOG_LEVEL, OPT_HELP,
 	OPT_VERSION, OPT_TOKEN_TTL, OPT_ARGON2_M, OPT_ARGON2_T, OPT_ARGON2_P,
-	OPT_HASH_WORKERS, OPT_HASH_QUEUE, OPT_DEFAULT_CURRENCY,
+	OPT_HASH_WORKERS, OPT_HASH_QUEUE, OPT_DEFAULT_CURRENCY, OPT_AUTH,
+	OPT_ACCESS,
 };
 
 static const struct option config_options[] = {
@@ -205,10 +214,52 @@ static const struct option config_options[] = {
 	{ "hash-workers", required_argument, NULL, OPT_HASH_WORKERS },
 	{ "hash-queue", required_argument, NULL, OPT_HASH_QUEUE },
 	{ "default-currency", required_argument, NULL, OPT_DEFAULT_CURRENCY },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "access", required_argument, NULL, OPT_ACCESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --access self | group:NAME: the group is looked up now, so a typo stops
+ * the daemon before it listens. */
+static int
+config_access(struct config *cfg, const char *arg)
+{
+	struct group gr, *found = NULL;
+	char buf[4096];
+	const char *name;
+	int rc;
+
+	if (strcmp(arg, "self") == 0) {
+		cfg->access_group = false;
+		return 0;
+	}
+	if (strncmp(arg, "group:", 6) != 0 || arg[6] == '\0') {
+		fprintf(stderr, "cashbookd: --access wants self or group:NAME, "
+		    "not '%s'\n", arg);
+		return -1;
+	}
+	name = arg + 6;
+	if (strlen(name) >= sizeof cfg->access_group_name) {
+		fprintf(stderr, "cashbookd: --access: group name '%s' is too "
+		    "long\n", name);
+		return -1;
+	}
+	rc = getgrnam_r(name, &gr, buf, sizeof buf, &found);
+	if (rc != 0 || found == NULL) {
+		fprintf(stderr, "cashbookd: --access: %s '%s'%s%s; create it "
+		    "(groupadd %s) or name another\n", rc != 0 ?
+		    "cannot look up group" : "there is no group", name,
+		    rc != 0 ? ": " : "", rc != 0 ? strerror(rc) : "", name);
+		return -1;
+	}
+	cfg->access_group = true;
+	cfg->access_gid = gr.gr_gid;
+	snprintf(cfg->access_group_name, sizeof cfg->access_group_name, "%s",
+	    name);
+	return 0;
+}
 
 #define MS_MAX (24LL * 3600 * 1000)	/* a day: longer is surely a typo */
 
@@ -327,6 +378,19 @@ config_apply(struct config *cfg, int opt, const char *arg)
 			return -1;
 		}
 		return 0;
+	case OPT_AUTH:
+		if (strcmp(arg, "peer") == 0)
+			cfg->auth = AUTH_PEER;
+		else if (strcmp(arg, "token") == 0)
+			cfg->auth = AUTH_TOKEN;
+		else {
+			fprintf(stderr, "cashbookd: --auth wants peer or token, "
+			    "not '%s'\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_ACCESS:
+		return config_access(cfg, arg);
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &cfg->log_level) != 0) {
 			fprintf(stderr, "cashbookd: --log-level wants debug, "
@@ -388,14 +452,20 @@ config_parse(struct config *cfg, int argc, char **argv)
 /*
  * mkdir -p the directory holding path, new directories 0700.  When
  * must_own, the innermost directory must be a real directory owned by us
- * with no group/other access: in /tmp anyone could have made it first.
+ * with no access for others: in /tmp anyone could have made it first.
+ * With a group (gid != -1, --access group:NAME) the innermost directory,
+ * when we make it, is 0750 and that group's, so its members can reach the
+ * socket; must_own then allows that group's read and search bits.
  */
 static int
-config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
+config_make_parent(const char *path, bool must_own, gid_t gid, char *err,
+    size_t errlen)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 	char *slash;
+	bool made = false;
+	mode_t others;
 
 	if (strlen(path) >= sizeof dir) {
 		snprintf(err, errlen, "path too long: %s", path);
@@ -411,7 +481,8 @@ config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		made = mkdir(dir, 0700) == 0;
+		if (!made && errno != EEXIST) {
 			snprintf(err, errlen, "cannot create directory %s: %s",
 			    dir, strerror(errno));
 			return -1;
@@ -419,6 +490,12 @@ config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
 		*p = saved;
 		if (saved == '\0')
 			break;
+	}
+	if (made && gid != (gid_t)-1 && (chown(dir, (uid_t)-1, gid) != 0 ||
+	    chmod(dir, 0750) != 0)) {
+		snprintf(err, errlen, "cannot give directory %s to group %u: %s",
+		    dir, (unsigned)gid, strerror(errno));
+		return -1;
 	}
 	if (lstat(dir, &st) != 0) {
 		snprintf(err, errlen, "cannot stat %s: %s", dir,
@@ -429,7 +506,8 @@ config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a directory", dir);
 		return -1;
 	}
-	if (must_own && (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
+	others = gid != (gid_t)-1 && st.st_gid == gid ? 027 : 077;
+	if (must_own && (st.st_uid != geteuid() || (st.st_mode & others) != 0)) {
 		snprintf(err, errlen, "%s is not private to this user (owner "
 		    "uid %u, mode %03o): remove it or choose another path",
 		    dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
@@ -441,8 +519,11 @@ config_make_parent(const char *path, bool must_own, char *err, size_t errlen)
 int
 config_make_dirs(const struct config *cfg, char *err, size_t errlen)
 {
-	if (config_make_parent(cfg->socket_path, cfg->socket_default, err,
-	    errlen) != 0)
+	gid_t gid = cfg->access_group ? cfg->access_gid : (gid_t)-1;
+
+	if (config_make_parent(cfg->socket_path, cfg->socket_default, gid,
+	    err, errlen) != 0)
 		return -1;
-	return config_make_parent(cfg->db_path, cfg->db_default, err, errlen);
+	return config_make_parent(cfg->db_path, cfg->db_default, (gid_t)-1,
+	    err, errlen);
 }

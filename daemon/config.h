@@ -10,11 +10,18 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "db.h"
 #include "log.h"
 #include "password.h"
+
+/* Who a request without a token acts for (--auth). */
+enum auth_mode {
+	AUTH_PEER,			/* the connecting OS user's account */
+	AUTH_TOKEN,			/* nobody: every method needs a token */
+};
 
 struct config {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -36,6 +43,13 @@ struct config {
 	unsigned hash_queue;		/* hashes waiting, then rate_limited */
 	char default_currency[4];	/* ISO 4217, for book.create */
 	enum log_level log_level;
+	enum auth_mode auth;
+	/* --access group:NAME: the socket is 0660 with this group, and any
+	 * uid that can open it is served as itself.  Otherwise (self) only
+	 * the daemon's own uid and root may connect. */
+	bool access_group;
+	gid_t access_gid;
+	char access_group_name[64];
 	bool socket_default;		/* paths came from the defaults */
 	bool db_default;
 };

@@ -39,7 +39,9 @@
 #include "args.h"
 #include "auth.h"
 #include "authcache.h"
+#include "identity.h"
 #include "clock.h"
+#include "config.h"
 #include "conn.h"
 #include "gateway.h"
 #include "log.h"
@@ -79,6 +81,7 @@ struct request {
 	const struct method_step *step;	/* the step to run next */
 	struct auth_claim claim;	/* METHOD_AUTH: token to verify */
 	bool needs_auth;		/* claim not yet verified (cache miss) */
+	bool needs_peer;		/* via_peer, uid not yet resolved */
 
 	struct pool_waiter waiter;
 	struct workq_item work;
@@ -262,6 +265,15 @@ gateway_authenticate(struct request *req)
 {
 	if (!(req->method->flags & METHOD_AUTH))
 		return 0;
+	if (req->call.via_peer) {
+		/* Bound to a uid, not a session: nothing can revoke it. */
+		if (req->needs_peer) {
+			if (identity_resolve(&req->call) != 0)
+				return -1;
+			req->needs_peer = false;
+		}
+		return 0;
+	}
 	if (req->needs_auth) {
 		if (auth_verify_claim(&req->call, &req->claim,
 		    req->server->authcache) != 0)
@@ -287,7 +299,8 @@ gateway_run_in_transaction(struct request *req)
 	bool write = (step->flags & METHOD_DB_WRITE) != 0;
 	int rc;
 
-	if (!write && !req->needs_auth && (step->flags & METHOD_ONE_STATEMENT)) {
+	if (!write && !req->needs_auth && !req->needs_peer &&
+	    (step->flags & METHOD_ONE_STATEMENT)) {
 		/* One statement is its own snapshot: BEGIN and COMMIT would
 		 * only double the work. */
 		rc = gateway_execute(call, step->exec, req->msgid, &req->reply);
@@ -624,6 +637,12 @@ gateway_finish(struct server *server, struct request *req)
 		if (req->submitted)
 			conn->nsubmitted--;
 	}
+	/* Resolved and committed: later requests of this uid need no
+	 * lookup. */
+	if (req->call.via_peer && !req->needs_peer && !req->failed &&
+	    req->call.user_id != 0)
+		identity_map_store(server->peers, req->call.peer_uid,
+		    req->call.user_id);
 	server->inflight--;
 	request_free(req);
 	if (conn != NULL)
@@ -721,7 +740,7 @@ gateway_schedule_expire(struct server *server)
 static void
 gateway_submit(struct server *server, struct conn *conn,
     const struct call *checked, uint32_t msgid, msgpack_unpacked *msg,
-    const struct auth_claim *claim, bool needs_auth)
+    const struct auth_claim *claim, bool needs_auth, bool needs_peer)
 {
 	struct request *req;
 
@@ -733,6 +752,15 @@ gateway_submit(struct server *server, struct conn *conn,
 	}
 	req->call.user_id = checked->user_id;
 	req->call.session_id = checked->session_id;
+	req->call.via_peer = checked->via_peer;
+	req->call.peer_uid = checked->peer_uid;
+	/* A uid seen for the first time may need its account made: the
+	 * first step takes the writer (once per uid, while the daemon
+	 * runs; identity.h). */
+	req->needs_peer = needs_peer;
+	if (needs_peer)
+		req->first.flags = (req->first.flags & ~(unsigned)(
+		    METHOD_DB_READ | METHOD_ONE_STATEMENT)) | METHOD_DB_WRITE;
 	/* Kept for later steps too: writes re-verify it. */
 	if (req->method->flags & METHOD_AUTH)
 		req->claim = *claim;
@@ -784,6 +812,29 @@ gateway_cancel_jobs(struct server *server)
 }
 
 /*
+ * Who an authenticated method's call acts for: the token's session (its
+ * claim parsed here, verified later), or without a token in --auth peer
+ * mode the account of the connecting uid.  A token that is given is
+ * always the one judged: a bad one is unauthorized, never the peer.
+ * 0, or -1 with the call failed unauthorized.
+ */
+static int
+gateway_identify(struct server *server, const struct conn *conn,
+    struct call *call, struct auth_claim *claim)
+{
+	unsigned flags = call->method->flags;
+
+	if (!(flags & METHOD_AUTH))
+		return 0;
+	if (auth_claim_given(call) || server->cfg->auth != AUTH_PEER ||
+	    (flags & METHOD_TOKEN_ONLY))
+		return auth_claim_parse(call, claim);
+	call->via_peer = true;
+	call->peer_uid = conn->uid;
+	return 0;
+}
+
+/*
  * Requests from clients.  Validation first, so a handler only ever sees a
  * known method with a well-formed params map.
  */
@@ -795,7 +846,7 @@ gateway_message(struct server *server, struct conn *conn,
 	struct call call;
 	struct auth_claim claim;
 	const struct method *method;
-	bool needs_auth;
+	bool needs_auth, needs_peer;
 	int rc;
 	uint32_t msgid;
 	char err[CB_MAX_ERROR_MESSAGE + 1];
@@ -839,8 +890,9 @@ gateway_message(struct server *server, struct conn *conn,
 	call.method = method;
 	call.params = m.params;
 	call.server = server;
-	if (args_parse(&call) != 0 || ((method->flags & METHOD_AUTH) &&
-	    auth_claim_parse(&call, &claim) != 0)) {
+	memset(&claim, 0, sizeof claim);
+	if (args_parse(&call) != 0 || gateway_identify(server, conn, &call,
+	    &claim) != 0) {
 		gateway_reply_error(server, conn, m.msgid, call.code,
 		    call.message);
 		explicit_bzero(&claim, sizeof claim);
@@ -849,13 +901,16 @@ gateway_message(struct server *server, struct conn *conn,
 	/* A token verified a moment ago needs no database round trip for a
 	 * read.  A write re-checks its session inside its own write
 	 * transaction (cheaply when cached: no hash), so it can never act for
-	 * a session revoked in the meantime. */
-	needs_auth = (method->flags & METHOD_AUTH) && !authcache_lookup(
-	    server->authcache, &claim, clock_wall_s(), &call.user_id,
-	    &call.session_id);
+	 * a session revoked in the meantime.  A peer resolved before needs
+	 * nothing at all. */
+	needs_auth = (method->flags & METHOD_AUTH) && !call.via_peer &&
+	    !authcache_lookup(server->authcache, &claim, clock_wall_s(),
+	    &call.user_id, &call.session_id);
+	needs_peer = call.via_peer && !identity_map_lookup(server->peers,
+	    call.peer_uid, &call.user_id);
 	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
 		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
-		    needs_auth);
+		    needs_auth, needs_peer);
 		explicit_bzero(&claim, sizeof claim);
 		return;
 	}

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <msgpack.h>
 
@@ -54,6 +55,10 @@ enum method_flags {
 	METHOD_PATCH = 1u << 6,
 	/* Accepts any params map, undeclared (test.echo only). */
 	METHOD_ANY_PARAMS = 1u << 7,
+	/* With METHOD_AUTH: acts on the caller's session itself (refresh,
+	 * verify, logout), so a token is required even in --auth peer
+	 * mode. */
+	METHOD_TOKEN_ONLY = 1u << 8,
 };
 
 /*
@@ -84,7 +89,13 @@ struct call {
 	 * ratelimit, authcache. */
 	struct server *server;
 	int64_t user_id;		/* METHOD_AUTH: the caller */
-	int64_t session_id;		/* METHOD_AUTH: the caller's session */
+	int64_t session_id;		/* METHOD_AUTH: the caller's session;
+					 * 0 when via_peer */
+	/* METHOD_AUTH without a token, in --auth peer mode: the caller is
+	 * the account bound to the connecting OS user peer_uid
+	 * (identity.h). */
+	bool via_peer;
+	uid_t peer_uid;
 
 	/* Multi-step requests (private to gateway.c and call_*). */
 	const struct method_step *next;

@@ -177,6 +177,14 @@ login_exec(struct call *call)
 	return call_continue(call, &login_verify_step);
 }
 
+/* The hash to check against: none (a dummy of the same cost) for an
+ * unknown user and for a peer account that has no password. */
+static const char *
+login_hash_of(const struct login_state *st)
+{
+	return st->user_id != 0 && st->stored[0] != '\0' ? st->stored : NULL;
+}
+
 /* Step 2, hashing worker, no handle: the password. */
 static int
 login_verify(struct call *call)
@@ -189,7 +197,7 @@ login_verify(struct call *call)
 	char why[128];
 
 	if (auth_check_password(call, st->key, st->keylen, LOGIN_FAILURES,
-	    st->user_id != 0 ? st->stored : NULL, pw, len, &rehash,
+	    login_hash_of(st), pw, len, &rehash,
 	    "wrong username or password") != 0)
 		return -1;
 	/* Stored with older parameters: upgrade while we have the password. */
@@ -310,7 +318,8 @@ verify_exec(struct call *call)
 const struct method method_auth_verify = {
 	.name = CB_METHOD_AUTH_VERIFY,
 	.exec = verify_exec,
-	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_ONE_STATEMENT,
+	.flags = METHOD_DB_READ | METHOD_AUTH | METHOD_TOKEN_ONLY |
+	    METHOD_ONE_STATEMENT,
 };
 
 static int
@@ -325,7 +334,7 @@ logout_exec(struct call *call)
 const struct method method_auth_logout = {
 	.name = CB_METHOD_AUTH_LOGOUT,
 	.exec = logout_exec,
-	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_TOKEN_ONLY,
 };
 
 static const char sql_sessions_revoke_user[] =
@@ -369,5 +378,6 @@ refresh_exec(struct call *call)
 const struct method method_auth_refresh = {
 	.name = CB_METHOD_AUTH_REFRESH,
 	.exec = refresh_exec,
-	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_SECRET_REPLY,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH | METHOD_TOKEN_ONLY |
+	    METHOD_SECRET_REPLY,
 };

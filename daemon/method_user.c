@@ -27,7 +27,9 @@ static const struct arg_spec register_args[] = {
 
 enum { PASSWORD_OLD, PASSWORD_NEW };
 static const struct arg_spec password_args[] = {
-	[PASSWORD_OLD] = AUTH_ARG_PASSWORD("old_password", 1),
+	/* Optional: a peer account sets its first password without one. */
+	[PASSWORD_OLD] = { .name = "old_password", .type = ARG_STR, .min = 1,
+	    .max = CB_PASSWORD_MAX_LEN },
 	[PASSWORD_NEW] = AUTH_ARG_PASSWORD("new_password",
 	    CB_PASSWORD_MIN_LEN),
 	ARGS_END,
@@ -107,7 +109,7 @@ const struct method method_user_register = {
 /* ---- user.profile ---- */
 
 static const char sql_user_profile[] =
-    "SELECT username, created_at FROM users WHERE user_id = ?1";
+    "SELECT username, created_at, unread FROM users WHERE user_id = ?1";
 
 static int
 profile_exec(struct call *call)
@@ -123,7 +125,7 @@ profile_exec(struct call *call)
 		return rc == SQLITE_DONE ? call_fail(call, CB_NOT_FOUND,
 		    "no such user") : call_fail_sqlite(call, rc,
 		    "reading the profile");
-	msgpack_pack_map(call->result, 3);
+	msgpack_pack_map(call->result, 5);
 	rpc_pack_cstr(call->result, "user_id");
 	msgpack_pack_int64(call->result, call->user_id);
 	rpc_pack_cstr(call->result, "username");
@@ -131,6 +133,10 @@ profile_exec(struct call *call)
 	    (size_t)sqlite3_column_bytes(stmt, 0));
 	rpc_pack_cstr(call->result, "created_at");
 	msgpack_pack_int64(call->result, sqlite3_column_int64(stmt, 1));
+	rpc_pack_cstr(call->result, "via");
+	rpc_pack_cstr(call->result, call->via_peer ? "peer" : "token");
+	rpc_pack_cstr(call->result, "unread");
+	msgpack_pack_int64(call->result, sqlite3_column_int64(stmt, 2));
 	return 0;
 }
 
@@ -190,6 +196,14 @@ password_exec(struct call *call)
 		    "reading the password");
 	snprintf(st->stored, sizeof st->stored, "%s",
 	    (const char *)sqlite3_column_text(stmt, 0));
+	/* A peer account's first password needs no old one; any other
+	 * change does, or a borrowed terminal could take the account. */
+	if (st->stored[0] == '\0' && call_has(call, PASSWORD_OLD))
+		return call_fail(call, CB_BAD_REQUEST, "this account has no "
+		    "password yet: leave out old_password to set one");
+	if (st->stored[0] != '\0' && !call_has(call, PASSWORD_OLD))
+		return call_fail(call, CB_BAD_REQUEST, "field 'old_password' is "
+		    "required: give the current password to change it");
 	st->keylen = (size_t)sqlite3_column_bytes(stmt, 1);
 	if (st->keylen > sizeof st->key)
 		st->keylen = sizeof st->key;
@@ -210,8 +224,9 @@ password_rehash(struct call *call)
 
 	/* Guesses of the old password count as failed logins: a stolen
 	 * token must not be a way to test passwords at full speed. */
-	if (auth_check_password(call, st->key, st->keylen, "wrong passwords",
-	    st->stored, old->s, old->len, NULL, "wrong password") != 0)
+	if (st->stored[0] != '\0' && auth_check_password(call, st->key,
+	    st->keylen, "wrong passwords", st->stored, old->s, old->len, NULL,
+	    "wrong password") != 0)
 		return -1;
 	if (password_hash(h, new->s, new->len, st->fresh, sizeof st->fresh, why,
 	    sizeof why) != 0)

@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "gateway.h"
+#include "identity.h"
 #include "jobs.h"
 #include "log.h"
 #include "packbuf.h"
@@ -222,6 +223,34 @@ server_clear_stale(struct server *server, char *err, size_t errlen)
 	return 0;
 }
 
+/* With --access group:NAME, a socket directory the group cannot search
+ * keeps every member out: say so at once rather than leave them guessing. */
+static void
+server_warn_unreachable(const struct server *server)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!server->cfg->access_group)
+		return;
+	snprintf(dir, sizeof dir, "%s", server->cfg->socket_path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return;
+	*slash = '\0';
+	if (dir[0] == '\0' || stat(dir, &st) != 0)
+		return;
+	if ((st.st_mode & S_IXOTH) || ((st.st_mode & S_IXGRP) &&
+	    st.st_gid == server->cfg->access_gid))
+		return;
+	log_warn("members of group %s cannot reach %s: its directory %s is "
+	    "mode %03o, group %u; chgrp %s %s && chmod g+x %s (or choose "
+	    "--socket in a directory they can search)",
+	    server->cfg->access_group_name, server->cfg->socket_path, dir,
+	    (unsigned)(st.st_mode & 0777), (unsigned)st.st_gid,
+	    server->cfg->access_group_name, dir, dir);
+}
+
 static int
 server_listen(struct server *server, char *err, size_t errlen)
 {
@@ -242,12 +271,18 @@ server_listen(struct server *server, char *err, size_t errlen)
 	old = umask(0177);		/* the socket is born 0600 */
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
-	if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, SOMAXCONN) != 0) {
+	/* The socket's mode is the gate: 0600 for us alone, 0660 with the
+	 * group of --access group:NAME (the kernel checks it on connect). */
+	if (rc == 0 && server->cfg->access_group)
+		rc = chown(path, (uid_t)-1, server->cfg->access_gid);
+	if (rc != 0 || chmod(path, server->cfg->access_group ? 0660 : 0600) !=
+	    0 || listen(fd, SOMAXCONN) != 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
+	server_warn_unreachable(server);
 	server->listen_fd = fd;
 	return 0;
 }
@@ -280,7 +315,10 @@ server_accept_one(struct server *server, int fd)
 		close(fd);
 		return;
 	}
-	if (cred.uid != geteuid() && cred.uid != 0) {
+	/* With a group the socket's mode already let only its members in;
+	 * each is served as their own uid. */
+	if (!server->cfg->access_group && cred.uid != geteuid() &&
+	    cred.uid != 0) {
 		log_warn("refused a client of uid %u (pid %d): this cashbookd "
 		    "serves uid %u only", (unsigned)cred.uid, (int)cred.pid,
 		    (unsigned)geteuid());
@@ -550,7 +588,8 @@ server_start_accounts(struct server *server, char *err, size_t errlen)
 	rc.key_free_failures = CB_LOGIN_FAILURES_BEFORE_DELAY - 1;
 	if ((server->ratelimit = ratelimit_new(&rc, err, errlen)) == NULL)
 		return -1;
-	if ((server->authcache = authcache_new()) == NULL) {
+	if ((server->authcache = authcache_new()) == NULL ||
+	    (server->peers = identity_map_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -684,6 +723,7 @@ server_stop(struct server *server)
 	password_hasher_free(server->hasher);
 	ratelimit_free(server->ratelimit);
 	authcache_free(server->authcache);
+	identity_map_free(server->peers);
 	server_free_event(&server->ev_accept);
 	server_free_event(&server->ev_accept_retry);
 	server_free_event(&server->ev_sigterm);
@@ -727,9 +767,12 @@ server_run(const struct config *cfg)
 		return 1;
 	}
 	log_info("cashbookd %s listening on %s (database %s, pool %u, "
-	    "synchronous %s)", CASHBOOK_VERSION, cfg->socket_path,
-	    cfg->db_path, cfg->pool_size,
-	    cfg->synchronous == DB_SYNC_FULL ? "full" : "normal");
+	    "synchronous %s, auth %s, access %s%s)", CASHBOOK_VERSION,
+	    cfg->socket_path, cfg->db_path, cfg->pool_size,
+	    cfg->synchronous == DB_SYNC_FULL ? "full" : "normal",
+	    cfg->auth == AUTH_PEER ? "peer" : "token",
+	    cfg->access_group ? "group:" : "self",
+	    cfg->access_group ? cfg->access_group_name : "");
 	if (event_base_dispatch(server.base) < 0) {
 		log_error("event loop failed");
 		server.exit_code = 1;

@@ -52,6 +52,10 @@ struct server {
 	struct password_hasher *hasher;
 	struct ratelimit *ratelimit;	/* failed logins */
 	struct authcache *authcache;	/* tokens verified a moment ago */
+	/* Peer accounts already resolved, by uid (loop thread).  Not
+	 * cleared when the database is lost: the pool then refuses every
+	 * request, so no uid is resolved against another file. */
+	struct identity_map *peers;
 	struct workq *hashq;		/* METHOD_HASH steps */
 	atomic_uint hash_pending;	/* queued or running on hashq */
 	atomic_bool stopping;		/* workers: start no further step */

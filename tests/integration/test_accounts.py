@@ -501,10 +501,12 @@ def test_verify_profile_isolation(t):
                   "expires_at": b["expires_at"]}, "verify bob")
         pa = c.call_ok("user.profile", {"token": a["token"]})
         pb = c.call_ok("user.profile", {"token": b["token"]})
-        check_eq(sorted(pa), ["created_at", "user_id", "username"],
-                 "profile keys", profile=pa)
+        check_eq(sorted(pa), ["created_at", "unread", "user_id", "username",
+                              "via"], "profile keys", profile=pa)
         check_eq((pa["user_id"], pa["username"]), (alice, "Alice"),
                  "alice's profile")
+        check_eq((pa["via"], pa["unread"], pb["via"]), ("token", 0, "token"),
+                 "identified by their tokens, nothing unread")
         check_eq((pb["user_id"], pb["username"]), (bob, "bob"),
                  "bob's profile")
         for p in (pa, pb):
@@ -768,7 +770,8 @@ def test_password_change(t):
             check("'new_password'" in e[1], "names the field",
                   message=e[1])
         e = err(c, "user.password", {"token": s1, "new_password": PW2})
-        check_eq(e, ["bad_request", "missing field 'old_password'"],
+        check_eq(e, ["bad_request", "field 'old_password' is required: "
+                     "give the current password to change it"],
                  "missing old_password")
         # Nothing changed so far.
         login(c, "alice")
@@ -842,8 +845,9 @@ def test_token_ttl_flag(t):
 def test_malformed_tokens(t):
     """Missing, malformed and unknown tokens are unauthorized with the
     documented messages, for every method taking a token; nothing
-    crashes and the connection stays usable."""
-    with t.daemon().start() as d, d.client() as c:
+    crashes and the connection stays usable.  (--auth token: in peer mode
+    no token means the peer; test_identity.py covers that.)"""
+    with t.daemon("--auth", "token").start() as d, d.client() as c:
         register(c, "alice")
         good = login(c, "alice")["token"]
         sid, secret = good[4:].split("_", 1)

@@ -802,8 +802,9 @@ def valid_params(b, eid, trashed):
 def test_missing_and_bad_token(t):
     """Every method of the section without a token is unauthorized
     'missing token; log in first'; with a malformed, unknown or logged-out
-    token unauthorized '...; log in again'; nothing is done."""
-    with t.daemon().start() as d, d.client() as c:
+    token unauthorized '...; log in again'; nothing is done.  (--auth
+    token: in peer mode no token means the peer, see test_identity.py.)"""
+    with t.daemon("--auth", "token").start() as d, d.client() as c:
         u = register_login(c, "alice")
         b = u.book("Mine")
         eid = u.add(b, "in", 5, "2026-01-01")["entry_id"]
