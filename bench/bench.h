@@ -270,6 +270,14 @@ struct books_report {
 	char middle_date[11];
 	struct books_cell deep, middle, filtered, filtered_deep;
 
+	/* 10: a shared book against one's own, and the unread count */
+	int64_t share_entries;		/* in each of the two books */
+	double share_seed_s;
+	struct books_cell share_add_own, share_add_shared, share_add_member;
+	struct books_cell share_list_own, share_list_shared, share_list_member;
+	int64_t unread_of;		/* the member's notifications */
+	struct books_cell unread, profile;
+
 	int missing;			/* figures that could not be taken */
 };
 

@@ -14,6 +14,11 @@
  *      (`to`), and pages filtered by type -- the first, and one
  *      --deep-pages pages in -- whose rows are not neighbours, so their
  *      running balances must also count the entries skipped between them
+ *  10  a book shared with a second user against the owner's own book of
+ *      the same entries: entry.add and entry.list by the owner on each,
+ *      and by the member on the shared one (every add there also stores
+ *      a notification for the other member); notification.unread_count
+ *      of a member with 10 x the seeded entries' notifications
  *
  * The books are filled before any of them is read, so the small and the
  * large book are read from the same database file: only the book's size
@@ -41,6 +46,8 @@
 /* The aims from the issue. */
 #define AIM_ADD_RATIO		0.5	/* entry.add socket / in-process */
 #define AIM_SIZE_RATIO		2.0	/* 10^6-entry book / 10^3, per request */
+#define AIM_SHARE_RATIO		1.10	/* shared book / own book, per request */
+#define SHARE_UNREAD		100000	/* the member's notifications */
 
 #define BOOKS_WRITERS		8	/* the most connections adding at once */
 #define BOOKS_SMALLEST		1000
@@ -552,6 +559,186 @@ books_measure_pages(struct books_run *br)
 	books_jobs_run(br, jobs, n);
 }
 
+/* ---- 10: shared books ---- */
+
+/* method as u on one connection: {token, ...}; 0 with the reply, or -1
+ * (why on stderr). */
+static int
+books_share_call(struct books_run *br, const char *method,
+    struct cb_params *p, struct cb_reply **reply)
+{
+	int rc;
+
+	if (p == NULL) {
+		bench_progress("shared book: out of memory");
+		return -1;
+	}
+	rc = cb_call(br->ctl, method, p, reply);
+	cb_params_free(p);
+	if (rc != CB_OK) {
+		bench_progress("shared book: %s: %s", method,
+		    cb_error_message(br->ctl));
+		return -1;
+	}
+	return 0;
+}
+
+/* owner shares book_id with member (permission add) and member accepts. */
+static int
+books_share(struct books_run *br, const struct fixture_user *owner,
+    const struct fixture_user *member, int64_t book_id)
+{
+	const char *const perms[] = { "add" };
+	struct cb_params *p = fixture_params_book(owner, book_id);
+	struct cb_reply *reply;
+	int64_t invite_id;
+	int rc;
+
+	if (p != NULL && (cb_params_str(p, "username", member->name) !=
+	    CB_OK || cb_params_str_array(p, "permissions", perms, 1) !=
+	    CB_OK)) {
+		cb_params_free(p);
+		p = NULL;
+	}
+	if (books_share_call(br, "book.invite", p, &reply) != 0)
+		return -1;
+	rc = cb_map_get_int(cb_reply_result(reply), "invite_id", &invite_id);
+	cb_reply_free(reply);
+	if (rc != CB_OK) {
+		bench_progress("shared book: no invite_id in the answer");
+		return -1;
+	}
+	p = fixture_params_token(member);
+	if (p != NULL && cb_params_int(p, "invite_id", invite_id) != CB_OK) {
+		cb_params_free(p);
+		p = NULL;
+	}
+	if (books_share_call(br, "invite.accept", p, &reply) != 0)
+		return -1;
+	cb_reply_free(reply);
+	return 0;
+}
+
+/* Fill book_id with n entries as u, in-process (or over the socket). */
+static int
+books_share_seed(struct books_run *br, struct inproc *ip,
+    const struct fixture_user *u, int64_t book_id, int64_t n,
+    uint64_t seed)
+{
+	struct fixture_gen g;
+	char err[512];
+	int rc;
+
+	fixture_gen_init(&g, seed);
+	rc = ip != NULL ? inproc_seed(ip, u, book_id, n, BOOKS_SEED_BATCH, &g,
+	    err, sizeof err) : fixture_seed_socket(br->o->socket_path, u,
+	    book_id, n, &g, err, sizeof err);
+	if (rc != 0)
+		bench_progress("shared book: seeding: %s", err);
+	return rc;
+}
+
+static void
+books_measure_share(struct books_run *br)
+{
+	const struct books_opts *o = br->o;
+	struct books_report *rep = br->rep;
+	struct fixture_user owner, member;
+	int64_t own, shared;
+	struct books_job jobs[8];
+	struct fixture_entry e;
+	struct inproc *ip = NULL;
+	char err[512];
+	uint64_t t0;
+	int n = 0;
+
+	/* Enough entries for full pages and a real index, few enough that
+	 * the seeding stays a small part of the run. */
+	rep->share_entries = o->entries_max / 10 < 10000 ?
+	    o->entries_max / 10 : 10000;
+	if (rep->share_entries < BOOKS_SMALLEST)
+		rep->share_entries = BOOKS_SMALLEST;
+	rep->unread_of = SHARE_UNREAD;
+	if (fixture_user_new(br->ctl, "owner", &owner, err, sizeof err) != 0 ||
+	    fixture_user_new(br->ctl, "member", &member, err,
+	    sizeof err) != 0 ||
+	    fixture_book_new(br->ctl, &owner, "own", &own, err,
+	    sizeof err) != 0 ||
+	    fixture_book_new(br->ctl, &owner, "shared", &shared, err,
+	    sizeof err) != 0) {
+		bench_progress("shared book: %s", err);
+		goto missing;
+	}
+	if (books_share(br, &owner, &member, shared) != 0)
+		goto missing;
+	if (!o->seed_socket && o->db_path != NULL && inproc_open(o->db_path,
+	    true, o->sync_full, BOOKS_SEED_CACHE_MIB, &ip, err,
+	    sizeof err) != 0) {
+		bench_progress("shared book: %s", err);
+		goto missing;
+	}
+	/* The same entries in both books; the shared one's also tell the
+	 * member, SHARE_UNREAD times in all (the rest in a third book). */
+	bench_progress("shared book: seeding 2 x %lld entries and %d "
+	    "notifications", (long long)rep->share_entries, SHARE_UNREAD);
+	t0 = bench_now_ns();
+	if (books_share_seed(br, ip, &owner, own, rep->share_entries,
+	    BOOKS_SEED) != 0 || books_share_seed(br, ip, &owner, shared,
+	    rep->share_entries, BOOKS_SEED) != 0) {
+		inproc_close(ip);
+		goto missing;
+	}
+	if (SHARE_UNREAD > rep->share_entries) {
+		int64_t more;
+
+		if (fixture_book_new(br->ctl, &owner, "notifying", &more, err,
+		    sizeof err) != 0 || books_share(br, &owner, &member,
+		    more) != 0 || books_share_seed(br, ip, &owner, more,
+		    SHARE_UNREAD - rep->share_entries, BOOKS_SEED + 7) != 0) {
+			inproc_close(ip);
+			goto missing;
+		}
+	}
+	inproc_close(ip);
+	rep->share_seed_s = (double)(bench_now_ns() - t0) /
+	    (double)BENCH_NS_PER_S;
+
+	books_add_entry(&e);
+	jobs[n++] = (struct books_job){ .cell = &rep->share_add_own,
+	    .what = "entry.add, own book", .method = "entry.add",
+	    .own = fixture_params_entry(&owner, own, &e) };
+	jobs[n++] = (struct books_job){ .cell = &rep->share_add_shared,
+	    .what = "entry.add, shared book", .method = "entry.add",
+	    .own = fixture_params_entry(&owner, shared, &e) };
+	jobs[n++] = (struct books_job){ .cell = &rep->share_add_member,
+	    .what = "entry.add, as the member", .method = "entry.add",
+	    .own = fixture_params_entry(&member, shared, &e) };
+	jobs[n++] = (struct books_job){ .cell = &rep->share_list_own,
+	    .what = "entry.list, own book", .method = "entry.list",
+	    .own = fixture_params_book(&owner, own) };
+	jobs[n++] = (struct books_job){ .cell = &rep->share_list_shared,
+	    .what = "entry.list, shared book", .method = "entry.list",
+	    .own = fixture_params_book(&owner, shared) };
+	jobs[n++] = (struct books_job){ .cell = &rep->share_list_member,
+	    .what = "entry.list, as the member", .method = "entry.list",
+	    .own = fixture_params_book(&member, shared) };
+	jobs[n++] = (struct books_job){ .cell = &rep->unread,
+	    .what = "notification.unread_count",
+	    .method = "notification.unread_count",
+	    .own = fixture_params_token(&member) };
+	jobs[n++] = (struct books_job){ .cell = &rep->profile,
+	    .what = "user.profile", .method = "user.profile",
+	    .own = fixture_params_token(&member) };
+	for (int i = 0; i < n; i++) {
+		jobs[i].params = jobs[i].own;
+		jobs[i].conns = jobs[i].depth = 1;
+	}
+	books_jobs_run(br, jobs, n);
+	return;
+missing:
+	rep->missing += 8;
+}
+
 void
 books_measure(const struct books_opts *o, struct books_report *rep)
 {
@@ -561,12 +748,12 @@ books_measure(const struct books_opts *o, struct books_report *rep)
 	books_sizes(o, rep);
 	if (books_setup(&br) != 0) {
 		/* Nothing of 6 to 9 can be measured. */
-		rep->missing += BOOKS_ADD_CELLS + 1 + 2 * rep->nsizes + 4;
+		rep->missing += BOOKS_ADD_CELLS + 1 + 2 * rep->nsizes + 4 + 8;
 		goto out;
 	}
 	books_measure_add(&br);
 	if (books_seed(&br) != 0) {
-		rep->missing += 2 * rep->nsizes + 4;
+		rep->missing += 2 * rep->nsizes + 4 + 8;
 		goto out;
 	}
 	if (o->db_path != NULL && inproc_open(o->db_path, false, o->sync_full,
@@ -576,6 +763,7 @@ books_measure(const struct books_opts *o, struct books_report *rep)
 	}
 	books_measure_sizes(&br);
 	books_measure_pages(&br);
+	books_measure_share(&br);
 out:
 	inproc_close(br.reads);
 	for (int i = 0; i < BOOKS_WRITERS; i++)
@@ -810,12 +998,70 @@ books_print_pages(const struct books_report *rep)
 		printf("\n");
 }
 
+/* A shared-book cell over its own-book twin, per request, held to the
+ * aim by the mean and the p50. */
+static void
+books_print_share_ratio(const char *what, const struct books_cell *shared,
+    const struct books_cell *own)
+{
+	if (!shared->ok || !own->ok || own->r.lat.mean_us <= 0 ||
+	    own->r.lat.p50_us <= 0) {
+		printf("   %-28s (not measured)\n", what);
+		return;
+	}
+	printf("   %-28s mean %.2f   p50 %.2f   aim <= %.2f: mean %s, p50 "
+	    "%s\n", what, shared->r.lat.mean_us / own->r.lat.mean_us,
+	    shared->r.lat.p50_us / own->r.lat.p50_us, AIM_SHARE_RATIO,
+	    books_verdict(shared->r.lat.mean_us / own->r.lat.mean_us <=
+	    AIM_SHARE_RATIO), books_verdict(shared->r.lat.p50_us /
+	    own->r.lat.p50_us <= AIM_SHARE_RATIO));
+}
+
+static void
+books_print_share(const struct books_report *rep)
+{
+	const struct books_cell *rows[] = { &rep->share_add_own,
+	    &rep->share_add_shared, &rep->share_add_member,
+	    &rep->share_list_own, &rep->share_list_shared,
+	    &rep->share_list_member, &rep->unread, &rep->profile };
+	char a[32], b[32];
+
+	printf("\n10. A shared book against one's own (1 connection, 1 request "
+	    "in flight; %s entries in each,\n    seeded in %.1f s; the member "
+	    "may add; every add in the shared book stores a notification)\n",
+	    bench_fmt_count(a, sizeof a, (double)rep->share_entries),
+	    rep->share_seed_s);
+	books_print_read_header("");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		printf("   %-24s", rows[i]->what != NULL ? rows[i]->what : "");
+		books_print_socket(rows[i]);
+		printf("\n");
+	}
+	printf("   time per request, shared book / own book:\n");
+	books_print_share_ratio("entry.add (owner)", &rep->share_add_shared,
+	    &rep->share_add_own);
+	books_print_share_ratio("entry.add (member)", &rep->share_add_member,
+	    &rep->share_add_own);
+	books_print_share_ratio("entry.list (owner)", &rep->share_list_shared,
+	    &rep->share_list_own);
+	books_print_share_ratio("entry.list (member)",
+	    &rep->share_list_member, &rep->share_list_own);
+	if (rep->unread.ok && rep->profile.ok)
+		printf("   notification.unread_count of a member with %s unread "
+		    "notifications: p50 %.1f µs\n   (user.profile, one row "
+		    "read: p50 %.1f µs; %s requests/s)\n",
+		    bench_fmt_count(a, sizeof a, (double)rep->unread_of),
+		    rep->unread.r.lat.p50_us, rep->profile.r.lat.p50_us,
+		    bench_fmt_count(b, sizeof b, rep->unread.r.rps));
+}
+
 void
 books_print_table(const struct books_opts *o, const struct books_report *rep)
 {
 	books_print_add(o, rep);
 	books_print_sizes(rep);
 	books_print_pages(rep);
+	books_print_share(rep);
 }
 
 /* ---- JSON ---- */
@@ -920,5 +1166,25 @@ books_print_json(const struct books_opts *o, const struct books_report *rep)
 	printf("},\"type_out_deep\":{\"page\":%d,\"walk_ms\":%.1f,"
 	    "\"cell\":", rep->deep_pages + 1, rep->filtered_walk_ms);
 	books_json_cell(&rep->filtered_deep);
+	printf("}},\"shared\":{\"entries\":%lld,\"seed_s\":%.2f,"
+	    "\"aim_ratio_max\":%.2f,\"add_own\":",
+	    (long long)rep->share_entries, rep->share_seed_s,
+	    AIM_SHARE_RATIO);
+	books_json_cell(&rep->share_add_own);
+	printf(",\"add_shared\":");
+	books_json_cell(&rep->share_add_shared);
+	printf(",\"add_member\":");
+	books_json_cell(&rep->share_add_member);
+	printf(",\"list_own\":");
+	books_json_cell(&rep->share_list_own);
+	printf(",\"list_shared\":");
+	books_json_cell(&rep->share_list_shared);
+	printf(",\"list_member\":");
+	books_json_cell(&rep->share_list_member);
+	printf(",\"unread_count\":{\"notifications\":%lld,\"cell\":",
+	    (long long)rep->unread_of);
+	books_json_cell(&rep->unread);
+	printf(",\"user_profile\":");
+	books_json_cell(&rep->profile);
 	printf("}}");
 }
