@@ -282,6 +282,38 @@ args_parse_tags(struct call *call, const struct arg_spec *spec,
 	return 0;
 }
 
+/* Ids: distinct positive integers.  Distinct is checked pairwise: the
+ * arrays are short (a few hundred at most). */
+static int
+args_parse_ids(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	const msgpack_object *t;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size < (uint64_t)spec->min ||
+	    o->via.array.size > (uint64_t)spec->max)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
+		    "array of %lld to %lld ids", spec->name,
+		    (long long)spec->min, (long long)spec->max);
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		t = &o->via.array.ptr[i];
+		if (t->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    t->via.u64 == 0 || t->via.u64 > INT64_MAX)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' must "
+			    "hold positive integer ids (item %u is not)",
+			    spec->name, i + 1);
+		for (uint32_t j = 0; j < i; j++)
+			if (o->via.array.ptr[j].via.u64 == t->via.u64)
+				return call_fail(call, CB_BAD_REQUEST, "field "
+				    "'%s' holds %llu twice", spec->name,
+				    (unsigned long long)t->via.u64);
+	}
+	v->items = o->via.array.ptr;
+	v->len = o->via.array.size;
+	return 0;
+}
+
 static int
 args_parse_value(struct call *call, const struct arg_spec *spec,
     const msgpack_object *o, struct arg_value *v)
@@ -308,6 +340,8 @@ args_parse_value(struct call *call, const struct arg_spec *spec,
 		return args_parse_enum(call, spec, o, v);
 	case ARG_TAGS:
 		return args_parse_tags(call, spec, o, v);
+	case ARG_IDS:
+		return args_parse_ids(call, spec, o, v);
 	}
 	return call_fail(call, CB_INTERNAL, "field '%s' has no type",
 	    spec->name);
@@ -383,6 +417,12 @@ args_parse(struct call *call)
 	return m->check != NULL ? m->check(call) : 0;
 }
 
+int64_t
+args_id(const struct arg_value *v, uint32_t i)
+{
+	return (int64_t)v->items[i].via.u64;
+}
+
 size_t
 args_tag(const struct arg_value *v, uint32_t i, const char **s)
 {
@@ -443,7 +483,8 @@ args_spec_check(const struct method *m, char *err, size_t errlen)
 		if ((a[i].type == ARG_ENUM) != (a[i].choices != NULL) ||
 		    a[i].min > a[i].max || ((a[i].type == ARG_STR ||
 		    a[i].type == ARG_TEXT || a[i].type == ARG_LINES ||
-		    a[i].type == ARG_TAGS) && a[i].max <= 0) ||
+		    a[i].type == ARG_TAGS || a[i].type == ARG_IDS) &&
+		    a[i].max <= 0) ||
 		    ((a[i].flags & ARG_REQUIRED) &&
 		    (a[i].flags & (ARG_NIL_CLEARS | ARG_NIL_REFUSED)))) {
 			snprintf(err, errlen, "%s: argument '%s' is declared "

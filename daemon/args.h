@@ -42,6 +42,8 @@ enum arg_type {
 	ARG_ENUM,	/* one of .choices: .i is its index, .s/.len its name */
 	ARG_TAGS,	/* an array of at most max distinct tags (ARG_TEXT of
 			 * 1..CB_ENTRY_TAG_MAX bytes): read with args_tag() */
+	ARG_IDS,	/* an array of min..max distinct positive integers
+			 * (ids): read with args_id() */
 };
 
 /* Absent is an error. */
@@ -64,7 +66,8 @@ struct arg_spec {
 	enum arg_type type;
 	unsigned flags;			/* ARG_REQUIRED, ARG_NIL_* */
 	int64_t min, max;		/* INT: the range; STR, TEXT, LINES:
-					 * bytes; TAGS: max items */
+					 * bytes; TAGS: max items; IDS:
+					 * items */
 	const char *const *choices;	/* ENUM: NULL-terminated */
 	arg_check_fn check;		/* optional */
 	const char *what;		/* optional, INT: what the number is,
@@ -85,7 +88,7 @@ struct arg_value {
 	const char *s;			/* STR, TEXT, LINES, ENUM: into the
 					 * request message, not NUL-ended */
 	size_t len;			/* string bytes; TAGS: the count */
-	const msgpack_object *items;	/* TAGS */
+	const msgpack_object *items;	/* TAGS, IDS */
 	int64_t decoded[3];		/* a check function's own decoding */
 };
 
@@ -103,6 +106,9 @@ struct arg_value {
  * the call failed bad_request naming the field.
  */
 int args_parse(struct call *call);
+
+/* Id i of an IDS value (i < v->len). */
+int64_t args_id(const struct arg_value *v, uint32_t i);
 
 /* Tag i of a TAGS value (i < v->len): its bytes and length. */
 size_t args_tag(const struct arg_value *v, uint32_t i, const char **s);

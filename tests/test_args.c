@@ -38,7 +38,7 @@ even_check(struct call *call, const struct arg_spec *spec,
 }
 
 enum { T_N, T_FLAG, T_RAW, T_NAME, T_NOTE, T_DAY, T_AT, T_COLOUR, T_TAGS,
-    T_HALF, T_CLEAR, T_KEEP };
+    T_HALF, T_CLEAR, T_KEEP, T_IDS };
 static const struct arg_spec test_args[] = {
 	[T_N] = { .name = "n", .type = ARG_INT, .flags = ARG_REQUIRED,
 	    .min = -5, .max = 5 },
@@ -57,6 +57,7 @@ static const struct arg_spec test_args[] = {
 	    .flags = ARG_NIL_CLEARS, .min = 1, .max = 8 },
 	[T_KEEP] = { .name = "keep", .type = ARG_DATE,
 	    .flags = ARG_NIL_REFUSED },
+	[T_IDS] = { .name = "ids", .type = ARG_IDS, .min = 1, .max = 3 },
 	ARGS_END,
 };
 
@@ -83,7 +84,8 @@ static const struct method test_auth = {
  * Build a params map from (key, kind, value) triples ended by NULL, parse
  * it for m into *call, and return args_parse's result.  Kinds: 'i' int64,
  * 'b' bool, 's' string, 'n' nil, 'a' array of strings (NULL-ended
- * const char **), 'x' raw bytes of length given next (size_t).
+ * const char **), 'x' a string of raw bytes of length given next
+ * (size_t), 'r' an encoded msgpack object, likewise.
  */
 static struct packbuf test_pb;
 static msgpack_unpacked test_msg;
@@ -105,7 +107,8 @@ parse(struct call *call, const struct method *m, ...)
 		case 'b': (void)va_arg(ap, int); break;
 		case 's': (void)va_arg(ap, const char *); break;
 		case 'a': (void)va_arg(ap, const char **); break;
-		case 'x': (void)va_arg(ap, const char *);
+		case 'x':
+		case 'r': (void)va_arg(ap, const char *);
 			(void)va_arg(ap, size_t); break;
 		}
 	}
@@ -145,6 +148,11 @@ parse(struct call *call, const struct method *m, ...)
 			msgpack_pack_str_with_body(&test_pb.pk, s,
 			    va_arg(ap, size_t));
 			break;
+		case 'r':
+			s = va_arg(ap, const char *);
+			msgpack_sbuffer_write(&test_pb.sb, s,
+			    va_arg(ap, size_t));
+			break;
 		}
 	}
 	va_end(ap);
@@ -177,7 +185,9 @@ test_values(void)
 	CHECK_EQ_INT(parse(&c, &test_method, "n", 'i', -5LL, "flag", 'b', 1,
 	    "raw", 's', "ab\x01", "name", 's', "Zoë", "note", 's', "a\nb",
 	    "day", 's', "2024-02-29", "at", 's', "23:59", "colour", 's',
-	    "blue", "tags", 'a', tags, "half", 'i', 42LL, NULL), 0);
+	    "blue", "tags", 'a', tags, "half", 'i', 42LL, "ids", 'r',
+	    "\x92\x05\xcf\x7f\xff\xff\xff\xff\xff\xff\xff", (size_t)11,
+	    NULL), 0);
 	CHECK_EQ_INT(c.args[T_N].state, ARG_GIVEN);
 	CHECK_EQ_INT(c.args[T_N].i, -5);
 	CHECK_EQ_INT(c.args[T_FLAG].i, 1);
@@ -192,6 +202,9 @@ test_values(void)
 	CHECK_EQ_INT(args_tag(&c.args[T_TAGS], 1, &s), 3);
 	CHECK(memcmp(s, "b c", 3) == 0);
 	CHECK_EQ_INT(c.args[T_HALF].decoded[0], 21);	/* the check ran */
+	CHECK_EQ_INT(c.args[T_IDS].len, 2);
+	CHECK_EQ_INT(args_id(&c.args[T_IDS], 0), 5);
+	CHECK(args_id(&c.args[T_IDS], 1) == INT64_MAX);
 	CHECK_EQ_INT(c.args[T_CLEAR].state, ARG_ABSENT);
 	CHECK(call_has(&c, T_N) && !call_has(&c, T_CLEAR));
 }
@@ -246,6 +259,20 @@ test_refusals(void)
 	    &test_method, "n", 'i', 0LL, "tags", 'a', many);
 	REFUSED("field 'half' must be even", &test_method, "n", 'i', 0LL,
 	    "half", 'i', 3LL);
+	REFUSED("field 'ids' must be an array of 1 to 3 ids", &test_method,
+	    "n", 'i', 0LL, "ids", 'r', "\x90", (size_t)1);
+	REFUSED("field 'ids' must be an array of 1 to 3 ids", &test_method,
+	    "n", 'i', 0LL, "ids", 'r', "\x94\x01\x02\x03\x04", (size_t)5);
+	REFUSED("field 'ids' holds 5 twice", &test_method, "n", 'i', 0LL,
+	    "ids", 'r', "\x92\x05\x05", (size_t)3);
+	REFUSED("field 'ids' must hold positive integer ids (item 2 is not)",
+	    &test_method, "n", 'i', 0LL, "ids", 'r', "\x92\x05\x00",
+	    (size_t)3);
+	REFUSED("field 'ids' must hold positive integer ids (item 1 is not)",
+	    &test_method, "n", 'i', 0LL, "ids", 'r', "\x91\xff", (size_t)2);
+	REFUSED("field 'ids' must hold positive integer ids (item 1 is not)",
+	    &test_method, "n", 'i', 0LL, "ids", 'r', "\x91\xa1\x31",
+	    (size_t)3);
 	REFUSED("unknown field 'nn' for t.all", &test_method, "n", 'i', 0LL,
 	    "nn", 'i', 1LL);
 	REFUSED("field 'n' given twice", &test_method, "n", 'i', 0LL, "n",
@@ -261,7 +288,7 @@ test_patch_and_token(void)
 	struct call c;
 
 	REFUSED("nothing to change: give at least one of flag, raw, name, "
-	    "note, day, at, colour, tags, half, clear, keep", &test_patch,
+	    "note, day, at, colour, tags, half, clear, keep, ids", &test_patch,
 	    "n", 'i', 1LL);
 	/* A nil that clears is a change. */
 	CHECK_EQ_INT(parse(&c, &test_patch, "n", 'i', 1LL, "clear", 'n',
@@ -303,7 +330,7 @@ test_signatures(void)
 
 	args_signature(&test_auth, sig, sizeof sig);
 	CHECK_EQ_STR(sig, "{token, n, flag?, raw?, name?, note?, day?, at?, "
-	    "colour?, tags?, half?, clear?, keep?}");
+	    "colour?, tags?, half?, clear?, keep?, ids?}");
 	args_signature(method_find("ping", 4), sig, sizeof sig);
 	CHECK_EQ_STR(sig, "none");
 	args_signature(method_find("book.get", 8), sig, sizeof sig);
