@@ -27,6 +27,7 @@
 #include "cb_limits.h"
 #include "clock.h"
 #include "conn.h"
+#include "events.h"
 #include "gateway.h"
 #include "log.h"
 #include "packbuf.h"
@@ -164,6 +165,7 @@ conn_free(struct conn *conn)
 	bool linked = conn->prev != NULL || server->conns == conn;
 
 	conn_flush_unlink(conn);
+	events_conn_gone(server, conn);
 	gateway_conn_gone(server, conn);
 	if (linked) {
 		if (conn->prev != NULL)
@@ -375,6 +377,41 @@ conn_queue(struct conn *conn, const void *data, size_t len, bool secret)
 }
 
 void
+conn_push(struct conn *conn, const void *a, size_t alen, const void *b,
+    size_t blen)
+{
+	if (conn->fd < 0)
+		return;
+	if (evbuffer_add(conn->out, a, alen) != 0 ||
+	    evbuffer_add(conn->out, b, blen) != 0) {
+		log_error("client %llu: out of memory queueing an event; "
+		    "closing", (unsigned long long)conn->id);
+		conn->closing = true;
+	}
+	conn->pushed_unsent++;
+	conn_queue_flush(conn);
+	conn_update_reading(conn);
+}
+
+size_t
+conn_push_backlog(const struct conn *conn)
+{
+	return conn->pushed_unsent;
+}
+
+size_t
+conn_push_bytes(const struct conn *conn)
+{
+	return evbuffer_get_length(conn->out);
+}
+
+uint64_t
+conn_id(const struct conn *conn)
+{
+	return conn->id;
+}
+
+void
 conn_send(struct conn *conn, const void *data, size_t len)
 {
 	conn_queue(conn, data, len, false);
@@ -412,6 +449,7 @@ conn_flush(struct conn *conn)
 		}
 	}
 	if (evbuffer_get_length(conn->out) == 0) {
+		conn->pushed_unsent = 0;
 		event_del(conn->ev_write);
 		if (conn->closing) {
 			conn_free(conn);

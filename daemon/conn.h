@@ -60,6 +60,8 @@ struct conn {
 
 	size_t reply_estimate;		/* what a request in flight is taken
 					   to owe: recent replies' size */
+	size_t pushed_unsent;		/* events queued since the output
+					   was last empty (events.h) */
 
 	bool reading;			/* ev_read is added */
 	bool over_budget;		/* reached CB_CONN_BYTE_BUDGET, not yet
@@ -79,6 +81,20 @@ struct conn {
 /* Take ownership of an accepted socket.  Returns NULL (and closes fd) on
  * failure. */
 struct conn *conn_new(struct server *server, int fd, uid_t uid, pid_t pid);
+
+/* Queue a message the daemon pushes unasked (an event), written as a
+ * then b; it counts towards conn_push_backlog, not towards what replies
+ * are taken to cost. */
+void conn_push(struct conn *conn, const void *a, size_t alen, const void *b,
+    size_t blen);
+
+/* Pushed messages queued since the output was last empty, and the bytes
+ * queued in all (replies too): a subscriber's backlog. */
+size_t conn_push_backlog(const struct conn *conn);
+size_t conn_push_bytes(const struct conn *conn);
+
+/* The connection's number, for logs. */
+uint64_t conn_id(const struct conn *conn);
 
 /* Close the socket and free; in-flight requests are cancelled or
  * abandoned (gateway_conn_gone). */

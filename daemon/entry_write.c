@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "change.h"
 #include "entry_write.h"
 #include "notify.h"
 #include "rpc.h"
@@ -160,6 +161,13 @@ out:
 
 /* ---- the change ---- */
 
+static const enum change_kind entry_change_kinds[] = {
+	[ENTRY_CREATE] = CHANGE_ENTRY_ADDED,
+	[ENTRY_UPDATE] = CHANGE_ENTRY_UPDATED,
+	[ENTRY_DELETE] = CHANGE_ENTRY_DELETED,
+	[ENTRY_RESTORE] = CHANGE_ENTRY_RESTORED,
+};
+
 int
 entry_write(struct call *call, struct book *book, struct entry_meta *m,
     const struct entry_change *ch)
@@ -189,6 +197,8 @@ entry_write(struct call *call, struct book *book, struct entry_meta *m,
 	    +1) != 0) ||
 	    book_totals_store(call, &next) != 0 ||
 	    history_add(call, m->entry_id, ch->action, then, now) != 0 ||
+	    change_record(call, book->book_id, entry_change_kinds[ch->action],
+	    m->entry_id, 0, true, book_balance(&next)) != 0 ||
 	    notify_entry_change(call, &next, m, ch) != 0)
 		return -1;
 	*book = next;

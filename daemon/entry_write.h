@@ -1,12 +1,13 @@
 /*
  * entry_write.h -- the one path every change of an entry goes through.
  *
- * A book's figures are kept in step with its entries by five writes that
- * must all happen, in one transaction, for every change: the book's
- * totals (checked for overflow in memory first, so a refused change
- * writes nothing), the entry's row, its year/month/day period rows (the
- * running-balance index), the stored totals, and the entry's history.
- * entry_write() does all five, from a description of the change; the
+ * A book's figures are kept in step with its entries by writes that must
+ * all happen, in one transaction, for every change: the book's totals
+ * (checked for overflow in memory first, so a refused change writes
+ * nothing), the entry's row, its year/month/day period rows (the
+ * running-balance index), the stored totals, the entry's history, the
+ * book's change feed (change.h) and the other members' notifications
+ * (notify.h).  entry_write() does them all, from a description of the change; the
  * methods (entry.add/update/delete/restore, and later import or batch
  * add) only say what changes.  A new write path cannot forget a step
  * because it has no way to take one alone.

@@ -39,6 +39,7 @@
 #include "args.h"
 #include "auth.h"
 #include "authcache.h"
+#include "events.h"
 #include "identity.h"
 #include "clock.h"
 #include "config.h"
@@ -156,6 +157,7 @@ request_free(struct request *req)
 	if (req->call.state != NULL)
 		explicit_bzero(req->call.state, req->call.state_size);
 	free(req->call.state);
+	change_list_free(&req->call.changes);
 	explicit_bzero(&req->claim, sizeof req->claim);
 	if (req->msg.zone != NULL)
 		rpc_wipe_object(&req->msg.data);
@@ -287,6 +289,29 @@ gateway_authenticate(struct request *req)
 }
 
 /*
+ * Committed: hand the step's changes, and the sessions it revoked, to the
+ * subscribers (events.h).  Called with the handle still held: for a write
+ * that is the writer, so changes reach the loop in commit order.
+ */
+static void
+gateway_post_changes(struct request *req)
+{
+	struct call *call = &req->call;
+	struct change c = { .kind = CHANGE_REVOKED };
+
+	if (call->forget_session_id != 0 || call->forget_user_id != 0) {
+		c.session_id = call->forget_session_id;
+		c.user_id = call->forget_user_id;
+		/* Out of memory: the subscriptions of a revoked session go on
+		 * until they end otherwise (logged). */
+		if (change_note(call, &c) != 0)
+			log_error("out of memory: subscriptions of a revoked "
+			    "session were not ended");
+	}
+	events_post(req->server->events, &call->changes);
+}
+
+/*
  * Run one database step on call->db inside the transaction its flags ask
  * for; METHOD_AUTH requests not found in the token cache are verified
  * first, in the same transaction.  Returns 0, METHOD_CONTINUE or -1.
@@ -322,6 +347,7 @@ gateway_run_in_transaction(struct request *req)
 	if (rc < 0) {
 		db_exec_cached(call->db, sql_rollback);
 		call->after_commit = NULL;
+		change_list_clear(&call->changes);
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
@@ -330,9 +356,11 @@ gateway_run_in_transaction(struct request *req)
 		call_fail_sqlite(call, rc, "committing");
 		db_exec_cached(call->db, sql_rollback);
 		call->after_commit = NULL;
+		change_list_clear(&call->changes);
 		gateway_pack_error(call, req->msgid, &req->reply);
 		return -1;
 	}
+	gateway_post_changes(req);
 	/* Committed: sessions the handler revoked leave the token cache now,
 	 * not before (a reader could re-cache them from the old snapshot). */
 	if (call->forget_session_id != 0 || call->forget_user_id != 0) {
@@ -637,6 +665,8 @@ gateway_finish(struct server *server, struct request *req)
 		if (req->submitted)
 			conn->nsubmitted--;
 	}
+	if (req->method->loop_end != NULL)
+		req->method->loop_end(server, conn, &req->call, req->failed);
 	/* Resolved and committed: later requests of this uid need no
 	 * lookup. */
 	if (req->call.via_peer && !req->needs_peer && !req->failed &&
@@ -709,6 +739,7 @@ gateway_expire_cb(evutil_socket_t fd, short what, void *arg)
 		next = w->next;
 		gateway_reply_error(server, req->conn, req->msgid,
 		    CB_POOL_TIMEOUT, msg);
+		req->failed = true;
 		gateway_finish(server, req);
 	}
 	gateway_schedule_expire(server);
@@ -748,8 +779,13 @@ gateway_submit(struct server *server, struct conn *conn,
 	if (req == NULL) {
 		gateway_reply_error(server, conn, msgid, CB_INTERNAL,
 		    "out of memory");
+		if (checked->method->loop_end != NULL)
+			checked->method->loop_end(server, conn,
+			    (struct call *)checked, true);
 		return;
 	}
+	req->call.subscription_id = checked->subscription_id;
+	req->call.subscription_user_id = checked->subscription_user_id;
 	req->call.user_id = checked->user_id;
 	req->call.session_id = checked->session_id;
 	req->call.via_peer = checked->via_peer;
@@ -908,6 +944,13 @@ gateway_message(struct server *server, struct conn *conn,
 	    &call.user_id, &call.session_id);
 	needs_peer = call.via_peer && !identity_map_lookup(server->peers,
 	    call.peer_uid, &call.user_id);
+	if (method->loop_begin != NULL && method->loop_begin(server, conn,
+	    &call) != 0) {
+		gateway_reply_error(server, conn, m.msgid, call.code,
+		    call.message);
+		explicit_bzero(&claim, sizeof claim);
+		return;
+	}
 	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
 		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
 		    needs_auth, needs_peer);
@@ -938,6 +981,9 @@ gateway_conn_gone(struct server *server, struct conn *conn)
 		    &req->waiter)) {
 			/* Never granted: nothing ran, nothing to release. */
 			server->inflight--;
+			if (req->method->loop_end != NULL)
+				req->method->loop_end(server, NULL,
+				    &req->call, true);
 			request_free(req);
 		}
 		/* Otherwise it runs (or is running); its reply is dropped. */
@@ -956,6 +1002,7 @@ gateway_refuse_waiting(struct server *server, struct conn *conn,
 {
 	gateway_reply_error(server, conn, req->msgid, CB_UNAVAILABLE,
 	    "cashbookd is shutting down; retry when it is back");
+	req->failed = true;
 	gateway_finish(server, req);
 }
 

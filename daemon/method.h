@@ -24,10 +24,12 @@
 
 #include "args.h"
 #include "cb_limits.h"
+#include "change.h"
 #include "db.h"
 #include "errors.h"
 
 struct server;
+struct conn;
 struct call;
 typedef int (*method_exec_fn)(struct call *call);
 
@@ -102,6 +104,15 @@ struct call {
 	void *state;
 	size_t state_size;
 
+	/* events.subscribe/unsubscribe (events.h): the subscription, and
+	 * (unsubscribe) the user it belongs to. */
+	uint64_t subscription_id;
+	int64_t subscription_user_id;
+
+	/* The changes this step made (change.h), for the subscribers once
+	 * it has committed; the gateway hands them on or drops them. */
+	struct change_list changes;
+
 	/* Set by a handler that revoked sessions: the gateway forgets them
 	 * from the token cache once the transaction has committed. */
 	int64_t forget_session_id;
@@ -128,6 +139,15 @@ struct method {
 	/* Optional: a rule across arguments, after each one parsed (loop
 	 * thread, call->args filled, call->db NULL). */
 	method_exec_fn check;
+	/* Optional, loop thread: for methods whose effect lives on the event
+	 * loop (subscriptions, events.h).  loop_begin runs when the request
+	 * is accepted, before it waits (0, or -1 with the call failed: the
+	 * request is answered at once); loop_end when it has ended and its
+	 * reply is queued (conn NULL when the client left). */
+	int (*loop_begin)(struct server *server, struct conn *conn,
+	    struct call *call);
+	void (*loop_end)(struct server *server, struct conn *conn,
+	    struct call *call, bool failed);
 };
 
 /* Whether the method's argument i was given (not absent, not nil). */

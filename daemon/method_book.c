@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "book.h"
+#include "change.h"
 #include "clock.h"
 #include "cursor.h"
 #include "entry.h"
@@ -138,7 +139,9 @@ create_exec(struct call *call)
 		return call_fail_sqlite(call, rc, "creating the book");
 	book.book_id = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	if (create_member(call, book.book_id) != 0)
+	if (create_member(call, book.book_id) != 0 ||
+	    change_record(call, book.book_id, CHANGE_BOOK_CREATED, 0, 0, true,
+	    0) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 2);
 	rpc_pack_cstr(call->result, "book_id");
@@ -333,7 +336,9 @@ update_exec(struct call *call)
 
 	if (book_access_arg(call, UPDATE_BOOK_ID, BOOK_OWN, &book) != 0 ||
 	    update_rename(call, &book) != 0 ||
-	    update_describe(call, &book) != 0)
+	    update_describe(call, &book) != 0 ||
+	    change_record(call, book.book_id, CHANGE_BOOK_UPDATED, 0, 0, true,
+	    book_balance(&book)) != 0)
 		return -1;
 	msgpack_pack_map(call->result, 1);
 	rpc_pack_cstr(call->result, "book");
@@ -383,7 +388,8 @@ delete_exec(struct call *call)
 		    "entr%s (trash included); pass force: true to delete %s "
 		    "too", book.name, (long long)entries,
 		    entries == 1 ? "y" : "ies", entries == 1 ? "it" : "them");
-	if (book_exec(call, sql_book_hide, book.book_id,
+	if (change_record(call, book.book_id, CHANGE_BOOK_DELETED, 0, 0,
+	    false, 0) != 0 || book_exec(call, sql_book_hide, book.book_id,
 	    "deleting the book") != 0)
 		return -1;
 	call->after_commit = delete_committed;

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "book.h"
+#include "change.h"
 #include "method.h"
 #include "methods.h"
 #include "rpc.h"
@@ -162,7 +163,9 @@ verify_run(struct call *call, bool repair)
 		return -1;
 	stored = book;
 	repair = repair && v.nproblems > 0;
-	if (repair && verify_repair(call, &book, &v) != 0)
+	if (repair && (verify_repair(call, &book, &v) != 0 ||
+	    change_record(call, book.book_id, CHANGE_BOOK_UPDATED, 0, 0, true,
+	    book_balance(&book)) != 0))
 		return -1;
 	verify_pack(call->result, &stored, &v, repair);
 	return 0;

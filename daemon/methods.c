@@ -40,6 +40,9 @@ extern const struct method method_entry_restore;
 extern const struct method method_entry_history;
 extern const struct method method_entry_list;
 extern const struct method method_report_summary;
+extern const struct method method_events_subscribe;
+extern const struct method method_events_unsubscribe;
+extern const struct method method_book_changes;
 #ifdef CASHBOOK_TEST_METHODS
 extern const struct method method_test_echo;
 extern const struct method method_test_sleep;
@@ -78,6 +81,9 @@ static const struct method *const method_table[] = {
 	&method_entry_history,
 	&method_entry_list,
 	&method_report_summary,
+	&method_events_subscribe,
+	&method_events_unsubscribe,
+	&method_book_changes,
 #ifdef CASHBOOK_TEST_METHODS
 	&method_test_echo,
 	&method_test_sleep,

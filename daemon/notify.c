@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "change.h"
 #include "clock.h"
 #include "money.h"
 #include "notify.h"
@@ -12,13 +13,15 @@
 static const char sql_notice_insert[] =
     "INSERT INTO notifications (user_id, kind, book_id, entry_id, "
     "invite_id, actor_user_id, text, created_at) VALUES (?1, ?2, "
-    "nullif(?3, 0), nullif(?4, 0), nullif(?5, 0), ?6, ?7, ?8)";
+    "nullif(?3, 0), nullif(?4, 0), nullif(?5, 0), ?6, ?7, ?8) "
+    "RETURNING notification_id, user_id";
 /* Every member but the actor, in one statement. */
 static const char sql_notice_insert_members[] =
     "INSERT INTO notifications (user_id, kind, book_id, entry_id, "
     "invite_id, actor_user_id, text, created_at) SELECT user_id, ?2, ?3, "
     "nullif(?4, 0), nullif(?5, 0), ?6, ?7, ?8 FROM book_members "
-    "WHERE book_id = ?3 AND user_id <> ?6";
+    "WHERE book_id = ?3 AND user_id <> ?6 "
+    "RETURNING notification_id, user_id";
 static const char sql_count_user[] =
     "UPDATE users SET unread = unread + 1, "
     "notification_count = notification_count + 1 WHERE user_id = ?1 "
@@ -61,6 +64,32 @@ notify_exec(struct call *call, sqlite3_stmt *stmt, const char *what)
 	sqlite3_reset(stmt);	/* it may point at a caller's text */
 	if (rc != SQLITE_DONE)
 		return call_fail_sqlite(call, rc, what);
+	return 0;
+}
+
+/* Step an insert ... RETURNING notification_id, user_id to its end,
+ * noting each new notification for its user's subscribers (change.h). */
+static int
+notify_insert(struct call *call, sqlite3_stmt *stmt, const struct notice *n)
+{
+	struct change c = {
+		.kind = CHANGE_NOTIFICATION, .book_id = n->book_id,
+		.entry_id = n->entry_id, .actor_user_id = call->user_id,
+		.at = clock_wall_s(),
+	};
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		c.notification_id = sqlite3_column_int64(stmt, 0);
+		c.user_id = sqlite3_column_int64(stmt, 1);
+		if (change_note(call, &c) != 0) {
+			sqlite3_reset(stmt);
+			return -1;
+		}
+	}
+	sqlite3_reset(stmt);	/* it may point at a caller's text */
+	if (rc != SQLITE_DONE)
+		return call_fail_sqlite(call, rc, "storing a notification");
 	return 0;
 }
 
@@ -131,7 +160,7 @@ notify_user(struct call *call, int64_t user_id, const struct notice *n)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, user_id);
 	notice_bind(stmt, call, n);
-	if (notify_exec(call, stmt, "storing a notification") != 0)
+	if (notify_insert(call, stmt, n) != 0)
 		return -1;
 	if ((stmt = call_prepare(call, sql_count_user,
 	    "counting notifications")) == NULL)
@@ -171,7 +200,7 @@ notify_members(struct call *call, const struct book *book,
 		return -1;
 	notice_bind(stmt, call, n);
 	sqlite3_bind_int64(stmt, 3, book->book_id);
-	if (notify_exec(call, stmt, "storing notifications") != 0)
+	if (notify_insert(call, stmt, n) != 0)
 		return -1;
 	if ((stmt = call_prepare(call, sql_count_members,
 	    "counting notifications")) == NULL)

@@ -210,6 +210,24 @@ static const char *const migrations[] = {
 	"  ON notifications(user_id, notification_id);"
 	"CREATE INDEX notifications_by_read"
 	"  ON notifications(user_id, read, notification_id);",
+
+	/* 5: the change feed.  Every committed change to a book takes the
+	 * book's next seq (books.seq, in the same transaction: one more per
+	 * change, never reused) and leaves a row in book_changes, from which
+	 * a client that was away resyncs (book.changes) and which the live
+	 * events (events.c) mirror.  The newest CHANGE_KEEP rows of a book
+	 * are kept (change.h).  user_id is whom a membership change is about. */
+	"ALTER TABLE books ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE book_changes ("
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  entry_id INTEGER,"
+	"  user_id INTEGER,"
+	"  actor_user_id INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (book_id, seq)"
+	") STRICT, WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

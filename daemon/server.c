@@ -33,6 +33,7 @@
 #include "authcache.h"
 #include "clock.h"
 #include "conn.h"
+#include "events.h"
 #include "gateway.h"
 #include "identity.h"
 #include "jobs.h"
@@ -643,6 +644,10 @@ server_start(struct server *server, char *err, size_t errlen)
 		return -1;
 	if (server_start_accounts(server, err, errlen) != 0)
 		return -1;
+	if ((server->events = events_new(server)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (gateway_init(server, err, errlen) != 0)
 		return -1;
 	if ((server->reaper = jobs_new(server, err, errlen)) == NULL)
@@ -724,6 +729,7 @@ server_stop(struct server *server)
 	ratelimit_free(server->ratelimit);
 	authcache_free(server->authcache);
 	identity_map_free(server->peers);
+	events_free(server->events);	/* the connections went first */
 	server_free_event(&server->ev_accept);
 	server_free_event(&server->ev_accept_retry);
 	server_free_event(&server->ev_sigterm);

@@ -56,6 +56,7 @@ struct server {
 	 * cleared when the database is lost: the pool then refuses every
 	 * request, so no uid is resolved against another file. */
 	struct identity_map *peers;
+	struct events *events;		/* subscriptions (loop thread) */
 	struct workq *hashq;		/* METHOD_HASH steps */
 	atomic_uint hash_pending;	/* queued or running on hashq */
 	atomic_bool stopping;		/* workers: start no further step */

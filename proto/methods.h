@@ -35,6 +35,13 @@
 #define CB_METHOD_ENTRY_LIST    "entry.list"
 #define CB_METHOD_REPORT_SUMMARY "report.summary"
 
+#define CB_METHOD_EVENTS_SUBSCRIBE "events.subscribe"
+#define CB_METHOD_EVENTS_UNSUBSCRIBE "events.unsubscribe"
+#define CB_METHOD_BOOK_CHANGES  "book.changes"
+/* The notification the server pushes to subscribers:
+ * [2, "event", [event]] (docs/protocol.md, "Live events"). */
+#define CB_NOTIFY_EVENT         "event"
+
 /* The notification the server sends before closing a connection for a
  * protocol violation: [2, "error", ["protocol_error", message]]. */
 #define CB_NOTIFY_ERROR         "error"
