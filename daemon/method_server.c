@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "events.h"
 #include "jobs.h"
 #include "method.h"
 #include "cb_limits.h"
@@ -52,10 +53,12 @@ server_stats_exec(struct call *call)
 	msgpack_packer *pk = call->result;
 	struct pool_stats ps;
 	struct jobs_stats js;
+	struct events_stats es;
 
 	pool_stats(server->pool, &ps);
 	jobs_stats(server->reaper, &js);
-	msgpack_pack_map(pk, 5);
+	events_stats(server->events, &es);
+	msgpack_pack_map(pk, 6);
 
 	rpc_pack_cstr(pk, "pool");
 	msgpack_pack_map(pk, 9);
@@ -91,6 +94,12 @@ server_stats_exec(struct call *call)
 	pack_kv_uint(pk, "books_deleted", js.books_deleted);
 	pack_kv_uint(pk, "batches", js.batches);
 	pack_kv_uint(pk, "failures", js.failures);
+
+	rpc_pack_cstr(pk, "events");
+	msgpack_pack_map(pk, 3);
+	pack_kv_uint(pk, "subscriptions", es.subscriptions);
+	pack_kv_uint(pk, "delivered", es.delivered);
+	pack_kv_uint(pk, "overflows", es.overflows);
 
 	pack_kv_uint(pk, "uptime_s",
 	    (uint64_t)((clock_now_us() - server->started_us) / 1000000));
