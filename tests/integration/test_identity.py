@@ -44,14 +44,19 @@ for i, (method, params) in enumerate(calls):
         s.sendall(msgpack.packb([0, i + 1, method,
                                  [params] if params is not None else []]))
     except OSError as e:
-        print(json.dumps(["refused", e.strerror])); sys.exit(0)
+        # Refused and closed before the request went out: what the
+        # daemon said is still in our receive queue.
+        sent = e.strerror
     msg = None
     while msg is None:
         for o in u:
             msg = o
             break
         if msg is None:
-            data = s.recv(65536)
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
             if not data:
                 print(json.dumps(["closed", None])); sys.exit(0)
             u.feed(data)
@@ -223,11 +228,9 @@ def test_access_self_refuses_others(t):
                  [["connect", "Permission denied"]], "the kernel says no")
         os.chmod(sock, 0o666)
         got = as_user("cbtest-alice", sock, [["user.profile", None]])
-        check(len(got) == 1 and got[0][0] in ("refused", "closed"),
-              "the daemon says no", got=got)
-        if got[0][0] == "refused":
-            check("serves uid %d only" % os.geteuid() in got[0][1],
-                  "and why", got=got)
+        check_eq(got, [["refused", "permission denied: this cashbookd "
+                        "serves uid %d only" % os.geteuid()]],
+                 "the daemon says no, and why")
         daemon.wait_log("refused a client of uid %d" % uid("cbtest-alice"))
         with daemon.client() as c:
             check_eq(c.call_ok("server.stats")["connections"]["open"], 1,
