@@ -85,7 +85,8 @@ struct report {
 	long rss_idle_kib, rss_after_kib, hwm_after_kib;
 	struct many_result many;
 
-	struct books_report books;	/* sections 6 to 9 */
+	struct books_report books;	/* sections 6 to 10 */
+	struct events_report events;	/* section 11 */
 
 	int missing;		/* measurements that could not be taken */
 };
@@ -517,6 +518,21 @@ measure_books(const struct opts *o, struct report *rep)
 }
 
 static void
+measure_events(const struct opts *o, struct report *rep)
+{
+	struct events_opts eo = {
+		.socket_path = o->socket_path,
+		.pid = o->pid,
+		.seconds = o->seconds,
+		.warmup_s = o->warmup_s,
+		.threads = o->threads,
+	};
+
+	events_measure(&eo, &rep->events);
+	rep->missing += rep->events.missing;
+}
+
+static void
 measure_rss_idle(const struct opts *o, struct report *rep)
 {
 	char err[512];
@@ -739,6 +755,7 @@ print_table(const struct opts *o, const struct report *rep)
 		    "VmHWM so far %.1f MiB)\n", mib(rep->rss_after_kib),
 		    mib(rep->hwm_after_kib));
 	books_print_table(&books_opts, &rep->books);
+	events_print_table(&rep->events);
 	if (rep->missing > 0)
 		printf("\n%d figure%s could not be measured.\n", rep->missing,
 		    rep->missing == 1 ? "" : "s");
@@ -843,6 +860,7 @@ print_json(const struct opts *o, const struct report *rep)
 	printf(",\"aim_idle_max_kib\":%.0f,\"aim_with_conns_max_kib\":%.0f}",
 	    AIM_RSS_IDLE_MIB * 1024, AIM_RSS_MANY_MIB * 1024);
 	books_print_json(&books_opts, &rep->books);
+	events_print_json(&rep->events);
 	printf(",\"missing\":%d}\n", rep->missing);
 }
 
@@ -872,6 +890,7 @@ main(int argc, char **argv)
 	compute_ratio(rep);
 	measure_ctl(&o, rep);
 	measure_books(&o, rep);
+	measure_events(&o, rep);
 	measure_rss_after(&o, rep);
 	measure_busy(&rep->busy_after);
 

@@ -288,6 +288,40 @@ void books_print_table(const struct books_opts *o,
 void books_print_json(const struct books_opts *o,
     const struct books_report *rep);
 
+/* ---- live events (bench_events.c) ---- */
+
+struct events_opts {
+	const char *socket_path;
+	pid_t pid;		/* 0: no memory figure */
+	double seconds, warmup_s;
+	int threads;
+};
+
+struct events_lat {
+	int subscribers;
+	bool ok, load_ok;
+	double load_rps;		/* the writers meanwhile */
+	size_t probes, missed;		/* probe entries; not seen by all */
+	uint64_t events;		/* events read in all */
+	struct latency send_to_reply, send_to_event, reply_to_event;
+};
+
+struct events_report {
+	struct events_lat lat[2];	/* 1 and 100 subscribers */
+	bool add_ok;
+	double add_rps[2];		/* 0 and 100 subscribers */
+	double add_ratio;
+	bool rss_ok;
+	int many;
+	long rss_before_kib, rss_many_kib;
+	int missing;
+};
+
+void events_measure(const struct events_opts *o, struct events_report *rep);
+void events_print_table(const struct events_report *rep);
+/* The report's keys, each preceded by a comma. */
+void events_print_json(const struct events_report *rep);
+
 /* ---- the report (bench.c) ---- */
 
 /* v rounded, with thousands separators, in buf. */
@@ -336,6 +370,10 @@ struct many_result {
 	int64_t daemon_open;	/* connections.open as server.stats saw it */
 	double open_ms;		/* wall time to connect and ping them all */
 };
+
+/* Make room for n more descriptors: raise the soft RLIMIT_NOFILE (up to
+ * the hard one) when it is short.  0, or -1 with err. */
+int proc_nofile_reserve(int n, char *err, size_t errlen);
 
 /* Open n connections, ping on each, read the daemon's RSS, close them.
  * Raises RLIMIT_NOFILE to what is needed if the hard limit allows.  0, or

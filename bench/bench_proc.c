@@ -206,9 +206,7 @@ proc_wait_quiet(const char *socket_path, int64_t max_open, int timeout_ms,
 	return rc == CB_OK ? 0 : -1;
 }
 
-/* Make room for n more descriptors: raise the soft RLIMIT_NOFILE (up to
- * the hard one) when it is short. */
-static int
+int
 proc_nofile_reserve(int n, char *err, size_t errlen)
 {
 	struct rlimit rl;

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "events.h"
 #include "log.h"
@@ -55,12 +56,22 @@ struct events {
 
 	pthread_mutex_t lock;		/* guards head/tail (any thread) */
 	struct batch *head, *tail;
-	struct event *ev_drain;
+	struct event *ev_drain;		/* activated by events_post */
+	struct event *ev_later;		/* a coalesced drain (loop) */
+	bool later_pending;
+	int64_t last_drain_us;
 
 	struct packbuf body;		/* one event's common part */
 };
 
+/* Under load, drains (and so writes to each subscriber) come at most this
+ * often: a burst of commits then goes out in one write per subscriber,
+ * not one per event each, for at most this much more latency.  Alone, an
+ * event goes out at once. */
+#define EVENTS_COALESCE_US	1000
+
 static void events_drain_cb(evutil_socket_t fd, short what, void *arg);
+static void events_later_cb(evutil_socket_t fd, short what, void *arg);
 
 struct events *
 events_new(struct server *server)
@@ -77,7 +88,12 @@ events_new(struct server *server)
 		return NULL;
 	}
 	ev->ev_drain = event_new(server->base, -1, 0, events_drain_cb, ev);
-	if (ev->ev_drain == NULL) {
+	ev->ev_later = evtimer_new(server->base, events_later_cb, ev);
+	if (ev->ev_drain == NULL || ev->ev_later == NULL) {
+		if (ev->ev_drain != NULL)
+			event_free(ev->ev_drain);
+		if (ev->ev_later != NULL)
+			event_free(ev->ev_later);
 		pthread_mutex_destroy(&ev->lock);
 		free(ev);
 		return NULL;
@@ -120,6 +136,7 @@ events_free(struct events *ev)
 		free(b);
 	}
 	event_free(ev->ev_drain);
+	event_free(ev->ev_later);
 	pthread_mutex_destroy(&ev->lock);
 	packbuf_destroy(&ev->body);
 	free(ev);
@@ -432,13 +449,11 @@ events_fan_out(struct events *ev, const struct change *c)
 }
 
 static void
-events_drain_cb(evutil_socket_t fd, short what, void *arg)
+events_drain(struct events *ev)
 {
-	struct events *ev = arg;
 	struct batch *b, *next;
 
-	(void)fd;
-	(void)what;
+	ev->last_drain_us = clock_now_us();
 	pthread_mutex_lock(&ev->lock);
 	b = ev->head;
 	ev->head = ev->tail = NULL;
@@ -449,6 +464,40 @@ events_drain_cb(evutil_socket_t fd, short what, void *arg)
 			events_fan_out(ev, &b->v[i]);
 		free(b);
 	}
+}
+
+static void
+events_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct events *ev = arg;
+	int64_t since = clock_now_us() - ev->last_drain_us;
+	struct timeval tv = { 0, 0 };
+
+	(void)fd;
+	(void)what;
+	if (ev->later_pending)
+		return;			/* the timer will */
+	if (since >= EVENTS_COALESCE_US || ev->subs == NULL) {
+		events_drain(ev);
+		return;
+	}
+	tv.tv_usec = (suseconds_t)(EVENTS_COALESCE_US - since);
+	if (evtimer_add(ev->ev_later, &tv) != 0) {
+		events_drain(ev);	/* out of memory: no coalescing */
+		return;
+	}
+	ev->later_pending = true;
+}
+
+static void
+events_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct events *ev = arg;
+
+	(void)fd;
+	(void)what;
+	ev->later_pending = false;
+	events_drain(ev);
 }
 
 /* ---- subscribing ---- */
