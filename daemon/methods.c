@@ -40,6 +40,19 @@ extern const struct method method_entry_restore;
 extern const struct method method_entry_history;
 extern const struct method method_entry_list;
 extern const struct method method_report_summary;
+extern const struct method method_book_invite;
+extern const struct method method_invite_list;
+extern const struct method method_invite_accept;
+extern const struct method method_invite_decline;
+extern const struct method method_invite_revoke;
+extern const struct method method_member_list;
+extern const struct method method_member_update;
+extern const struct method method_member_remove;
+extern const struct method method_book_leave;
+extern const struct method method_notification_list;
+extern const struct method method_notification_read;
+extern const struct method method_notification_read_all;
+extern const struct method method_notification_unread_count;
 extern const struct method method_events_subscribe;
 extern const struct method method_events_unsubscribe;
 extern const struct method method_book_changes;
@@ -81,6 +94,19 @@ static const struct method *const method_table[] = {
 	&method_entry_history,
 	&method_entry_list,
 	&method_report_summary,
+	&method_book_invite,
+	&method_invite_list,
+	&method_invite_accept,
+	&method_invite_decline,
+	&method_invite_revoke,
+	&method_member_list,
+	&method_member_update,
+	&method_member_remove,
+	&method_book_leave,
+	&method_notification_list,
+	&method_notification_read,
+	&method_notification_read_all,
+	&method_notification_unread_count,
 	&method_events_subscribe,
 	&method_events_unsubscribe,
 	&method_book_changes,
