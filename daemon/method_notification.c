@@ -12,11 +12,9 @@
 #include <string.h>
 
 #include "args.h"
-#include "cursor.h"
 #include "entry.h"
 #include "method.h"
 #include "methods.h"
-#include "packbuf.h"
 #include "rpc.h"
 
 /* ---- notification.list ---- */
@@ -35,10 +33,8 @@ enum { LIST_UNREAD_ONLY, LIST_LIMIT, LIST_CURSOR };
 static const struct arg_spec list_args[] = {
 	/* Before cursor: a cursor's check covers it. */
 	[LIST_UNREAD_ONLY] = { .name = "unread_only", .type = ARG_BOOL },
-	[LIST_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
-	    .max = CB_LIST_MAX_LIMIT },
-	[LIST_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
-	    .max = CB_CURSOR_MAX, .check = list_cursor_check },
+	[LIST_LIMIT] = PAGE_ARG_LIMIT,
+	[LIST_CURSOR] = PAGE_ARG_CURSOR(list_cursor_check),
 	ARGS_END,
 };
 
@@ -48,12 +44,7 @@ list_cursor_check(struct call *call, const struct arg_spec *spec,
 {
 	const int64_t ctx[1] = { call->args[LIST_UNREAD_ONLY].i != 0 };
 
-	if (!cursor_parse(v->s, v->len, "n1", ctx, 1, v->decoded, 1) ||
-	    v->decoded[0] < 1)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
-		    "cursor this listing returned; start again without it",
-		    spec->name);
-	return 0;
+	return call_cursor_id(call, spec, v, "n1", ctx, 1, "listing");
 }
 
 #define NOTIFY_LIST_SQL(filter) \
@@ -75,8 +66,8 @@ list_pack_id(msgpack_packer *pk, sqlite3_stmt *stmt, int col)
 		msgpack_pack_int64(pk, sqlite3_column_int64(stmt, col));
 }
 
-static void
-list_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt)
+static int
+list_pack_row(struct call *call, msgpack_packer *pk, sqlite3_stmt *stmt)
 {
 	static const char *const ids[] = { "book_id", "entry_id", "invite_id",
 	    "actor_user_id" };
@@ -98,6 +89,8 @@ list_pack_row(msgpack_packer *pk, sqlite3_stmt *stmt)
 	rpc_pack_bool(pk, sqlite3_column_int(stmt, 8) != 0);
 	rpc_pack_cstr(pk, "created_at");
 	msgpack_pack_int64(pk, sqlite3_column_int64(stmt, 9));
+	(void)call;
+	return 0;
 }
 
 static int
@@ -106,12 +99,12 @@ list_exec(struct call *call)
 	const struct arg_value *a = call->args;
 	const int64_t ctx[1] = { a[LIST_UNREAD_ONLY].i != 0 };
 	int64_t limit = call_has(call, LIST_LIMIT) ? a[LIST_LIMIT].i :
-	    CB_LIST_DEFAULT_LIMIT, last = 0;
-	char cursor[CB_CURSOR_MAX + 1];
-	struct packbuf rows;
+	    CB_LIST_DEFAULT_LIMIT;
+	const struct call_page page = {
+		.key = "notifications", .tag = "n1", .ctx = ctx, .nctx = 1,
+		.pack = list_pack_row, .what = "listing notifications",
+	};
 	sqlite3_stmt *stmt;
-	uint32_t n = 0;
-	int rc;
 
 	if ((stmt = call_prepare(call, ctx[0] ? sql_list_unread :
 	    sql_list_all, "listing notifications")) == NULL)
@@ -120,27 +113,7 @@ list_exec(struct call *call)
 	sqlite3_bind_int64(stmt, 2, call_has(call, LIST_CURSOR) ?
 	    a[LIST_CURSOR].decoded[0] : INT64_MAX);
 	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
-	packbuf_init(&rows);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
-		last = sqlite3_column_int64(stmt, 0);
-		list_pack_row(&rows.pk, stmt);
-		n++;
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		packbuf_destroy(&rows);
-		return call_fail_sqlite(call, rc, "listing notifications");
-	}
-	if (packbuf_failed(&rows)) {
-		packbuf_destroy(&rows);
-		return call_fail(call, CB_INTERNAL, "out of memory");
-	}
-	if (rc == SQLITE_ROW)
-		cursor_format(cursor, sizeof cursor, "n1", ctx, 1, &last, 1);
-	call_pack_page(call, "notifications", &rows, n, rc == SQLITE_ROW ?
-	    cursor : NULL);
-	packbuf_destroy(&rows);
-	return 0;
+	return call_page_by_id(call, stmt, limit, &page);
 }
 
 const struct method method_notification_list = {
