@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, main, pipeline  # noqa
 from books_common import (ALL_PERMISSIONS, INVITE_KEYS, MEMBER_KEYS,  # noqa
                           NO_BOOK, PW, User, check_book, clean_exits,
-                          notifications, register_login, share, unread)
+                          register_login, share, unread)
 
 NO_INVITE = ["not_found", "no such invite"]
 
@@ -55,12 +55,14 @@ def latest(u):
             n["text"])
 
 
+def share_accept(u, iid):
+    book = u.ok("invite.accept", {"invite_id": iid})["book"]
+    check_book(book)
+    return book
+
+
 def people(c, *names):
     return [register_login(c, n) for n in names]
-
-
-def code(u, method, params):
-    return u.err(method, params)
 
 
 # ---------------------------------------------------------------- invites
@@ -230,12 +232,6 @@ def test_decline(t):
                  ["pending", "declined"], "pending first")
         check_eq(share_accept(bob, again)["permissions"], [],
                  "a member who may only read")
-
-
-def share_accept(u, iid):
-    book = u.ok("invite.accept", {"invite_id": iid})["book"]
-    check_book(book)
-    return book
 
 
 def test_revoke(t):
