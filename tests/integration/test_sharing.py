@@ -503,6 +503,47 @@ def test_caps(t):
         check_eq(len(members(alice, b)), 100, "room again after a removal")
 
 
+def test_membership_in_the_feed(t):
+    """Joining and leaving are changes of the book: member_added and
+    member_removed in book.changes (whom, and who did it), and live to a
+    subscriber: bob's subscription to all his books gains the book he
+    joins, hears its entries, and loses it with access_lost when he is
+    removed."""
+    with t.daemon().start() as d, d.client() as c, d.client() as c2, \
+            d.client() as c3:
+        alice = register_login(c, "alice")
+        bob = register_login(c3, "bob")
+        b = alice.book("Household")
+        listen = User(c2, "bob", bob.token, bob.user_id)
+        listen.ok("events.subscribe")
+        iid = invite(alice, b, "bob", ["add"])
+        bob.ok("invite.accept", {"invite_id": iid})
+        e = alice.add(b, "in", 300, "2026-01-01")["entry_id"]
+        alice.ok("member.remove", {"book_id": b, "user_id": bob.user_id})
+        alice.add(b, "in", 5, "2026-01-02")     # bob hears no more
+        feed = alice.ok("book.changes", {"book_id": b, "since_seq": 0})
+        check_eq([(x["kind"], x["user_id"], x["actor_user_id"], x["entry_id"])
+                  for x in feed["changes"]],
+                 [("book_created", None, alice.user_id, None),
+                  ("member_added", bob.user_id, bob.user_id, None),
+                  ("entry_added", None, alice.user_id, e),
+                  ("member_removed", bob.user_id, alice.user_id, None),
+                  ("entry_added", None, alice.user_id, e + 1)],
+                 "the book's feed")
+        got = []
+        while len(got) < 3:
+            msg = c2.read()
+            check_eq((msg[0], msg[1]), (2, "event"), "an event", msg=msg)
+            ev = msg[2][0]
+            got.append((ev["kind"], ev["book_id"], ev["seq"], ev["user_id"]))
+        check_eq(got, [("member_added", b, 2, bob.user_id),
+                       ("entry_added", b, 3, None),
+                       ("access_lost", b, 4, bob.user_id)],
+                 "bob's subscription")
+        # The ping's answer comes before any further event would.
+        check_eq(c2.call("ping")[0], None, "and nothing after it")
+
+
 TESTS = [
     test_invite_and_accept,
     test_book_list_shows_shared_books,
@@ -514,6 +555,7 @@ TESTS = [
     test_member_remove,
     test_leave,
     test_caps,
+    test_membership_in_the_feed,
 ]
 
 if __name__ == "__main__":
