@@ -84,6 +84,15 @@ share_perms_text(unsigned perms, char *buf, size_t size)
 		snprintf(buf, size, "read only");
 }
 
+/* A text column as a C string, "" for NULL (SQLite out of memory). */
+static const char *
+share_column_text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	return s != NULL ? (const char *)s : "";
+}
+
 /* Run sql, whose ?1 and ?2 are a and b, to its end. */
 static int
 share_exec(struct call *call, const char *sql, int64_t a, int64_t b,
@@ -137,13 +146,10 @@ static const char sql_member_list[] =
 static void
 member_from_row(sqlite3_stmt *stmt, struct member *m)
 {
-	const unsigned char *name = sqlite3_column_text(stmt, 1);
-
 	m->user_id = sqlite3_column_int64(stmt, 0);
 	snprintf(m->username, sizeof m->username, "%s",
-	    name != NULL ? (const char *)name : "");
-	m->owner = strcmp((const char *)sqlite3_column_text(stmt, 2),
-	    "owner") == 0;
+	    share_column_text(stmt, 1));
+	m->owner = strcmp(share_column_text(stmt, 2), "owner") == 0;
 	m->permissions = m->owner ? PERM_ALL :
 	    (unsigned)sqlite3_column_int(stmt, 3) & PERM_ALL;
 	m->joined_at = sqlite3_column_int64(stmt, 4);
@@ -531,9 +537,9 @@ invite_load(struct call *call, struct invite *inv, bool to_caller)
 	inv->to_user_id = sqlite3_column_int64(stmt, 2);
 	inv->permissions = (unsigned)sqlite3_column_int(stmt, 3) & PERM_ALL;
 	snprintf(inv->status, sizeof inv->status, "%s",
-	    (const char *)sqlite3_column_text(stmt, 4));
+	    share_column_text(stmt, 4));
 	snprintf(inv->book_name, sizeof inv->book_name, "%s",
-	    (const char *)sqlite3_column_text(stmt, 5));
+	    share_column_text(stmt, 5));
 	sqlite3_reset(stmt);
 	if (to_caller && inv->to_user_id != call->user_id)
 		return call_fail(call, CB_NOT_FOUND, "no such invite");
