@@ -191,6 +191,43 @@ struct packbuf;
 void call_pack_page(struct call *call, const char *key,
     const struct packbuf *rows, uint32_t n, const char *next_cursor);
 
+/*
+ * A keyset page of rows keyed by an id in column 0, newest or oldest
+ * first as the statement orders them (book.list, entry.history,
+ * notification.list): the statement is bound, its LIMIT limit + 1 (one
+ * more says there is a next page).  Its first limit rows are packed by
+ * pack into {key: [...], "next_cursor"}, the cursor "TAG.ID.CHECK" of the
+ * last one over ctx (cursor.h), nil on the last page.  The statement is
+ * reset.  0, or -1 with the call failed.
+ */
+struct call_page {
+	const char *key;		/* "books" */
+	const char *tag;		/* the cursor's, "l1" */
+	const int64_t *ctx;		/* what the cursor's check covers */
+	int nctx;
+	int (*pack)(struct call *call, msgpack_packer *pk,
+	    sqlite3_stmt *stmt);	/* one row: 0, or -1 with the call
+					 * failed */
+	const char *what;		/* "listing books", for errors */
+};
+int call_page_by_id(struct call *call, sqlite3_stmt *stmt, int64_t limit,
+    const struct call_page *page);
+
+/* The declared limit (1..CB_LIST_MAX_LIMIT) and cursor (checked by
+ * check) of a paged listing. */
+#define PAGE_ARG_LIMIT { .name = "limit", .type = ARG_INT, .min = 1, \
+    .max = CB_LIST_MAX_LIMIT }
+#define PAGE_ARG_CURSOR(fn) { .name = "cursor", .type = ARG_STR, .min = 1, \
+    .max = CB_CURSOR_MAX, .check = (fn) }
+
+/* The check (an arg_check_fn's body) of such a page's cursor argument:
+ * "TAG.ID.CHECK" over ctx with ID >= 1, read into v->decoded[0];
+ * otherwise bad_request "field 'cursor' is not a cursor this <listing>
+ * returned; start again without it". */
+int call_cursor_id(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v, const char *tag, const int64_t *ctx, int nctx,
+    const char *listing);
+
 /* A cached prepared statement for sql (db_prepare), or NULL with the call
  * failed as SQLite's error while doing `what`. */
 sqlite3_stmt *call_prepare(struct call *call, const char *sql,

@@ -12,13 +12,11 @@
 #include "book.h"
 #include "change.h"
 #include "clock.h"
-#include "cursor.h"
 #include "entry.h"
 #include "jobs.h"
 #include "method.h"
 #include "methods.h"
 #include "money.h"
-#include "packbuf.h"
 #include "rpc.h"
 #include "server.h"
 #include "text.h"
@@ -170,10 +168,8 @@ static int list_cursor_check(struct call *call, const struct arg_spec *spec,
 
 enum { LIST_LIMIT, LIST_CURSOR };
 static const struct arg_spec list_args[] = {
-	[LIST_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
-	    .max = CB_LIST_MAX_LIMIT },
-	[LIST_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
-	    .max = CB_CURSOR_MAX, .check = list_cursor_check },
+	[LIST_LIMIT] = PAGE_ARG_LIMIT,
+	[LIST_CURSOR] = PAGE_ARG_CURSOR(list_cursor_check),
 	ARGS_END,
 };
 
@@ -181,12 +177,7 @@ static int
 list_cursor_check(struct call *call, const struct arg_spec *spec,
     struct arg_value *v)
 {
-	if (!cursor_parse(v->s, v->len, "l1", NULL, 0, v->decoded, 1) ||
-	    v->decoded[0] < 1)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
-		    "cursor this listing returned; start again without it",
-		    spec->name);
-	return 0;
+	return call_cursor_id(call, spec, v, "l1", NULL, 0, "listing");
 }
 
 /* After the cursor's book: its (name_key, book_id), read now, and only
@@ -202,16 +193,25 @@ static const char sql_book_list[] =
     "WHERE c.book_id = ?2)) ORDER BY b.name_key, b.book_id LIMIT ?3";
 
 static int
+list_pack_row(struct call *call, msgpack_packer *pk, sqlite3_stmt *stmt)
+{
+	(void)call;
+	book_pack_row(pk, stmt, 0);
+	return 0;
+}
+
+static const struct call_page list_page = {
+	.key = "books", .tag = "l1", .pack = list_pack_row,
+	.what = "listing books",
+};
+
+static int
 list_exec(struct call *call)
 {
 	const struct arg_value *a = call->args;
 	int64_t limit = call_has(call, LIST_LIMIT) ? a[LIST_LIMIT].i :
-	    CB_LIST_MAX_LIMIT, last = 0;
-	char cursor[CB_CURSOR_MAX + 1];
-	struct packbuf rows;
+	    CB_LIST_MAX_LIMIT;
 	sqlite3_stmt *stmt;
-	uint32_t n = 0;
-	int rc;
 
 	if ((stmt = call_prepare(call, sql_book_list, "listing books")) ==
 	    NULL)
@@ -220,27 +220,7 @@ list_exec(struct call *call)
 	if (call_has(call, LIST_CURSOR))
 		sqlite3_bind_int64(stmt, 2, a[LIST_CURSOR].decoded[0]);
 	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
-	packbuf_init(&rows);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
-		last = sqlite3_column_int64(stmt, 0);
-		book_pack_row(&rows.pk, stmt, 0);
-		n++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		packbuf_destroy(&rows);
-		return call_fail_sqlite(call, rc, "listing books");
-	}
-	if (packbuf_failed(&rows)) {
-		packbuf_destroy(&rows);
-		return call_fail(call, CB_INTERNAL, "out of memory");
-	}
-	if (rc == SQLITE_ROW)
-		cursor_format(cursor, sizeof cursor, "l1", NULL, 0, &last, 1);
-	call_pack_page(call, "books", &rows, n, rc == SQLITE_ROW ? cursor :
-	    NULL);
-	sqlite3_reset(stmt);
-	packbuf_destroy(&rows);
-	return 0;
+	return call_page_by_id(call, stmt, limit, &list_page);
 }
 
 const struct method method_book_list = {

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "args.h"
-#include "cursor.h"
 #include "book.h"
 #include "entry.h"
 #include "entry_write.h"
@@ -339,10 +338,8 @@ static int history_cursor_check(struct call *call,
 enum { HISTORY_ENTRY_ID, HISTORY_LIMIT, HISTORY_CURSOR };
 static const struct arg_spec history_args[] = {
 	[HISTORY_ENTRY_ID] = ENTRY_ARG_ID,
-	[HISTORY_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
-	    .max = CB_LIST_MAX_LIMIT },
-	[HISTORY_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
-	    .max = CB_CURSOR_MAX, .check = history_cursor_check },
+	[HISTORY_LIMIT] = PAGE_ARG_LIMIT,
+	[HISTORY_CURSOR] = PAGE_ARG_CURSOR(history_cursor_check),
 	ARGS_END,
 };
 
@@ -352,12 +349,7 @@ history_cursor_check(struct call *call, const struct arg_spec *spec,
 {
 	const int64_t ctx[1] = { call->args[HISTORY_ENTRY_ID].i };
 
-	if (!cursor_parse(v->s, v->len, "h1", ctx, 1, v->decoded, 1) ||
-	    v->decoded[0] < 1)
-		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
-		    "cursor this history returned; start again without it",
-		    spec->name);
-	return 0;
+	return call_cursor_id(call, spec, v, "h1", ctx, 1, "history");
 }
 
 static const char sql_history_page[] =
@@ -414,16 +406,16 @@ history_exec(struct call *call)
 {
 	const struct arg_value *a = call->args;
 	int64_t limit = call_has(call, HISTORY_LIMIT) ? a[HISTORY_LIMIT].i :
-	    CB_LIST_MAX_LIMIT, last = 0;
+	    CB_LIST_MAX_LIMIT;
 	const int64_t ctx[1] = { a[HISTORY_ENTRY_ID].i };
-	char cursor[CB_CURSOR_MAX + 1];
+	const struct call_page page = {
+		.key = "history", .tag = "h1", .ctx = ctx, .nctx = 1,
+		.pack = history_pack_row, .what = "reading the history",
+	};
 	struct entry e;
 	struct entry_meta m;
 	struct book book;
-	struct packbuf rows;
 	sqlite3_stmt *stmt;
-	uint32_t n = 0;
-	int rc = -1, src;
 
 	if (entry_load(call, BOOK_READ, &book, &e, NULL, &m) != 0 ||
 	    (stmt = call_prepare(call, sql_history_page,
@@ -433,30 +425,7 @@ history_exec(struct call *call)
 	sqlite3_bind_int64(stmt, 2, call_has(call, HISTORY_CURSOR) ?
 	    a[HISTORY_CURSOR].decoded[0] : 0);
 	sqlite3_bind_int64(stmt, 3, limit + 1);	/* one more: a next page? */
-	packbuf_init(&rows);
-	while ((src = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
-		last = sqlite3_column_int64(stmt, 0);
-		if (history_pack_row(call, &rows.pk, stmt) != 0)
-			goto out;
-		n++;
-	}
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		call_fail_sqlite(call, src, "reading the history");
-		goto out;
-	}
-	if (packbuf_failed(&rows)) {
-		call_fail(call, CB_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (src == SQLITE_ROW)
-		cursor_format(cursor, sizeof cursor, "h1", ctx, 1, &last, 1);
-	call_pack_page(call, "history", &rows, n, src == SQLITE_ROW ? cursor :
-	    NULL);
-	rc = 0;
-out:
-	sqlite3_reset(stmt);
-	packbuf_destroy(&rows);
-	return rc;
+	return call_page_by_id(call, stmt, limit, &page);
 }
 
 const struct method method_entry_history = {

@@ -60,10 +60,8 @@ static const struct arg_spec list_args[] = {
 	[LIST_AMOUNT_MAX] = LIST_ARG_AMOUNT("amount_max"),
 	/* Before cursor: a cursor's check covers the book and trash. */
 	[LIST_TRASH] = { .name = "trash", .type = ARG_BOOL },
-	[LIST_LIMIT] = { .name = "limit", .type = ARG_INT, .min = 1,
-	    .max = CB_LIST_MAX_LIMIT },
-	[LIST_CURSOR] = { .name = "cursor", .type = ARG_STR, .min = 1,
-	    .max = CB_CURSOR_MAX, .check = cursor_check_arg },
+	[LIST_LIMIT] = PAGE_ARG_LIMIT,
+	[LIST_CURSOR] = PAGE_ARG_CURSOR(cursor_check_arg),
 	ARGS_END,
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "method.h"
 #include "packbuf.h"
 #include "rpc.h"
@@ -40,6 +41,19 @@ extern const struct method method_entry_restore;
 extern const struct method method_entry_history;
 extern const struct method method_entry_list;
 extern const struct method method_report_summary;
+extern const struct method method_book_invite;
+extern const struct method method_invite_list;
+extern const struct method method_invite_accept;
+extern const struct method method_invite_decline;
+extern const struct method method_invite_revoke;
+extern const struct method method_member_list;
+extern const struct method method_member_update;
+extern const struct method method_member_remove;
+extern const struct method method_book_leave;
+extern const struct method method_notification_list;
+extern const struct method method_notification_read;
+extern const struct method method_notification_read_all;
+extern const struct method method_notification_unread_count;
 extern const struct method method_events_subscribe;
 extern const struct method method_events_unsubscribe;
 extern const struct method method_book_changes;
@@ -81,6 +95,19 @@ static const struct method *const method_table[] = {
 	&method_entry_history,
 	&method_entry_list,
 	&method_report_summary,
+	&method_book_invite,
+	&method_invite_list,
+	&method_invite_accept,
+	&method_invite_decline,
+	&method_invite_revoke,
+	&method_member_list,
+	&method_member_update,
+	&method_member_remove,
+	&method_book_leave,
+	&method_notification_list,
+	&method_notification_read,
+	&method_notification_read_all,
+	&method_notification_unread_count,
 	&method_events_subscribe,
 	&method_events_unsubscribe,
 	&method_book_changes,
@@ -181,6 +208,56 @@ call_pack_page(struct call *call, const char *key, const struct packbuf *rows,
 		rpc_pack_cstr(call->result, next_cursor);
 	else
 		msgpack_pack_nil(call->result);
+}
+
+int
+call_page_by_id(struct call *call, sqlite3_stmt *stmt, int64_t limit,
+    const struct call_page *page)
+{
+	char cursor[CB_CURSOR_MAX + 1];
+	struct packbuf rows;
+	int64_t last = 0;
+	uint32_t n = 0;
+	int rc, ret = -1;
+
+	packbuf_init(&rows);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < limit) {
+		last = sqlite3_column_int64(stmt, 0);
+		if (page->pack(call, &rows.pk, stmt) != 0)
+			goto out;
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		call_fail_sqlite(call, rc, page->what);
+		goto out;
+	}
+	if (packbuf_failed(&rows)) {
+		call_fail(call, CB_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (rc == SQLITE_ROW)
+		cursor_format(cursor, sizeof cursor, page->tag, page->ctx,
+		    page->nctx, &last, 1);
+	call_pack_page(call, page->key, &rows, n, rc == SQLITE_ROW ? cursor :
+	    NULL);
+	ret = 0;
+out:
+	sqlite3_reset(stmt);
+	packbuf_destroy(&rows);
+	return ret;
+}
+
+int
+call_cursor_id(struct call *call, const struct arg_spec *spec,
+    struct arg_value *v, const char *tag, const int64_t *ctx, int nctx,
+    const char *listing)
+{
+	if (!cursor_parse(v->s, v->len, tag, ctx, nctx, v->decoded, 1) ||
+	    v->decoded[0] < 1)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
+		    "cursor this %s returned; start again without it",
+		    spec->name, listing);
+	return 0;
 }
 
 sqlite3_stmt *

@@ -241,6 +241,59 @@ class User:
         raise TestFailure("entry.list did not end after %d pages" % max_pages)
 
 
+# ---------------------------------------------------------------- sharing
+
+INVITE_KEYS = sorted(["invite_id", "book_id", "book_name", "from_user_id",
+                      "from_username", "to_user_id", "to_username",
+                      "permissions", "status", "created_at"])
+MEMBER_KEYS = sorted(["user_id", "username", "role", "permissions",
+                      "joined_at"])
+NOTIFICATION_KEYS = sorted(["notification_id", "kind", "book_id", "entry_id",
+                            "invite_id", "actor_user_id", "actor_username",
+                            "text", "read", "created_at"])
+
+
+def share(owner, member, book_id, permissions):
+    """owner invites member to book_id with permissions, member accepts:
+    returns the book object as the new member sees it."""
+    iid = owner.ok("book.invite", {"book_id": book_id,
+                                   "username": member.username,
+                                   "permissions": permissions})["invite_id"]
+    book = member.ok("invite.accept", {"invite_id": iid})["book"]
+    check_book(book)
+    check_eq((book["role"], book["permissions"]),
+             ("member", [p for p in ALL_PERMISSIONS if p in permissions]),
+             "the new member's role and permissions", book=book)
+    return book
+
+
+def notifications(u, unread_only=False, limit=500):
+    """Every notification of u, newest first, every page read."""
+    rows, cursor = [], None
+    while True:
+        p = {"limit": limit}
+        if unread_only:
+            p["unread_only"] = True
+        if cursor is not None:
+            p["cursor"] = cursor
+        res = u.ok("notification.list", p)
+        check_eq(sorted(res), ["next_cursor", "notifications"],
+                 "notification.list keys")
+        for n in res["notifications"]:
+            check_eq(sorted(n), NOTIFICATION_KEYS, "notification keys",
+                     item=n)
+        rows += res["notifications"]
+        cursor = res["next_cursor"]
+        if cursor is None:
+            return rows
+
+
+def unread(u):
+    res = u.ok("notification.unread_count")
+    check_eq(sorted(res), ["unread"], "notification.unread_count keys")
+    return res["unread"]
+
+
 def type_int(v):
     return type(v) is int
 
