@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_limits.h"
+
 #include "ctl_output.h"
 #include "ctl_session.h"
 
@@ -23,7 +25,7 @@ ends_with(const char *s, const char *suffix)
 
 int
 ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
-    size_t pathlen, bool *from_env)
+    size_t pathlen, bool *from_env, bool required)
 {
 	const char *env = getenv(CTL_TOKEN_ENV);
 	char err[PATH_MAX + 256];
@@ -39,6 +41,10 @@ ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
 			path[0] = '\0';
 		return -1;
 	case CTL_TOKEN_NONE:
+		token[0] = '\0';
+		*from_env = false;
+		if (!required)
+			return -1;
 		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in", NULL,
 		    MSG_NOT_LOGGED_IN);
 	default:
@@ -58,7 +64,7 @@ ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
 	s->ctx = ctx;
 	s->prc = CB_OK;
 	if ((rc = ctl_token_take(ctx, s->token, sizeof s->token, path,
-	    sizeof path, &from_env)) >= 0)
+	    sizeof path, &from_env, false)) >= 0)
 		return rc;
 	if (ctx->conn == NULL && (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
 		return rc;
@@ -80,7 +86,8 @@ ctl_session_params(struct ctl_session *s)
 		s->prc = CB_ENOMEM;
 		return NULL;
 	}
-	ctl_param_str(s, p, "token", s->token);
+	if (s->token[0] != '\0')
+		ctl_param_str(s, p, "token", s->token);
 	return p;
 }
 
@@ -165,16 +172,47 @@ ctl_is_session_error(const char *msg)
 	return ends_with(msg, "log in again") || ends_with(msg, "log in first");
 }
 
+/*
+ * A member lacking a permission: cashbookd's message names it ("you need
+ * the 'delete' permission on book 'Household'", "you need the 'edit_all'
+ * or 'edit_own' permission ..."), and the hint says whom to ask for it.
+ */
+static int
+forbidden_fail(struct ctl_ctx *ctx, const char *msg)
+{
+	static const char need[] = "you need ";
+	const char *end = strstr(msg, " permission");
+	char hint[CB_MAX_ERROR_MESSAGE + 128];
+
+	if (strncmp(msg, need, sizeof need - 1) == 0 && end != NULL)
+		snprintf(hint, sizeof hint, "ask the book's owner for %.*s "
+		    "permission ('cashbookctl members' shows who that is)",
+		    (int)(end - msg - (sizeof need - 1)), msg + sizeof need - 1);
+	else
+		snprintf(hint, sizeof hint, "only the book's owner may do that "
+		    "('cashbookctl members' shows who that is)");
+	ctl_print_error(ctx->json, "forbidden", NULL, msg, hint);
+	return CTL_EXIT_FAILED;
+}
+
 int
 ctl_call_fail(struct ctl_ctx *ctx, int rc)
 {
 	const char *msg = cb_error_message(ctx->conn);
 
-	/* The protocol promises a dead session's messages end so. */
+	/* The protocol promises these messages: "missing token; log in
+	 * first" when none was sent to a cashbookd that wants one, and
+	 * "...; log in again" for a dead session. */
+	if (ctl_call_code_is(ctx, rc, "unauthorized") &&
+	    ends_with(msg, "log in first"))
+		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in",
+		    HINT_TOKEN_MODE, MSG_NOT_LOGGED_IN);
 	if (ctl_call_code_is(ctx, rc, "unauthorized") &&
 	    ctl_is_session_error(msg))
 		return ctl_error(ctx, CTL_EXIT_FAILED, "unauthorized", NULL,
 		    MSG_SESSION_ENDED);
+	if (ctl_call_code_is(ctx, rc, "forbidden"))
+		return forbidden_fail(ctx, msg);
 	/* A value the user gave, refused: the message says which; it is not
 	 * a version mismatch. */
 	if (ctl_call_code_is(ctx, rc, "bad_request") &&

@@ -5,7 +5,10 @@
  *
  * A command begins a session (the token from CASHBOOK_TOKEN or the token
  * file, then a connection), builds params with the ctl_param_* setters,
- * calls, and always ends the session, which wipes the token.  The setters
+ * calls, and always ends the session, which wipes the token.  Without a
+ * token the requests go without one and cashbookd decides who that is:
+ * in --auth peer mode (its default) the account of the OS user running
+ * cashbookctl; in --auth token mode nobody ("not logged in").  The setters
  * are sticky: after one fails the others do nothing, and the call reports
  * that failure instead of sending, so a command checks once.
  *
@@ -23,12 +26,14 @@
 #include "ctl_token.h"
 
 #define MSG_NOT_LOGGED_IN	"not logged in: run cashbookctl login"
+#define HINT_TOKEN_MODE		"this cashbookd serves only users who log in " \
+				"(it runs with --auth token)"
 #define MSG_SESSION_ENDED	"your session has expired or was revoked: " \
 				"run cashbookctl login"
 
 struct ctl_session {
 	struct ctl_ctx *ctx;
-	char token[CTL_TOKEN_BUF];
+	char token[CTL_TOKEN_BUF];	/* "": none, cashbookd's peer */
 	int prc;		/* first failed ctl_param_* (CB_OK: none) */
 	bool local;		/* the last failure was prc's, not a call's */
 };
@@ -36,15 +41,17 @@ struct ctl_session {
 /*
  * The session token, into token[len]: CASHBOOK_TOKEN, else the token
  * file, whose path goes into path ("" when the token came from the
- * environment, *from_env then true).  -1 to go on, else the exit status
- * (not logged in, a refused token file), already reported.
+ * environment, *from_env then true).  No token is "" in token unless
+ * required (a command on the session itself: logout, passwd), then "not
+ * logged in".  -1 to go on, else the exit status (not logged in, a
+ * refused token file), already reported.
  */
 int ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
-    size_t pathlen, bool *from_env);
+    size_t pathlen, bool *from_env, bool required);
 
 /*
- * Take the token and connect ctx->conn.  -1 to go on, else the exit
- * status (not logged in, a refused token file, cannot connect), already
+ * Take the token, if there is one, and connect ctx->conn.  -1 to go on,
+ * else the exit status (a refused token file, cannot connect), already
  * reported.  ctl_session_end must follow either way.
  */
 int ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx);
@@ -52,8 +59,8 @@ int ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx);
 /* Wipe the token.  The connection stays ctx's (main closes it). */
 void ctl_session_end(struct ctl_session *s);
 
-/* New params holding the token (NULL when out of memory: the call then
- * reports it).  Free with cb_params_free. */
+/* New params holding the token, if any (NULL when out of memory: the
+ * call then reports it).  Free with cb_params_free. */
 struct cb_params *ctl_session_params(struct ctl_session *s);
 
 /* Setters; a NULL value (str) leaves the key out. */
@@ -87,9 +94,10 @@ int ctl_session_call(struct ctl_session *s, const char *method,
 /*
  * Report a failed call (rc from ctl_session_try) with what to do next and
  * return the exit status: params that could not be built say so; an
- * ended session says to log in again; the daemon refusing a value the
- * user gave ("field '...'", "nothing to change") is shown as it is;
- * anything else as ctl_fail does.
+ * ended session says to log in again, no session to log in at all; a
+ * member lacking a permission is told whom to ask; the daemon refusing a
+ * value the user gave ("field '...'", "nothing to change") is shown as
+ * it is; anything else as ctl_fail does.
  */
 int ctl_session_fail(struct ctl_session *s, int rc);
 
