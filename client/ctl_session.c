@@ -130,6 +130,14 @@ ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
 		s->prc = cb_params_str_array(p, key, values, n);
 }
 
+void
+ctl_param_int_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const int64_t *values, size_t n)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_int_array(p, key, values, n);
+}
+
 int
 ctl_session_try(struct ctl_session *s, const char *method,
     const struct cb_params *p, struct cb_reply **reply)

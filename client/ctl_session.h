@@ -74,6 +74,8 @@ void ctl_param_nil(struct ctl_session *s, struct cb_params *p,
     const char *key);
 void ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
     const char *key, const char *const *values, size_t n);
+void ctl_param_int_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const int64_t *values, size_t n);
 
 /*
  * Call method with p, for a caller that handles some failures itself:
