@@ -12,6 +12,7 @@
 
 #include "cb_limits.h"
 
+#include "ctl_fields.h"
 #include "ctl_output.h"
 #include "ctl_session.h"
 
@@ -261,6 +262,75 @@ int
 ctl_session_bad_answer(struct ctl_session *s, const char *method)
 {
 	return ctl_bad_answer(s->ctx, method);
+}
+
+/* Print the page's rows as JSON, after a comma unless *first. */
+static void
+pages_json_rows(const msgpack_object *rows, bool *first)
+{
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		if (!*first)
+			fputc(',', stdout);
+		*first = false;
+		(void)ctl_json_write(stdout, &rows->via.array.ptr[i]);
+	}
+}
+
+static void
+pages_json_end(const char *cursor)
+{
+	fputs("],\"next_cursor\":", stdout);
+	if (cursor != NULL)
+		ctl_json_write_string(stdout, cursor, strlen(cursor));
+	else
+		fputs("null", stdout);
+	fputs("}\n", stdout);
+}
+
+int
+ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg)
+{
+	char cursor[CTL_CURSOR_BUF];
+	struct cb_params *p;
+	struct cb_reply *reply;
+	const msgpack_object *res, *rows;
+	bool first = true, opened = false, have_cursor = false;
+	int rc;
+
+	do {
+		p = pg->params(s, have_cursor ? cursor : NULL, pg->arg);
+		rc = ctl_session_call(s, pg->method, p, &reply);
+		cb_params_free(p);
+		if (rc >= 0)
+			return rc;
+		res = cb_reply_result(reply);
+		rows = cb_map_get(res, pg->key);
+		if (rows == NULL || rows->type != MSGPACK_OBJECT_ARRAY) {
+			cb_reply_free(reply);
+			return ctl_session_bad_answer(s, pg->method);
+		}
+		/* Opened only once an answer came: an error is then all
+		 * there is. */
+		if (pg->json && !opened) {
+			printf("{\"%s\":[", pg->key);
+			opened = true;
+		}
+		if (pg->json) {
+			pages_json_rows(rows, &first);
+			rc = -1;
+		} else
+			rc = pg->page(s, rows, pg->arg);
+		have_cursor = !ctl_field_nil(res, "next_cursor") &&
+		    cb_map_get_str(res, "next_cursor", cursor,
+		    sizeof cursor) == CB_OK;
+		cb_reply_free(reply);
+		if (rc >= 0)
+			return rc;
+	} while (pg->all && have_cursor);
+	pg->more = have_cursor;
+	if (pg->json)
+		pages_json_end(have_cursor ? cursor : NULL);
+	return -1;
 }
 
 int

@@ -21,7 +21,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 #include "cashbook.h"
+#include "cb_limits.h"
 #include "ctl.h"
 #include "ctl_token.h"
 
@@ -105,6 +108,36 @@ int ctl_session_fail(struct ctl_session *s, int rc);
 
 /* Whether the last failure on ctx->conn was the server's code. */
 bool ctl_session_code_is(struct ctl_session *s, int rc, const char *code);
+
+/* Room for a paging cursor (opaque, at most CB_CURSOR_MAX bytes) and its
+ * NUL. */
+#define CTL_CURSOR_BUF		(CB_CURSOR_MAX + 1)
+
+/*
+ * A walk through a paged listing (entry.list, book.list,
+ * notification.list): each answer holds an array of rows under key and
+ * "next_cursor", nil on the last page.  params builds each request
+ * (cursor NULL for the first page; NULL returned: out of memory, the call
+ * reports it); page takes each page's rows, -1 to go on, else the exit
+ * status.  With json the rows are not given to page but printed, as
+ * {"KEY":[...],"next_cursor":CURSOR|null} on one line, every page's rows
+ * in one array.
+ */
+struct ctl_pages {
+	const char *method;
+	const char *key;	/* "entries" */
+	bool all;		/* every page; else the first only */
+	bool json;
+	struct cb_params *(*params)(struct ctl_session *s, const char *cursor,
+	    void *arg);
+	int (*page)(struct ctl_session *s, const msgpack_object *rows,
+	    void *arg);
+	void *arg;
+	bool more;		/* out: pages are left (without all) */
+};
+
+/* Walk pg's pages.  -1 when done, else the exit status (reported). */
+int ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg);
 
 /* Print the reply's result as one line of JSON (--json); CTL_EXIT_OK. */
 int ctl_print_reply_json(struct cb_reply *reply);
