@@ -134,6 +134,14 @@ ctl_book_pick(struct ctl_ctx *ctx, const char *opt, struct ctl_book_ref *ref)
 	return -1;
 }
 
+void
+ctl_book_ref_arg(struct ctl_book_ref *ref, const char *text)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->text = text;
+	ref->source = "the command line";
+}
+
 int
 ctl_book_from_object(const msgpack_object *o, struct ctl_book *book)
 {

@@ -70,6 +70,10 @@ struct ctl_book_ref {
 int ctl_book_pick(struct ctl_ctx *ctx, const char *opt,
     struct ctl_book_ref *ref);
 
+/* The operand that names a book (NAME, OWNER/NAME or ID), from the
+ * command line. */
+void ctl_book_ref_arg(struct ctl_book_ref *ref, const char *text);
+
 /*
  * Find the book ref names in cashbookd (book.get for an ID, book.list for
  * a name) into *book.  -1, else the exit status (no such book, or a name

@@ -73,15 +73,6 @@ note_env_override(void)
 		    "this one\n", CTL_BOOK_ENV);
 }
 
-/* The operand that names a book: NAME|ID, from the command line. */
-static void
-ref_from_arg(struct ctl_book_ref *ref, const char *text)
-{
-	memset(ref, 0, sizeof *ref);
-	ref->text = text;
-	ref->source = "the command line";
-}
-
 /* ---- book create ---- */
 
 /* The currency as given, upper-cased ("eur" is EUR) into buf (4
@@ -373,7 +364,7 @@ book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (nargs != 1)
 		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
 		    self->name);
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if (argv[1][0] == '\0')
 		return ctl_usage(ctx, self, "%s: the book's NAME is empty",
 		    self->name);
@@ -499,7 +490,7 @@ book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
 		return rc;
 	if (nargs == 1)
-		ref_from_arg(&ref, argv[1]);
+		ctl_book_ref_arg(&ref, argv[1]);
 	if ((nargs == 0 && (rc = ctl_book_pick(ctx, NULL, &ref)) >= 0) ||
 	    (rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0 ||
@@ -561,7 +552,7 @@ book_update_field(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		return ctl_usage(ctx, self, "%s needs the book (NAME or ID) "
 		    "and %s", self->name, what);
 	*value = nargs == 2 ? argv[2] : NULL;
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, book)) >= 0)
 		goto out;
@@ -677,7 +668,7 @@ book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (nargs != 1)
 		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
 		    self->name);
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
 		goto out;

@@ -84,6 +84,16 @@
 #define CB_LIST_MAX_LIMIT             500
 #define CB_CURSOR_MAX                 64
 
+/* Sharing: pending invites per book (more is conflict until some are
+ * answered or revoked); members per book, the owner included (each entry
+ * change in a shared book writes a notification per other member); the
+ * invites invite.list answers each way; the ids one notification.read
+ * takes. */
+#define CB_BOOK_INVITES_PENDING_MAX   100
+#define CB_BOOK_MEMBERS_MAX           100
+#define CB_INVITE_LIST_MAX            500
+#define CB_NOTIFY_READ_MAX            500
+
 /* Allocations at least this big are mmap'd and returned to the system
  * when freed (password hashes use 19 MiB each). */
 #define CB_MMAP_THRESHOLD_BYTES       (256 * 1024)
