@@ -4,10 +4,11 @@
  * as JSON.
  *
  * entry.list answers one page at a time; --all follows next_cursor to the
- * end (with the same filters, as the protocol asks; ctl_session_pages).  The table is built
- * whole before it is printed, because its column widths depend on every
- * row; --json streams the pages instead.  Amounts are printed with
- * money_format in the book's currency, never through floating point.
+ * end (with the same filters, as the protocol asks; ctl_session_pages).
+ * The table is built whole before it is printed, because its column
+ * widths depend on every row; --json streams the pages instead.  Amounts
+ * are printed with money_format in the book's currency, never through
+ * floating point.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -211,8 +211,8 @@ const struct ctl_cmd ctl_cmd_share = {
 	.args = "BOOK USERNAME [--can PERMISSIONS]",
 	.summary = "invite someone to a book",
 	.help =
-	    "Invites USERNAME to BOOK (NAME, OWNER/NAME or ID, see 'cashbookctl "
-	    "help\nbook'), e.g.\n"
+	    "Invites USERNAME to BOOK (NAME, OWNER/NAME or ID, see "
+	    "'cashbookctl help\nbook'), e.g.\n"
 	    "  invited bob to 'Household' (invitation 4); once they accept, "
 	    "they\n  may: read, add, reports\n"
 	    "  bob accepts with: cashbookctl invite accept 4\n"
@@ -764,9 +764,9 @@ member_find(struct ctl_session *s, const struct ctl_book *book,
 	ctl_field_text(m, "role", role, sizeof role);
 	ctl_sanitize(name, safe, sizeof safe);
 	if (strcmp(role, "owner") == 0) {
-		rc = ctl_error(s->ctx, CTL_EXIT_FAILED, "owner", NULL, "%s owns "
-		    "'%s': the owner may always do everything, and stays",
-		    safe, label);
+		rc = ctl_error(s->ctx, CTL_EXIT_FAILED, "owner", NULL,
+		    "%s owns '%s': the owner may always do everything, and "
+		    "stays", safe, label);
 		goto out;
 	}
 	*user_id = ctl_field_int(m, "user_id");

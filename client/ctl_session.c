@@ -190,13 +190,16 @@ static int
 forbidden_fail(struct ctl_ctx *ctx, const char *msg)
 {
 	static const char need[] = "you need ";
-	const char *end = strstr(msg, " permission");
+	bool needs = strncmp(msg, need, sizeof need - 1) == 0;
+	const char *what = needs ? msg + sizeof need - 1 : msg;
+	const char *end = strstr(what, " permission");
 	char hint[CB_MAX_ERROR_MESSAGE + 128];
 
-	if (strncmp(msg, need, sizeof need - 1) == 0 && end != NULL)
+	/* "the 'delete'" of "you need the 'delete' permission ..." */
+	if (needs && end != NULL)
 		snprintf(hint, sizeof hint, "ask the book's owner for %.*s "
 		    "permission ('cashbookctl members' shows who that is)",
-		    (int)(end - msg - (sizeof need - 1)), msg + sizeof need - 1);
+		    (int)(end - what), what);
 	else
 		snprintf(hint, sizeof hint, "only the book's owner may do that "
 		    "('cashbookctl members' shows who that is)");
