@@ -195,8 +195,8 @@ share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	ctl_book_label(&book, label, sizeof label);
 	ctl_sanitize(argv[2], who, sizeof who);
 	perms_text(&perms, can, sizeof can);
-	printf("invited %s to '%s' (invitation %" PRId64 "); once they "
-	    "accept, they may: %s\n", who, label, invite_id, can);
+	printf("invited %s to '%s' (invitation %" PRId64 "); they may: "
+	    "%s\n", who, label, invite_id, can);
 	printf("%s accepts with: cashbookctl invite accept %" PRId64 "\n",
 	    who, invite_id);
 	rc = CTL_EXIT_OK;
@@ -213,8 +213,8 @@ const struct ctl_cmd ctl_cmd_share = {
 	.help =
 	    "Invites USERNAME to BOOK (NAME, OWNER/NAME or ID, see "
 	    "'cashbookctl help\nbook'), e.g.\n"
-	    "  invited bob to 'Household' (invitation 4); once they accept, "
-	    "they\n  may: read, add, reports\n"
+	    "  invited bob to 'Household' (invitation 4); they may: read, "
+	    "add, reports\n"
 	    "  bob accepts with: cashbookctl invite accept 4\n"
 	    "Once bob accepts, the book is in their 'book list' too; "
 	    "'invites'\nshows how it stands.  Every member may read the book; "
@@ -471,8 +471,8 @@ accept_print(struct ctl_session *s, struct cb_reply *reply)
 	perms_field(b, can, sizeof can);
 	printf("joined '%s' (ID %" PRId64 ", %s); you may: %s\n", label,
 	    book.id, book.currency, can);
-	printf("work in it with --book '%s', or: cashbookctl book use '%s'\n",
-	    label, label);
+	printf("work in it with: cashbookctl book use '%s' (or --book)\n",
+	    label);
 	return CTL_EXIT_OK;
 }
 
@@ -557,8 +557,8 @@ static const struct ctl_cmd ctl_cmd_invite_accept = {
 	    "You become a member of the book, with the permissions the "
 	    "invitation\ngives, e.g.\n"
 	    "  joined 'alice/Household' (ID 3, EUR); you may: read, add\n"
-	    "  work in it with --book 'alice/Household', or: cashbookctl "
-	    "book use\n  'alice/Household'\n"
+	    "  work in it with: cashbookctl book use 'alice/Household' (or "
+	    "--book)\n"
 	    "With --json: {\"book\":{...}}.\n",
 	.flags = 0,
 	.exec = invite_accept_exec,

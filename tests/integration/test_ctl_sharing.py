@@ -98,8 +98,8 @@ def test_share_accept(t):
             out = a.ok("share", "Household", "bob", "--can",
                        "reports, add,add")
             m = re.fullmatch(
-                r"invited bob to 'Household' \(invitation ([0-9]+)\); once "
-                r"they accept, they may: read, add, reports\n"
+                r"invited bob to 'Household' \(invitation ([0-9]+)\); they "
+                r"may: read, add, reports\n"
                 r"bob accepts with: cashbookctl invite accept \1\n", out)
             check(m, "share output", out=out)
             iid = int(m.group(1))
@@ -134,8 +134,8 @@ def test_share_accept(t):
             m = re.fullmatch(
                 r"joined 'alice/Household' \(ID ([0-9]+), EUR\); you may: "
                 r"read, add, reports\n"
-                r"work in it with --book 'alice/Household', or: cashbookctl "
-                r"book use 'alice/Household'\n", out)
+                r"work in it with: cashbookctl book use 'alice/Household' "
+                r"\(or --book\)\n", out)
             check(m, "accept output", out=out)
             hid = int(m.group(1))
             check_eq(b.json("invites")["received"][0]["status"], "accepted",
