@@ -776,23 +776,6 @@ out:
 	return rc;
 }
 
-/* member set and member rm: the options, and one operand, USERNAME.  -1
- * to go on, else the exit status. */
-static int
-member_args(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, const struct ctl_opt *opts)
-{
-	int nargs, rc;
-
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the member's USERNAME "
-		    "(see 'cashbookctl members')", self->name);
-	return -1;
-}
-
 /* Open the chosen book (opt: --book) and find its member username.  -1
  * to go on, else the exit status; ctl_session_end(s) must follow. */
 static int
@@ -807,52 +790,74 @@ member_open(struct ctl_session *s, struct ctl_ctx *ctx, const char *opt,
 	return member_find(s, book, username, user_id, name);
 }
 
+/* After member set (perms) or member rm (perms NULL). */
+static void
+member_print(const struct ctl_book *book, const char *name,
+    const struct perms *perms)
+{
+	char safe[CTL_USERNAME_BUF], label[CTL_BOOK_LABEL_BUF];
+	char can[PERM_TEXT_BUF];
+
+	ctl_sanitize(name, safe, sizeof safe);
+	ctl_book_label(book, label, sizeof label);
+	if (perms == NULL) {
+		printf("removed %s from '%s'; the entries they made stay\n",
+		    safe, label);
+		return;
+	}
+	perms_text(perms, can, sizeof can);
+	printf("%s may now, in '%s': %s\n", safe, label, can);
+}
+
+/* member set USERNAME --can ... (set), or member rm USERNAME. */
 static int
-member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv, bool set)
 {
 	struct share_opts o = { 0 };
 	const struct ctl_opt opts[] = {
-		{ "--can", &o.can, NULL },
 		{ "--book", &o.book, NULL },
+		{ set ? "--can" : NULL, &o.can, NULL },	/* member rm: none */
 		{ NULL, NULL, NULL },
 	};
+	const char *method = set ? CB_METHOD_MEMBER_UPDATE :
+	    CB_METHOD_MEMBER_REMOVE;
 	struct ctl_session s;
 	struct ctl_book book;
 	struct perms perms = { .n = 0 };
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	char name[CTL_USERNAME_BUF], safe[CTL_USERNAME_BUF];
-	char label[CTL_BOOK_LABEL_BUF], can[PERM_TEXT_BUF];
-	int64_t user_id;
-	int rc;
+	char name[CTL_USERNAME_BUF];
+	int64_t user_id = 0;
+	int nargs, rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = member_args(self, ctx, argc, argv, opts)) >= 0)
+	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
+	    &nargs)) >= 0)
 		return rc;
-	if (o.can == NULL)
+	if (nargs != 1)
+		return ctl_usage(ctx, self, "%s needs the member's USERNAME "
+		    "(see 'cashbookctl members')", self->name);
+	if (set && o.can == NULL)
 		return ctl_usage(ctx, self, "%s needs --can PERMISSIONS (\"\" "
 		    "for none: the member may only read)", self->name);
-	if ((rc = perms_parse(ctx, o.can, &perms)) >= 0 ||
+	if ((set && (rc = perms_parse(ctx, o.can, &perms)) >= 0) ||
 	    (rc = member_open(&s, ctx, o.book, argv[1], &book, &user_id,
 	    name)) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "book_id", book.id);
 	ctl_param_int(&s, p, "user_id", user_id);
-	ctl_param_str_array(&s, p, "permissions", perms.names, perms.n);
-	if ((rc = ctl_session_call(&s, CB_METHOD_MEMBER_UPDATE, p,
-	    &reply)) >= 0)
+	if (set)
+		ctl_param_str_array(&s, p, "permissions", perms.names, perms.n);
+	if ((rc = ctl_session_call(&s, method, p, &reply)) >= 0)
 		goto out;
-	if (ctx->json) {
+	if (ctx->json)
 		rc = ctl_print_reply_json(reply);
-		goto out;
+	else {
+		member_print(&book, name, set ? &perms : NULL);
+		rc = CTL_EXIT_OK;
 	}
-	ctl_sanitize(name, safe, sizeof safe);
-	ctl_book_label(&book, label, sizeof label);
-	perms_text(&perms, can, sizeof can);
-	printf("%s may now, in '%s': %s\n", safe, label, can);
-	rc = CTL_EXIT_OK;
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
@@ -861,49 +866,17 @@ out:
 }
 
 static int
+member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	return member_change(self, ctx, argc, argv, true);
+}
+
+static int
 member_rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
-	struct ctl_session s;
-	struct ctl_book book;
-	struct cb_params *p = NULL;
-	struct cb_reply *reply = NULL;
-	char name[CTL_USERNAME_BUF], safe[CTL_USERNAME_BUF];
-	char label[CTL_BOOK_LABEL_BUF];
-	int64_t user_id;
-	int rc;
-
-	memset(&s, 0, sizeof s);
-	if ((rc = member_args(self, ctx, argc, argv, opts)) >= 0)
-		return rc;
-	if ((rc = member_open(&s, ctx, o.book, argv[1], &book, &user_id,
-	    name)) >= 0)
-		goto out;
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	ctl_param_int(&s, p, "user_id", user_id);
-	if ((rc = ctl_session_call(&s, CB_METHOD_MEMBER_REMOVE, p,
-	    &reply)) >= 0)
-		goto out;
-	if (ctx->json) {
-		rc = ctl_print_reply_json(reply);
-		goto out;
-	}
-	ctl_sanitize(name, safe, sizeof safe);
-	ctl_book_label(&book, label, sizeof label);
-	printf("removed %s from '%s'; the entries they made stay\n", safe,
-	    label);
-	rc = CTL_EXIT_OK;
-out:
-	cb_reply_free(reply);
-	cb_params_free(p);
-	ctl_session_end(&s);
-	return rc;
+	return member_change(self, ctx, argc, argv, false);
 }
 
 static const struct ctl_cmd ctl_cmd_member_set = {
