@@ -146,6 +146,9 @@ CB_API int cb_params_nil(struct cb_params *p, const char *key);
 /* An array of n strings (n may be 0: an empty array). */
 CB_API int cb_params_str_array(struct cb_params *p, const char *key,
     const char *const *values, size_t n);
+/* An array of n integers (n may be 0: an empty array). */
+CB_API int cb_params_int_array(struct cb_params *p, const char *key,
+    const int64_t *values, size_t n);
 
 /* ---- calls ---- */
 

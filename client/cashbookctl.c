@@ -59,6 +59,13 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_balance,
 	&ctl_cmd_report,
 	&ctl_cmd_verify,
+	&ctl_cmd_share,
+	&ctl_cmd_invites,
+	&ctl_cmd_invite,
+	&ctl_cmd_members,
+	&ctl_cmd_member,
+	&ctl_cmd_leave,
+	&ctl_cmd_notifications,
 	&ctl_cmd_help,
 	NULL
 };
@@ -81,7 +88,7 @@ print_help(FILE *f)
 	fprintf(f, "\nTalk to cashbookd, the local bookkeeping daemon.\n"
 	    "\nCommands:\n");
 	for (size_t i = 0; ctl_commands[i] != NULL; i++)
-		fprintf(f, "  %-10s %s\n", ctl_commands[i]->name,
+		fprintf(f, "  %-13s %s\n", ctl_commands[i]->name,
 		    ctl_commands[i]->summary);
 	fprintf(f,
 	    "\nOptions:\n"
@@ -96,10 +103,13 @@ print_help(FILE *f)
 	    "  -t, --timeout MS    give up on cashbookd after MS milliseconds "
 	    "(default %d;\n"
 	    "                      0 waits forever)\n"
-	    "  -b, --book NAME|ID  the book the bookkeeping commands work on "
-	    "(default:\n"
-	    "                      $CASHBOOK_BOOK, else the one chosen with "
-	    "'book use')\n"
+	    "  -b, --book NAME|ID  the book the bookkeeping commands work on: "
+	    "its NAME,\n"
+	    "                      OWNER/NAME (one shared with you: "
+	    "alice/Household), or\n"
+	    "                      ID (default: $CASHBOOK_BOOK, else the one "
+	    "chosen with\n"
+	    "                      'book use')\n"
 	    "  -h, --help          show this help\n"
 	    "  -V, --version       show the version\n"
 	    "\nExit status:\n"
@@ -136,7 +146,8 @@ print_cmd_help(FILE *f, const struct ctl_cmd *cmd)
 			    cmd->subcmds[i]->summary);
 		fprintf(f, "\nRun 'cashbookctl help %s SUBCOMMAND' for more "
 		    "about one.\n", cmd->name);
-		return;
+		if (cmd->exec == NULL)
+			return;
 	}
 	fprintf(f, "\nOptions: -j/--json prints the result as JSON; see "
 	    "'cashbookctl --help'\nfor the global options and exit "
@@ -209,7 +220,8 @@ subcmd_find(struct ctl_ctx *ctx, const struct ctl_cmd *group,
 }
 
 /* Run cmd with argv[0] its name; a group runs its subcommand, which sees
- * argv[0] = the subcommand's word. */
+ * argv[0] = the subcommand's word (or itself, when it is a command too and
+ * no subcommand is named). */
 static int
 cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
     char **argv)
@@ -217,7 +229,8 @@ cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 	const struct ctl_cmd *sub;
 	int status;
 
-	if (cmd->subcmds == NULL)
+	if (cmd->subcmds == NULL || (cmd->exec != NULL && (argc < 2 ||
+	    argv[1][0] == '-')))
 		return cmd->exec(cmd, ctx, argc, argv);
 	sub = subcmd_find(ctx, cmd, argc > 1 ? argv[1] : NULL, &status);
 	if (sub == NULL)

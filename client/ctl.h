@@ -45,9 +45,10 @@ struct ctl_cmd {
 	int (*exec)(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	    int argc, char **argv);
 	/* A group of commands ("book"): its subcommands, NULL-terminated,
-	 * each named "GROUP SUB" ("book create"); exec is then NULL.
-	 * cashbookctl.c dispatches "GROUP SUB ARGS" to the subcommand with
-	 * argv[0] = SUB. */
+	 * each named "GROUP SUB" ("book create").  cashbookctl.c dispatches
+	 * "GROUP SUB ARGS" to the subcommand with argv[0] = SUB.  exec is
+	 * NULL, or the group is a command too ("notifications"), run when
+	 * no subcommand's word follows (nothing, or an option). */
 	const struct ctl_cmd *const *subcmds;
 };
 
@@ -71,6 +72,13 @@ extern const struct ctl_cmd ctl_cmd_rm;
 extern const struct ctl_cmd ctl_cmd_restore;
 extern const struct ctl_cmd ctl_cmd_history;
 extern const struct ctl_cmd ctl_cmd_report;
+extern const struct ctl_cmd ctl_cmd_share;
+extern const struct ctl_cmd ctl_cmd_invites;
+extern const struct ctl_cmd ctl_cmd_invite;
+extern const struct ctl_cmd ctl_cmd_members;
+extern const struct ctl_cmd ctl_cmd_member;
+extern const struct ctl_cmd ctl_cmd_leave;
+extern const struct ctl_cmd ctl_cmd_notifications;
 
 /*
  * One of a command's own options, for ctl_parse_args_opts.  Given as

@@ -1,6 +1,7 @@
 /*
  * ctl_book.c -- choosing the book a command works on, finding it in
- * cashbookd, and the default book file.  See ctl_book.h.
+ * cashbookd (by ID, NAME or OWNER/NAME), and the default book file.  See
+ * ctl_book.h.
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -8,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_limits.h"
 #include "errbuf.h"
 #include "methods.h"
 #include "money.h"
 
 #include "ctl_book.h"
+#include "ctl_fields.h"
 #include "ctl_file.h"
 #include "ctl_input.h"
 #include "ctl_output.h"
@@ -76,6 +79,26 @@ ctl_book_default_clear(bool *removed, char *err, size_t errlen)
 	return ctl_file_remove(path, removed, CTL_BOOK_WHAT, err, errlen);
 }
 
+void
+ctl_book_forget_default(struct ctl_ctx *ctx, const struct ctl_book *book)
+{
+	char err[PATH_MAX + 256];
+	bool removed;
+	int64_t id;
+
+	if (ctl_book_default_get(&id, err, sizeof err) != CTL_FILE_OK ||
+	    id != book->id)
+		return;
+	if (ctl_book_default_clear(&removed, err, sizeof err) != 0) {
+		(void)ctl_error(ctx, CTL_EXIT_FAILED, "book_file", NULL, "%s",
+		    err);
+		return;
+	}
+	if (!ctx->json)
+		printf("it was your default book; choose another with "
+		    "'cashbookctl book use NAME'\n");
+}
+
 /* ---- choosing ---- */
 
 int
@@ -111,9 +134,18 @@ ctl_book_pick(struct ctl_ctx *ctx, const char *opt, struct ctl_book_ref *ref)
 	return -1;
 }
 
+void
+ctl_book_ref_arg(struct ctl_book_ref *ref, const char *text)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->text = text;
+	ref->source = "the command line";
+}
+
 int
 ctl_book_from_object(const msgpack_object *o, struct ctl_book *book)
 {
+	char role[16];
 	int64_t decimals;
 	int rc;
 
@@ -128,6 +160,10 @@ ctl_book_from_object(const msgpack_object *o, struct ctl_book *book)
 	if (rc != CB_OK && rc != CB_EINVAL)
 		return -1;
 	book->decimals = (int)decimals;
+	/* Both missing from a cashbookd before sharing: then it is yours. */
+	ctl_field_text(o, "owner_username", book->owner, sizeof book->owner);
+	ctl_field_text(o, "role", role, sizeof role);
+	book->member = strcmp(role, "member") == 0;
 	return 0;
 }
 
@@ -161,63 +197,178 @@ find_by_id(struct ctl_session *s, const struct ctl_book_ref *ref, int64_t id,
 	return rc == 0 ? -1 : ctl_session_bad_answer(s, CB_METHOD_BOOK_GET);
 }
 
-/* Whether the msgpack str o is text, exactly or ASCII case-insensitively. */
+/* Books listed at most when a name is ambiguous. */
+#define BOOK_CANDIDATES_SHOWN	8
+
+/* The books a name matched in book.list: exactly, else ignoring case. */
+struct book_match {
+	const char *text;
+	struct ctl_book exact[BOOK_CANDIDATES_SHOWN];
+	struct ctl_book fold[BOOK_CANDIDATES_SHOWN];
+	size_t n_exact, n_fold;	/* how many matched (more than shown) */
+	bool bad;		/* a book object lacked a field */
+};
+
+/* Whether len bytes at s are text's tlen, exactly or ASCII
+ * case-insensitively. */
 static bool
-name_matches(const msgpack_object *o, const char *text, bool fold)
+text_eq(const char *s, size_t len, const char *text, size_t tlen, bool fold)
 {
-	size_t n = strlen(text);
-
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR || o->via.str.size != n)
+	if (len != tlen)
 		return false;
-	return fold ? strncasecmp(o->via.str.ptr, text, n) == 0 :
-	    memcmp(o->via.str.ptr, text, n) == 0;
+	return fold ? strncasecmp(s, text, len) == 0 :
+	    memcmp(s, text, len) == 0;
 }
 
-/* The book of books (book.list's array) named text, or NULL. */
-static const msgpack_object *
-match_name(const msgpack_object *books, const char *text)
+/* Whether the book object b is called text: NAME, or OWNER/NAME. */
+static bool
+book_named(const msgpack_object *b, const char *text, bool fold)
 {
-	for (int fold = 0; fold <= 1; fold++) {
-		for (uint32_t i = 0; i < books->via.array.size; i++) {
-			const msgpack_object *b = &books->via.array.ptr[i];
+	const msgpack_object *name = cb_map_get(b, "name");
+	const msgpack_object *owner = cb_map_get(b, "owner_username");
+	size_t tlen = strlen(text), olen;
 
-			if (name_matches(cb_map_get(b, "name"), text, fold))
-				return b;
-		}
-	}
-	return NULL;
+	if (name == NULL || name->type != MSGPACK_OBJECT_STR)
+		return false;
+	if (text_eq(name->via.str.ptr, name->via.str.size, text, tlen, fold))
+		return true;
+	if (owner == NULL || owner->type != MSGPACK_OBJECT_STR)
+		return false;
+	olen = owner->via.str.size;
+	return tlen > olen && text[olen] == '/' &&
+	    text_eq(owner->via.str.ptr, olen, text, olen, fold) &&
+	    text_eq(name->via.str.ptr, name->via.str.size, text + olen + 1,
+	    tlen - olen - 1, fold);
 }
 
-/* The book named text, by book.list. */
+/* Count b in as one of books (n so far), keeping the first few. */
+static void
+match_add(struct book_match *m, struct ctl_book *books, size_t *n,
+    const msgpack_object *b)
+{
+	if (*n < BOOK_CANDIDATES_SHOWN &&
+	    ctl_book_from_object(b, &books[*n]) != 0)
+		m->bad = true;
+	(*n)++;
+}
+
+/* book.list's params: the largest pages, for the fewest round trips. */
+static struct cb_params *
+match_params(struct ctl_session *s, const char *cursor, void *arg)
+{
+	struct cb_params *p = ctl_session_params(s);
+
+	(void)arg;
+	ctl_param_int(s, p, "limit", CB_LIST_MAX_LIMIT);
+	ctl_param_str(s, p, "cursor", cursor);
+	return p;
+}
+
+static int
+match_page(struct ctl_session *s, const msgpack_object *books, void *arg)
+{
+	struct book_match *m = arg;
+
+	(void)s;
+	for (uint32_t i = 0; i < books->via.array.size; i++) {
+		const msgpack_object *b = &books->via.array.ptr[i];
+
+		if (book_named(b, m->text, false))
+			match_add(m, m->exact, &m->n_exact, b);
+		else if (book_named(b, m->text, true))
+			match_add(m, m->fold, &m->n_fold, b);
+	}
+	return -1;
+}
+
+/* OWNER/NAME of book, whoever owns it, sanitized. */
+static void
+book_qualified(const struct ctl_book *book, char *buf, size_t len)
+{
+	char full[CTL_BOOK_LABEL_BUF];
+
+	snprintf(full, sizeof full, "%s%s%s", book->owner,
+	    book->owner[0] != '\0' ? "/" : "", book->name);
+	ctl_sanitize(full, buf, len);
+}
+
+void
+ctl_book_label(const struct ctl_book *book, char *buf, size_t len)
+{
+	if (book->member)
+		book_qualified(book, buf, len);
+	else
+		ctl_sanitize(book->name, buf, len);
+}
+
+/* Report that ref names n books (the first of them in books). */
+static int
+ambiguous(struct ctl_session *s, const struct ctl_book_ref *ref,
+    const struct ctl_book *books, size_t n)
+{
+	char list[BOOK_CANDIDATES_SHOWN * (CTL_BOOK_LABEL_BUF + 32)];
+	char one[CTL_BOOK_LABEL_BUF], text[CTL_BOOK_LABEL_BUF];
+	char hint[CTL_BOOK_LABEL_BUF + 128];
+	size_t used = 0;
+
+	/* list has room for every entry shown: used never passes it. */
+	list[0] = '\0';
+	for (size_t i = 0; i < n && i < BOOK_CANDIDATES_SHOWN; i++) {
+		book_qualified(&books[i], one, sizeof one);
+		used += (size_t)snprintf(list + used, sizeof list - used,
+		    "%s%s (ID %" PRId64 ")", i > 0 ? ", " : "", one,
+		    books[i].id);
+	}
+	if (n > BOOK_CANDIDATES_SHOWN)
+		snprintf(list + used, sizeof list - used, ", and %zu more",
+		    n - BOOK_CANDIDATES_SHOWN);
+	book_qualified(&books[0], one, sizeof one);
+	snprintf(hint, sizeof hint, "name one as OWNER/NAME, e.g. '%s', or by "
+	    "its ID", one);
+	ctl_sanitize(ref->text, text, sizeof text);
+	return ctl_error(s->ctx, CTL_EXIT_FAILED, "ambiguous", hint, "'%s' "
+	    "(from %s) could be any of %zu books: %s", text, ref->source, n,
+	    list);
+}
+
+/* The book named text (NAME or OWNER/NAME), by book.list. */
 static int
 find_by_name(struct ctl_session *s, const struct ctl_book_ref *ref,
     struct ctl_book *book)
 {
-	struct cb_params *p = ctl_session_params(s);
-	struct cb_reply *reply = NULL;
-	const msgpack_object *books, *b;
+	struct book_match *m = calloc(1, sizeof *m);
+	struct ctl_pages pg = {
+		.method = CB_METHOD_BOOK_LIST, .key = "books", .all = true,
+		.params = match_params, .page = match_page, .arg = m,
+	};
+	const struct ctl_book *books;
+	char text[CTL_BOOK_LABEL_BUF];
+	size_t n;
 	int rc;
 
-	rc = ctl_session_call(s, CB_METHOD_BOOK_LIST, p, &reply);
-	cb_params_free(p);
-	if (rc >= 0)
-		return rc;
-	books = cb_map_get(cb_reply_result(reply), "books");
-	if (books == NULL || books->type != MSGPACK_OBJECT_ARRAY) {
-		cb_reply_free(reply);
-		return ctl_session_bad_answer(s, CB_METHOD_BOOK_LIST);
-	}
-	b = match_name(books, ref->text);
-	if (b == NULL) {
-		cb_reply_free(reply);
-		return ctl_error(s->ctx, CTL_EXIT_FAILED, "not_found",
+	if (m == NULL)
+		return ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+	m->text = ref->text;
+	if ((rc = ctl_session_pages(s, &pg)) >= 0)
+		goto out;
+	books = m->n_exact > 0 ? m->exact : m->fold;
+	n = m->n_exact > 0 ? m->n_exact : m->n_fold;
+	ctl_sanitize(ref->text, text, sizeof text);
+	if (m->bad)
+		rc = ctl_session_bad_answer(s, CB_METHOD_BOOK_LIST);
+	else if (n == 0)
+		rc = ctl_error(s->ctx, CTL_EXIT_FAILED, "not_found",
 		    "'cashbookctl book list' shows your books, 'cashbookctl "
 		    "book create NAME' makes one", "no book named '%s' (from "
-		    "%s)", ref->text, ref->source);
-	}
-	rc = ctl_book_from_object(b, book);
-	cb_reply_free(reply);
-	return rc == 0 ? -1 : ctl_session_bad_answer(s, CB_METHOD_BOOK_LIST);
+		    "%s)", text, ref->source);
+	else if (n > 1)
+		rc = ambiguous(s, ref, books, n);
+	else
+		*book = books[0];
+out:
+	free(m);
+	return rc;
 }
 
 int

@@ -4,9 +4,14 @@
  * book remembered by "cashbookctl book use"), finding it in cashbookd,
  * and the file that remembers the default.
  *
- * A book is named by the user as NAME or ID: text of ASCII digits only is
- * an ID; anything else a name, matched against book.list exactly first,
- * then ASCII case-insensitively (cashbookd keeps names unique that way).
+ * A book is named by the user as NAME, OWNER/NAME or ID: text of ASCII
+ * digits only is an ID; anything else is matched against every page of
+ * book.list, as a book's name or as its owner's username, '/' and its name
+ * ("alice/Household"), exactly first, then ASCII case-insensitively.
+ * cashbookd keeps one owner's names unique that way, but books shared
+ * with you by others may share a name with each other or with yours: a
+ * name that matches more than one book is refused, listing them as
+ * OWNER/NAME.
  * The default book file is "book" next to the token file (ctl_file.h) and
  * holds the book's ID and a newline: an ID, not a name, so renaming the
  * book keeps it the default.
@@ -34,12 +39,18 @@
  * are cut (they are only shown). */
 #define CTL_BOOK_NAME_BUF	(CB_BOOK_NAME_MAX + 1)
 
+/* Room for a username and its NUL; longer ones are cut (only shown). */
+#define CTL_USERNAME_BUF	256
+
 /* A book as the commands need it. */
 struct ctl_book {
 	int64_t id;
 	char name[CTL_BOOK_NAME_BUF];
 	char currency[4];
 	int decimals;		/* of the currency: 0 .. 4 */
+	char owner[CTL_USERNAME_BUF];	/* the owner's username ("" from an
+					   older cashbookd) */
+	bool member;		/* shared with you by its owner */
 };
 
 /* How the user named a book, and where that came from (for messages). */
@@ -59,10 +70,14 @@ struct ctl_book_ref {
 int ctl_book_pick(struct ctl_ctx *ctx, const char *opt,
     struct ctl_book_ref *ref);
 
+/* The operand that names a book (NAME, OWNER/NAME or ID), from the
+ * command line. */
+void ctl_book_ref_arg(struct ctl_book_ref *ref, const char *text);
+
 /*
  * Find the book ref names in cashbookd (book.get for an ID, book.list for
- * a name) into *book.  -1, else the exit status (no such book: exit 1,
- * saying how to see the books).
+ * a name) into *book.  -1, else the exit status (no such book, or a name
+ * of several: exit 1, saying how to see the books or name one).
  */
 int ctl_book_find(struct ctl_session *s, const struct ctl_book_ref *ref,
     struct ctl_book *book);
@@ -84,6 +99,17 @@ int ctl_book_open(struct ctl_session *s, struct ctl_ctx *ctx,
 /* Fill *book from a book object of cashbookd's.  0, or -1 when a field
  * is missing. */
 int ctl_book_from_object(const msgpack_object *o, struct ctl_book *book);
+
+/* The book as people type it: its NAME when it is yours, OWNER/NAME when
+ * it is shared with you ("alice/Household"); sanitized, into buf (room
+ * for CTL_BOOK_LABEL_BUF). */
+#define CTL_BOOK_LABEL_BUF	(CTL_USERNAME_BUF + CTL_BOOK_NAME_BUF)
+void ctl_book_label(const struct ctl_book *book, char *buf, size_t len);
+
+/* After leaving or deleting book: if it was the default book, forget it
+ * and (without --json) say so; a failure to is reported, not returned. */
+void ctl_book_forget_default(struct ctl_ctx *ctx,
+    const struct ctl_book *book);
 
 /*
  * The default book file.  get: CTL_FILE_OK with *id, CTL_FILE_NONE, or

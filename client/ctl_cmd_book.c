@@ -73,15 +73,6 @@ note_env_override(void)
 		    "this one\n", CTL_BOOK_ENV);
 }
 
-/* The operand that names a book: NAME|ID, from the command line. */
-static void
-ref_from_arg(struct ctl_book_ref *ref, const char *text)
-{
-	memset(ref, 0, sizeof *ref);
-	ref->text = text;
-	ref->source = "the command line";
-}
-
 /* ---- book create ---- */
 
 /* The currency as given, upper-cased ("eur" is EUR) into buf (4
@@ -205,14 +196,17 @@ static const struct ctl_cmd ctl_cmd_book_create = {
 /* ---- book list ---- */
 
 enum {
-	BL_MARK, BL_ID, BL_NAME, BL_CURRENCY, BL_COUNT, BL_IN, BL_OUT,
-	BL_BALANCE, BL_DESCRIPTION, BL_NCOLS
+	BL_MARK, BL_ID, BL_NAME, BL_ROLE, BL_OWNER, BL_CURRENCY, BL_COUNT,
+	BL_IN, BL_OUT, BL_BALANCE, BL_DESCRIPTION, BL_NCOLS
 };
 
+/* ROLE and OWNER only once a book is shared with you. */
 static const struct ctl_col book_list_cols[BL_NCOLS] = {
 	[BL_MARK] = { "", NULL, 0, 0, CTL_COLOR_NONE },
 	[BL_ID] = { "ID", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
 	[BL_NAME] = { "NAME", NULL, 0, 40, CTL_COLOR_NONE },
+	[BL_ROLE] = { "ROLE", NULL, CTL_COL_HIDE_EMPTY, 0, CTL_COLOR_NONE },
+	[BL_OWNER] = { "OWNER", NULL, CTL_COL_HIDE_EMPTY, 20, CTL_COLOR_NONE },
 	[BL_CURRENCY] = { "CURRENCY", NULL, 0, 0, CTL_COLOR_NONE },
 	[BL_COUNT] = { "ENTRIES", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
 	[BL_IN] = { "IN", NULL, CTL_COL_RIGHT, 0, CTL_COLOR_GREEN },
@@ -222,12 +216,26 @@ static const struct ctl_col book_list_cols[BL_NCOLS] = {
 	    CTL_COLOR_NONE },
 };
 
-/* One row of book list for the book object b. */
+/* Whether the book object b is shared with you by its owner. */
+static bool
+is_member(const msgpack_object *b)
+{
+	char role[16];
+
+	ctl_field_text(b, "role", role, sizeof role);
+	return strcmp(role, "member") == 0;
+}
+
+/* One row of book list for the book object b; with shared, its role and
+ * the owner of a book shared with you. */
 static int
-book_list_row(struct ctl_table *t, const msgpack_object *b, int64_t def)
+book_list_row(struct ctl_table *t, const msgpack_object *b, int64_t def,
+    bool shared)
 {
 	char id[24], count[24], in[CTL_AMOUNT_BUF], out[CTL_AMOUNT_BUF];
 	char bal[CTL_AMOUNT_BUF], name[CTL_BOOK_NAME_BUF], cur[8];
+	char owner[CTL_USERNAME_BUF];
+	bool member = is_member(b);
 	char *desc = malloc(CTL_TEXT_BUF);
 	const char *cells[BL_NCOLS];
 	int dec = (int)ctl_field_int(b, "decimals");
@@ -246,6 +254,9 @@ book_list_row(struct ctl_table *t, const msgpack_object *b, int64_t def)
 	cells[BL_MARK] = ctl_field_int(b, "book_id") == def ? "*" : "";
 	cells[BL_ID] = id;
 	cells[BL_NAME] = name;
+	ctl_field_text(b, "owner_username", owner, sizeof owner);
+	cells[BL_ROLE] = shared ? (member ? "member" : "owner") : "";
+	cells[BL_OWNER] = member ? owner : "";
 	cells[BL_CURRENCY] = cur;
 	cells[BL_COUNT] = count;
 	cells[BL_IN] = in;
@@ -262,12 +273,16 @@ book_list_print(struct ctl_ctx *ctx, const msgpack_object *books)
 {
 	struct ctl_table *t = ctl_table_new(book_list_cols, BL_NCOLS);
 	int64_t def = default_book_id();
+	bool shared = false;
 
 	if (t == NULL)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
+	for (uint32_t i = 0; i < books->via.array.size; i++)
+		shared = shared || is_member(&books->via.array.ptr[i]);
 	for (uint32_t i = 0; i < books->via.array.size; i++) {
-		if (book_list_row(t, &books->via.array.ptr[i], def) != 0) {
+		if (book_list_row(t, &books->via.array.ptr[i], def,
+		    shared) != 0) {
 			ctl_table_free(t);
 			return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory",
 			    NULL, "out of memory");
@@ -322,7 +337,10 @@ static const struct ctl_cmd ctl_cmd_book_list = {
 	.help =
 	    "One line per book, ordered by name: its ID, name, currency, "
 	    "number of\nentries, money in and out and the balance (in the "
-	    "book's currency).\nThe default book is marked '*'.\n"
+	    "book's currency).\nThe default book is marked '*'.  Once a book "
+	    "is shared with you, ROLE\nsays whether you own each book or are "
+	    "a member, and OWNER who owns\nthe ones shared with you; name "
+	    "those as OWNER/NAME when a name is not\nenough.\n"
 	    "With --json: {\"books\":[{...}, ...]}.\n",
 	.flags = 0,
 	.exec = book_list_exec,
@@ -337,7 +355,7 @@ book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
-	char name[CTL_BOOK_NAME_BUF];
+	char label[CTL_BOOK_LABEL_BUF];
 	int nargs, rc;
 
 	memset(&s, 0, sizeof s);
@@ -346,7 +364,7 @@ book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (nargs != 1)
 		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
 		    self->name);
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if (argv[1][0] == '\0')
 		return ctl_usage(ctx, self, "%s: the book's NAME is empty",
 		    self->name);
@@ -362,9 +380,9 @@ book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		    strlen(book.currency));
 		printf("}\n");
 	} else {
-		ctl_sanitize(book.name, name, sizeof name);
+		ctl_book_label(&book, label, sizeof label);
 		printf("using book '%s' (ID %" PRId64 ", %s) from now on\n",
-		    name, book.id, book.currency);
+		    label, book.id, book.currency);
 	}
 	note_env_override();
 	rc = CTL_EXIT_OK;
@@ -383,7 +401,8 @@ static const struct ctl_cmd ctl_cmd_book_use = {
 	    "NAME|ID or\nCASHBOOK_BOOK says otherwise.  It is kept, as its "
 	    "ID, in\n$XDG_CONFIG_HOME/cashbook/book (else "
 	    "~/.config/cashbook/book), next to\nthe session token.  A NAME "
-	    "matches exactly, else ignoring ASCII case;\ndigits only are an "
+	    "matches exactly, else ignoring ASCII case;\nOWNER/NAME names a "
+	    "book shared with you (alice/Household); digits\nonly are an "
 	    "ID.\n"
 	    "With --json: {\"book_id\":N,\"name\":NAME,\"currency\":CODE}.\n",
 	.flags = 0,
@@ -391,6 +410,24 @@ static const struct ctl_cmd ctl_cmd_book_use = {
 };
 
 /* ---- book show ---- */
+
+/* Who owns the book object b, and what you may do in it. */
+static void
+book_show_access(const msgpack_object *b)
+{
+	char text[CTL_TEXT_BUF], safe[CTL_TEXT_BUF];
+
+	if (!is_member(b)) {
+		ctl_print_item("owner", "you");
+		return;
+	}
+	ctl_field_text(b, "owner_username", text, sizeof text);
+	ctl_sanitize(text, safe, sizeof safe);
+	ctl_print_item("owner", "%s (shared with you)", safe);
+	ctl_field_tags(b, "permissions", ", ", text, sizeof text);
+	ctl_print_item("you may", "read%s%s", text[0] != '\0' ? ", " : "",
+	    text);
+}
 
 static void
 book_show_print(const msgpack_object *b, int64_t def)
@@ -404,6 +441,7 @@ book_show_print(const msgpack_object *b, int64_t def)
 	ctl_print_item("book", "%s", safe);
 	ctl_print_item("id", "%" PRId64 "%s", ctl_field_int(b, "book_id"),
 	    ctl_field_int(b, "book_id") == def ? " (your default book)" : "");
+	book_show_access(b);
 	ctl_field_text(b, "currency", cur, sizeof cur);
 	ctl_print_item("currency", "%s (%d decimal%s)", cur, dec,
 	    dec == 1 ? "" : "s");
@@ -452,7 +490,7 @@ book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
 		return rc;
 	if (nargs == 1)
-		ref_from_arg(&ref, argv[1]);
+		ctl_book_ref_arg(&ref, argv[1]);
 	if ((nargs == 0 && (rc = ctl_book_pick(ctx, NULL, &ref)) >= 0) ||
 	    (rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0 ||
@@ -514,7 +552,7 @@ book_update_field(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		return ctl_usage(ctx, self, "%s needs the book (NAME or ID) "
 		    "and %s", self->name, what);
 	*value = nargs == 2 ? argv[2] : NULL;
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, book)) >= 0)
 		goto out;
@@ -606,25 +644,6 @@ static const struct ctl_cmd ctl_cmd_book_describe = {
 
 /* ---- book delete ---- */
 
-/* After deleting book: forget it as the default; says so. */
-static void
-forget_default(struct ctl_ctx *ctx, const struct ctl_book *book)
-{
-	char err[PATH_MAX + 256];
-	bool removed;
-
-	if (default_book_id() != book->id)
-		return;
-	if (ctl_book_default_clear(&removed, err, sizeof err) != 0) {
-		(void)ctl_error(ctx, CTL_EXIT_FAILED, "book_file", NULL, "%s",
-		    err);
-		return;
-	}
-	if (!ctx->json)
-		printf("it was your default book; choose another with "
-		    "'cashbookctl book use NAME'\n");
-}
-
 static int
 book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
@@ -649,7 +668,7 @@ book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if (nargs != 1)
 		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
 		    self->name);
-	ref_from_arg(&ref, argv[1]);
+	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
 		goto out;
@@ -680,7 +699,7 @@ book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		printf("deleted book '%s' (ID %" PRId64 ") and its %" PRId64
 		    " entr%s\n", name, book.id, n, n == 1 ? "y" : "ies");
 	}
-	forget_default(ctx, &book);
+	ctl_book_forget_default(ctx, &book);
 	rc = CTL_EXIT_OK;
 out:
 	cb_reply_free(reply);
@@ -727,8 +746,13 @@ const struct ctl_cmd ctl_cmd_book = {
 	    "A book is a cash book in one currency; its entries are money in "
 	    "and\nout.  The other commands work on the book chosen with "
 	    "'book use'\n(or --book NAME|ID, or CASHBOOK_BOOK).  A book is "
-	    "named by its NAME\n(exactly, else ignoring ASCII case) or its "
-	    "ID (digits only).\n",
+	    "named by its NAME\n(exactly, else ignoring ASCII case), by "
+	    "OWNER/NAME (alice/Household, for\na book alice shares with you, "
+	    "or yours as YOURNAME/NAME), or by its ID\n(digits only).  A name "
+	    "that fits several books (yours and one shared\nwith you, say) is "
+	    "refused, listing them as OWNER/NAME.  'share' shares\na book, "
+	    "'members' shows who is in one, 'leave' leaves one shared with "
+	    "you.\n",
 	.flags = 0,
 	.exec = NULL,
 	.subcmds = book_subcmds,

@@ -4,10 +4,11 @@
  * as JSON.
  *
  * entry.list answers one page at a time; --all follows next_cursor to the
- * end (with the same filters, as the protocol asks).  The table is built
- * whole before it is printed, because its column widths depend on every
- * row; --json streams the pages instead.  Amounts are printed with
- * money_format in the book's currency, never through floating point.
+ * end (with the same filters, as the protocol asks; ctl_session_pages).
+ * The table is built whole before it is printed, because its column
+ * widths depend on every row; --json streams the pages instead.  Amounts
+ * are printed with money_format in the book's currency, never through
+ * floating point.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,9 +30,6 @@
  * have, for the fewest round trips. */
 #define LIST_ALL_PAGE		CB_LIST_MAX_LIMIT
 
-/* Room for a cursor (opaque, at most CB_CURSOR_MAX bytes) and its NUL. */
-#define LIST_CURSOR_BUF		(CB_CURSOR_MAX + 1)
-
 struct list_opts {
 	const char *book;
 	const char *from, *to, *type, *category, *mode, *party, *tag;
@@ -39,12 +37,14 @@ struct list_opts {
 	bool trash, all, csv;
 };
 
-/* The filters as they are sent. */
+/* The filters as they are sent, and where the rows go. */
 struct list_query {
 	const struct list_opts *o;
 	int64_t book_id;
 	int64_t min, max;	/* 0: not given */
 	int64_t limit;		/* 0: the daemon's default */
+	const struct ctl_book *book;
+	struct ctl_table *t;
 };
 
 enum {
@@ -107,9 +107,9 @@ list_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 
 /* entry.list's params for one page (cursor NULL: the first). */
 static struct cb_params *
-list_params(struct ctl_session *s, const struct list_query *q,
-    const char *cursor)
+list_params(struct ctl_session *s, const char *cursor, void *arg)
 {
+	const struct list_query *q = arg;
 	const struct list_opts *o = q->o;
 	struct cb_params *p = ctl_session_params(s);
 
@@ -193,88 +193,25 @@ list_add_row(struct ctl_table *t, const msgpack_object *e,
 	return ctl_table_add(t, cells);
 }
 
-/* Add the page's entries to t (NULL: --json, print them instead, after
- * a comma unless *first). */
+/* Add the page's entries to the table. */
 static int
-list_page(struct ctl_session *s, struct ctl_table *t,
-    const msgpack_object *entries, const struct ctl_book *book, bool *first)
+list_page(struct ctl_session *s, const msgpack_object *entries, void *arg)
 {
+	struct list_query *q = arg;
 	struct list_row *r;
 
-	if (t == NULL) {
-		for (uint32_t i = 0; i < entries->via.array.size; i++) {
-			if (!*first)
-				fputc(',', stdout);
-			*first = false;
-			(void)ctl_json_write(stdout,
-			    &entries->via.array.ptr[i]);
-		}
-		return -1;
-	}
 	if ((r = malloc(sizeof *r)) == NULL)
 		return ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
 	for (uint32_t i = 0; i < entries->via.array.size; i++) {
-		if (list_add_row(t, &entries->via.array.ptr[i], book, r) != 0) {
+		if (list_add_row(q->t, &entries->via.array.ptr[i], q->book,
+		    r) != 0) {
 			free(r);
 			return ctl_error(s->ctx, CTL_EXIT_FAILED,
 			    "out_of_memory", NULL, "out of memory");
 		}
 	}
 	free(r);
-	return -1;
-}
-
-/*
- * Fetch the pages: the first, or with --all every one.  Rows go into t
- * (NULL: --json streams them).  *more tells whether entries are left
- * (without --all).  -1, else the exit status.
- */
-static int
-list_fetch(struct ctl_session *s, const struct list_query *q,
-    struct ctl_table *t, const struct ctl_book *book, bool *more)
-{
-	char cursor[LIST_CURSOR_BUF];
-	struct cb_params *p;
-	struct cb_reply *reply;
-	const msgpack_object *res, *entries;
-	bool first = true, have_cursor = false, opened = false;
-	int rc;
-
-	do {
-		p = list_params(s, q, have_cursor ? cursor : NULL);
-		rc = ctl_session_call(s, CB_METHOD_ENTRY_LIST, p, &reply);
-		cb_params_free(p);
-		if (rc >= 0)
-			return rc;
-		res = cb_reply_result(reply);
-		entries = cb_map_get(res, "entries");
-		if (entries == NULL || entries->type != MSGPACK_OBJECT_ARRAY) {
-			cb_reply_free(reply);
-			return ctl_session_bad_answer(s, CB_METHOD_ENTRY_LIST);
-		}
-		/* Only once an answer came: an error is then all there is. */
-		if (t == NULL && !opened) {
-			fputs("{\"entries\":[", stdout);
-			opened = true;
-		}
-		rc = list_page(s, t, entries, book, &first);
-		have_cursor = !ctl_field_nil(res, "next_cursor") &&
-		    cb_map_get_str(res, "next_cursor", cursor,
-		    sizeof cursor) == CB_OK;
-		cb_reply_free(reply);
-		if (rc >= 0)
-			return rc;
-	} while (q->o->all && have_cursor);
-	*more = have_cursor;
-	if (t == NULL) {
-		fputs("],\"next_cursor\":", stdout);
-		if (have_cursor)
-			ctl_json_write_string(stdout, cursor, strlen(cursor));
-		else
-			fputs("null", stdout);
-		fputs("}\n", stdout);
-	}
 	return -1;
 }
 
@@ -328,10 +265,12 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		{ NULL, NULL, NULL },
 	};
 	struct list_query q = { .o = &o };
+	struct ctl_pages pg = {
+		.method = CB_METHOD_ENTRY_LIST, .key = "entries",
+		.params = list_params, .page = list_page, .arg = &q,
+	};
 	struct ctl_session s;
 	struct ctl_book book;
-	struct ctl_table *t = NULL;
-	bool more = false;
 	int nargs, rc;
 
 	memset(&s, 0, sizeof s);
@@ -348,18 +287,21 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	    &book, &q.max)) >= 0))
 		goto out;
 	q.book_id = book.id;
-	if (!ctx->json && (t = ctl_table_new(list_cols, LC_NCOLS)) == NULL) {
+	q.book = &book;
+	pg.all = o.all;
+	pg.json = ctx->json;
+	if (!ctx->json && (q.t = ctl_table_new(list_cols, LC_NCOLS)) == NULL) {
 		rc = ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
 		goto out;
 	}
-	if ((rc = list_fetch(&s, &q, t, &book, &more)) >= 0)
+	if ((rc = ctl_session_pages(&s, &pg)) >= 0)
 		goto out;
-	if (t != NULL)
-		list_print(&o, t, &book, more);
+	if (q.t != NULL)
+		list_print(&o, q.t, &book, pg.more);
 	rc = CTL_EXIT_OK;
 out:
-	ctl_table_free(t);
+	ctl_table_free(q.t);
 	ctl_session_end(&s);
 	return rc;
 }

@@ -439,7 +439,7 @@ logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		method = CB_METHOD_AUTH_LOGOUT_ALL;
 	memset(&s, 0, sizeof s);
 	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
-	    sizeof path, &from_env)) >= 0 ||
+	    sizeof path, &from_env, true)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
 		goto out;
 	if ((p = cb_params_new()) == NULL)
@@ -509,73 +509,137 @@ const struct ctl_cmd ctl_cmd_logout = {
 
 /* ---- whoami ---- */
 
+/* Who cashbookd says the caller is (user.profile), and for a session
+ * until when (auth.verify: *expires_at, else 0). */
+struct whoami {
+	int64_t user_id, expires_at, unread;
+	char username[256];
+	char via[16];		/* "token" or "peer" */
+	bool has_unread;	/* an older cashbookd does not say */
+};
+
+/* auth.verify of the session's token: its expiry into w. -1 to go on,
+ * else the exit status. */
+static int
+whoami_expiry(struct ctl_session *s, struct whoami *w)
+{
+	struct cb_params *p = ctl_session_params(s);
+	struct cb_reply *reply = NULL;
+	int rc;
+
+	rc = ctl_session_call(s, CB_METHOD_AUTH_VERIFY, p, &reply);
+	cb_params_free(p);
+	if (rc >= 0)
+		return rc;
+	if (cb_map_get_int(cb_reply_result(reply), "expires_at",
+	    &w->expires_at) != CB_OK)
+		rc = ctl_session_bad_answer(s, CB_METHOD_AUTH_VERIFY);
+	cb_reply_free(reply);
+	return rc;
+}
+
+/* user.profile into w.  -1 to go on, else the exit status. */
+static int
+whoami_profile(struct ctl_session *s, struct whoami *w)
+{
+	struct cb_params *p = ctl_session_params(s);
+	struct cb_reply *reply = NULL;
+	const msgpack_object *res;
+	int rc;
+
+	rc = ctl_session_call(s, CB_METHOD_USER_PROFILE, p, &reply);
+	cb_params_free(p);
+	if (rc >= 0)
+		return rc;
+	res = cb_reply_result(reply);
+	if (cb_map_get_int(res, "user_id", &w->user_id) != CB_OK ||
+	    cb_map_get_str(res, "username", w->username,
+	    sizeof w->username) != CB_OK)
+		rc = ctl_session_bad_answer(s, CB_METHOD_USER_PROFILE);
+	/* Before "via" there was no other way than a token. */
+	if (cb_map_get_str(res, "via", w->via, sizeof w->via) != CB_OK)
+		snprintf(w->via, sizeof w->via, "token");
+	w->has_unread = cb_map_get_int(res, "unread", &w->unread) == CB_OK;
+	cb_reply_free(reply);
+	return rc;
+}
+
+static void
+whoami_print(struct ctl_ctx *ctx, const struct whoami *w)
+{
+	char safe[256], when[64];
+	bool peer = strcmp(w->via, "peer") == 0;
+
+	if (ctx->json) {
+		printf("{\"user_id\":%" PRId64 ",\"username\":", w->user_id);
+		ctl_json_write_string(stdout, w->username, strlen(w->username));
+		printf(",\"via\":\"%s\"", peer ? "peer" : "token");
+		if (w->has_unread)
+			printf(",\"unread\":%" PRId64, w->unread);
+		if (w->expires_at != 0)
+			printf(",\"expires_at\":%" PRId64, w->expires_at);
+		printf("}\n");
+		return;
+	}
+	ctl_sanitize(w->username, safe, sizeof safe);
+	if (peer)
+		printf("%s (user %" PRId64 "), as your user on this machine "
+		    "(no login needed)\n", safe, w->user_id);
+	else {
+		format_time(w->expires_at, "%Y-%m-%d %H:%M", when, sizeof when);
+		printf("%s (user %" PRId64 "), session expires %s\n", safe,
+		    w->user_id, when);
+	}
+	if (!w->has_unread)
+		return;
+	if (w->unread == 0)
+		printf("no unread notifications\n");
+	else
+		printf("%" PRId64 " unread notification%s: cashbookctl "
+		    "notifications\n", w->unread, w->unread == 1 ? "" : "s");
+}
+
 static int
 whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
-	struct user_secrets s;
-	struct cb_params *p = NULL;
-	struct cb_reply *reply = NULL;
-	const msgpack_object *res;
-	char path[PATH_MAX], name[256], safe[256], when[64];
-	int64_t user_id, expires_at;
-	bool from_env;
-	int nargs, rc, prc;
+	struct ctl_session s;
+	struct whoami w;
+	int nargs, rc;
 
+	memset(&s, 0, sizeof s);
+	memset(&w, 0, sizeof w);
 	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
 		return rc;
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
-	    sizeof path, &from_env)) >= 0 ||
-	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+	/* A session is checked first, so that an ended one says so. */
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	    (s.token[0] != '\0' && (rc = whoami_expiry(&s, &w)) >= 0) ||
+	    (rc = whoami_profile(&s, &w)) >= 0)
 		goto out;
-	if ((p = cb_params_new()) == NULL)
-		prc = CB_ENOMEM;
-	else
-		prc = cb_params_str(p, "token", s.token);
-	if (prc != CB_OK) {
-		rc = user_error(ctx, "out_of_memory", cb_strerror(prc));
-		goto out;
-	}
-	if ((rc = cb_call(ctx->conn, CB_METHOD_AUTH_VERIFY, p, &reply)) !=
-	    CB_OK) {
-		rc = ctl_call_fail(ctx, rc);
-		goto out;
-	}
-	res = cb_reply_result(reply);
-	if (ctx->json) {
-		ctl_print_json_line(res);
-		rc = CTL_EXIT_OK;
-		goto out;
-	}
-	if (cb_map_get_str(res, "username", name, sizeof name) != CB_OK ||
-	    cb_map_get_int(res, "user_id", &user_id) != CB_OK ||
-	    cb_map_get_int(res, "expires_at", &expires_at) != CB_OK) {
-		rc = ctl_bad_answer(ctx, CB_METHOD_AUTH_VERIFY);
-		goto out;
-	}
-	ctl_sanitize(name, safe, sizeof safe);
-	format_time(expires_at, "%Y-%m-%d %H:%M", when, sizeof when);
-	printf("%s (user %" PRId64 "), session expires %s\n", safe, user_id,
-	    when);
+	whoami_print(ctx, &w);
 	rc = CTL_EXIT_OK;
 out:
-	cb_reply_free(reply);
-	cb_params_free(p);
-	explicit_bzero(&s, sizeof s);
+	ctl_session_end(&s);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_whoami = {
 	.name = "whoami",
 	.args = "",
-	.summary = "show who is logged in, and until when",
+	.summary = "show who you are to cashbookd, and what is unread",
 	.help =
-	    "Checks the saved session (or CASHBOOK_TOKEN) with cashbookd, e.g.\n"
+	    "Asks cashbookd who you are: with a saved session (or "
+	    "CASHBOOK_TOKEN),\nits user, and until when the session lasts; "
+	    "without one, the account of\nyour user on this machine, which "
+	    "cashbookd knows without a login (unless\nit runs with --auth "
+	    "token).  Then how many notifications are unread, e.g.\n"
 	    "  alice (user 1), session expires 2025-08-01 14:03\n"
-	    "Exit status 1 when not logged in or the session is over.\n"
-	    "With --json: {\"user_id\":N,\"username\":NAME,"
-	    "\"expires_at\":UNIX_SECONDS}.\n",
+	    "  2 unread notifications: cashbookctl notifications\n"
+	    "Exit status 1 when the session is over, or when cashbookd wants "
+	    "a login\nand there is none.\n"
+	    "With --json: {\"user_id\":N,\"username\":NAME,\"via\":"
+	    "\"token\"|\"peer\",\n\"unread\":N,\"expires_at\":"
+	    "UNIX_SECONDS} (expires_at only with a session).\n",
 	.flags = 0,
 	.exec = whoami_exec,
 };
@@ -605,7 +669,7 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		return rc;
 	memset(&s, 0, sizeof s);
 	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
-	    sizeof path, &from_env)) >= 0 ||
+	    sizeof path, &from_env, true)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK ||
 	    (rc = get_password(ctx, &o, "Current password: ",
 	    s.password)) >= 0 ||

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_limits.h"
+
+#include "ctl_fields.h"
 #include "ctl_output.h"
 #include "ctl_session.h"
 
@@ -23,7 +26,7 @@ ends_with(const char *s, const char *suffix)
 
 int
 ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
-    size_t pathlen, bool *from_env)
+    size_t pathlen, bool *from_env, bool required)
 {
 	const char *env = getenv(CTL_TOKEN_ENV);
 	char err[PATH_MAX + 256];
@@ -39,6 +42,10 @@ ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
 			path[0] = '\0';
 		return -1;
 	case CTL_TOKEN_NONE:
+		token[0] = '\0';
+		*from_env = false;
+		if (!required)
+			return -1;
 		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in", NULL,
 		    MSG_NOT_LOGGED_IN);
 	default:
@@ -58,7 +65,7 @@ ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx)
 	s->ctx = ctx;
 	s->prc = CB_OK;
 	if ((rc = ctl_token_take(ctx, s->token, sizeof s->token, path,
-	    sizeof path, &from_env)) >= 0)
+	    sizeof path, &from_env, false)) >= 0)
 		return rc;
 	if (ctx->conn == NULL && (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
 		return rc;
@@ -80,7 +87,8 @@ ctl_session_params(struct ctl_session *s)
 		s->prc = CB_ENOMEM;
 		return NULL;
 	}
-	ctl_param_str(s, p, "token", s->token);
+	if (s->token[0] != '\0')
+		ctl_param_str(s, p, "token", s->token);
 	return p;
 }
 
@@ -121,6 +129,14 @@ ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
 {
 	if (s->prc == CB_OK && p != NULL)
 		s->prc = cb_params_str_array(p, key, values, n);
+}
+
+void
+ctl_param_int_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const int64_t *values, size_t n)
+{
+	if (s->prc == CB_OK && p != NULL)
+		s->prc = cb_params_int_array(p, key, values, n);
 }
 
 int
@@ -165,16 +181,50 @@ ctl_is_session_error(const char *msg)
 	return ends_with(msg, "log in again") || ends_with(msg, "log in first");
 }
 
+/*
+ * A member lacking a permission: cashbookd's message names it ("you need
+ * the 'delete' permission on book 'Household'", "you need the 'edit_all'
+ * or 'edit_own' permission ..."), and the hint says whom to ask for it.
+ */
+static int
+forbidden_fail(struct ctl_ctx *ctx, const char *msg)
+{
+	static const char need[] = "you need ";
+	bool needs = strncmp(msg, need, sizeof need - 1) == 0;
+	const char *what = needs ? msg + sizeof need - 1 : msg;
+	const char *end = strstr(what, " permission");
+	char hint[CB_MAX_ERROR_MESSAGE + 128];
+
+	/* "the 'delete'" of "you need the 'delete' permission ..." */
+	if (needs && end != NULL)
+		snprintf(hint, sizeof hint, "ask the book's owner for %.*s "
+		    "permission ('cashbookctl members' shows who that is)",
+		    (int)(end - what), what);
+	else
+		snprintf(hint, sizeof hint, "only the book's owner may do that "
+		    "('cashbookctl members' shows who that is)");
+	ctl_print_error(ctx->json, "forbidden", NULL, msg, hint);
+	return CTL_EXIT_FAILED;
+}
+
 int
 ctl_call_fail(struct ctl_ctx *ctx, int rc)
 {
 	const char *msg = cb_error_message(ctx->conn);
 
-	/* The protocol promises a dead session's messages end so. */
+	/* The protocol promises these messages: "missing token; log in
+	 * first" when none was sent to a cashbookd that wants one, and
+	 * "...; log in again" for a dead session. */
+	if (ctl_call_code_is(ctx, rc, "unauthorized") &&
+	    ends_with(msg, "log in first"))
+		return ctl_error(ctx, CTL_EXIT_FAILED, "not_logged_in",
+		    HINT_TOKEN_MODE, MSG_NOT_LOGGED_IN);
 	if (ctl_call_code_is(ctx, rc, "unauthorized") &&
 	    ctl_is_session_error(msg))
 		return ctl_error(ctx, CTL_EXIT_FAILED, "unauthorized", NULL,
 		    MSG_SESSION_ENDED);
+	if (ctl_call_code_is(ctx, rc, "forbidden"))
+		return forbidden_fail(ctx, msg);
 	/* A value the user gave, refused: the message says which; it is not
 	 * a version mismatch. */
 	if (ctl_call_code_is(ctx, rc, "bad_request") &&
@@ -215,6 +265,75 @@ int
 ctl_session_bad_answer(struct ctl_session *s, const char *method)
 {
 	return ctl_bad_answer(s->ctx, method);
+}
+
+/* Print the page's rows as JSON, after a comma unless *first. */
+static void
+pages_json_rows(const msgpack_object *rows, bool *first)
+{
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		if (!*first)
+			fputc(',', stdout);
+		*first = false;
+		(void)ctl_json_write(stdout, &rows->via.array.ptr[i]);
+	}
+}
+
+static void
+pages_json_end(const char *cursor)
+{
+	fputs("],\"next_cursor\":", stdout);
+	if (cursor != NULL)
+		ctl_json_write_string(stdout, cursor, strlen(cursor));
+	else
+		fputs("null", stdout);
+	fputs("}\n", stdout);
+}
+
+int
+ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg)
+{
+	char cursor[CTL_CURSOR_BUF];
+	struct cb_params *p;
+	struct cb_reply *reply;
+	const msgpack_object *res, *rows;
+	bool first = true, opened = false, have_cursor = false;
+	int rc;
+
+	do {
+		p = pg->params(s, have_cursor ? cursor : NULL, pg->arg);
+		rc = ctl_session_call(s, pg->method, p, &reply);
+		cb_params_free(p);
+		if (rc >= 0)
+			return rc;
+		res = cb_reply_result(reply);
+		rows = cb_map_get(res, pg->key);
+		if (rows == NULL || rows->type != MSGPACK_OBJECT_ARRAY) {
+			cb_reply_free(reply);
+			return ctl_session_bad_answer(s, pg->method);
+		}
+		/* Opened only once an answer came: an error is then all
+		 * there is. */
+		if (pg->json && !opened) {
+			printf("{\"%s\":[", pg->key);
+			opened = true;
+		}
+		if (pg->json) {
+			pages_json_rows(rows, &first);
+			rc = -1;
+		} else
+			rc = pg->page(s, rows, pg->arg);
+		have_cursor = !ctl_field_nil(res, "next_cursor") &&
+		    cb_map_get_str(res, "next_cursor", cursor,
+		    sizeof cursor) == CB_OK;
+		cb_reply_free(reply);
+		if (rc >= 0)
+			return rc;
+	} while (pg->all && have_cursor);
+	pg->more = have_cursor;
+	if (pg->json)
+		pages_json_end(have_cursor ? cursor : NULL);
+	return -1;
 }
 
 int

@@ -5,7 +5,10 @@
  *
  * A command begins a session (the token from CASHBOOK_TOKEN or the token
  * file, then a connection), builds params with the ctl_param_* setters,
- * calls, and always ends the session, which wipes the token.  The setters
+ * calls, and always ends the session, which wipes the token.  Without a
+ * token the requests go without one and cashbookd decides who that is:
+ * in --auth peer mode (its default) the account of the OS user running
+ * cashbookctl; in --auth token mode nobody ("not logged in").  The setters
  * are sticky: after one fails the others do nothing, and the call reports
  * that failure instead of sending, so a command checks once.
  *
@@ -18,17 +21,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 #include "cashbook.h"
+#include "cb_limits.h"
 #include "ctl.h"
 #include "ctl_token.h"
 
 #define MSG_NOT_LOGGED_IN	"not logged in: run cashbookctl login"
+#define HINT_TOKEN_MODE		"this cashbookd serves only users who log in " \
+				"(it runs with --auth token)"
 #define MSG_SESSION_ENDED	"your session has expired or was revoked: " \
 				"run cashbookctl login"
 
 struct ctl_session {
 	struct ctl_ctx *ctx;
-	char token[CTL_TOKEN_BUF];
+	char token[CTL_TOKEN_BUF];	/* "": none, cashbookd's peer */
 	int prc;		/* first failed ctl_param_* (CB_OK: none) */
 	bool local;		/* the last failure was prc's, not a call's */
 };
@@ -36,15 +44,17 @@ struct ctl_session {
 /*
  * The session token, into token[len]: CASHBOOK_TOKEN, else the token
  * file, whose path goes into path ("" when the token came from the
- * environment, *from_env then true).  -1 to go on, else the exit status
- * (not logged in, a refused token file), already reported.
+ * environment, *from_env then true).  No token is "" in token unless
+ * required (a command on the session itself: logout, passwd), then "not
+ * logged in".  -1 to go on, else the exit status (not logged in, a
+ * refused token file), already reported.
  */
 int ctl_token_take(struct ctl_ctx *ctx, char *token, size_t len, char *path,
-    size_t pathlen, bool *from_env);
+    size_t pathlen, bool *from_env, bool required);
 
 /*
- * Take the token and connect ctx->conn.  -1 to go on, else the exit
- * status (not logged in, a refused token file, cannot connect), already
+ * Take the token, if there is one, and connect ctx->conn.  -1 to go on,
+ * else the exit status (a refused token file, cannot connect), already
  * reported.  ctl_session_end must follow either way.
  */
 int ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx);
@@ -52,8 +62,8 @@ int ctl_session_begin(struct ctl_session *s, struct ctl_ctx *ctx);
 /* Wipe the token.  The connection stays ctx's (main closes it). */
 void ctl_session_end(struct ctl_session *s);
 
-/* New params holding the token (NULL when out of memory: the call then
- * reports it).  Free with cb_params_free. */
+/* New params holding the token, if any (NULL when out of memory: the
+ * call then reports it).  Free with cb_params_free. */
 struct cb_params *ctl_session_params(struct ctl_session *s);
 
 /* Setters; a NULL value (str) leaves the key out. */
@@ -67,6 +77,8 @@ void ctl_param_nil(struct ctl_session *s, struct cb_params *p,
     const char *key);
 void ctl_param_str_array(struct ctl_session *s, struct cb_params *p,
     const char *key, const char *const *values, size_t n);
+void ctl_param_int_array(struct ctl_session *s, struct cb_params *p,
+    const char *key, const int64_t *values, size_t n);
 
 /*
  * Call method with p, for a caller that handles some failures itself:
@@ -87,14 +99,45 @@ int ctl_session_call(struct ctl_session *s, const char *method,
 /*
  * Report a failed call (rc from ctl_session_try) with what to do next and
  * return the exit status: params that could not be built say so; an
- * ended session says to log in again; the daemon refusing a value the
- * user gave ("field '...'", "nothing to change") is shown as it is;
- * anything else as ctl_fail does.
+ * ended session says to log in again, no session to log in at all; a
+ * member lacking a permission is told whom to ask; the daemon refusing a
+ * value the user gave ("field '...'", "nothing to change") is shown as
+ * it is; anything else as ctl_fail does.
  */
 int ctl_session_fail(struct ctl_session *s, int rc);
 
 /* Whether the last failure on ctx->conn was the server's code. */
 bool ctl_session_code_is(struct ctl_session *s, int rc, const char *code);
+
+/* Room for a paging cursor (opaque, at most CB_CURSOR_MAX bytes) and its
+ * NUL. */
+#define CTL_CURSOR_BUF		(CB_CURSOR_MAX + 1)
+
+/*
+ * A walk through a paged listing (entry.list, book.list,
+ * notification.list): each answer holds an array of rows under key and
+ * "next_cursor", nil on the last page.  params builds each request
+ * (cursor NULL for the first page; NULL returned: out of memory, the call
+ * reports it); page takes each page's rows, -1 to go on, else the exit
+ * status.  With json the rows are not given to page but printed, as
+ * {"KEY":[...],"next_cursor":CURSOR|null} on one line, every page's rows
+ * in one array.
+ */
+struct ctl_pages {
+	const char *method;
+	const char *key;	/* "entries" */
+	bool all;		/* every page; else the first only */
+	bool json;
+	struct cb_params *(*params)(struct ctl_session *s, const char *cursor,
+	    void *arg);
+	int (*page)(struct ctl_session *s, const msgpack_object *rows,
+	    void *arg);
+	void *arg;
+	bool more;		/* out: pages are left (without all) */
+};
+
+/* Walk pg's pages.  -1 when done, else the exit status (reported). */
+int ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg);
 
 /* Print the reply's result as one line of JSON (--json); CTL_EXIT_OK. */
 int ctl_print_reply_json(struct cb_reply *reply);

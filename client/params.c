@@ -207,3 +207,21 @@ cb_params_str_array(struct cb_params *p, const char *key,
 	}
 	return params_end(p, key, mark);
 }
+
+int
+cb_params_int_array(struct cb_params *p, const char *key,
+    const int64_t *values, size_t n)
+{
+	size_t mark;
+	int rc;
+
+	/* Each packs to at most 9 bytes. */
+	if (n > PARAMS_MAX_BYTES / 9 || (n > 0 && values == NULL))
+		return CB_EINVAL;
+	if ((rc = params_begin(p, key, n * 9, &mark)) != CB_OK)
+		return rc;
+	(void)msgpack_pack_array(&p->body.pk, n);
+	for (size_t i = 0; i < n; i++)
+		(void)msgpack_pack_int64(&p->body.pk, values[i]);
+	return params_end(p, key, mark);
+}

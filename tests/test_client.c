@@ -864,7 +864,7 @@ script_params(struct srv *s)
 	REQUIRE(got == 0);
 	CHECK(m.method_len == 9 && memcmp(m.method, "book.list", 9) == 0);
 	REQUIRE(m.params != NULL);
-	CHECK_EQ_INT(m.params->via.map.size, 9);
+	CHECK_EQ_INT(m.params->via.map.size, 11);
 	v = rpc_map_get(m.params, "name");
 	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_STR);
 	CHECK(v->via.str.size == sizeof(NAME) - 1 &&
@@ -897,6 +897,18 @@ script_params(struct srv *s)
 	v = rpc_map_get(m.params, "no_tags");
 	CHECK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 0);
+	v = rpc_map_get(m.params, "ids");
+	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_ARRAY);
+	CHECK_EQ_INT(v->via.array.size, 3);
+	CHECK(v->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    v->via.array.ptr[0].via.u64 == 7);
+	CHECK(v->via.array.ptr[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+	    v->via.array.ptr[1].via.i64 == -1);
+	CHECK(v->via.array.ptr[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    v->via.array.ptr[2].via.u64 == INT64_MAX);
+	v = rpc_map_get(m.params, "no_ids");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 0);
 	srv_reply_n(s, m.msgid, 0);
 	msgpack_unpacked_destroy(&up);
 
@@ -917,6 +929,7 @@ test_params(void)
 	struct cb_params *p = cb_params_new(), *empty = cb_params_new();
 	const char *const tags[] = { "food", "" };
 	const char *const bad_tags[] = { "food", NULL };
+	const int64_t ids[] = { 7, -1, INT64_MAX };
 	struct cb_reply *r;
 
 	REQUIRE(conn != NULL && p != NULL && empty != NULL);
@@ -929,6 +942,10 @@ test_params(void)
 	CHECK_EQ_INT(cb_params_nil(p, "none"), CB_OK);
 	CHECK_EQ_INT(cb_params_str_array(p, "tags", tags, 2), CB_OK);
 	CHECK_EQ_INT(cb_params_str_array(p, "no_tags", NULL, 0), CB_OK);
+	CHECK_EQ_INT(cb_params_int_array(p, "ids", ids, 3), CB_OK);
+	CHECK_EQ_INT(cb_params_int_array(p, "no_ids", NULL, 0), CB_OK);
+	CHECK_EQ_INT(cb_params_int_array(p, "bad", NULL, 1), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_int_array(p, "ids", ids, 1), CB_EINVAL);
 	/* Refused, and the object stays as it was. */
 	CHECK_EQ_INT(cb_params_str_array(p, "bad", bad_tags, 2), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_str_array(p, "bad", NULL, 1), CB_EINVAL);

@@ -37,6 +37,8 @@ NOT_LOGGED_IN = "cashbookctl: not logged in: run cashbookctl login\n"
 SESSION_ENDED = ("cashbookctl: your session has expired or was revoked: "
                  "run cashbookctl login\n")
 WRONG_LOGIN = "cashbookctl: wrong username or password\n"
+TOKEN_MODE_HINT = ("hint: this cashbookd serves only users who log in (it "
+                   "runs with --auth token)\n")
 
 
 class Home:
@@ -278,24 +280,52 @@ def test_whoami(t):
         login(t, d, h, "alice")
         out, _ = ctl_ok(t, d, h, "whoami")
         check(re.fullmatch(r"alice \(user [0-9]+\), session expires "
-                           r"\d{4}-\d\d-\d\d \d\d:\d\d\n", out),
+                           r"\d{4}-\d\d-\d\d \d\d:\d\d\n"
+                           r"no unread notifications\n", out),
               "whoami output", out=out)
         out, _ = ctl_ok(t, d, h, "--json", "whoami")
         err, res = d.call("auth.verify", {"token": h.token()[:-1]})
-        check_eq(json.loads(out), res, "--json whoami is auth.verify")
+        check_eq(json.loads(out), dict(res, via="token", unread=0),
+                 "--json whoami: auth.verify, how, and what is unread")
+
+
+def test_whoami_peer(t):
+    """Without a token a peer-mode cashbookd (its default) answers as the
+    account of the OS user; the CLI asks it rather than refusing."""
+    with t.daemon().start() as d, Home() as h:
+        code, out, err = ctl(t, d, h, "--json", "whoami")
+        check_eq(code, 0, "whoami without a token", stderr=err)
+        res = json.loads(out)
+        err2, prof = d.call("user.profile", {})
+        check_eq(res, {"user_id": prof["user_id"],
+                       "username": prof["username"], "via": "peer",
+                       "unread": 0}, "--json whoami as the peer")
+        out, _ = ctl_ok(t, d, h, "whoami")
+        check_eq(out, "%s (user %d), as your user on this machine (no "
+                 "login needed)\nno unread notifications\n" %
+                 (prof["username"], prof["user_id"]), "whoami as the peer")
+        # A session wins over the peer.
+        register(t, d, h, "alice")
+        login(t, d, h, "alice")
+        check_eq(json.loads(ctl_ok(t, d, h, "--json", "whoami")[0])["via"],
+                 "token", "with a session")
 
 
 def test_not_logged_in(t):
-    """No token: exit 1 and the message, before connecting (so also
-    without a daemon)."""
-    with t.daemon().start() as d, Home() as h:
+    """No token: logout and passwd say so before connecting (so also
+    without a daemon); whoami asks cashbookd, and one that wants a login
+    (--auth token) gets the same message and why."""
+    with t.daemon("--auth", "token").start() as d, Home() as h:
         for daemon in (d, None):
-            for args in (["whoami"], ["logout"], ["logout", "--all"],
+            for args in (["logout"], ["logout", "--all"],
                          ["passwd", "--password-stdin"]):
                 code, out, err = ctl(t, daemon, h, *args,
                                      stdin=PW + "\n" + PW2 + "\n")
                 check_eq(code, 1, "exit status for %s" % args, stderr=err)
                 check_eq(err, NOT_LOGGED_IN, "message for %s" % args)
+        code, out, err = ctl(t, d, h, "whoami")
+        check_eq((code, err), (1, NOT_LOGGED_IN + TOKEN_MODE_HINT),
+                 "whoami without a token, --auth token")
         code, out, err = ctl(t, d, h, "--json", "whoami")
         check_eq(json.loads(out), {"error": {
             "code": "not_logged_in",
@@ -305,7 +335,8 @@ def test_not_logged_in(t):
         with open(h.token_file, "w") as f:
             os.fchmod(f.fileno(), 0o600)
         code, out, err = ctl(t, d, h, "whoami")
-        check_eq((code, err), (1, NOT_LOGGED_IN), "empty token file")
+        check_eq((code, err), (1, NOT_LOGGED_IN + TOKEN_MODE_HINT),
+                 "empty token file")
 
 
 def test_logout(t):
@@ -319,8 +350,9 @@ def test_logout(t):
         e = verify_err(d, tok)
         check(e is not None and e[0] == "unauthorized",
               "the old token is refused", error=e)
-        code, out, err = ctl(t, d, h, "whoami")
-        check_eq((code, err), (1, NOT_LOGGED_IN), "whoami after logout")
+        out, _ = ctl_ok(t, d, h, "--json", "whoami")
+        check_eq(json.loads(out)["via"], "peer",
+                 "whoami after logout: the peer, not alice")
         # The old token, given back: the daemon refuses it.
         code, out, err = ctl(t, d, h, "whoami", env={"CASHBOOK_TOKEN": tok})
         check_eq((code, err), (1, SESSION_ENDED), "the old token refused")
@@ -638,6 +670,7 @@ TESTS = [
     test_login_saves_token,
     test_login_failures,
     test_whoami,
+    test_whoami_peer,
     test_not_logged_in,
     test_logout,
     test_passwd,

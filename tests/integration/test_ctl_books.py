@@ -33,6 +33,8 @@ PW = "correct horse 1"
 NO_BOOK = ("cashbookctl: no book chosen; run 'cashbookctl book use NAME' "
            "or pass --book\n")
 NOT_LOGGED_IN = "cashbookctl: not logged in: run cashbookctl login\n"
+TOKEN_MODE_HINT = ("hint: this cashbookd serves only users who log in (it "
+                   "runs with --auth token)\n")
 ESC = "\x1b"
 
 
@@ -237,11 +239,29 @@ def test_usage(t):
 
 
 def test_not_logged_in(t):
-    with t.daemon().start() as d, User(t, d) as u:
+    """A cashbookd that wants a login (--auth token) and no token: the
+    commands say to log in, and why.  (In peer mode, the default, no token
+    is the OS user's own account: test_peer.)"""
+    with t.daemon("--auth", "token").start() as d, User(t, d) as u:
         for args in (["book", "list"], ["book", "create", "X"],
                      ["--book", "1", "list"], ["show", "1"]):
-            check_eq(u.fails(1, *args), NOT_LOGGED_IN,
+            check_eq(u.fails(1, *args), NOT_LOGGED_IN + TOKEN_MODE_HINT,
                      "not logged in for %s" % args)
+
+
+def test_peer(t):
+    """Without a token, a peer-mode cashbookd serves the OS user's own
+    account: books and entries work without register or login."""
+    with t.daemon().start() as d, User(t, d) as u:
+        out = u.ok("book", "create", "Pocket", "--currency", "EUR")
+        check(out.startswith("created book 'Pocket'"), "book create as "
+              "the peer", out=out)
+        add(u, "out", "3.20")
+        check_eq(u.json("balance")["balance"], -320, "the peer's balance")
+        err, prof = d.call("user.profile", {})
+        books = u.json("book", "list")["books"]
+        check_eq([(b["name"], b["owner_username"]) for b in books],
+                 [("Pocket", prof["username"])], "the peer's own book")
 
 
 def test_books(t):
@@ -851,6 +871,7 @@ def test_terminal_colour(t):
 TESTS = [
     test_usage,
     test_not_logged_in,
+    test_peer,
     test_books,
     test_amounts,
     test_list_running_balance,
