@@ -37,10 +37,12 @@ def test_stats_shape(t):
             d.client() as c:
         res = c.call_ok("server.stats")
         check_eq(set(res), {"pool", "connections", "requests", "jobs",
-                            "uptime_s"}, "server.stats keys")
+                            "events", "uptime_s"}, "server.stats keys")
         check_eq(res["jobs"], {"running": False, "books_waiting": 0,
                                "books_deleted": 0, "batches": 0,
                                "failures": 0}, "server.stats jobs")
+        check_eq(res["events"], {"subscriptions": 0, "delivered": 0,
+                                 "overflows": 0}, "server.stats events")
         check_eq(set(res["pool"]), STATS_POOL_KEYS, "server.stats pool keys")
         for k, v in res["pool"].items():
             check(type(v) is int and v >= 0, "pool.%s is a uint" % k, v=v)
