@@ -6,7 +6,8 @@ events and the change feed"), seen from subscribers on real connections.
 import sys
 import threading
 
-from harness import (Tap, check, check_eq, pipeline, ReadTimeout)  # noqa
+from harness import (Tap, check, check_eq, pipeline, ReadTimeout,
+                     check_rss)  # noqa
 from books_common import register_login
 
 PW = "correct horse 1"
@@ -249,8 +250,7 @@ def test_slow_subscriber_overflows_alone(t):
         check_eq(len(got), writers * per, "the reader got every event")
         check_eq([e["seq"] for e in got],
                  list(range(2, writers * per + 2)), "in order")
-        rss = d.rss_kb()
-        check(rss < 96 * 1024, "daemon RSS bounded", rss_kib=rss)
+        check_rss(d.rss_kb(), 96 * 1024, "daemon RSS bounded")
         stats = d.stats()
         check_eq(stats["events"]["overflows"], 1, "one overflow")
         # Now the slow one reads: events, then exactly one overflow, then
