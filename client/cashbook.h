@@ -183,12 +183,69 @@ CB_API size_t cb_pending(const struct cb_conn *conn);
 
 CB_API void cb_reply_free(struct cb_reply *reply);
 CB_API uint32_t cb_reply_msgid(const struct cb_reply *reply);
-/* The result (a nil object when the response is an error).  Valid until
- * cb_reply_free. */
+/* The result (a nil object when the response is an error); for a
+ * notification, its params map (the event).  Valid until cb_reply_free. */
 CB_API const msgpack_object *cb_reply_result(const struct cb_reply *reply);
 /* The error code and message of an error response, or NULL. */
 CB_API const char *cb_reply_error_code(const struct cb_reply *reply);
 CB_API const char *cb_reply_error_message(const struct cb_reply *reply);
+
+/* ---- notifications: live events ---- */
+
+/*
+ * After events.subscribe on a connection, cashbookd pushes msgpack-RPC
+ * notifications on it, [2, "event", [event]], as changes commit (see
+ * docs/protocol.md, "Live events").  The library keeps every notification
+ * it reads, whichever call reads it (cb_call, cb_recv, this one), in a
+ * queue in arrival order, and cb_next_notification hands them out.
+ *
+ * cb_next_notification returns the oldest one: CB_OK with *out set, to be
+ * freed with cb_reply_free; cb_reply_method() is then its method ("event")
+ * and cb_reply_result() its params map, the event ("kind", "book_id",
+ * "seq", ...; read with cb_map_get*).  When none is queued it waits up to
+ * timeout_ms (< 0: forever, 0: only what has already arrived) and returns
+ * CB_ETIMEOUT if none came, or CB_EIO / CB_EPROTO when the connection is
+ * lost (notifications received before that are still handed out first).
+ * Responses to requests sent with cb_send that arrive meanwhile are kept
+ * for cb_recv.  For a poll()-based loop: cb_fd, and cb_buffered is true
+ * while notifications are queued.
+ *
+ * Bounded: at most 4096 notifications (and 1 MiB as sent) wait in the
+ * queue; more are dropped and counted by cb_notifications_dropped().  A
+ * program that sees that count grow (or an "overflow" event) has missed
+ * events and resyncs from book.changes.
+ *
+ *	struct cb_conn *conn;
+ *	struct cb_params *p = cb_params_new();
+ *	struct cb_reply *r, *ev;
+ *	char err[512], kind[32];
+ *	int64_t book, seq;
+ *
+ *	if (cb_connect(NULL, CB_DEFAULT_TIMEOUT_MS, &conn, err,
+ *	    sizeof err) != CB_OK)
+ *		errx(3, "cannot connect: %s", err);
+ *	if (p == NULL || cb_call(conn, "events.subscribe", p, &r) != CB_OK)
+ *		errx(1, "subscribe: %s", cb_error_message(conn));
+ *	cb_reply_free(r);
+ *	cb_params_free(p);
+ *	while (cb_next_notification(conn, -1, &ev) == CB_OK) {
+ *		if (cb_map_get_str(cb_reply_result(ev), "kind", kind,
+ *		    sizeof kind) == CB_OK &&
+ *		    cb_map_get_int(cb_reply_result(ev), "book_id",
+ *		    &book) == CB_OK &&
+ *		    cb_map_get_int(cb_reply_result(ev), "seq", &seq) == CB_OK)
+ *			printf("%s in book %lld (seq %lld)\n", kind,
+ *			    (long long)book, (long long)seq);
+ *		cb_reply_free(ev);
+ *	}
+ *	cb_close(conn);
+ */
+CB_API int cb_next_notification(struct cb_conn *conn, int timeout_ms,
+    struct cb_reply **out);
+/* A notification's method name, or NULL for a response. */
+CB_API const char *cb_reply_method(const struct cb_reply *reply);
+/* Notifications dropped because the queue was full, since cb_connect. */
+CB_API uint64_t cb_notifications_dropped(const struct cb_conn *conn);
 
 /* ---- reading results ---- */
 

@@ -66,6 +66,7 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_member,
 	&ctl_cmd_leave,
 	&ctl_cmd_notifications,
+	&ctl_cmd_watch,
 	&ctl_cmd_help,
 	NULL
 };

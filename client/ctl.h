@@ -79,6 +79,7 @@ extern const struct ctl_cmd ctl_cmd_members;
 extern const struct ctl_cmd ctl_cmd_member;
 extern const struct ctl_cmd ctl_cmd_leave;
 extern const struct ctl_cmd ctl_cmd_notifications;
+extern const struct ctl_cmd ctl_cmd_watch;
 
 /*
  * One of a command's own options, for ctl_parse_args_opts.  Given as

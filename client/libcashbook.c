@@ -55,6 +55,14 @@
 /* While the daemon is still at its listen backlog, retry connect() this
  * often. */
 #define CONN_BACKLOG_RETRY_MS	10
+/* Notifications the server pushed (events) that the caller has not taken
+ * yet: at most this many, and this many bytes as sent.  Beyond that they
+ * are dropped and counted (cb_notifications_dropped): a program that
+ * subscribes and never reads must not grow without bound.  The daemon's
+ * own bound per subscription is larger (10,000 events), so a reader that
+ * falls this far behind resyncs from book.changes either way. */
+#define CONN_NOTIFY_MAX		4096u
+#define CONN_NOTIFY_MAX_BYTES	(1024u * 1024u)
 
 /* A deadline in CLOCK_MONOTONIC milliseconds; DEADLINE_NEVER waits
  * forever, DEADLINE_PAST only takes what is already there. */
@@ -62,13 +70,23 @@
 #define DEADLINE_PAST		INT64_MIN
 
 struct cb_reply {
-	struct cb_reply *next;		/* in the conn's read-ahead queue */
+	struct cb_reply *next;		/* in one of the conn's queues */
 	msgpack_unpacked msg;		/* owns everything below */
 	uint32_t msgid;
-	const msgpack_object *result;
+	const msgpack_object *result;	/* a notification's params map */
+	size_t wire_bytes;		/* its size as sent */
 	bool is_error;
+	bool is_notification;
+	char method[CB_MAX_METHOD_LEN + 1];	/* a notification's */
 	char error_code[64];
 	char error_message[CB_MAX_ERROR_MESSAGE + 1];
+};
+
+/* Replies in arrival order. */
+struct reply_queue {
+	struct cb_reply *head, *tail;
+	size_t n;
+	size_t bytes;			/* sum of wire_bytes */
 };
 
 /* A request sent and not yet answered.  An abandoned one (its cb_call timed
@@ -93,8 +111,9 @@ struct cb_conn {
 	struct pending *pending;
 	size_t npending, pending_cap, nabandoned;
 
-	struct cb_reply *queue_head, *queue_tail;	/* read ahead */
-	size_t nqueued;
+	struct reply_queue ahead;	/* responses read for cb_recv */
+	struct reply_queue notes;	/* notifications not yet taken */
+	uint64_t notes_dropped;		/* ... and those that did not fit */
 
 	struct packbuf out;		/* the request being sent */
 
@@ -107,6 +126,45 @@ struct cb_conn {
 };
 
 /* ---- small helpers ---- */
+
+static void
+reply_queue_push(struct reply_queue *q, struct cb_reply *r)
+{
+	r->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->n++;
+	q->bytes += r->wire_bytes;
+}
+
+/* The oldest reply, or NULL. */
+static struct cb_reply *
+reply_queue_pop(struct reply_queue *q)
+{
+	struct cb_reply *r = q->head;
+
+	if (r == NULL)
+		return NULL;
+	q->head = r->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->n--;
+	q->bytes -= r->wire_bytes;
+	r->next = NULL;
+	return r;
+}
+
+static void
+reply_queue_free(struct reply_queue *q)
+{
+	struct cb_reply *r;
+
+	while ((r = reply_queue_pop(q)) != NULL)
+		cb_reply_free(r);
+}
 
 static int64_t
 now_ms(void)
@@ -422,16 +480,12 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 void
 cb_close(struct cb_conn *conn)
 {
-	struct cb_reply *r, *next;
-
 	if (conn == NULL)
 		return;
 	if (conn->fd >= 0)
 		(void)close(conn->fd);
-	for (r = conn->queue_head; r != NULL; r = next) {
-		next = r->next;
-		cb_reply_free(r);
-	}
+	reply_queue_free(&conn->ahead);
+	reply_queue_free(&conn->notes);
 	if (conn->in != NULL)
 		explicit_bzero(conn->in, conn->in_cap);
 	free(conn->in);
@@ -456,7 +510,7 @@ cb_fd(const struct cb_conn *conn)
 bool
 cb_buffered(const struct cb_conn *conn)
 {
-	return conn != NULL && (conn->nqueued > 0 ||
+	return conn != NULL && (conn->ahead.n > 0 || conn->notes.n > 0 ||
 	    conn->in_end > conn->in_start);
 }
 
@@ -465,7 +519,7 @@ cb_pending(const struct cb_conn *conn)
 {
 	if (conn == NULL)
 		return 0;
-	return conn->npending - conn->nabandoned + conn->nqueued;
+	return conn->npending - conn->nabandoned + conn->ahead.n;
 }
 
 /* ---- requests in flight ---- */
@@ -616,10 +670,31 @@ reply_new(void)
 }
 
 /*
+ * Keep a notification the server pushed for cb_next_notification, or drop
+ * and count it when the queue is at its bound.  Takes r either way.
+ */
+static void
+conn_keep_notification(struct cb_conn *conn, struct cb_reply *r,
+    const struct rpc_message *m)
+{
+	if (conn->notes.n >= CONN_NOTIFY_MAX ||
+	    conn->notes.bytes + r->wire_bytes > CONN_NOTIFY_MAX_BYTES ||
+	    m->method_len > CB_MAX_METHOD_LEN) {
+		conn->notes_dropped++;
+		cb_reply_free(r);
+		return;
+	}
+	r->is_notification = true;
+	copy_text(r->method, sizeof r->method, m->method, m->method_len);
+	r->result = m->params;
+	reply_queue_push(&conn->notes, r);
+}
+
+/*
  * Turn the complete message of len bytes at the front of the input into a
- * reply.  Returns CB_OK with *out set, CB_OK with *out NULL for a message
- * that needs no caller (an unknown notification, the late answer to an
- * abandoned request), or a failure.
+ * reply.  Returns CB_OK with *out set to a response, CB_OK with *out NULL
+ * for a message that is not a response to hand out (a notification, now
+ * queued; the late answer to an abandoned request), or a failure.
  */
 static int
 conn_take_message(struct cb_conn *conn, size_t len, struct cb_reply **out)
@@ -639,6 +714,7 @@ conn_take_message(struct cb_conn *conn, size_t len, struct cb_reply **out)
 		return conn_fail(conn, CB_ENOMEM,
 		    "out of memory reading a response");
 	}
+	r->wire_bytes = len;
 	rc = rpc_decode(conn->in + conn->in_start, len, &r->msg);
 	/* The bytes are consumed whatever they held; the reply has its own
 	 * copy, and tokens must not linger in the read buffer. */
@@ -670,8 +746,7 @@ conn_take_message(struct cb_conn *conn, size_t len, struct cb_reply **out)
 			cb_reply_free(r);
 			return CB_EPROTO;
 		}
-		/* Other notifications are for later protocol versions. */
-		cb_reply_free(r);
+		conn_keep_notification(conn, r, &m);
 		return CB_OK;
 	case RPC_REQUEST:
 		cb_reply_free(r);
@@ -709,10 +784,13 @@ conn_take_message(struct cb_conn *conn, size_t len, struct cb_reply **out)
 /*
  * The next response to hand to a caller, read from the socket until
  * deadline.  Returns CB_OK with *out set, or a failure (CB_ETIMEOUT leaves
- * the connection usable; a partial message stays buffered).
+ * the connection usable; a partial message stays buffered).  With
+ * until_notification, also returns CB_OK with *out NULL as soon as a
+ * notification is waiting in conn->notes.
  */
 static int
-conn_read_reply(struct cb_conn *conn, int64_t deadline, struct cb_reply **out)
+conn_read_reply(struct cb_conn *conn, int64_t deadline, bool until_notification,
+    struct cb_reply **out)
 {
 	enum scan_status st;
 	bool did_read = false;
@@ -730,6 +808,8 @@ conn_read_reply(struct cb_conn *conn, int64_t deadline, struct cb_reply **out)
 				rc = conn_take_message(conn, len, out);
 				if (rc != CB_OK || *out != NULL)
 					return rc;
+				if (until_notification && conn->notes.n > 0)
+					return CB_OK;
 				continue;
 			}
 			if (st != SCAN_NEED_MORE)
@@ -761,7 +841,7 @@ conn_salvage(struct cb_conn *conn, int err)
 	int rc;
 
 	do {
-		rc = conn_read_reply(conn, DEADLINE_PAST, &r);
+		rc = conn_read_reply(conn, DEADLINE_PAST, false, &r);
 		cb_reply_free(r);
 	} while (rc == CB_OK);
 	if (conn->dead == CB_EPROTO)
@@ -904,7 +984,7 @@ cb_call(struct cb_conn *conn, const char *method,
 		return rc;
 
 	for (;;) {
-		rc = conn_read_reply(conn, deadline, &r);
+		rc = conn_read_reply(conn, deadline, false, &r);
 		if (rc == CB_ETIMEOUT) {
 			p = pending_find(conn, id);
 			if (p != NULL && !p->abandoned) {
@@ -920,13 +1000,7 @@ cb_call(struct cb_conn *conn, const char *method,
 		if (r->msgid == id)
 			break;
 		/* Someone's pipelined answer: keep it for cb_recv. */
-		r->next = NULL;
-		if (conn->queue_tail != NULL)
-			conn->queue_tail->next = r;
-		else
-			conn->queue_head = r;
-		conn->queue_tail = r;
-		conn->nqueued++;
+		reply_queue_push(&conn->ahead, r);
 	}
 	if (r->is_error) {
 		conn_set_server_error(conn, r->error_code,
@@ -969,24 +1043,67 @@ cb_recv(struct cb_conn *conn, struct cb_reply **reply)
 		return CB_EINVAL;
 	if ((rc = conn_begin(conn)) != CB_OK)
 		return rc;
-	if ((r = conn->queue_head) != NULL) {
-		conn->queue_head = r->next;
-		if (conn->queue_head == NULL)
-			conn->queue_tail = NULL;
-		conn->nqueued--;
-		r->next = NULL;
+	if ((r = reply_queue_pop(&conn->ahead)) != NULL) {
 		*reply = r;
 		return CB_OK;
 	}
 	if (conn->npending == conn->nabandoned)
 		return conn_fail(conn, CB_EINVAL, "no request in flight");
-	rc = conn_read_reply(conn, deadline_after(conn->timeout_ms), &r);
+	rc = conn_read_reply(conn, deadline_after(conn->timeout_ms), false,
+	    &r);
 	if (rc == CB_ETIMEOUT)
 		return conn_fail(conn, CB_ETIMEOUT, "no answer from cashbookd "
 		    "within %d ms", conn->timeout_ms);
 	if (rc == CB_OK)
 		*reply = r;
 	return rc;
+}
+
+/* ---- public: notifications ---- */
+
+int
+cb_next_notification(struct cb_conn *conn, int timeout_ms,
+    struct cb_reply **out)
+{
+	struct cb_reply *r;
+	int64_t deadline;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (conn == NULL || out == NULL)
+		return CB_EINVAL;
+	/* Queued ones are handed out even from a connection that has since
+	 * died: they were received whole. */
+	if ((r = reply_queue_pop(&conn->notes)) != NULL) {
+		*out = r;
+		return CB_OK;
+	}
+	if ((rc = conn_begin(conn)) != CB_OK)
+		return rc;
+	deadline = timeout_ms < 0 ? DEADLINE_NEVER :
+	    timeout_ms == 0 ? DEADLINE_PAST : now_ms() + timeout_ms;
+	for (;;) {
+		rc = conn_read_reply(conn, deadline, true, &r);
+		if (rc == CB_ETIMEOUT)
+			return conn_fail(conn, CB_ETIMEOUT,
+			    "no notification within %d ms", timeout_ms);
+		if (rc != CB_OK)
+			return rc;
+		if (r == NULL)
+			break;
+		/* An answer to a request sent with cb_send: keep it for
+		 * cb_recv, as cb_call does. */
+		reply_queue_push(&conn->ahead, r);
+	}
+	*out = reply_queue_pop(&conn->notes);
+	return CB_OK;
+}
+
+uint64_t
+cb_notifications_dropped(const struct cb_conn *conn)
+{
+	return conn == NULL ? 0 : conn->notes_dropped;
 }
 
 /* ---- public: replies ---- */
@@ -1016,6 +1133,12 @@ cb_reply_result(const struct cb_reply *reply)
 	if (reply == NULL || reply->result == NULL)
 		return &nil;
 	return reply->result;
+}
+
+const char *
+cb_reply_method(const struct cb_reply *reply)
+{
+	return reply != NULL && reply->is_notification ? reply->method : NULL;
 }
 
 const char *

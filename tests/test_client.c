@@ -263,6 +263,25 @@ srv_notify_error(struct srv *s, const char *msg)
 	srv_send_pb(s, &pb);
 }
 
+/* Push [2, "event", [{"kind": "entry_added", "seq": seq}]]. */
+static void
+srv_event(struct srv *s, int64_t seq)
+{
+	struct packbuf pb;
+
+	packbuf_init(&pb);
+	msgpack_pack_array(&pb.pk, 3);
+	msgpack_pack_uint8(&pb.pk, RPC_NOTIFICATION);
+	rpc_pack_cstr(&pb.pk, "event");
+	msgpack_pack_array(&pb.pk, 1);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "kind");
+	rpc_pack_cstr(&pb.pk, "entry_added");
+	rpc_pack_cstr(&pb.pk, "seq");
+	msgpack_pack_int64(&pb.pk, seq);
+	srv_send_pb(s, &pb);
+}
+
 /* ---- calls ---- */
 
 static void
@@ -750,6 +769,135 @@ test_timeout_despite_chatter(void)
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	CHECK(ms >= 90 && ms < 1500);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* ---- notifications ---- */
+
+/* Events before and after the answer to a call; then events while a
+ * pipelined request is in flight; then hang up after two more. */
+static void
+script_events(struct srv *s)
+{
+	uint32_t id = srv_next_id(s);
+
+	srv_event(s, 1);
+	srv_reply_n(s, id, 7);
+	srv_event(s, 2);
+	srv_event(s, 3);
+	id = srv_next_id(s);		/* the pipelined one */
+	srv_reply_n(s, id, 8);
+	srv_event(s, 4);
+	(void)srv_next_id(s);		/* "go on" */
+	srv_event(s, 5);
+	srv_event(s, 6);
+}
+
+/* The next notification's seq, or -1 when there is none (rc says why). */
+static int64_t
+next_seq(struct cb_conn *conn, int timeout_ms, int *rc)
+{
+	struct cb_reply *ev;
+	int64_t seq = -1;
+
+	*rc = cb_next_notification(conn, timeout_ms, &ev);
+	if (*rc != CB_OK)
+		return -1;
+	CHECK_EQ_STR(cb_reply_method(ev), "event");
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(ev), "seq", &seq), CB_OK);
+	cb_reply_free(ev);
+	return seq;
+}
+
+static void
+test_notifications(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_events,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+	uint32_t id;
+	int64_t n;
+	int rc;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK(cb_reply_method(r) == NULL);	/* a response */
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 7);
+	cb_reply_free(r);
+	/* The event that came before the answer waits, in order. */
+	CHECK(cb_buffered(conn));
+	CHECK_EQ_INT(next_seq(conn, 1000, &rc), 1);
+	CHECK_EQ_INT(next_seq(conn, 1000, &rc), 2);
+	CHECK_EQ_INT(next_seq(conn, 1000, &rc), 3);
+	CHECK_EQ_INT(next_seq(conn, 0, &rc), -1);
+	CHECK_EQ_INT(rc, CB_ETIMEOUT);
+	CHECK_EQ_INT(cb_pending(conn), 0);
+
+	/* An answer that arrives while waiting for an event is kept. */
+	CHECK_EQ_INT(cb_send(conn, "ping", NULL, &id), CB_OK);
+	CHECK_EQ_INT(next_seq(conn, -1, &rc), 4);
+	CHECK_EQ_INT(cb_pending(conn), 1);
+	CHECK_EQ_INT(cb_recv(conn, &r), CB_OK);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(cb_reply_msgid(r), id);
+	CHECK_EQ_INT(cb_map_get_int(cb_reply_result(r), "n", &n), CB_OK);
+	CHECK_EQ_INT(n, 8);
+	cb_reply_free(r);
+
+	/* Events received before the server hung up still come out, then
+	 * the loss. */
+	CHECK_EQ_INT(cb_send(conn, "go_on", NULL, &id), CB_OK);
+	CHECK_EQ_INT(next_seq(conn, -1, &rc), 5);
+	CHECK_EQ_INT(next_seq(conn, -1, &rc), 6);
+	CHECK_EQ_INT(next_seq(conn, -1, &rc), -1);
+	CHECK_EQ_INT(rc, CB_EIO);
+	CHECK_EQ_INT(cb_notifications_dropped(conn), 0);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+#define FLOOD_EVENTS 5000
+
+/* More events than the client keeps, then the answer to its call. */
+static void
+script_flood(struct srv *s)
+{
+	uint32_t id = srv_next_id(s);
+
+	for (int64_t i = 1; i <= FLOOD_EVENTS; i++)
+		srv_event(s, i);
+	srv_reply_n(s, id, 1);
+	srv_wait_close(s);
+}
+
+static void
+test_notifications_bounded(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_flood,
+	    TEST_TIMEOUT_MS);
+	struct cb_reply *r;
+	int64_t seq, expect = 1;
+	int rc;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_call(conn, "ping", NULL, &r), CB_OK);
+	cb_reply_free(r);
+	/* The oldest 4096 are kept, in order; the rest were dropped and
+	 * counted. */
+	while ((seq = next_seq(conn, 0, &rc)) > 0) {
+		if (seq != expect)
+			break;
+		expect++;
+	}
+	CHECK_EQ_INT(rc, CB_ETIMEOUT);
+	CHECK_EQ_INT(expect - 1, 4096);
+	CHECK_EQ_INT(cb_notifications_dropped(conn), FLOOD_EVENTS - 4096);
+	CHECK(!cb_buffered(conn));
 	cb_close(conn);
 	fake_stop(&f);
 }
@@ -1362,6 +1510,10 @@ main(void)
 	tap_run("oversized response refused without allocating",
 	    test_oversized_response);
 	tap_run("invalid responses", test_invalid_responses);
+	tap_run("notifications: queued in order, apart from responses",
+	    test_notifications);
+	tap_run("notifications: a flood is bounded and counted",
+	    test_notifications_bounded);
 	tap_run("params encoding", test_params);
 	tap_run("connect failures", test_connect_failures);
 	tap_run("the peer uid rule: one's own user or root",

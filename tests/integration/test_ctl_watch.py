@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+"""
+test_ctl_watch.py -- cashbookctl watch against a real cashbookd: the lines
+people read, the JSON Lines scripts read, catching up from the change feed
+after cashbookd restarts, and how a watch ends (access lost, session
+ended).  alice and bob are token accounts, each in their own HOME.
+
+The watch runs as a child whose stdout and stderr are read line by line
+by threads; every wait is for a line (with a deadline), never a sleep.
+
+Usage: test_ctl_watch.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
+"""
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, check_eq, main  # noqa
+from test_ctl_books import User  # noqa
+from test_ctl_sharing import pair, share  # noqa
+
+WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+LINE_TIMEOUT = 20
+
+
+class Watch:
+    """cashbookctl ARGS watch, running; its output lines as they come."""
+
+    def __init__(self, user, *args):
+        self.proc = subprocess.Popen(
+            user.argv(list(args)), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=user.env(), start_new_session=True)
+        self.out = queue.Queue()
+        self.err = queue.Queue()
+        self.readers = [
+            threading.Thread(target=self._read, args=(f, q), daemon=True)
+            for f, q in ((self.proc.stdout, self.out),
+                         (self.proc.stderr, self.err))]
+        for r in self.readers:
+            r.start()
+
+    @staticmethod
+    def _read(f, q):
+        for raw in iter(f.readline, b""):
+            q.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        q.put(None)
+
+    def line(self, what, q=None):
+        try:
+            got = (q or self.out).get(timeout=LINE_TIMEOUT)
+        except queue.Empty:
+            got = None
+        check(got is not None, "a line: " + what, exit=self.proc.poll())
+        return got
+
+    def json(self, what):
+        return json.loads(self.line(what))
+
+    def err_line(self, what):
+        return self.line(what, self.err)
+
+    def rest(self):
+        """Everything left on stdout after the watch ended."""
+        lines = []
+        while True:
+            got = self.out.get(timeout=LINE_TIMEOUT)
+            if got is None:
+                return lines
+            lines.append(got)
+
+    def ended(self):
+        """The exit status of a watch that ends by itself."""
+        try:
+            return self.proc.wait(LINE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        for r in self.readers:
+            r.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+# ---------------------------------------------------------------- tests
+
+def test_lines(t):
+    """One line per change, in people's words: who, what (type, amount in
+    the book's currency, date), the balance after; a refused write shows
+    nothing; a rename shows both names."""
+    with t.daemon().start() as d:
+        a, b = pair(t, d)
+        with a, b:
+            share(a, b, can="add")
+            with Watch(a, "watch", "--book", "Household") as w:
+                check_eq(w.line("the start"),
+                         "watching 'Household': balance 0.00 EUR", "start")
+                b.ok("--book", "alice/Household", "add", "out", "4.20",
+                     "--date", "2026-11-28")
+                got = w.line("add")
+                check(re.fullmatch(
+                    WHEN + r" Household: bob added entry 1: out 4\.20 EUR "
+                    r"on 2026-11-28; balance -4\.20 EUR", got),
+                    "bob's add", got=got)
+                b.fails(1, "--book", "alice/Household", "rm", "1")
+                a.ok("edit", "1", "--amount", "5")
+                got = w.line("edit")
+                check(re.fullmatch(
+                    WHEN + r" Household: alice changed entry 1: out 5\.00 "
+                    r"EUR on 2026-11-28; balance -5\.00 EUR", got),
+                    "the refused rm showed nothing; alice's edit", got=got)
+                a.ok("rm", "1")
+                got = w.line("rm")
+                check(got.endswith(" Household: alice moved entry 1 to the "
+                                   "trash: out 5.00 EUR on 2026-11-28; "
+                                   "balance 0.00 EUR"), "trash", got=got)
+                a.ok("restore", "1")
+                got = w.line("restore")
+                check(got.endswith("alice restored entry 1: out 5.00 EUR on "
+                                   "2026-11-28; balance -5.00 EUR"),
+                      "restore", got=got)
+                a.ok("book", "rename", "Household", "Home")
+                got = w.line("rename")
+                check(got.endswith(" Home: alice renamed 'Household' to "
+                                   "'Home'; balance -5.00 EUR"),
+                      "rename", got=got)
+            # bob sees the book as alice/Home.
+            with Watch(b, "watch", "--book", "alice/Home") as w:
+                check_eq(w.line("bob's start"),
+                         "watching 'alice/Home': balance -5.00 EUR",
+                         "bob's name for the book")
+
+
+def test_json_lines(t):
+    """--json: one object per line, each event as sent plus book,
+    currency, who, balance_text; seq consecutive; a book made later joins
+    a watch of every book."""
+    with t.daemon().start() as d, User(t, d) as a:
+        a.login("alice")
+        a.ok("book", "create", "Household", "--currency", "EUR")
+        a.ok("add", "in", "10", "--date", "2026-12-01")
+        with Watch(a, "--json", "watch") as w:
+            first = w.json("start")
+            check_eq({k: first[k] for k in ("kind", "book", "balance",
+                                            "balance_text", "currency")},
+                     {"kind": "watching", "book": "Household",
+                      "balance": 1000, "balance_text": "10.00",
+                      "currency": "EUR"}, "the start")
+            seq = first["seq"]
+            for amount in ("1.50", "2", "0.05"):
+                a.ok("add", "out", amount, "--date", "2026-12-02")
+            bal = 1000
+            for amount, minor in (("1.50", 150), ("2", 200), ("0.05", 5)):
+                ev = w.json("add " + amount)
+                bal -= minor
+                seq += 1
+                check_eq({k: ev[k] for k in ("kind", "seq", "balance",
+                                             "balance_text", "who",
+                                             "book")},
+                         {"kind": "entry_added", "seq": seq, "balance": bal,
+                          "balance_text": "%d.%02d" % (bal // 100,
+                                                        bal % 100),
+                          "who": "alice", "book": "Household"},
+                         "event for " + amount)
+            a.ok("book", "create", "Travel", "--currency", "JPY")
+            a.ok("--book", "Travel", "add", "out", "500")
+            ev = w.json("book created")
+            check_eq((ev["kind"], ev["book"], ev["seq"], ev["currency"]),
+                     ("book_created", "Travel", 1, "JPY"), "book_created")
+            ev = w.json("add in the new book")
+            check_eq((ev["kind"], ev["book"], ev["seq"], ev["balance_text"]),
+                     ("entry_added", "Travel", 2, "-500"), "joined")
+
+
+def test_restart_catches_up(t):
+    """cashbookd stops; changes are made while the watch is away (through
+    another cashbookd on the same database); cashbookd comes back: the
+    watch reconnects and shows exactly the missed changes, once each, in
+    order, then goes on live."""
+    d0 = d = t.daemon().start()
+    try:
+        with User(t, d) as a:
+            a.login("alice")
+            a.ok("book", "create", "Household", "--currency", "EUR")
+            with Watch(a, "--json", "watch", "--book", "Household") as w:
+                seq = w.json("start")["seq"]
+                a.ok("add", "in", "1")
+                check_eq(w.json("live add")["seq"], seq + 1, "live")
+                d.stop()
+                check("lost cashbookd" in w.err_line("lost"),
+                      "says it lost cashbookd")
+                other = os.path.join(d.dir, "other.sock")
+                with t.daemon(dir=d.dir, socket_path=other).start():
+                    for amount in ("2", "3"):
+                        a.ok("--socket", other, "add", "in", amount)
+                d = t.daemon(dir=d.dir).start()
+                check_eq(w.err_line("reconnected"),
+                         "cashbookctl: reconnected; catching up",
+                         "says it reconnected")
+                got = [w.json("replayed"), w.json("replayed")]
+                check_eq([(e["seq"], e["kind"], e.get("replayed"))
+                          for e in got],
+                         [(seq + 2, "entry_added", True),
+                          (seq + 3, "entry_added", True)],
+                         "the missed changes, once each")
+                now = w.json("caught up")
+                check_eq((now["kind"], now["seq"], now["balance_text"]),
+                         ("watching", seq + 3, "6.00"), "then the balance")
+                a.ok("add", "in", "4")
+                ev = w.json("live again")
+                check_eq((ev["seq"], ev["balance_text"]), (seq + 4, "10.00"),
+                         "live again")
+    finally:
+        d.cleanup()
+        d0.cleanup()
+
+
+def test_access_lost_ends(t):
+    """A member removed from the only book watched: the watch says so and
+    ends with status 1."""
+    with t.daemon().start() as d:
+        a, b = pair(t, d)
+        with a, b:
+            share(a, b)
+            with Watch(b, "watch", "--book", "alice/Household") as w:
+                w.line("start")
+                a.ok("member", "rm", "bob")
+                check_eq(w.ended(), 1, "exit status")
+                err = w.err_line("why")
+                check("you can no longer see 'alice/Household'" in err,
+                      "says why", err=err)
+
+
+def test_logout_ends(t):
+    """Logging the session out ends the watch: status 1, log in again."""
+    with t.daemon().start() as d, User(t, d) as a:
+        a.login("alice")
+        a.ok("book", "create", "Household", "--currency", "EUR")
+        with Watch(a, "watch") as w:
+            w.line("start")
+            a.ok("logout")
+            check_eq(w.ended(), 1, "exit status")
+            err = w.err_line("why")
+            check("session has expired or was revoked" in err and
+                  "cashbookctl login" in err, "says to log in", err=err)
+
+
+def test_usage(t):
+    """watch takes no operands; an unknown book is exit 1 before
+    watching."""
+    with t.daemon().start() as d, User(t, d) as a:
+        a.login("alice")
+        err = a.fails(2, "watch", "extra")
+        check("watch" in err, "usage", err=err)
+        err = a.fails(1, "watch", "--book", "Nope")
+        check("Nope" in err, "names the book", err=err)
+        out = a.ok("help", "watch")
+        check("--json" in out and "reconnects" in out, "help", out=out)
+
+
+if __name__ == "__main__":
+    main([test_lines, test_json_lines, test_restart_catches_up,
+          test_access_lost_ends, test_logout_ends, test_usage])
