@@ -215,30 +215,8 @@ CB_API const char *cb_reply_error_message(const struct cb_reply *reply);
  * program that sees that count grow (or an "overflow" event) has missed
  * events and resyncs from book.changes.
  *
- *	struct cb_conn *conn;
- *	struct cb_params *p = cb_params_new();
- *	struct cb_reply *r, *ev;
- *	char err[512], kind[32];
- *	int64_t book, seq;
- *
- *	if (cb_connect(NULL, CB_DEFAULT_TIMEOUT_MS, &conn, err,
- *	    sizeof err) != CB_OK)
- *		errx(3, "cannot connect: %s", err);
- *	if (p == NULL || cb_call(conn, "events.subscribe", p, &r) != CB_OK)
- *		errx(1, "subscribe: %s", cb_error_message(conn));
- *	cb_reply_free(r);
- *	cb_params_free(p);
- *	while (cb_next_notification(conn, -1, &ev) == CB_OK) {
- *		if (cb_map_get_str(cb_reply_result(ev), "kind", kind,
- *		    sizeof kind) == CB_OK &&
- *		    cb_map_get_int(cb_reply_result(ev), "book_id",
- *		    &book) == CB_OK &&
- *		    cb_map_get_int(cb_reply_result(ev), "seq", &seq) == CB_OK)
- *			printf("%s in book %lld (seq %lld)\n", kind,
- *			    (long long)book, (long long)seq);
- *		cb_reply_free(ev);
- *	}
- *	cb_close(conn);
+ * README.md ("libcashbook") has a complete program that prints every
+ * change to your books.
  */
 CB_API int cb_next_notification(struct cb_conn *conn, int timeout_ms,
     struct cb_reply **out);

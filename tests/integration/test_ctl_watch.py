@@ -14,28 +14,46 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, check_eq, main  # noqa
+from harness import check, check_eq, main, wait_until  # noqa
 from test_ctl_books import User  # noqa
 from test_ctl_sharing import pair, share  # noqa
 
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 LINE_TIMEOUT = 20
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def readme_block(lang, containing):
+    """The README's fenced block of lang that contains the text."""
+    with open(os.path.join(SRC, "README.md")) as f:
+        text = f.read()
+    for m in re.finditer(r"^```%s\n(.*?)^```$" % re.escape(lang), text,
+                         re.S | re.M):
+        if containing in m.group(1):
+            return m.group(1)
+    raise AssertionError("README has no %s block with %r" % (lang,
+                                                             containing))
 
 
 class Watch:
-    """cashbookctl ARGS watch, running; its output lines as they come."""
+    """cashbookctl ARGS watch, running; its output lines as they come.
+    With argv= and env=, any program instead (killed with its process
+    group)."""
 
-    def __init__(self, user, *args):
+    def __init__(self, user, *args, argv=None, env=None):
         self.proc = subprocess.Popen(
-            user.argv(list(args)), stdin=subprocess.DEVNULL,
+            argv or user.argv(list(args)), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=user.env(), start_new_session=True)
+            env=env or user.env(), start_new_session=True)
         self.out = queue.Queue()
         self.err = queue.Queue()
         self.readers = [
@@ -83,11 +101,11 @@ class Watch:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            os.killpg(self.proc.pid, signal.SIGINT)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         for r in self.readers:
             r.join(5)
@@ -278,6 +296,67 @@ def test_usage(t):
         check("--json" in out and "reconnects" in out, "help", out=out)
 
 
+def test_readme_i3blocks(t):
+    """The README's i3blocks command, verbatim, through sh and jq: the
+    balance at once, then again the moment someone adds an entry."""
+    command = [ln for ln in readme_block("ini", "watch").split("\n")
+               if ln.startswith("command=")][0][len("command="):]
+    with t.daemon().start() as d, User(t, d) as a:
+        a.login("alice")
+        a.ok("book", "create", "Household", "--currency", "EUR")
+        a.ok("add", "in", "2422.10")
+        bindir = os.path.join(a.dir, "bin")
+        os.mkdir(bindir)
+        os.symlink(os.path.abspath(t.cashbookctl),
+                   os.path.join(bindir, "cashbookctl"))
+        env = a.env({"CASHBOOK_SOCKET": d.socket,
+                     "PATH": bindir + ":" + os.environ.get("PATH", "")})
+        with Watch(a, argv=["sh", "-c", command], env=env) as w:
+            check_eq(w.line("the balance"), "Household 2422.10 EUR",
+                     "at once")
+            a.ok("add", "out", "4.20")
+            check_eq(w.line("after an add"), "Household 2417.90 EUR",
+                     "after an add")
+
+
+def test_readme_c_program(t):
+    """The README's libcashbook program, verbatim: compiled against the
+    built library, it prints each change as it commits."""
+    prog = readme_block("c", "cb_next_notification")
+    client = os.path.dirname(os.path.abspath(t.cashbookctl))
+    tmp = tempfile.mkdtemp(prefix="cbit-prog-")
+    try:
+        src = os.path.join(tmp, "watch.c")
+        exe = os.path.join(tmp, "watch")
+        with open(src, "w") as f:
+            f.write(prog)
+        cflags = ["-std=c11", "-Wall", "-Wextra", "-Werror"]
+        if os.environ.get("CASHBOOK_SANITIZED") == "1":
+            cflags += ["-fsanitize=address,undefined"]
+        cc = subprocess.run(
+            ["cc"] + cflags + ["-I", os.path.join(SRC, "client"), src,
+                               "-o", exe, "-L", client, "-lcashbook",
+                               "-lmsgpackc", "-Wl,-rpath," + client],
+            capture_output=True, text=True, timeout=120)
+        check_eq(cc.returncode, 0, "it compiles", stderr=cc.stderr)
+        with t.daemon().start() as d, User(t, d) as a:
+            a.ok("book", "create", "Household", "--currency", "EUR")
+            env = a.env({"CASHBOOK_SOCKET": d.socket})
+            with Watch(a, argv=[exe], env=env) as w:
+                # Subscribed once cashbookd counts the subscription.
+                wait_until(lambda: d.stats()["events"]["subscriptions"]
+                           == 1, 20, "the program subscribed")
+                a.ok("add", "out", "4.20")
+                a.ok("rm", "1")
+                check_eq([w.line("add"), w.line("rm")],
+                         ["entry_added in book 1 (change 2)",
+                          "entry_deleted in book 1 (change 3)"],
+                         "its lines")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main([test_lines, test_json_lines, test_restart_catches_up,
-          test_access_lost_ends, test_logout_ends, test_usage])
+          test_access_lost_ends, test_logout_ends, test_usage,
+          test_readme_i3blocks, test_readme_c_program])
