@@ -11,6 +11,7 @@ import datetime
 import os
 import random
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, main, TestFailure  # noqa
@@ -162,6 +163,118 @@ def test_running_balance_property(t):
                      {k: want[k] for k in ("type", "amount", "date",
                                            "time")},
                      "the last history fields of entry %d" % i)
+
+
+def random_ops(u, b, rnd, model, actions, nops, who):
+    """nops random adds, updates, trashes and restores by u on book b, on
+    the entries u made (recorded in model and actions: entry_id -> [(action,
+    username)])."""
+    mine = []
+    for _ in range(nops):
+        live = [i for i in mine if not model.entries[i]["deleted"]]
+        dead = [i for i in mine if model.entries[i]["deleted"]]
+        x = rnd.random()
+        if x < 0.5 or len(live) < 3:
+            f = rand_fields(rnd)
+            r = u.ok("entry.add", dict(wire(f), book_id=b))
+            model.put(r["entry_id"], f)
+            mine.append(r["entry_id"])
+            actions[r["entry_id"]] = [("create", who)]
+        elif x < 0.75:
+            i = rnd.choice(live)
+            e = model.entries[i]
+            patch = {"amount": rnd.choice((1, 7, 250, 10 ** 6)),
+                     "type": "in" if e["type"] == "out" else "out",
+                     "date": rand_date(rnd)}
+            u.ok("entry.update", dict(patch, entry_id=i))
+            e.update(patch)
+            actions[i].append(("update", who))
+        elif x < 0.9 or not dead:
+            i = rnd.choice(live)
+            u.ok("entry.delete", {"entry_id": i})
+            model.entries[i]["deleted"] = True
+            actions[i].append(("delete", who))
+        else:
+            i = rnd.choice(dead)
+            u.ok("entry.restore", {"entry_id": i})
+            model.entries[i]["deleted"] = False
+            actions[i].append(("restore", who))
+
+
+def test_two_actors_property(t):
+    """Two people write one shared book at once: alice (the owner) and bob
+    (a member who may add, edit_all and delete), each on their own
+    connection and thread, random adds, updates, trashes and restores of
+    their own entries (seeds 7 and 8); then each edits, trashes and
+    restores some of the other's.  Afterwards every running_balance
+    (with and without filters) equals a brute-force recomputation over
+    both people's entries, book.balance agrees, book.verify is ok, and
+    each entry's history has one item per change, each naming who made
+    it."""
+    with t.daemon("--synchronous", "normal").start() as d, \
+            d.client() as ca, d.client() as cb:
+        alice = register_login(ca, "alice")
+        bob = register_login(cb, "bob")
+        b = alice.book("Shared")
+        iid = alice.ok("book.invite", {"book_id": b, "username": "bob",
+                                       "permissions": ["add", "edit_all",
+                                                       "delete"]})
+        bob.ok("invite.accept", {"invite_id": iid["invite_id"]})
+        models = {"alice": Model(), "bob": Model()}
+        actions = {}
+        failures = []
+
+        def run(u, seed):
+            try:
+                random_ops(u, b, random.Random(seed), models[u.username],
+                           actions, 240, u.username)
+            except BaseException as e:     # reported by the main thread
+                failures.append((u.username, e))
+
+        ths = [threading.Thread(target=run, args=(alice, 7)),
+               threading.Thread(target=run, args=(bob, 8))]
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join(300)
+        if failures:
+            raise failures[0][1]
+        m = Model()
+        for who in ("alice", "bob"):
+            m.entries.update(models[who].entries)
+        # Now across: each edits, trashes and restores the other's.
+        rnd = random.Random(9)
+        for u, other in ((bob, "alice"), (alice, "bob")):
+            theirs = [i for i in models[other].entries
+                      if not m.entries[i]["deleted"]]
+            for i in rnd.sample(theirs, 5):
+                u.ok("entry.update", {"entry_id": i, "amount": 333})
+                m.entries[i]["amount"] = 333
+                u.ok("entry.delete", {"entry_id": i})
+                u.ok("entry.restore", {"entry_id": i})
+                actions[i] += [("update", u.username),
+                               ("delete", u.username),
+                               ("restore", u.username)]
+        check_listing(alice, b, m, what="alice's view")
+        check_listing(bob, b, m, limit=7, what="bob's view, pages of 7")
+        check_listing(alice, b, m, {"type": "out"}, limit=5,
+                      what="outs only")
+        check_listing(bob, b, m, {"trash": True}, what="the trash")
+        tot = m.totals()
+        bal = alice.balance(b)
+        check_eq({k: bal[k] for k in tot}, tot, "book.balance")
+        v = alice.verify(b)
+        check_eq((v["ok"], v["problems"]), (True, []), "book.verify",
+                 result=v)
+        ids = sorted(m.entries)
+        answers = alice.pipe([("entry.history", {"entry_id": i})
+                              for i in ids])
+        for i, (e, res) in zip(ids, answers):
+            check(e is None, "entry.history", error=e)
+            check_eq([(h["action"], h["username"]) for h in res["history"]],
+                     actions[i], "history of entry %d" % i)
+        t.diag("%d entries (%d live) by two people at once" % (
+            len(m.entries), len(m.live())))
 
 
 def test_same_day_order(t):
@@ -519,6 +632,7 @@ def test_filter_validation(t):
 
 TESTS = [
     test_running_balance_property,
+    test_two_actors_property,
     test_same_day_order,
     test_cursor_paging_concurrent_inserts,
     test_cursor_malformed,
@@ -530,4 +644,5 @@ TESTS = [
 
 if __name__ == "__main__":
     main([clean_exits(f) for f in TESTS],
-         {"test_running_balance_property": 120})
+         {"test_running_balance_property": 120,
+          "test_two_actors_property": 180})
