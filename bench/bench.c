@@ -53,6 +53,7 @@ struct opts {
 	int threads, depth, ctl_runs, many, deep_pages;
 	int64_t entries_max;
 	bool sync_full, seed_socket;
+	bool only_events;	/* --only events: section 11 alone */
 	bool json;
 };
 
@@ -99,7 +100,7 @@ usage(FILE *f)
 "                      [--seconds S] [--warmup S] [--threads N] [--depth N]\n"
 "                      [--ctl-runs N] [--conns N] [--entries-max N]\n"
 "                      [--deep-pages N] [--synchronous normal|full]\n"
-"                      [--seed-over-socket] [--json]\n"
+"                      [--seed-over-socket] [--only events] [--json]\n"
 "\n"
 "Measure a running cashbookd.  Prints figures and how they compare with\n"
 "the project's aims; never fails because something is slow.\n"
@@ -127,6 +128,8 @@ usage(FILE *f)
 "                  handlers (default normal, as scripts/bench runs it)\n"
 "  --seed-over-socket  fill the books with entry.add requests even when\n"
 "                  --db is given (slower)\n"
+"  --only events   measure section 11 (live events) alone, for quick\n"
+"                  comparisons while working on the fan-out\n"
 "  --json          print one JSON line instead of the table\n"
 "\n"
 "Exit status: 0 when every figure was measured, 1 when some could not\n"
@@ -175,7 +178,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_SOCKET = 256, O_DB, O_CTL, O_PID, O_SECONDS, O_WARMUP,
 	    O_THREADS, O_DEPTH, O_CTL_RUNS, O_CONNS, O_ENTRIES_MAX,
-	    O_DEEP_PAGES, O_SYNCHRONOUS, O_SEED_SOCKET, O_JSON, O_HELP };
+	    O_DEEP_PAGES, O_SYNCHRONOUS, O_SEED_SOCKET, O_ONLY, O_JSON,
+	    O_HELP };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "db", required_argument, NULL, O_DB },
@@ -191,6 +195,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "deep-pages", required_argument, NULL, O_DEEP_PAGES },
 		{ "synchronous", required_argument, NULL, O_SYNCHRONOUS },
 		{ "seed-over-socket", no_argument, NULL, O_SEED_SOCKET },
+		{ "only", required_argument, NULL, O_ONLY },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -266,6 +271,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case O_SEED_SOCKET: o->seed_socket = true; break;
+		case O_ONLY:
+			if (strcmp(optarg, "events") != 0) {
+				fprintf(stderr, "cashbook-bench: --only takes "
+				    "events\n");
+				rc = -1;
+			}
+			o->only_events = true;
+			break;
 		case O_JSON: o->json = true; break;
 		case O_HELP: usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -882,6 +895,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rep->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.only_events) {
+		measure_events(&o, rep);
+		if (o.json)
+			events_print_json(&rep->events);
+		else
+			events_print_table(&rep->events);
+		rc = rep->missing > 0 ? 1 : 0;
+		free(rep);
+		return rc;
+	}
 	measure_busy(&rep->busy_before);
 	measure_rss_idle(&o, rep);
 	measure_rss_many(&o, rep);

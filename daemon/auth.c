@@ -129,6 +129,7 @@ auth_verify_claim(struct call *call, const struct auth_claim *claim,
 		    AUTH_AGAIN);
 	call->user_id = user_id;
 	call->session_id = claim->session_id;
+	call->session_expires_at = expires_at;
 	authcache_store(cache, claim, user_id, expires_at, now, epoch);
 	return 0;
 }

@@ -72,7 +72,8 @@ authcache_same_secret(const uint8_t *a, const uint8_t *b)
 
 bool
 authcache_lookup(struct authcache *c, const struct auth_claim *claim,
-    int64_t now_s, int64_t *user_id, int64_t *session_id)
+    int64_t now_s, int64_t *user_id, int64_t *session_id,
+    int64_t *expires_at)
 {
 	struct authcache_entry *e;
 	bool hit = false;
@@ -84,6 +85,7 @@ authcache_lookup(struct authcache *c, const struct auth_claim *claim,
 	    authcache_same_secret(e->secret, claim->secret)) {
 		*user_id = e->user_id;
 		*session_id = e->session_id;
+		*expires_at = e->expires_at;
 		hit = true;
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -35,10 +35,12 @@ struct authcache;
 struct authcache *authcache_new(void);
 void authcache_free(struct authcache *c);
 
-/* True (and the caller's user and session) when claim was verified less
- * than CB_AUTHCACHE_TTL_S ago and has not expired at now_s (wall clock). */
+/* True (and the caller's user and session, and when the session
+ * expires) when claim was verified less than CB_AUTHCACHE_TTL_S ago and
+ * has not expired at now_s (wall clock). */
 bool authcache_lookup(struct authcache *c, const struct auth_claim *claim,
-    int64_t now_s, int64_t *user_id, int64_t *session_id);
+    int64_t now_s, int64_t *user_id, int64_t *session_id,
+    int64_t *expires_at);
 
 /* The revocation epoch, read before verifying against the database. */
 uint64_t authcache_epoch(struct authcache *c);

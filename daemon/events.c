@@ -28,6 +28,8 @@ struct sub {
 	struct conn *conn;
 	int64_t user_id;
 	int64_t session_id;		/* 0: a peer; never revoked */
+	int64_t expires_at;		/* the session's end (wall clock, s);
+					 * 0: a peer, never */
 	bool all_books;
 	bool notifications;
 	bool pending;			/* snapshot not read yet */
@@ -53,6 +55,7 @@ struct events {
 	uint64_t nsubs;
 	uint64_t next_id;
 	uint64_t delivered, overflows;
+	int64_t now_s;			/* wall clock of this fan-out */
 
 	pthread_mutex_t lock;		/* guards head/tail (any thread) */
 	struct batch *head, *tail;
@@ -62,6 +65,11 @@ struct events {
 	int64_t last_drain_us;
 
 	struct packbuf body;		/* one event's common part */
+	/* What body holds: the change and kind it was encoded for (NULL:
+	 * nothing reusable).  A change goes to every subscriber under one
+	 * kind, almost always: encoded once, not once per subscriber. */
+	const struct change *body_change;
+	const char *body_kind;
 };
 
 /* Under load, drains (and so writes to each subscriber) come at most this
@@ -256,6 +264,9 @@ events_encode(struct events *ev, const struct change *c, const char *kind)
 	msgpack_packer *pk = &ev->body.pk;
 	bool book = c->book_id != 0;
 
+	if (ev->body_change == c && ev->body_kind == kind && c != NULL)
+		return 0;
+	ev->body_change = NULL;
 	packbuf_clear(&ev->body);
 	rpc_pack_cstr(pk, "kind");
 	rpc_pack_cstr(pk, kind);
@@ -276,7 +287,11 @@ events_encode(struct events *ev, const struct change *c, const char *kind)
 	    (c->kind == CHANGE_MEMBER_ADDED || c->kind == CHANGE_MEMBER_REMOVED));
 	rpc_pack_cstr(pk, "notification_id");
 	pack_opt_int(pk, c->notification_id, c->notification_id != 0);
-	return packbuf_failed(&ev->body) ? -1 : 0;
+	if (packbuf_failed(&ev->body))
+		return -1;
+	ev->body_change = c;
+	ev->body_kind = kind;
+	return 0;
 }
 
 /* [2, "event", [{"subscription_id": id, <body>}]] to s's connection,
@@ -356,6 +371,7 @@ events_end(struct events *ev, struct sub *s, const char *kind,
 
 	if (events_encode(ev, &c, kind) == 0)
 		events_write(ev, s);
+	ev->body_change = NULL;		/* c goes out of scope */
 	sub_unlink(ev, s);
 	return false;
 }
@@ -378,6 +394,10 @@ events_offer(struct events *ev, struct sub *s, const struct change *c)
 {
 	struct sub_book *b;
 
+	/* A session that has expired since it subscribed hears nothing more:
+	 * the first change offered after its end ends the subscription. */
+	if (s->expires_at != 0 && ev->now_s >= s->expires_at)
+		return events_end(ev, s, "access_lost", 0);
 	switch (c->kind) {
 	case CHANGE_REVOKED:
 		return events_revokes(s, c) ? events_end(ev, s, "access_lost",
@@ -446,6 +466,8 @@ events_fan_out(struct events *ev, const struct change *c)
 		else
 			(void)events_offer(ev, s, c);
 	}
+	/* c's memory is freed and reused after this. */
+	ev->body_change = NULL;
 }
 
 static void
@@ -454,6 +476,7 @@ events_drain(struct events *ev)
 	struct batch *b, *next;
 
 	ev->last_drain_us = clock_now_us();
+	ev->now_s = clock_wall_s();
 	pthread_mutex_lock(&ev->lock);
 	b = ev->head;
 	ev->head = ev->tail = NULL;
@@ -564,6 +587,7 @@ events_subscribe_end(struct server *server, struct conn *conn,
 	}
 	s->user_id = call->user_id;
 	s->session_id = call->via_peer ? 0 : call->session_id;
+	s->expires_at = call->via_peer ? 0 : call->session_expires_at;
 	s->all_books = snap->all_books;
 	s->notifications = snap->notifications;
 	for (uint32_t i = 0; i < snap->nbooks; i++) {
@@ -580,9 +604,12 @@ events_subscribe_end(struct server *server, struct conn *conn,
 	s->held = NULL;
 	s->nheld = s->capheld = 0;
 	s->pending = false;
+	ev->body_change = NULL;
+	ev->now_s = clock_wall_s();
 	for (size_t i = 0; i < nheld; i++)
 		if (!events_offer(ev, s, &held[i]))
 			break;
+	ev->body_change = NULL;
 	free(held);
 }
 

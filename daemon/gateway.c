@@ -788,6 +788,7 @@ gateway_submit(struct server *server, struct conn *conn,
 	req->call.subscription_user_id = checked->subscription_user_id;
 	req->call.user_id = checked->user_id;
 	req->call.session_id = checked->session_id;
+	req->call.session_expires_at = checked->session_expires_at;
 	req->call.via_peer = checked->via_peer;
 	req->call.peer_uid = checked->peer_uid;
 	/* A uid seen for the first time may need its account made: the
@@ -941,7 +942,7 @@ gateway_message(struct server *server, struct conn *conn,
 	 * nothing at all. */
 	needs_auth = (method->flags & METHOD_AUTH) && !call.via_peer &&
 	    !authcache_lookup(server->authcache, &claim, clock_wall_s(),
-	    &call.user_id, &call.session_id);
+	    &call.user_id, &call.session_id, &call.session_expires_at);
 	needs_peer = call.via_peer && !identity_map_lookup(server->peers,
 	    call.peer_uid, &call.user_id);
 	if (method->loop_begin != NULL && method->loop_begin(server, conn,

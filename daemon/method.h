@@ -93,6 +93,8 @@ struct call {
 	int64_t user_id;		/* METHOD_AUTH: the caller */
 	int64_t session_id;		/* METHOD_AUTH: the caller's session;
 					 * 0 when via_peer */
+	int64_t session_expires_at;	/* ... and when it expires (wall
+					 * clock, s); 0 when via_peer */
 	/* METHOD_AUTH without a token, in --auth peer mode: the caller is
 	 * the account bound to the connecting OS user peer_uid
 	 * (identity.h). */

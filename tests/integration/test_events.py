@@ -8,7 +8,7 @@ import threading
 
 from harness import (Tap, check, check_eq, pipeline, ReadTimeout,
                      check_rss)  # noqa
-from books_common import register_login
+from books_common import User, advance, register_login
 
 PW = "correct horse 1"
 
@@ -299,6 +299,42 @@ def test_logout_ends_delivery(t):
                  "the other session hears both")
 
 
+def test_expired_session_ends_delivery(t):
+    """A session that expires while subscribed hears nothing after its
+    end: the next change ends the subscription with access_lost (book nil);
+    a fresh session's subscription hears it."""
+    with t.daemon("--token-ttl-s", "3600").start() as d, d.client() as c:
+        u = register_login(c, "alice")
+        bid = u.book("Home")
+        old = Subscriber(d, u.token)
+        old.subscribe()
+        u.ok("entry.add", entry(bid, 1))
+        check_eq([e["kind"] for e in old.wait(1)], ["entry_added"],
+                 "while the session lasts")
+        advance(c, 3601)
+        fresh = register_login(c, "bob")
+        err, _ = u.call("book.invite", {"book_id": bid, "username": "bob",
+                                        "permissions": ["add"]})
+        check_eq(err[0], "unauthorized", "alice's token has expired",
+                 error=err)
+        # alice logs in again (a new session); bob joins and writes.
+        u2 = User(c, "alice", c.call_ok("auth.login", {
+            "username": "alice", "password": PW})["token"], u.user_id)
+        inv = u2.ok("book.invite", {"book_id": bid, "username": "bob",
+                                    "permissions": ["add"]})["invite_id"]
+        fresh.ok("invite.accept", {"invite_id": inv})
+        new = Subscriber(d, u2.token)
+        new.subscribe(book_ids=[bid])
+        fresh.ok("entry.add", entry(bid, 2))
+        got = old.wait(2)
+        check_eq([(e["kind"], e["book_id"]) for e in got],
+                 [("entry_added", bid), ("access_lost", None)],
+                 "the expired one ends at the first change after", all=got)
+        old.quiet()
+        check_eq([e["kind"] for e in new.wait(1)], ["entry_added"],
+                 "the new session hears the change")
+
+
 def test_changes_after_disconnect(t):
     """Away and back: book.changes from the last seen seq gives exactly
     what a connected subscriber saw meanwhile."""
@@ -428,6 +464,7 @@ def main():
     t.run(test_snapshot_misses_nothing, timeout=120)
     t.run(test_slow_subscriber_overflows_alone, timeout=240)
     t.run(test_logout_ends_delivery)
+    t.run(test_expired_session_ends_delivery)
     t.run(test_changes_after_disconnect)
     t.run(test_feed_retention, timeout=180)
     t.run(test_subscribe_refusals)
