@@ -68,6 +68,17 @@ main(int argc, char **argv)
 	if (mallopt(M_MMAP_THRESHOLD, CB_MMAP_THRESHOLD_BYTES) != 1)
 		log_warn("cannot set the malloc mmap threshold; memory used by "
 		    "password hashes may stay in the process");
+	/*
+	 * Fixing the mmap threshold also fixes the trim threshold at its
+	 * 128 KiB default: a worker whose arena top swings past that gives
+	 * it back with madvise(MADV_DONTNEED) at every request, and each
+	 * one interrupts every other thread to flush its TLB (a write to a
+	 * shared book -- two RETURNING statements -- cost 4x the CPU of an
+	 * own book's, most of it in the kernel).  Past a burst,
+	 * server_trim_when_idle gives the memory back anyway.
+	 */
+	if (mallopt(M_TRIM_THRESHOLD, CB_TRIM_THRESHOLD_BYTES) != 1)
+		log_warn("cannot set the malloc trim threshold");
 	/* Must precede every other SQLite call. */
 	if (sqlite3_config(SQLITE_CONFIG_LOG, main_sqlite_log, NULL) !=
 	    SQLITE_OK)

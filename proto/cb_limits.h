@@ -97,6 +97,9 @@
 /* Allocations at least this big are mmap'd and returned to the system
  * when freed (password hashes use 19 MiB each). */
 #define CB_MMAP_THRESHOLD_BYTES       (256 * 1024)
+/* Free memory at the top of a malloc arena is given back to the system
+ * only past this much (and by malloc_trim once the daemon is idle). */
+#define CB_TRIM_THRESHOLD_BYTES       (4 * 1024 * 1024)
 
 /* Prepared statements cached per SQLite handle. */
 #define CB_STMT_CACHE_SIZE            128
