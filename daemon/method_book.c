@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "auth.h"
 #include "book.h"
 #include "change.h"
 #include "clock.h"
@@ -17,6 +18,7 @@
 #include "method.h"
 #include "methods.h"
 #include "money.h"
+#include "notify.h"
 #include "rpc.h"
 #include "server.h"
 #include "text.h"
@@ -346,6 +348,20 @@ static const char sql_book_entries[] =
 static const char sql_book_hide[] =
     "UPDATE books SET deleting = 1 WHERE book_id = ?1";
 
+/* The other members lose the book: they are told who deleted it. */
+static int
+delete_notify(struct call *call, const struct book *book)
+{
+	struct notice n = { .kind = "book_deleted", .book_id = book->book_id };
+	char who[CB_USERNAME_MAX + 1];
+
+	if (notify_actor_name(call, who, sizeof who) != 0)
+		return -1;
+	snprintf(n.text, sizeof n.text, "%s deleted the book '%s'", who,
+	    book->name);
+	return notify_members(call, book, &n);
+}
+
 static void
 delete_committed(struct call *call)
 {
@@ -369,7 +385,8 @@ delete_exec(struct call *call)
 		    "too", book.name, (long long)entries,
 		    entries == 1 ? "y" : "ies", entries == 1 ? "it" : "them");
 	if (change_record(call, book.book_id, CHANGE_BOOK_DELETED, 0, 0,
-	    false, 0) != 0 || book_exec(call, sql_book_hide, book.book_id,
+	    false, 0) != 0 || delete_notify(call, &book) != 0 ||
+	    book_exec(call, sql_book_hide, book.book_id,
 	    "deleting the book") != 0)
 		return -1;
 	call->after_commit = delete_committed;

@@ -105,6 +105,20 @@ def test_who_is_told(t):
                  "alice is told")
         check_eq([unread(u) for u in (bob, carol)], [1, 4],
                  "an accept tells only the inviter")
+        # The owner deletes the book: every other member is told.
+        for u in (alice, bob, carol, dave):
+            u.ok("notification.read_all")
+        alice.ok("book.delete", {"book_id": b, "force": True})
+        check_eq([unread(u) for u in (alice, bob, carol, dave)],
+                 [0, 1, 1, 1], "a delete tells every other member")
+        r = notifications(bob)[0]
+        check_eq((r["kind"], r["book_id"], r["actor_username"], r["text"]),
+                 ("book_deleted", b, "alice",
+                  "alice deleted the book 'Household'"),
+                 "bob is told who deleted which book")
+        alice.ok("book.delete", {"book_id": mine, "force": True})
+        check_eq([unread(u) for u in (alice, bob, carol, dave)],
+                 [0, 1, 1, 1], "an unshared book's delete tells nobody")
 
 
 def test_read(t):
