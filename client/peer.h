@@ -6,7 +6,12 @@
  * that directory first and listen there, collecting the passwords and
  * tokens sent to it.  So after connect() and before the first byte is
  * sent, the library asks the kernel (SO_PEERCRED) which uid the listening
- * process runs as, and talks only to its own user's daemon or root's.
+ * process runs as, and talks only to its own user's daemon or root's --
+ * or to a daemon of another user U whose socket only U or root could have
+ * put where it is: its directory, and every one above it, belongs to root
+ * or U and only its owner may write it.  That is a system-wide cashbookd
+ * running as its own user in /run/cashbook (docs/protocol.md, "Who is
+ * who"), never a squatter in /tmp, which anyone can write.
  *
  * Not installed.
  */
@@ -22,9 +27,13 @@
  * read them anyway). */
 bool cb_peer_uid_ok(uid_t peer_uid, uid_t my_uid);
 
+/* True when every directory from / down to the one holding path (symbolic
+ * links resolved) belongs to root or uid and only its owner may write it. */
+bool cb_peer_dir_trusted(const char *path, uid_t uid);
+
 /*
  * Check the peer of fd, connected to path, against the caller's effective
- * uid.  Returns 0 when it may be trusted.  Otherwise returns -1 with errno
+ * uid and the rules above.  Returns 0 when it may be trusted.  Otherwise returns -1 with errno
  * set (EPERM: another user serves the socket; else why SO_PEERCRED failed)
  * and writes into err a message that names path, the peer's uid, and what
  * to do.  Reads and writes nothing on fd.

@@ -1282,6 +1282,62 @@ test_peer_other_uid_refused(void)
 	rmdir(dir);
 }
 
+/*
+ * A system-wide cashbookd runs as its own user in a directory only that
+ * user (and root) can write, under directories only root can write: the
+ * socket can only be theirs, so cb_connect accepts it.  The same daemon
+ * in a directory others may write, or under /tmp, is refused.
+ */
+static void
+test_peer_system_daemon(void)
+{
+	char dir[] = "/run/cbtest.XXXXXX", err[512] = "";
+	struct sockaddr_un sa;
+	struct cb_conn *conn = NULL;
+	uint64_t got = UINT64_MAX;
+	int ready[2] = { -1, -1 }, result[2] = { -1, -1 }, status;
+	pid_t pid;
+	char c;
+
+	REQUIRE(cb_peer_dir_trusted("/run/x.sock", OTHER_UID));
+	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(chown(dir, OTHER_UID, OTHER_UID) == 0);
+	REQUIRE(chmod(dir, 0750) == 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/cashbookd.sock", dir);
+	REQUIRE(pipe(ready) == 0 && pipe(result) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(result[0]);
+		impostor_run(&sa, ready[1], result[1]);
+	}
+	close(ready[1]);
+	close(result[1]);
+	CHECK_EQ_INT(read(ready[0], &c, 1), 1);		/* it listens */
+	CHECK_EQ_INT(cb_connect(sa.sun_path, 2000, &conn, err, sizeof err),
+	    CB_OK);
+	cb_close(conn);
+	CHECK_EQ_INT(read(result[0], &got, sizeof got), (long)sizeof got);
+	CHECK_EQ_INT(got, 0);
+	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+	close(ready[0]);
+	close(result[0]);
+
+	CHECK(cb_peer_dir_trusted(sa.sun_path, OTHER_UID));
+	CHECK(!cb_peer_dir_trusted(sa.sun_path, 1234));	/* not its dir */
+	REQUIRE(chmod(dir, 0770) == 0);			/* its group too */
+	CHECK(!cb_peer_dir_trusted(sa.sun_path, OTHER_UID));
+	REQUIRE(chmod(dir, 0750) == 0);
+	CHECK(!cb_peer_dir_trusted("/tmp/cashbook-1000/cashbookd.sock",
+	    OTHER_UID));				/* anyone writes /tmp */
+	CHECK(!cb_peer_dir_trusted("/no/such/dir/x.sock", OTHER_UID));
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 static void
 test_skipped(void)
 {
@@ -1524,6 +1580,13 @@ main(void)
 	else
 		tap_run("another user's socket: refused, nothing sent "
 		    "# SKIP needs root to act as another user", test_skipped);
+	if (geteuid() == 0)
+		tap_run("a system-wide daemon's socket: accepted where only "
+		    "it can write", test_peer_system_daemon);
+	else
+		tap_run("a system-wide daemon's socket: accepted where only "
+		    "it can write # SKIP needs root to act as another user",
+		    test_skipped);
 	tap_run("default socket path", test_default_socket_path);
 	tap_run("map lookups", test_map_get);
 	tap_run("JSON output", test_json);
