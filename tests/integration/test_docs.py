@@ -28,7 +28,7 @@ How each block is run, by its language:
            msgpack-RPC response must have no error.
   sh       set-up commands that cannot run inside the suite (they build
            and run everything, or run forever): each command is checked
-           against the tree instead (SH_CHECKS: the script exists and is
+           against the tree instead (sh_check: the script exists and is
            executable, the meson option exists, what `meson install`
            installs); a command without a check fails the block.
 
@@ -127,8 +127,8 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa
-from harness import (Daemon, Client, check, check_eq, pack,  # noqa
-                     TestFailure, TestTimeout, cleanup_all_daemons)
+from harness import (Daemon, check, check_eq, pack,  # noqa
+                     TestFailure, cleanup_all_daemons)
 
 import msgpack
 
@@ -690,7 +690,7 @@ def do_sh(ctx, block):
             words = shlex.split(part)
             if not sh_check(ctx, words, comment):
                 raise TestFailure("no check for the command `%s`: add one "
-                                  "to SH_CHECKS, or a directive"
+                                  "to sh_check, or a directive"
                                   % part.strip())
 
 
