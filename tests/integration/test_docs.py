@@ -47,6 +47,18 @@ rendered page:
   <!-- doc-test: before as USER: COMMAND -->   output not shown; as USER),
                                         for a state the prose describes
                                         but does not show
+  <!-- doc-test: while as USER: COMMAND -->
+                                        console: the block's one command
+                                        runs until Ctrl-C (watch): once its
+                                        first line is out, COMMAND runs as
+                                        USER; once every expected line is
+                                        out, the command gets SIGINT
+  <!-- doc-test: covered-by FILE:TEST -->
+                                        run verbatim by another suite's
+                                        test, which reads the block out of
+                                        the document itself (checked: TEST
+                                        exists in FILE and reads a block of
+                                        this language)
   <!-- doc-test: daemon-log -->        console: the command starts
                                         cashbookd (scripts/run builds and
                                         then runs it forever); its output
@@ -487,6 +499,56 @@ def default_daemon_log(ctx):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def run_while(env, user, cmd, want, trigger):
+    """cmd (runs until interrupted) as user: its lines once every expected
+    one is out; trigger (as some user) runs after the first."""
+    m = re.match(r"^as (\S+): (.*)$", trigger)
+    check(m is not None, "while as USER: COMMAND", got=trigger)
+    kw = {}
+    uid, gid, groups = user_ids(user)
+    kw = dict(user=uid, group=gid, extra_groups=groups)
+    proc = subprocess.Popen(["/bin/sh", "-c", cmd], env=env.env(user),
+                            cwd=env.home(user), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, **kw)
+    got, buf = [], b""
+    try:
+        while len(got) < max(len(want), 1):
+            r, _, _ = select.select([proc.stdout], [], [], 30)
+            check(r, "a line within 30 s", so_far=got)
+            data = os.read(proc.stdout.fileno(), 4096)
+            check(data, "the command goes on", so_far=got)
+            buf += data
+            while b"\n" in buf:
+                ln, buf = buf.split(b"\n", 1)
+                got.append(ln.decode("utf-8", "replace"))
+                if len(got) == 1:
+                    out, status = env.run(m.group(1), m.group(2))
+                    check_eq(status, 0, "while: " + trigger, output=out)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(10)
+        proc.stdout.close()
+    return got
+
+
+def do_covered_by(ctx, block):
+    what = block.directive("covered-by")
+    m = re.match(r"^(test_\w+\.py):(test_\w+)$", what)
+    check(m is not None, "covered-by FILE:TEST", got=what)
+    with open(os.path.join(SRC, "tests", "integration", m.group(1))) as f:
+        text = f.read()
+    body = re.search(r"^def %s\(.*?(?=^def |\Z)" % m.group(2), text,
+                     re.S | re.M)
+    check(body is not None, "%s defines %s" % (m.group(1), m.group(2)))
+    check('readme_block("%s"' % block.lang in body.group(0),
+          "%s reads a ```%s block of the README" % (m.group(2), block.lang))
+    check("%s," % m.group(2) in text or "%s]" % m.group(2) in text,
+          "%s is run by its suite" % m.group(2))
+    return None
+
+
 def do_console(ctx, block):
     if block.directive("daemon-log") is not None:
         for line, cmd, want in console_commands(block):
@@ -508,6 +570,17 @@ def do_console(ctx, block):
         who, cmd = (m.group(1), m.group(2)) if m else (user, before)
         out, status = env.run(who, cmd)
         check_eq(status, 0, "before, as %s: %s" % (who, cmd), output=out)
+    trigger = block.directive("while")
+    if trigger is not None:
+        cmds = console_commands(block)
+        check_eq(len(cmds), 1, "a while block has one command")
+        line, cmd, want = cmds[0]
+        got = run_while(env, user, cmd, want, trigger)
+        w, g = normalise(want), normalise(got)
+        if w != g:
+            raise TestFailure("line %d: `%s`\n%s" % (line, cmd,
+                                                     show_diff(w, g)))
+        return None
     for line, cmd, want in console_commands(block):
         prompts = any(w.lower().endswith("password:") for w in want)
         out, status = env.run(user, cmd, answer if prompts else None)
@@ -735,7 +808,6 @@ def do_system_daemon(ctx, block):
                    db=None, env={"PATH": path})
         d.start()
         sock = "/run/cashbook/cashbookd.sock"
-        e = {"PATH": path, "HOME": "/", "CASHBOOK_SOCKET": sock, "TZ": "UTC"}
         for user, cmd, want in (
                 ("alice", "cashbookctl whoami", "alice (user 1), as your "
                  "user on this machine (no login needed)\n"
@@ -745,8 +817,11 @@ def do_system_daemon(ctx, block):
                  "no unread notifications\n"),
                 ("alice", "cashbookctl book create Groceries --currency EUR",
                  "created book 'Groceries' (ID 1, EUR)\n"),
-                ("bob", "cashbookctl book list", "no books yet\n")):
-            out, status = run_as(user, ["/bin/sh", "-c", cmd], e, "/")
+                ("bob", "cashbookctl book list", "no books yet; create one "
+                 "with 'cashbookctl book create NAME --currency CODE'\n")):
+            e = dict(env.env(user), PATH=path, CASHBOOK_SOCKET=sock)
+            out, status = run_as(user, ["/bin/sh", "-c", cmd], e,
+                                 env.home(user))
             check_eq((status, out.split("\n")[0]),
                      (0, want.split("\n")[0]), "%s: %s" % (user, cmd),
                      output=out)
@@ -754,8 +829,10 @@ def do_system_daemon(ctx, block):
         check_eq((oct(st.st_mode & 0o777), grp.getgrgid(st.st_gid).gr_name),
                  ("0o660", "cashbook"), "the socket is the group's")
         d.stop()
-        check_eq(d.returncode, 0, "cashbookd's exit status",
-                 log=d.log_text())
+        # runuser passes SIGTERM on and then dies of it itself (exit
+        # -15): cashbookd's own clean stop is in its log.
+        check("cashbookd stopped" in d.log_text(), "cashbookd stopped "
+              "cleanly", log=d.log_text())
     finally:
         if d is not None:
             d.cleanup()
@@ -971,6 +1048,7 @@ def handler(block):
         check(m is not None, "skip (REASON)", got=skip)
         return None, m.group(1)
     for word, fn in (("wire", do_wire), ("keys", do_keys),
+                     ("covered-by", do_covered_by),
                      ("protocol-error", do_protocol_error),
                      ("database-gone", do_database_gone)):
         if block.directive(word) is not None:
