@@ -646,6 +646,41 @@ const struct ctl_cmd ctl_cmd_whoami = {
 
 /* ---- passwd ---- */
 
+/*
+ * Whether the account already has a password (user.profile's
+ * has_password; a peer account may have none yet, and then sets its first
+ * without the current one), and its username.  -1 to go on, else the
+ * exit status (reported).
+ */
+static int
+passwd_profile(struct ctl_ctx *ctx, const char *token, bool *has,
+    char *username, size_t len)
+{
+	struct cb_params *p = NULL;
+	struct cb_reply *reply = NULL;
+	const msgpack_object *o;
+	int rc;
+
+	*has = true;
+	username[0] = '\0';
+	if (token[0] != '\0' && ((p = cb_params_new()) == NULL ||
+	    cb_params_str(p, "token", token) != CB_OK)) {
+		cb_params_free(p);
+		return user_error(ctx, "out_of_memory", "out of memory");
+	}
+	rc = cb_call(ctx->conn, CB_METHOD_USER_PROFILE, p, &reply);
+	cb_params_free(p);
+	if (rc != CB_OK)
+		return ctl_call_fail(ctx, rc);
+	o = cb_map_get(cb_reply_result(reply), "has_password");
+	if (o != NULL && o->type == MSGPACK_OBJECT_BOOLEAN)
+		*has = o->via.boolean;
+	(void)cb_map_get_str(cb_reply_result(reply), "username", username,
+	    len);
+	cb_reply_free(reply);
+	return -1;
+}
+
 static int
 passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
@@ -658,8 +693,8 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct user_secrets s;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	char path[PATH_MAX];
-	bool from_env;
+	char path[PATH_MAX], name[256], safe[256];
+	bool from_env, has;
 	int nargs, rc, prc;
 
 	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
@@ -668,11 +703,14 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = check_password_stdin(ctx, self, &o, false)) >= 0)
 		return rc;
 	memset(&s, 0, sizeof s);
+	/* Without a session: the account of our OS user (--auth peer). */
 	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
-	    sizeof path, &from_env, true)) >= 0 ||
+	    sizeof path, &from_env, false)) >= 0 ||
 	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK ||
-	    (rc = get_password(ctx, &o, "Current password: ",
-	    s.password)) >= 0 ||
+	    (rc = passwd_profile(ctx, s.token, &has, name,
+	    sizeof name)) >= 0 ||
+	    (has && (rc = get_password(ctx, &o, "Current password: ",
+	    s.password)) >= 0) ||
 	    (rc = get_password(ctx, &o, "New password: ",
 	    s.new_password)) >= 0)
 		goto out;
@@ -688,8 +726,10 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if ((p = cb_params_new()) == NULL)
 		prc = CB_ENOMEM;
-	else if ((prc = cb_params_str(p, "token", s.token)) == CB_OK &&
-	    (prc = cb_params_str(p, "old_password", s.password)) == CB_OK)
+	else if ((s.token[0] == '\0' ||
+	    (prc = cb_params_str(p, "token", s.token)) == CB_OK) &&
+	    (!has ||
+	    (prc = cb_params_str(p, "old_password", s.password)) == CB_OK))
 		prc = cb_params_str(p, "new_password", s.new_password);
 	explicit_bzero(&s, sizeof s);
 	if (prc != CB_OK) {
@@ -706,8 +746,13 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 			rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
+	ctl_sanitize(name, safe, sizeof safe);
 	if (ctx->json)
 		ctl_print_json_line(cb_reply_result(reply));
+	else if (!has)
+		printf("password set; a program running as another user can "
+		    "now log in with:\n  cashbookctl login --username %s\n",
+		    safe);
 	else
 		printf("password changed; your other sessions were logged "
 		    "out\n");
@@ -726,11 +771,15 @@ const struct ctl_cmd ctl_cmd_passwd = {
 	.help =
 	    "Asks for the current password, then the new one twice, without\n"
 	    "echo.  Every other session of the account is ended; this one\n"
-	    "goes on.\n"
+	    "goes on.  Without a session, it is the account of your user on "
+	    "this\nmachine: its first password needs no current one, and "
+	    "lets programs that\nrun as another user log in as you.\n"
 	    "  --password-stdin    read the current password from the first "
 	    "line\n"
 	    "                      of standard input and the new one from the\n"
-	    "                      second (for scripts)\n"
+	    "                      second (for scripts; only the new one "
+	    "when there\n"
+	    "                      is none yet)\n"
 	    "Exit status 2 when the two new passwords differ.\n",
 	.flags = 0,
 	.exec = passwd_exec,

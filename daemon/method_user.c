@@ -109,7 +109,8 @@ const struct method method_user_register = {
 /* ---- user.profile ---- */
 
 static const char sql_user_profile[] =
-    "SELECT username, created_at, unread FROM users WHERE user_id = ?1";
+    "SELECT username, created_at, unread, password_hash <> '' "
+    "FROM users WHERE user_id = ?1";
 
 static int
 profile_exec(struct call *call)
@@ -125,7 +126,7 @@ profile_exec(struct call *call)
 		return rc == SQLITE_DONE ? call_fail(call, CB_NOT_FOUND,
 		    "no such user") : call_fail_sqlite(call, rc,
 		    "reading the profile");
-	msgpack_pack_map(call->result, 5);
+	msgpack_pack_map(call->result, 6);
 	rpc_pack_cstr(call->result, "user_id");
 	msgpack_pack_int64(call->result, call->user_id);
 	rpc_pack_cstr(call->result, "username");
@@ -137,6 +138,10 @@ profile_exec(struct call *call)
 	rpc_pack_cstr(call->result, call->via_peer ? "peer" : "token");
 	rpc_pack_cstr(call->result, "unread");
 	msgpack_pack_int64(call->result, sqlite3_column_int64(stmt, 2));
+	/* A peer account may have none yet (user.password sets the first
+	 * without an old one). */
+	rpc_pack_cstr(call->result, "has_password");
+	rpc_pack_bool(call->result, sqlite3_column_int(stmt, 3) != 0);
 	return 0;
 }
 

@@ -501,8 +501,10 @@ def test_verify_profile_isolation(t):
                   "expires_at": b["expires_at"]}, "verify bob")
         pa = c.call_ok("user.profile", {"token": a["token"]})
         pb = c.call_ok("user.profile", {"token": b["token"]})
-        check_eq(sorted(pa), ["created_at", "unread", "user_id", "username",
-                              "via"], "profile keys", profile=pa)
+        check_eq(sorted(pa), ["created_at", "has_password", "unread",
+                              "user_id", "username", "via"], "profile keys",
+                 profile=pa)
+        check_eq(pa["has_password"], True, "a registered account has one")
         check_eq((pa["user_id"], pa["username"]), (alice, "Alice"),
                  "alice's profile")
         check_eq((pa["via"], pa["unread"], pb["via"]), ("token", 0, "token"),

@@ -311,14 +311,45 @@ def test_whoami_peer(t):
                  "token", "with a session")
 
 
+def test_passwd_peer(t):
+    """Without a session, passwd sets the first password of the peer
+    account without asking for a current one; then login works by name,
+    and the next passwd needs the current password."""
+    with t.daemon().start() as d, Home() as h:
+        err, prof = d.call("user.profile", {})
+        check_eq(prof["has_password"], False, "no password yet")
+        out, _ = ctl_ok(t, d, h, "passwd", "--password-stdin",
+                        stdin=PW + "\n")
+        check_eq(out, "password set; a program running as another user can "
+                 "now log in with:\n  cashbookctl login --username %s\n"
+                 % prof["username"], "passwd output")
+        err, res = d.call("auth.login", {"username": prof["username"],
+                                         "password": PW})
+        check(err is None and res["user_id"] == prof["user_id"],
+              "the peer account logs in by name", error=err)
+        code, out, err = ctl(t, d, h, "passwd", "--password-stdin",
+                             stdin="wrong password\n" + PW2 + "\n")
+        check_eq((code, err.startswith("cashbookctl: wrong current "
+                                       "password")), (1, True),
+                 "now the current one is needed", stderr=err)
+        out, _ = ctl_ok(t, d, h, "passwd", "--password-stdin",
+                        stdin=PW + "\n" + PW2 + "\n")
+        check_eq(out, "password changed; your other sessions were logged "
+                 "out\n", "the second change")
+
+
 def test_not_logged_in(t):
-    """No token: logout and passwd say so before connecting (so also
-    without a daemon); whoami asks cashbookd, and one that wants a login
-    (--auth token) gets the same message and why."""
+    """No token: logout says so before connecting (so also without a
+    daemon); whoami and passwd ask cashbookd (a peer account may set a
+    password), and one that wants a login (--auth token) gets the same
+    message and why."""
     with t.daemon("--auth", "token").start() as d, Home() as h:
+        code, out, err = ctl(t, d, h, "passwd", "--password-stdin",
+                             stdin=PW + "\n" + PW2 + "\n")
+        check_eq((code, err), (1, NOT_LOGGED_IN + TOKEN_MODE_HINT),
+                 "passwd without a token, --auth token")
         for daemon in (d, None):
-            for args in (["logout"], ["logout", "--all"],
-                         ["passwd", "--password-stdin"]):
+            for args in (["logout"], ["logout", "--all"]):
                 code, out, err = ctl(t, daemon, h, *args,
                                      stdin=PW + "\n" + PW2 + "\n")
                 check_eq(code, 1, "exit status for %s" % args, stderr=err)
@@ -641,10 +672,17 @@ def test_prompt_interrupted(t):
     echo is back on."""
     with t.daemon().start() as d, Home() as h:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            # No session: the peer account's first password.
             p = Pty(t, d, h, "passwd")
             try:
-                p.expect("not logged in")   # no token: no prompt at all
-                p.wait()
+                p.expect("New password: ")
+                check(not p.echo(), "echo off while asking")
+                os.kill(p.pid, sig)
+                st = p.wait()
+                check(os.WIFSIGNALED(st) and os.WTERMSIG(st) == sig,
+                      "passwd killed by %s" % signal.Signals(sig).name,
+                      status=st)
+                check(p.echo(), "echo restored")
             finally:
                 p.close()
             p = Pty(t, d, h, "login", "--username", "alice")
@@ -671,6 +709,7 @@ TESTS = [
     test_login_failures,
     test_whoami,
     test_whoami_peer,
+    test_passwd_peer,
     test_not_logged_in,
     test_logout,
     test_passwd,

@@ -330,8 +330,11 @@ def test_peer_password_then_login(t):
             ["user.password", {"old_password": PW, "new_password": PW}],
             ["user.password", {"new_password": PW}],
             ["user.password", {"new_password": PW + "2"}],
-            ["book.create", {"name": "Hers"}]])
+            ["book.create", {"name": "Hers"}],
+            ["user.profile", None]])
         pa = ok(a[0], "profile")
+        check_eq((pa["has_password"], ok(a[5], "profile")["has_password"]),
+                 (False, True), "has_password before and after")
         check_eq(a[1][0][0], "bad_request", "no old password yet")
         check("leave out old_password" in a[1][0][1], "says so",
               answer=a[1])
