@@ -481,9 +481,10 @@ seq_key_id(const msgpack_object *k)
 	return id;
 }
 
-/* A book the watch showed is no longer in the subscription. */
+/* A book the watch showed is no longer in the subscription; told: its
+ * event was printed already (JSON). */
 static int
-watch_lost(struct watch *w, struct watch_book *b)
+watch_lost(struct watch *w, struct watch_book *b, bool told)
 {
 	b->gone = true;
 	if (w->only != 0)
@@ -494,6 +495,12 @@ watch_lost(struct watch *w, struct watch_book *b)
 	if (!w->ctx->json)
 		printf("no longer watching '%s': it was deleted, or you left "
 		    "it or were removed\n", b->label);
+	else if (!told) {
+		printf("{\"kind\":\"access_lost\",\"book_id\":%" PRId64,
+		    b->b.id);
+		json_str_field("book", b->label);
+		printf("}\n");
+	}
 	return -1;
 }
 
@@ -522,7 +529,7 @@ watch_subscribe(struct watch *w)
 		return WATCH_RECONNECT;
 	if (rc == CB_ESERVER && w->nbooks > 0 && w->only != 0 &&
 	    ctl_session_code_is(&w->s, rc, "not_found"))
-		return watch_lost(w, &w->books[0]);
+		return watch_lost(w, &w->books[0], false);
 	if (rc != CB_OK)
 		return ctl_session_fail(&w->s, rc);
 	seqs = cb_map_get(cb_reply_result(reply), "seq");
@@ -559,7 +566,7 @@ watch_subscribe(struct watch *w)
 	/* Gone while we were away. */
 	for (size_t i = 0; i < w->nbooks && rc == -1; i++)
 		if (!w->books[i].seen && !w->books[i].gone)
-			rc = watch_lost(w, &w->books[i]);
+			rc = watch_lost(w, &w->books[i], false);
 	cb_reply_free(reply);
 	return rc;
 }
@@ -594,8 +601,11 @@ watch_event(struct watch *w, const msgpack_object *ev)
 		if ((b = watch_add_book(w, id, seq - 1)) == NULL)
 			return watch_oom(w);
 	}
-	if (strcmp(kind, "access_lost") == 0)
-		return watch_lost(w, b);
+	if (strcmp(kind, "access_lost") == 0) {
+		if (w->ctx->json)
+			print_change(w, b, ev, false);
+		return watch_lost(w, b, true);
+	}
 	if (seq <= b->seq)
 		return -1;		/* shown already, from the feed */
 	if (seq > b->seq + 1 && (rc = watch_replay(w, b, seq - 1)) != -1)
@@ -605,7 +615,7 @@ watch_event(struct watch *w, const msgpack_object *ev)
 	print_change(w, b, ev, false);
 	b->seq = seq;
 	if (strcmp(kind, "book_deleted") == 0)
-		return watch_lost(w, b);
+		return watch_lost(w, b, true);
 	return -1;
 }
 

@@ -269,6 +269,27 @@ def test_access_lost_ends(t):
                       "says why", err=err)
 
 
+def test_every_book_goes_on(t):
+    """Watching every book: losing one is a line (JSON: its access_lost
+    event), and the watch goes on with the others."""
+    with t.daemon().start() as d:
+        a, b = pair(t, d)
+        with a, b:
+            bid = share(a, b)
+            with Watch(b, "--json", "watch") as w:
+                check_eq(w.json("start")["book"], "alice/Household",
+                         "bob watches alice's book")
+                a.ok("member", "rm", "bob")
+                ev = w.json("removed")
+                check_eq((ev["kind"], ev["book_id"], ev["book"]),
+                         ("access_lost", bid, "alice/Household"),
+                         "access_lost, named")
+                b.ok("book", "create", "Mine", "--currency", "EUR")
+                ev = w.json("his own book")
+                check_eq((ev["kind"], ev["book"]), ("book_created", "Mine"),
+                         "the watch goes on")
+
+
 def test_logout_ends(t):
     """Logging the session out ends the watch: status 1, log in again."""
     with t.daemon().start() as d, User(t, d) as a:
@@ -358,5 +379,6 @@ def test_readme_c_program(t):
 
 if __name__ == "__main__":
     main([test_lines, test_json_lines, test_restart_catches_up,
-          test_access_lost_ends, test_logout_ends, test_usage,
+          test_access_lost_ends, test_every_book_goes_on, test_logout_ends,
+          test_usage,
           test_readme_i3blocks, test_readme_c_program])
