@@ -311,6 +311,7 @@ struct events_report {
 	bool add_ok;
 	double add_rps[2];		/* 0 and 100 subscribers */
 	double add_ratio;
+	double add_cpu_us[2];		/* daemon CPU per add; < 0: unknown */
 	bool rss_ok;
 	int many;
 	long rss_before_kib, rss_many_kib;

@@ -438,13 +438,18 @@ events_throughput(struct events_run *er)
 	double secs = o->seconds / EVENTS_ROUNDS;
 	double warm = o->warmup_s / EVENTS_ROUNDS;
 	uint64_t n[2] = { 0, 0 };
-	int rounds[2] = { 0, 0 };
+	int rounds[2] = { 0, 0 }, cpu_rounds[2] = { 0, 0 };
+	double cpu[2] = { 0, 0 };
 	char err[512];
 
 	for (int round = 0; round < EVENTS_ROUNDS; round++) {
 		if (events_load(er, warm, secs, &r) == 0) {
 			n[0] += r.responses;
 			rounds[0]++;
+			if (r.daemon_cpu_us_per_req >= 0) {
+				cpu[0] += r.daemon_cpu_us_per_req;
+				cpu_rounds[0]++;
+			}
 		}
 		if ((subs = subs_open(o->socket_path, &er->u, er->book_id,
 		    EVENTS_FEW, err, sizeof err)) == NULL) {
@@ -455,12 +460,18 @@ events_throughput(struct events_run *er)
 			if (events_load(er, warm, secs, &r) == 0) {
 				n[1] += r.responses;
 				rounds[1]++;
+				if (r.daemon_cpu_us_per_req >= 0) {
+					cpu[1] += r.daemon_cpu_us_per_req;
+					cpu_rounds[1]++;
+				}
 			}
 			receiver_stop(&rcv);
 		}
 		subs_close(subs, EVENTS_FEW);
 	}
 	for (int i = 0; i < 2; i++) {
+		rep->add_cpu_us[i] = cpu_rounds[i] > 0 ? cpu[i] / cpu_rounds[i] :
+		    -1;
 		if (rounds[i] == 0) {
 			rep->missing++;
 			continue;
@@ -613,7 +624,12 @@ events_print_table(const struct events_report *rep)
 		    rep->add_rps[1]), EVENTS_FEW, rep->add_ratio,
 		    EVENTS_AIM_RATIO, rep->add_ratio >= EVENTS_AIM_RATIO ?
 		    "met" : "MISSED");
-	else
+	if (rep->add_ok && rep->add_cpu_us[0] >= 0 && rep->add_cpu_us[1] >= 0)
+		printf("   daemon CPU per entry.add: %.1f µs with no subscriber, "
+		    "%.1f µs with %d (%.1f µs per event delivered)\n",
+		    rep->add_cpu_us[0], rep->add_cpu_us[1], EVENTS_FEW,
+		    (rep->add_cpu_us[1] - rep->add_cpu_us[0]) / EVENTS_FEW);
+	else if (!rep->add_ok)
 		printf("   entry.add with and without subscribers: (not "
 		    "measured)\n");
 	if (rep->rss_ok)
@@ -652,8 +668,10 @@ events_print_json(const struct events_report *rep)
 	if (rep->add_ok)
 		printf("{\"no_subscribers_per_s\":%.0f,\"subscribers\":%d,"
 		    "\"with_subscribers_per_s\":%.0f,\"ratio\":%.4f,"
-		    "\"aim_min\":%.2f}", rep->add_rps[0], EVENTS_FEW,
-		    rep->add_rps[1], rep->add_ratio, EVENTS_AIM_RATIO);
+		    "\"aim_min\":%.2f,\"daemon_cpu_us\":[%.1f,%.1f]}",
+		    rep->add_rps[0], EVENTS_FEW, rep->add_rps[1],
+		    rep->add_ratio, EVENTS_AIM_RATIO, rep->add_cpu_us[0],
+		    rep->add_cpu_us[1]);
 	else
 		printf("null");
 	printf(",\"rss\":");
