@@ -290,7 +290,8 @@ conn_update_reading(struct conn *conn)
 		conn_arm_timer(conn, CONN_TIMER_CLOSE, cfg->read_timeout_ms);
 	else if (conn->reading && conn->in_len > 0)
 		conn_arm_timer(conn, CONN_TIMER_READ, cfg->read_timeout_ms);
-	else if (conn->reading && conn->ninflight == 0 && queued == 0)
+	else if (conn->reading && conn->ninflight == 0 && queued == 0 &&
+	    conn->subscriptions == 0)
 		conn_arm_timer(conn, CONN_TIMER_IDLE, cfg->idle_timeout_ms);
 	else
 		conn_arm_timer(conn, CONN_TIMER_NONE, 0);
@@ -391,6 +392,16 @@ conn_push(struct conn *conn, const void *a, size_t alen, const void *b,
 	conn->pushed_unsent++;
 	conn_queue_flush(conn);
 	conn_update_reading(conn);
+}
+
+/* Only counted: the idle timer is armed or not at the next
+ * conn_update_reading, which follows every answer (subscribe and
+ * unsubscribe are requests) and every write of pushed events.  Calling it
+ * from here could re-enter the parser that is dispatching the subscribe. */
+void
+conn_subscribed(struct conn *conn, int delta)
+{
+	conn->subscriptions = (unsigned)((int)conn->subscriptions + delta);
 }
 
 size_t

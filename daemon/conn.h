@@ -62,6 +62,9 @@ struct conn {
 					   to owe: recent replies' size */
 	size_t pushed_unsent;		/* events queued since the output
 					   was last empty (events.h) */
+	unsigned subscriptions;		/* live ones (events.h): a
+					   subscriber waiting for events is
+					   not idle */
 
 	bool reading;			/* ev_read is added */
 	bool over_budget;		/* reached CB_CONN_BYTE_BUDGET, not yet
@@ -91,6 +94,11 @@ void conn_push(struct conn *conn, const void *a, size_t alen, const void *b,
 /* Pushed messages queued since the output was last empty, and the bytes
  * queued in all (replies too): a subscriber's backlog. */
 size_t conn_push_backlog(const struct conn *conn);
+
+/* A subscription on conn began (+1) or ended (-1): while it has one, the
+ * idle timeout does not apply (from the connection's next answer or
+ * write on). */
+void conn_subscribed(struct conn *conn, int delta);
 size_t conn_push_bytes(const struct conn *conn);
 
 /* The connection's number, for logs. */

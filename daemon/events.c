@@ -120,6 +120,8 @@ sub_free(struct sub *s)
 static void
 sub_unlink(struct events *ev, struct sub *s)
 {
+	if (s->conn != NULL)
+		conn_subscribed(s->conn, -1);
 	if (s->prev != NULL)
 		s->prev->next = s->next;
 	else
@@ -559,6 +561,7 @@ events_subscribe_begin(struct server *server, struct conn *conn,
 		return call_fail(call, CB_INTERNAL, "out of memory");
 	s->id = ev->next_id++;
 	s->conn = conn;
+	conn_subscribed(conn, +1);
 	s->pending = true;
 	s->next = ev->subs;
 	if (ev->subs != NULL)
@@ -649,8 +652,10 @@ events_conn_gone(struct server *server, struct conn *conn)
 
 	for (s = server->events->subs; s != NULL; s = next) {
 		next = s->next;
-		if (s->conn == conn)
+		if (s->conn == conn) {
+			s->conn = NULL;		/* conn is going: leave it */
 			sub_unlink(server->events, s);
+		}
 	}
 }
 

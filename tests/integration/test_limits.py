@@ -196,6 +196,20 @@ def test_idle_timeout(t):
                      {"slept_ms": 700}, "a request longer than the idle "
                      "timeout is answered")
         check(d.wait_log("idle timeout", 2), "idle timeout logged")
+        # A subscriber waits for events, not idle: it outlives a
+        # connection that went idle after it subscribed, until it
+        # unsubscribes.
+        with d.client() as sub, d.client() as c:
+            sid = sub.call_ok("events.subscribe")["subscription_id"]
+            c.call_ok("ping")
+            c.expect_eof(timeout=5)
+            check_eq(sub.call_ok("ping")["protocol"], 1,
+                     "the subscriber is still connected")
+            sub.call_ok("events.unsubscribe", {"subscription_id": sid})
+            started = time.monotonic()
+            sub.expect_eof(timeout=5)
+            took = time.monotonic() - started
+            check(0.27 <= took < 1.5, "idle once it unsubscribed", took=took)
 
 
 def test_inflight_limit(t):
