@@ -516,6 +516,8 @@ struct whoami {
 	char username[256];
 	char via[16];		/* "token" or "peer" */
 	bool has_unread;	/* an older cashbookd does not say */
+	bool has_password;	/* false: a peer account that has none yet
+				   (then its first needs no current one) */
 };
 
 /* auth.verify of the session's token: its expiry into w. -1 to go on,
@@ -544,7 +546,7 @@ whoami_profile(struct ctl_session *s, struct whoami *w)
 {
 	struct cb_params *p = ctl_session_params(s);
 	struct cb_reply *reply = NULL;
-	const msgpack_object *res;
+	const msgpack_object *res, *o;
 	int rc;
 
 	rc = ctl_session_call(s, CB_METHOD_USER_PROFILE, p, &reply);
@@ -560,6 +562,10 @@ whoami_profile(struct ctl_session *s, struct whoami *w)
 	if (cb_map_get_str(res, "via", w->via, sizeof w->via) != CB_OK)
 		snprintf(w->via, sizeof w->via, "token");
 	w->has_unread = cb_map_get_int(res, "unread", &w->unread) == CB_OK;
+	/* Missing from an older cashbookd: every account had one. */
+	o = cb_map_get(res, "has_password");
+	w->has_password = o == NULL || o->type != MSGPACK_OBJECT_BOOLEAN ||
+	    o->via.boolean;
 	cb_reply_free(reply);
 	return rc;
 }
@@ -646,41 +652,6 @@ const struct ctl_cmd ctl_cmd_whoami = {
 
 /* ---- passwd ---- */
 
-/*
- * Whether the account already has a password (user.profile's
- * has_password; a peer account may have none yet, and then sets its first
- * without the current one), and its username.  -1 to go on, else the
- * exit status (reported).
- */
-static int
-passwd_profile(struct ctl_ctx *ctx, const char *token, bool *has,
-    char *username, size_t len)
-{
-	struct cb_params *p = NULL;
-	struct cb_reply *reply = NULL;
-	const msgpack_object *o;
-	int rc;
-
-	*has = true;
-	username[0] = '\0';
-	if (token[0] != '\0' && ((p = cb_params_new()) == NULL ||
-	    cb_params_str(p, "token", token) != CB_OK)) {
-		cb_params_free(p);
-		return user_error(ctx, "out_of_memory", "out of memory");
-	}
-	rc = cb_call(ctx->conn, CB_METHOD_USER_PROFILE, p, &reply);
-	cb_params_free(p);
-	if (rc != CB_OK)
-		return ctl_call_fail(ctx, rc);
-	o = cb_map_get(cb_reply_result(reply), "has_password");
-	if (o != NULL && o->type == MSGPACK_OBJECT_BOOLEAN)
-		*has = o->via.boolean;
-	(void)cb_map_get_str(cb_reply_result(reply), "username", username,
-	    len);
-	cb_reply_free(reply);
-	return -1;
-}
-
 static int
 passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
@@ -691,10 +662,11 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		{ NULL, NULL, NULL },
 	};
 	struct user_secrets s;
+	struct ctl_session ss;
+	struct whoami w;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	char path[PATH_MAX], name[256], safe[256];
-	bool from_env, has;
+	char safe[256];
 	int nargs, rc, prc;
 
 	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
@@ -703,14 +675,14 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	if ((rc = check_password_stdin(ctx, self, &o, false)) >= 0)
 		return rc;
 	memset(&s, 0, sizeof s);
-	/* Without a session: the account of our OS user (--auth peer). */
-	if ((rc = ctl_token_take(ctx, s.token, sizeof s.token, path,
-	    sizeof path, &from_env, false)) >= 0 ||
-	    (rc = ctl_connect(ctx)) != CTL_EXIT_OK ||
-	    (rc = passwd_profile(ctx, s.token, &has, name,
-	    sizeof name)) >= 0 ||
-	    (has && (rc = get_password(ctx, &o, "Current password: ",
-	    s.password)) >= 0) ||
+	memset(&ss, 0, sizeof ss);
+	memset(&w, 0, sizeof w);
+	/* Without a session: the account of our OS user (--auth peer),
+	 * whose first password needs no current one. */
+	if ((rc = ctl_session_begin(&ss, ctx)) >= 0 ||
+	    (rc = whoami_profile(&ss, &w)) >= 0 ||
+	    (w.has_password && (rc = get_password(ctx, &o,
+	    "Current password: ", s.password)) >= 0) ||
 	    (rc = get_password(ctx, &o, "New password: ",
 	    s.new_password)) >= 0)
 		goto out;
@@ -724,12 +696,10 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 			goto out;
 		}
 	}
-	if ((p = cb_params_new()) == NULL)
+	if ((p = ctl_session_params(&ss)) == NULL)
 		prc = CB_ENOMEM;
-	else if ((s.token[0] == '\0' ||
-	    (prc = cb_params_str(p, "token", s.token)) == CB_OK) &&
-	    (!has ||
-	    (prc = cb_params_str(p, "old_password", s.password)) == CB_OK))
+	else if (!w.has_password ||
+	    (prc = cb_params_str(p, "old_password", s.password)) == CB_OK)
 		prc = cb_params_str(p, "new_password", s.new_password);
 	explicit_bzero(&s, sizeof s);
 	if (prc != CB_OK) {
@@ -746,10 +716,10 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 			rc = ctl_call_fail(ctx, rc);
 		goto out;
 	}
-	ctl_sanitize(name, safe, sizeof safe);
+	ctl_sanitize(w.username, safe, sizeof safe);
 	if (ctx->json)
 		ctl_print_json_line(cb_reply_result(reply));
-	else if (!has)
+	else if (!w.has_password)
 		printf("password set; a program running as another user can "
 		    "now log in with:\n  cashbookctl login --username %s\n",
 		    safe);
@@ -761,6 +731,7 @@ out:
 	cb_reply_free(reply);
 	cb_params_free(p);
 	explicit_bzero(&s, sizeof s);
+	ctl_session_end(&ss);
 	return rc;
 }
 
