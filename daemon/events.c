@@ -67,7 +67,9 @@ struct events {
 	struct packbuf body;		/* one event's common part */
 	/* What body holds: the change and kind it was encoded for (NULL:
 	 * nothing reusable).  A change goes to every subscriber under one
-	 * kind, almost always: encoded once, not once per subscriber. */
+	 * kind, almost always: encoded once, not once per subscriber.
+	 * Cleared at the start of each walk over the subscribers (fan-out,
+	 * replay of held changes): a freed batch's address comes back. */
 	const struct change *body_change;
 	const char *body_kind;
 };
@@ -266,7 +268,7 @@ events_encode(struct events *ev, const struct change *c, const char *kind)
 	msgpack_packer *pk = &ev->body.pk;
 	bool book = c->book_id != 0;
 
-	if (ev->body_change == c && ev->body_kind == kind && c != NULL)
+	if (ev->body_change == c && ev->body_kind == kind)
 		return 0;
 	ev->body_change = NULL;
 	packbuf_clear(&ev->body);
@@ -459,6 +461,7 @@ events_fan_out(struct events *ev, const struct change *c)
 {
 	struct sub *s, *next;
 
+	ev->body_change = NULL;
 	for (s = ev->subs; s != NULL; s = next) {
 		next = s->next;
 		if (s->conn == NULL)
@@ -468,8 +471,6 @@ events_fan_out(struct events *ev, const struct change *c)
 		else
 			(void)events_offer(ev, s, c);
 	}
-	/* c's memory is freed and reused after this. */
-	ev->body_change = NULL;
 }
 
 static void
@@ -612,7 +613,6 @@ events_subscribe_end(struct server *server, struct conn *conn,
 	for (size_t i = 0; i < nheld; i++)
 		if (!events_offer(ev, s, &held[i]))
 			break;
-	ev->body_change = NULL;
 	free(held);
 }
 
