@@ -1220,6 +1220,77 @@ impostor_run(const struct sockaddr_un *sa, int ready, int result)
 	_exit(0);
 }
 
+/* An impostor started by impostor_start: where it listens, its pid, and
+ * the pipe on which it reports the bytes it received. */
+struct impostor {
+	char dir[64];
+	struct sockaddr_un sa;
+	pid_t pid;
+	int result;
+};
+
+/* Make a directory from tmpl (mkdtemp) owned by OTHER_UID with mode, and
+ * start an impostor listening at DIR/cashbookd.sock.  0 once it listens,
+ * -1 when a step failed. */
+static int
+impostor_start(struct impostor *im, const char *tmpl, mode_t mode)
+{
+	int ready[2], result[2];
+	char c;
+	ssize_t n;
+
+	memset(im, 0, sizeof *im);
+	im->result = -1;
+	snprintf(im->dir, sizeof im->dir, "%s", tmpl);
+	if (mkdtemp(im->dir) == NULL ||
+	    chown(im->dir, OTHER_UID, OTHER_UID) != 0 ||
+	    chmod(im->dir, mode) != 0)
+		return -1;
+	memset(&im->sa, 0, sizeof im->sa);
+	im->sa.sun_family = AF_UNIX;
+	snprintf(im->sa.sun_path, sizeof im->sa.sun_path,
+	    "%s/cashbookd.sock", im->dir);
+	if (pipe(ready) != 0)
+		return -1;
+	if (pipe(result) != 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	if ((im->pid = fork()) < 0)
+		return -1;
+	if (im->pid == 0) {
+		close(ready[0]);
+		close(result[0]);
+		impostor_run(&im->sa, ready[1], result[1]);
+	}
+	close(ready[1]);
+	close(result[1]);
+	im->result = result[0];
+	n = read(ready[0], &c, 1);
+	close(ready[0]);
+	return n == 1 ? 0 : -1;
+}
+
+/* Wait for the impostor to report (once the client hung up) and exit;
+ * remove its socket and directory.  The bytes it received, or UINT64_MAX
+ * when it reported none. */
+static uint64_t
+impostor_finish(struct impostor *im)
+{
+	uint64_t got = UINT64_MAX;
+	int status;
+
+	if (read(im->result, &got, sizeof got) != (ssize_t)sizeof got)
+		got = UINT64_MAX;
+	close(im->result);
+	CHECK_EQ_INT(waitpid(im->pid, &status, 0), im->pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(im->sa.sun_path);
+	rmdir(im->dir);
+	return got;
+}
+
 /*
  * Another user listens where we look for cashbookd (the /tmp/cashbook-$UID
  * squatting attack): cb_connect refuses, names the path and the uid, and
@@ -1228,38 +1299,19 @@ impostor_run(const struct sockaddr_un *sa, int ready, int result)
 static void
 test_peer_other_uid_refused(void)
 {
-	char dir[] = "/tmp/cbtest.XXXXXX", err[512] = "";
-	struct sockaddr_un sa;
+	struct impostor im;
 	struct cb_conn *conn = NULL;
-	uint64_t got = UINT64_MAX;
-	int ready[2] = { -1, -1 }, result[2] = { -1, -1 }, status, rc, saved;
-	pid_t pid;
-	char c;
+	char err[512] = "";
+	int rc, saved;
 
-	REQUIRE(mkdtemp(dir) != NULL);
-	REQUIRE(chown(dir, OTHER_UID, OTHER_UID) == 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/cashbookd.sock", dir);
-	REQUIRE(pipe(ready) == 0 && pipe(result) == 0);
-	pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		close(ready[0]);
-		close(result[0]);
-		impostor_run(&sa, ready[1], result[1]);
-	}
-	close(ready[1]);
-	close(result[1]);
-	CHECK_EQ_INT(read(ready[0], &c, 1), 1);		/* it listens */
-
-	rc = cb_connect(sa.sun_path, 2000, &conn, err, sizeof err);
+	REQUIRE(impostor_start(&im, "/tmp/cbtest.XXXXXX", 0700) == 0);
+	rc = cb_connect(im.sa.sun_path, 2000, &conn, err, sizeof err);
 	saved = errno;
 	CHECK_EQ_INT(rc, CB_ECONNECT);
 	CHECK_EQ_INT(saved, EPERM);
 	CHECK(conn == NULL);
 	printf("# refused: %s\n", err);
-	CHECK(strstr(err, sa.sun_path) != NULL);
+	CHECK(strstr(err, im.sa.sun_path) != NULL);
 	CHECK(strstr(err, "uid 65534") != NULL);
 	CHECK(strstr(err, "XDG_RUNTIME_DIR") != NULL);
 	CHECK(strstr(err, "--socket") != NULL);
@@ -1271,15 +1323,7 @@ test_peer_other_uid_refused(void)
 		CHECK_EQ_INT(cb_ping(conn, &info), CB_ETIMEOUT);
 		cb_close(conn);
 	}
-
-	CHECK_EQ_INT(read(result[0], &got, sizeof got), (long)sizeof got);
-	CHECK_EQ_INT(got, 0);		/* not one byte reached it */
-	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(ready[0]);
-	close(result[0]);
-	unlink(sa.sun_path);
-	rmdir(dir);
+	CHECK_EQ_INT(impostor_finish(&im), 0);	/* not one byte reached it */
 }
 
 /*
@@ -1291,51 +1335,25 @@ test_peer_other_uid_refused(void)
 static void
 test_peer_system_daemon(void)
 {
-	char dir[] = "/run/cbtest.XXXXXX", err[512] = "";
-	struct sockaddr_un sa;
+	struct impostor im;
 	struct cb_conn *conn = NULL;
-	uint64_t got = UINT64_MAX;
-	int ready[2] = { -1, -1 }, result[2] = { -1, -1 }, status;
-	pid_t pid;
-	char c;
+	char err[512] = "";
 
 	REQUIRE(cb_peer_dir_trusted("/run/x.sock", OTHER_UID));
-	REQUIRE(mkdtemp(dir) != NULL);
-	REQUIRE(chown(dir, OTHER_UID, OTHER_UID) == 0);
-	REQUIRE(chmod(dir, 0750) == 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/cashbookd.sock", dir);
-	REQUIRE(pipe(ready) == 0 && pipe(result) == 0);
-	pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		close(ready[0]);
-		close(result[0]);
-		impostor_run(&sa, ready[1], result[1]);
-	}
-	close(ready[1]);
-	close(result[1]);
-	CHECK_EQ_INT(read(ready[0], &c, 1), 1);		/* it listens */
-	CHECK_EQ_INT(cb_connect(sa.sun_path, 2000, &conn, err, sizeof err),
+	REQUIRE(impostor_start(&im, "/run/cbtest.XXXXXX", 0750) == 0);
+	CHECK_EQ_INT(cb_connect(im.sa.sun_path, 2000, &conn, err, sizeof err),
 	    CB_OK);
 	cb_close(conn);
-	CHECK_EQ_INT(read(result[0], &got, sizeof got), (long)sizeof got);
-	CHECK_EQ_INT(got, 0);
-	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
-	close(ready[0]);
-	close(result[0]);
 
-	CHECK(cb_peer_dir_trusted(sa.sun_path, OTHER_UID));
-	CHECK(!cb_peer_dir_trusted(sa.sun_path, 1234));	/* not its dir */
-	REQUIRE(chmod(dir, 0770) == 0);			/* its group too */
-	CHECK(!cb_peer_dir_trusted(sa.sun_path, OTHER_UID));
-	REQUIRE(chmod(dir, 0750) == 0);
+	CHECK(cb_peer_dir_trusted(im.sa.sun_path, OTHER_UID));
+	CHECK(!cb_peer_dir_trusted(im.sa.sun_path, 1234));	/* not its dir */
+	REQUIRE(chmod(im.dir, 0770) == 0);		/* its group too */
+	CHECK(!cb_peer_dir_trusted(im.sa.sun_path, OTHER_UID));
+	REQUIRE(chmod(im.dir, 0750) == 0);
 	CHECK(!cb_peer_dir_trusted("/tmp/cashbook-1000/cashbookd.sock",
 	    OTHER_UID));				/* anyone writes /tmp */
 	CHECK(!cb_peer_dir_trusted("/no/such/dir/x.sock", OTHER_UID));
-	unlink(sa.sun_path);
-	rmdir(dir);
+	CHECK_EQ_INT(impostor_finish(&im), 0);
 }
 
 static void
