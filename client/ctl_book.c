@@ -167,10 +167,8 @@ ctl_book_from_object(const msgpack_object *o, struct ctl_book *book)
 	return 0;
 }
 
-/* The book with ID id, by book.get. */
-static int
-find_by_id(struct ctl_session *s, const struct ctl_book_ref *ref, int64_t id,
-    struct ctl_book *book)
+int
+ctl_book_get(struct ctl_session *s, int64_t id, struct ctl_book *book)
 {
 	struct cb_params *p = ctl_session_params(s);
 	struct cb_reply *reply = NULL;
@@ -179,6 +177,24 @@ find_by_id(struct ctl_session *s, const struct ctl_book_ref *ref, int64_t id,
 	ctl_param_int(s, p, "book_id", id);
 	rc = ctl_session_try(s, CB_METHOD_BOOK_GET, p, &reply);
 	cb_params_free(p);
+	if (rc != CB_OK)
+		return rc;
+	if (ctl_book_from_object(cb_map_get(cb_reply_result(reply), "book"),
+	    book) != 0)
+		rc = CTL_BOOK_BAD_ANSWER;
+	cb_reply_free(reply);
+	return rc;
+}
+
+/* The book with ID id, by book.get. */
+static int
+find_by_id(struct ctl_session *s, const struct ctl_book_ref *ref, int64_t id,
+    struct ctl_book *book)
+{
+	int rc = ctl_book_get(s, id, book);
+
+	if (rc == CTL_BOOK_BAD_ANSWER)
+		return ctl_session_bad_answer(s, CB_METHOD_BOOK_GET);
 	if (rc != CB_OK && ctl_session_code_is(s, rc, "not_found")) {
 		if (ref->text == NULL)
 			return ctl_error(s->ctx, CTL_EXIT_FAILED, "not_found",
@@ -191,10 +207,7 @@ find_by_id(struct ctl_session *s, const struct ctl_book_ref *ref, int64_t id,
 	}
 	if (rc != CB_OK)
 		return ctl_session_fail(s, rc);
-	rc = ctl_book_from_object(cb_map_get(cb_reply_result(reply), "book"),
-	    book);
-	cb_reply_free(reply);
-	return rc == 0 ? -1 : ctl_session_bad_answer(s, CB_METHOD_BOOK_GET);
+	return -1;
 }
 
 /* Books listed at most when a name is ambiguous. */

@@ -82,6 +82,14 @@ void ctl_book_ref_arg(struct ctl_book_ref *ref, const char *text);
 int ctl_book_find(struct ctl_session *s, const struct ctl_book_ref *ref,
     struct ctl_book *book);
 
+/*
+ * book.get of book id into *book, reporting nothing: CB_OK, the
+ * libcashbook code of the failed call (for ctl_session_fail), or
+ * CTL_BOOK_BAD_ANSWER when the book object lacks a field.
+ */
+#define CTL_BOOK_BAD_ANSWER	1
+int ctl_book_get(struct ctl_session *s, int64_t id, struct ctl_book *book);
+
 /* The book with ID id (of an entry, say), as ctl_book_find finds it;
  * source names where the ID came from in messages. */
 int ctl_book_find_id(struct ctl_session *s, int64_t id, const char *source,

@@ -152,30 +152,14 @@ watch_username(struct watch *w, int64_t book_id, int64_t id, char *buf,
 	snprintf(buf, len, "user %" PRId64, id);
 }
 
-/* Fill b from book.get (or refresh it after a rename).  -1 on success;
- * else the libcashbook code of the failed call. */
-static int
+/* Fill b from book.get (or refresh it after a rename); a book that cannot
+ * be read keeps the label it had. */
+static void
 watch_fetch_book(struct watch *w, struct watch_book *b)
 {
-	struct cb_params *p = ctl_session_params(&w->s);
-	struct cb_reply *reply = NULL;
-	int rc;
-
 	memcpy(b->was, b->label, sizeof b->was);
-	ctl_param_int(&w->s, p, "book_id", b->b.id);
-	rc = ctl_session_try(&w->s, CB_METHOD_BOOK_GET, p, &reply);
-	if (rc == CB_OK) {
-		if (ctl_book_from_object(cb_map_get(cb_reply_result(reply),
-		    "book"), &b->b) == 0) {
-			ctl_book_label(&b->b, b->label, sizeof b->label);
-			rc = -1;
-		} else {
-			rc = CB_EPROTO;
-		}
-	}
-	cb_reply_free(reply);
-	cb_params_free(p);
-	return rc;
+	if (ctl_book_get(&w->s, b->b.id, &b->b) == CB_OK)
+		ctl_book_label(&b->b, b->label, sizeof b->label);
 }
 
 /* Add book id, last shown at seq; NULL when out of memory.  Its name is
@@ -199,7 +183,7 @@ watch_add_book(struct watch *w, int64_t id, int64_t seq)
 	b->b.id = id;
 	b->seq = seq;
 	snprintf(b->label, sizeof b->label, "book %" PRId64, id);
-	(void)watch_fetch_book(w, b);
+	watch_fetch_book(w, b);
 	return b;
 }
 
@@ -611,7 +595,7 @@ watch_event(struct watch *w, const msgpack_object *ev)
 	if (seq > b->seq + 1 && (rc = watch_replay(w, b, seq - 1)) != -1)
 		return rc;
 	if (strcmp(kind, "book_updated") == 0)
-		(void)watch_fetch_book(w, b);	/* perhaps renamed */
+		watch_fetch_book(w, b);		/* perhaps renamed */
 	print_change(w, b, ev, false);
 	b->seq = seq;
 	if (strcmp(kind, "book_deleted") == 0)
