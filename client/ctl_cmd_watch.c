@@ -90,6 +90,32 @@ watch_oom(struct watch *w)
 	    "out of memory");
 }
 
+/* The remembered user id; with add, a new slot for it when there is none
+ * (its name empty).  NULL when not found, or out of memory. */
+static struct watch_user *
+watch_user(struct watch *w, int64_t id, bool add)
+{
+	struct watch_user *v;
+	size_t cap;
+
+	for (size_t i = 0; i < w->nusers; i++)
+		if (w->users[i].id == id)
+			return &w->users[i];
+	if (!add)
+		return NULL;
+	if (w->nusers == w->users_cap) {
+		cap = w->users_cap ? w->users_cap * 2 : 8;
+		if ((v = realloc(w->users, cap * sizeof *v)) == NULL)
+			return NULL;
+		w->users = v;
+		w->users_cap = cap;
+	}
+	v = &w->users[w->nusers++];
+	v->id = id;
+	v->name[0] = '\0';
+	return v;
+}
+
 /* Remember the usernames of book's members (member.list).  Failures are
  * not reported: a name not found shows as "user N". */
 static void
@@ -98,6 +124,7 @@ watch_learn_members(struct watch *w, int64_t book_id)
 	struct cb_params *p = ctl_session_params(&w->s);
 	struct cb_reply *reply = NULL;
 	const msgpack_object *ms;
+	struct watch_user *u;
 
 	ctl_param_int(&w->s, p, "book_id", book_id);
 	if (ctl_session_try(&w->s, CB_METHOD_MEMBER_LIST, p, &reply) != CB_OK)
@@ -107,49 +134,33 @@ watch_learn_members(struct watch *w, int64_t book_id)
 		goto out;
 	for (uint32_t i = 0; i < ms->via.array.size; i++) {
 		const msgpack_object *m = &ms->via.array.ptr[i];
-		int64_t id = ctl_field_int(m, "user_id");
-		size_t j;
 
-		for (j = 0; j < w->nusers && w->users[j].id != id; j++)
-			;
-		if (j == w->nusers) {
-			if (w->nusers == w->users_cap) {
-				size_t cap = w->users_cap ? w->users_cap * 2 :
-				    8;
-				struct watch_user *v = realloc(w->users,
-				    cap * sizeof *v);
-
-				if (v == NULL)
-					goto out;
-				w->users = v;
-				w->users_cap = cap;
-			}
-			w->users[w->nusers++].id = id;
-		}
-		ctl_field_text(m, "username", w->users[j].name,
-		    sizeof w->users[j].name);
+		if ((u = watch_user(w, ctl_field_int(m, "user_id"),
+		    true)) == NULL)
+			break;
+		ctl_field_text(m, "username", u->name, sizeof u->name);
 	}
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
 }
 
-/* The username of user id, as people know them, into buf. */
+/* The username of user id, as people know them, into buf; the members of
+ * book_id are asked once when id is not known yet. */
 static void
 watch_username(struct watch *w, int64_t book_id, int64_t id, char *buf,
     size_t len)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < w->nusers; i++) {
-			if (w->users[i].id == id) {
-				ctl_sanitize(w->users[i].name, buf, len);
-				return;
-			}
-		}
-		if (pass == 0 && id > 0)
-			watch_learn_members(w, book_id);
+	struct watch_user *u = watch_user(w, id, false);
+
+	if (u == NULL && id > 0) {
+		watch_learn_members(w, book_id);
+		u = watch_user(w, id, false);
 	}
-	snprintf(buf, len, "user %" PRId64, id);
+	if (u != NULL)
+		ctl_sanitize(u->name, buf, len);
+	else
+		snprintf(buf, len, "user %" PRId64, id);
 }
 
 /* Fill b from book.get (or refresh it after a rename); a book that cannot
