@@ -897,30 +897,32 @@ main(int argc, char **argv)
 	rep->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (o.only_events) {
 		measure_events(&o, rep);
-		if (o.json)
-			events_print_json(&rep->events);
-		else
-			events_print_table(&rep->events);
-		rc = rep->missing > 0 ? 1 : 0;
-		free(rep);
-		return rc;
+	} else {
+		measure_busy(&rep->busy_before);
+		measure_rss_idle(&o, rep);
+		measure_rss_many(&o, rep);
+		measure_load(&o, rep);
+		measure_sqlite(&o, rep);
+		compute_ratio(rep);
+		measure_ctl(&o, rep);
+		measure_books(&o, rep);
+		measure_events(&o, rep);
+		measure_rss_after(&o, rep);
+		measure_busy(&rep->busy_after);
 	}
-	measure_busy(&rep->busy_before);
-	measure_rss_idle(&o, rep);
-	measure_rss_many(&o, rep);
-	measure_load(&o, rep);
-	measure_sqlite(&o, rep);
-	compute_ratio(rep);
-	measure_ctl(&o, rep);
-	measure_books(&o, rep);
-	measure_events(&o, rep);
-	measure_rss_after(&o, rep);
-	measure_busy(&rep->busy_after);
 
-	if (o.json)
+	if (o.only_events && o.json) {
+		/* events_print_json writes keys, each after a comma. */
+		printf("{\"only\":\"events\"");
+		events_print_json(&rep->events);
+		printf("}\n");
+	} else if (o.only_events) {
+		events_print_table(&rep->events);
+	} else if (o.json) {
 		print_json(&o, rep);
-	else
+	} else {
 		print_table(&o, rep);
+	}
 	rc = rep->missing > 0 ? 1 : 0;
 	free(rep);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
