@@ -25,21 +25,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, main, wait_until  # noqa
 from test_ctl_books import User  # noqa
 from test_ctl_sharing import pair, share  # noqa
+from test_docs import SRC, extract  # noqa
 
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 LINE_TIMEOUT = 20
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 def readme_block(lang, containing):
-    """The README's fenced block of lang that contains the text."""
-    with open(os.path.join(SRC, "README.md")) as f:
-        text = f.read()
-    for m in re.finditer(r"^```%s\n(.*?)^```$" % re.escape(lang), text,
-                         re.S | re.M):
-        if containing in m.group(1):
-            return m.group(1)
+    """The README's fenced block of lang that contains the text (read the
+    way it-docs reads every block)."""
+    for b in extract("README.md"):
+        text = "\n".join(b.lines) + "\n"
+        if b.lang == lang and containing in text:
+            return text
     raise AssertionError("README has no %s block with %r" % (lang,
                                                              containing))
 
