@@ -502,6 +502,30 @@ def check_error_pair(err, res, what=""):
     check(res is None, "result is nil when error is set", result=res)
 
 
+# -- OS users and groups, for the suites that run as root (peer identity)
+
+def os_group(name):
+    """groupadd name unless it exists."""
+    if subprocess.run(["getent", "group", name],
+                      stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["groupadd", name], check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def os_user(name, groups=(), comment=None):
+    """useradd name (no home, no login shell) unless it exists; then add
+    it to groups."""
+    if subprocess.run(["getent", "passwd", name],
+                      stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["useradd", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", "--home-dir", "/nonexistent"] +
+                       (["--comment", comment] if comment else []) + [name],
+                       check=True, stdout=subprocess.DEVNULL)
+    for g in groups:
+        subprocess.run(["usermod", "-aG", g, name], check=True,
+                       stdout=subprocess.DEVNULL)
+
+
 def connect_fails(path, timeout=2.0):
     """The errno of a failed connect, or None when it connected."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -140,7 +140,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa
 from harness import (Daemon, check, check_eq, pack,  # noqa
-                     TestFailure, cleanup_all_daemons)
+                     TestFailure, cleanup_all_daemons, os_group, os_user)
 
 import msgpack
 
@@ -289,15 +289,9 @@ def ours(name):
 
 
 def ensure_users():
-    if not any(g.gr_name == GROUP for g in grp.getgrall()):
-        sh("groupadd", GROUP)
+    os_group(GROUP)
     for name in USERS:
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            sh("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin",
-               "--home-dir", "/nonexistent", "--comment", COMMENT, name)
-        sh("usermod", "-aG", GROUP, name)
+        os_user(name, groups=(GROUP,), comment=COMMENT)
 
 
 def remove_users():

@@ -20,7 +20,8 @@ import sys
 import tempfile
 import threading
 
-from harness import (Tap, check, check_eq, ReadTimeout)  # noqa
+from harness import (Tap, check, check_eq, ReadTimeout, os_group,  # noqa
+                     os_user)
 
 GROUP = "cbtest-share"
 USERS = ("cbtest-alice", "cbtest-bob", "cbtest-carol")
@@ -66,26 +67,12 @@ for i, (method, params) in enumerate(calls):
 '''
 
 
-def sh(*argv):
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-
-
 def ensure_accounts():
     """The test's group and users (left over ones are reused)."""
-    try:
-        grp.getgrnam(GROUP)
-    except KeyError:
-        sh("groupadd", GROUP)
-    for name in USERS:
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            sh("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin",
-               "--home-dir", "/nonexistent", name)
+    os_group(GROUP)
     # carol is not in the group: she must not get in.
-    for name in USERS[:2]:
-        sh("usermod", "-aG", GROUP, name)
+    for name in USERS:
+        os_user(name, groups=(GROUP,) if name != USERS[2] else ())
 
 
 def remove_accounts():
