@@ -53,7 +53,7 @@ struct opts {
 	int threads, depth, ctl_runs, many, deep_pages;
 	int64_t entries_max;
 	bool sync_full, seed_socket;
-	bool only_events;	/* --only events: section 11 alone */
+	const char *only;	/* --only events|batch: that section alone */
 	bool json;
 };
 
@@ -88,6 +88,7 @@ struct report {
 
 	struct books_report books;	/* sections 6 to 10 */
 	struct events_report events;	/* section 11 */
+	struct batch_report batch;	/* section 12 */
 
 	int missing;		/* measurements that could not be taken */
 };
@@ -100,7 +101,8 @@ usage(FILE *f)
 "                      [--seconds S] [--warmup S] [--threads N] [--depth N]\n"
 "                      [--ctl-runs N] [--conns N] [--entries-max N]\n"
 "                      [--deep-pages N] [--synchronous normal|full]\n"
-"                      [--seed-over-socket] [--only events] [--json]\n"
+"                      [--seed-over-socket] [--only events|batch]\n"
+"                      [--json]\n"
 "\n"
 "Measure a running cashbookd.  Prints figures and how they compare with\n"
 "the project's aims; never fails because something is slow.\n"
@@ -130,6 +132,7 @@ usage(FILE *f)
 "                  --db is given (slower)\n"
 "  --only events   measure section 11 (live events) alone, for quick\n"
 "                  comparisons while working on the fan-out\n"
+"  --only batch    measure section 12 (entry.add_batch) alone\n"
 "  --json          print one JSON line instead of the table\n"
 "\n"
 "Exit status: 0 when every figure was measured, 1 when some could not\n"
@@ -272,12 +275,13 @@ opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_SEED_SOCKET: o->seed_socket = true; break;
 		case O_ONLY:
-			if (strcmp(optarg, "events") != 0) {
+			if (strcmp(optarg, "events") != 0 &&
+			    strcmp(optarg, "batch") != 0) {
 				fprintf(stderr, "cashbook-bench: --only takes "
-				    "events\n");
+				    "events or batch\n");
 				rc = -1;
 			}
-			o->only_events = true;
+			o->only = optarg;
 			break;
 		case O_JSON: o->json = true; break;
 		case O_HELP: usage(stdout); return 1;
@@ -546,6 +550,26 @@ measure_events(const struct opts *o, struct report *rep)
 }
 
 static void
+measure_batch(const struct opts *o, struct report *rep)
+{
+	struct batch_opts bo = {
+		.socket_path = o->socket_path,
+		.db_path = o->db_path,
+		.sync_full = o->sync_full,
+		.seconds = o->seconds,
+	};
+
+	batch_measure(&bo, &rep->batch);
+	rep->missing += rep->batch.missing;
+}
+
+static bool
+only(const struct opts *o, const char *section)
+{
+	return o->only != NULL && strcmp(o->only, section) == 0;
+}
+
+static void
 measure_rss_idle(const struct opts *o, struct report *rep)
 {
 	char err[512];
@@ -769,6 +793,7 @@ print_table(const struct opts *o, const struct report *rep)
 		    mib(rep->hwm_after_kib));
 	books_print_table(&books_opts, &rep->books);
 	events_print_table(&rep->events);
+	batch_print_table(&rep->batch);
 	if (rep->missing > 0)
 		printf("\n%d figure%s could not be measured.\n", rep->missing,
 		    rep->missing == 1 ? "" : "s");
@@ -874,6 +899,7 @@ print_json(const struct opts *o, const struct report *rep)
 	    AIM_RSS_IDLE_MIB * 1024, AIM_RSS_MANY_MIB * 1024);
 	books_print_json(&books_opts, &rep->books);
 	events_print_json(&rep->events);
+	batch_print_json(&rep->batch);
 	printf(",\"missing\":%d}\n", rep->missing);
 }
 
@@ -895,8 +921,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rep->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (o.only_events) {
+	if (only(&o, "events")) {
 		measure_events(&o, rep);
+	} else if (only(&o, "batch")) {
+		measure_batch(&o, rep);
 	} else {
 		measure_busy(&rep->busy_before);
 		measure_rss_idle(&o, rep);
@@ -907,17 +935,23 @@ main(int argc, char **argv)
 		measure_ctl(&o, rep);
 		measure_books(&o, rep);
 		measure_events(&o, rep);
+		measure_batch(&o, rep);
 		measure_rss_after(&o, rep);
 		measure_busy(&rep->busy_after);
 	}
 
-	if (o.only_events && o.json) {
-		/* events_print_json writes keys, each after a comma. */
-		printf("{\"only\":\"events\"");
-		events_print_json(&rep->events);
+	if (o.only != NULL && o.json) {
+		/* The sections' print_json write keys, each after a comma. */
+		printf("{\"only\":\"%s\"", o.only);
+		if (only(&o, "events"))
+			events_print_json(&rep->events);
+		else
+			batch_print_json(&rep->batch);
 		printf("}\n");
-	} else if (o.only_events) {
+	} else if (only(&o, "events")) {
 		events_print_table(&rep->events);
+	} else if (only(&o, "batch")) {
+		batch_print_table(&rep->batch);
 	} else if (o.json) {
 		print_json(&o, rep);
 	} else {

@@ -124,6 +124,10 @@ struct fixture_user {
 	int64_t user_id, session_id;
 };
 
+/* err = "WHAT: CODE: MESSAGE" from c's last error; returns -1. */
+int fixture_fail(char *err, size_t errlen, const char *what,
+    struct cb_conn *c);
+
 /* Register a user tagged tag on c and log it in.  0, or -1 with err. */
 int fixture_user_new(struct cb_conn *c, const char *tag,
     struct fixture_user *u, char *err, size_t errlen);
@@ -148,6 +152,10 @@ struct fixture_entry {
 	const char *category, *mode, *party, *note;	/* NULL: none */
 	char note_buf[40];
 };
+
+/* e's fields added to p (an entry.add_batch item).  0, or -1 when out of
+ * memory. */
+int fixture_entry_fields(struct cb_params *p, const struct fixture_entry *e);
 
 /* entry.add params for e in book_id as u, or NULL when out of memory. */
 struct cb_params *fixture_params_entry(const struct fixture_user *u,
@@ -201,7 +209,12 @@ int inproc_rate(struct inproc *ip, const char *method,
     struct samples *keep, char *err, size_t errlen);
 
 /* Add n entries from g to book_id as u through the entry.add handler,
- * batch entries per write transaction, then checkpoint the WAL.  0, or -1
+ * batch entries per write transaction.  0, or -1 with err. */
+int inproc_add_batches(struct inproc *ip, const struct fixture_user *u,
+    int64_t book_id, int64_t n, int batch, struct fixture_gen *g, char *err,
+    size_t errlen);
+
+/* The same, then checkpoint the WAL.  0, or -1
  * with err. */
 int inproc_seed(struct inproc *ip, const struct fixture_user *u,
     int64_t book_id, int64_t n, int batch, struct fixture_gen *g, char *err,
@@ -322,6 +335,29 @@ void events_measure(const struct events_opts *o, struct events_report *rep);
 void events_print_table(const struct events_report *rep);
 /* The report's keys, each preceded by a comma. */
 void events_print_json(const struct events_report *rep);
+
+/* ---- batch writes (bench_batch.c) ---- */
+
+struct batch_opts {
+	const char *socket_path;
+	const char *db_path;	/* NULL: no in-process figure */
+	bool sync_full;
+	double seconds;
+};
+
+struct batch_report {
+	bool socket_ok, inproc_ok;
+	int batch;			/* entries per batch */
+	double socket_eps, inproc_eps;	/* entries per second */
+	struct latency socket_lat;	/* per batch */
+	double ratio;			/* socket / in-process */
+	int missing;
+};
+
+void batch_measure(const struct batch_opts *o, struct batch_report *rep);
+void batch_print_table(const struct batch_report *rep);
+/* The report's keys, each preceded by a comma. */
+void batch_print_json(const struct batch_report *rep);
 
 /* ---- the report (bench.c) ---- */
 

@@ -43,7 +43,7 @@ static const char *const fixture_parties[] = { "ACME Ltd", "Corner shop",
     "Landlord", "City Power", "Dr. Rao", "Jane" };
 #define NELEM(a)	(sizeof (a) / sizeof (a)[0])
 
-static int
+int
 fixture_fail(char *err, size_t errlen, const char *what, struct cb_conn *c)
 {
 	snprintf(err, errlen, "%s: %s%s%s", what, cb_error_code(c) != NULL ?
@@ -172,22 +172,30 @@ fixture_opt_str(struct cb_params *p, const char *key, const char *value)
 	return value == NULL ? CB_OK : cb_params_str(p, key, value);
 }
 
-struct cb_params *
-fixture_params_entry(const struct fixture_user *u, int64_t book_id,
-    const struct fixture_entry *e)
+int
+fixture_entry_fields(struct cb_params *p, const struct fixture_entry *e)
 {
-	struct cb_params *p = fixture_params_book(u, book_id);
-
 	/* The keys in the protocol's order, as a client would send them. */
-	if (p == NULL || cb_params_str(p, "type", e->is_in ? "in" : "out") !=
-	    CB_OK || cb_params_int(p, "amount", e->amount) != CB_OK ||
+	if (cb_params_str(p, "type", e->is_in ? "in" : "out") != CB_OK ||
+	    cb_params_int(p, "amount", e->amount) != CB_OK ||
 	    cb_params_str(p, "date", e->date) != CB_OK ||
 	    fixture_opt_str(p, "time", e->time[0] != '\0' ? e->time :
 	    NULL) != CB_OK ||
 	    fixture_opt_str(p, "category", e->category) != CB_OK ||
 	    fixture_opt_str(p, "mode", e->mode) != CB_OK ||
 	    fixture_opt_str(p, "party", e->party) != CB_OK ||
-	    fixture_opt_str(p, "note", e->note) != CB_OK) {
+	    fixture_opt_str(p, "note", e->note) != CB_OK)
+		return -1;
+	return 0;
+}
+
+struct cb_params *
+fixture_params_entry(const struct fixture_user *u, int64_t book_id,
+    const struct fixture_entry *e)
+{
+	struct cb_params *p = fixture_params_book(u, book_id);
+
+	if (p == NULL || fixture_entry_fields(p, e) != 0) {
 		cb_params_free(p);
 		return NULL;
 	}

@@ -408,7 +408,7 @@ out:
 }
 
 int
-inproc_seed(struct inproc *ip, const struct fixture_user *u, int64_t book_id,
+inproc_add_batches(struct inproc *ip, const struct fixture_user *u, int64_t book_id,
     int64_t n, int batch, struct fixture_gen *g, char *err, size_t errlen)
 {
 	struct fixture_entry e;
@@ -457,17 +457,27 @@ inproc_seed(struct inproc *ip, const struct fixture_user *u, int64_t book_id,
 			goto out;
 		}
 	}
-	/* Fold the WAL into the database file, so the daemon reads the new
-	 * entries from where they would be after any quiet moment. */
-	if ((k = sqlite3_wal_checkpoint_v2(db_handle(ip->db), NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL)) != SQLITE_OK) {
-		snprintf(err, errlen, "checkpoint: %s",
-		    sqlite3_errmsg(db_handle(ip->db)));
-		rc = -1;
-		goto out;
-	}
 	rc = 0;
 out:
 	msgpack_unpacked_destroy(&msg);
 	return rc;
+}
+
+int
+inproc_seed(struct inproc *ip, const struct fixture_user *u, int64_t book_id,
+    int64_t n, int batch, struct fixture_gen *g, char *err, size_t errlen)
+{
+	int rc;
+
+	if (inproc_add_batches(ip, u, book_id, n, batch, g, err, errlen) != 0)
+		return -1;
+	/* Fold the WAL into the database file, so the daemon reads the new
+	 * entries from where they would be after any quiet moment. */
+	if ((rc = sqlite3_wal_checkpoint_v2(db_handle(ip->db), NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL)) != SQLITE_OK) {
+		snprintf(err, errlen, "checkpoint: %s",
+		    sqlite3_errmsg(db_handle(ip->db)));
+		return -1;
+	}
+	return 0;
 }
