@@ -232,7 +232,9 @@ static void
 params_pack_map(const struct cb_params *p, msgpack_packer *pk)
 {
 	(void)msgpack_pack_map(pk, p->count);
-	(void)pk->callback(pk->data, p->body.sb.data, p->body.sb.size);
+	if (p->body.sb.size > 0)	/* an empty body has no buffer yet */
+		(void)pk->callback(pk->data, p->body.sb.data,
+		    p->body.sb.size);
 }
 
 int
