@@ -51,6 +51,7 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_book,
 	&ctl_cmd_add,
 	&ctl_cmd_list,
+	&ctl_cmd_export,
 	&ctl_cmd_show,
 	&ctl_cmd_edit,
 	&ctl_cmd_rm,
@@ -261,7 +262,7 @@ ctl_usage(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, const char *fmt,
 }
 
 /*
- * The option of opts that a (an argument starting with "--") names, with
+ * The option of opts that a (an argument starting with "-") names, with
  * *inline_value pointing past the '=' of "--name=VALUE" (else NULL).
  */
 static const struct ctl_opt *
@@ -382,7 +383,7 @@ ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
 					return taken - 2;
 				continue;
 			}
-			opt = a[1] == '-' ? opt_find(opts, a, &value) : NULL;
+			opt = opt_find(opts, a, &value);
 			/* Not the "=VALUE": it may be a secret
 			 * (--password=...). */
 			if (opt == NULL)

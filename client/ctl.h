@@ -66,6 +66,7 @@ extern const struct ctl_cmd ctl_cmd_balance;
 extern const struct ctl_cmd ctl_cmd_verify;
 extern const struct ctl_cmd ctl_cmd_add;
 extern const struct ctl_cmd ctl_cmd_list;
+extern const struct ctl_cmd ctl_cmd_export;
 extern const struct ctl_cmd ctl_cmd_show;
 extern const struct ctl_cmd ctl_cmd_edit;
 extern const struct ctl_cmd ctl_cmd_rm;

@@ -134,45 +134,15 @@ list_params(struct ctl_session *s, const char *cursor, void *arg)
 	return p;
 }
 
-/* Text of the entry's fields for one row; the big ones on the heap. */
-struct list_row {
-	char id[24], date[16], time[8], type[8];
-	char amount[CTL_AMOUNT_BUF], minor[24];
-	char balance[CTL_AMOUNT_BUF], balance_minor[24];
-	char category[CB_ENTRY_TEXT_MAX + 1], mode[CB_ENTRY_TEXT_MAX + 1];
-	char party[CB_ENTRY_TEXT_MAX + 1], reference[CB_ENTRY_TEXT_MAX + 1];
-	char note[CTL_TEXT_BUF];
-	char tags[CB_ENTRY_TAGS_MAX * (CB_ENTRY_TAG_MAX + 1) + 1];
-};
-
 static int
 list_add_row(struct ctl_table *t, const msgpack_object *e,
-    const struct ctl_book *book, struct list_row *r)
+    const struct ctl_book *book, struct ctl_entry_text *r)
 {
 	const char *cells[LC_NCOLS];
 	bool out;
 
-	snprintf(r->id, sizeof r->id, "%" PRId64, ctl_field_int(e, "entry_id"));
-	ctl_field_text(e, "date", r->date, sizeof r->date);
-	ctl_field_text(e, "time", r->time, sizeof r->time);
-	ctl_field_text(e, "type", r->type, sizeof r->type);
+	ctl_entry_text(e, book->decimals, ";", r);
 	out = strcmp(r->type, "out") == 0;
-	ctl_field_amount(e, "amount", book->decimals, r->amount,
-	    sizeof r->amount);
-	snprintf(r->minor, sizeof r->minor, "%" PRId64,
-	    ctl_field_int(e, "amount"));
-	ctl_field_amount(e, "running_balance", book->decimals, r->balance,
-	    sizeof r->balance);
-	r->balance_minor[0] = '\0';
-	if (!ctl_field_nil(e, "running_balance"))
-		snprintf(r->balance_minor, sizeof r->balance_minor, "%" PRId64,
-		    ctl_field_int(e, "running_balance"));
-	ctl_field_text(e, "category", r->category, sizeof r->category);
-	ctl_field_text(e, "mode", r->mode, sizeof r->mode);
-	ctl_field_text(e, "party", r->party, sizeof r->party);
-	ctl_field_text(e, "note", r->note, sizeof r->note);
-	ctl_field_text(e, "reference", r->reference, sizeof r->reference);
-	ctl_field_tags(e, "tags", ";", r->tags, sizeof r->tags);
 	cells[LC_ID] = r->id;
 	cells[LC_DATE] = r->date;
 	cells[LC_TIME] = r->time;
@@ -198,7 +168,7 @@ static int
 list_page(struct ctl_session *s, const msgpack_object *entries, void *arg)
 {
 	struct list_query *q = arg;
-	struct list_row *r;
+	struct ctl_entry_text *r;
 
 	if ((r = malloc(sizeof *r)) == NULL)
 		return ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,

@@ -111,3 +111,28 @@ ctl_unix_text(int64_t t, char *buf, size_t len)
 	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(buf, len, "%" PRId64, t);
 }
+
+void
+ctl_entry_text(const msgpack_object *e, int decimals, const char *tag_sep,
+    struct ctl_entry_text *r)
+{
+	snprintf(r->id, sizeof r->id, "%" PRId64, ctl_field_int(e, "entry_id"));
+	ctl_field_text(e, "date", r->date, sizeof r->date);
+	ctl_field_text(e, "time", r->time, sizeof r->time);
+	ctl_field_text(e, "type", r->type, sizeof r->type);
+	ctl_field_amount(e, "amount", decimals, r->amount, sizeof r->amount);
+	snprintf(r->minor, sizeof r->minor, "%" PRId64,
+	    ctl_field_int(e, "amount"));
+	ctl_field_amount(e, "running_balance", decimals, r->balance,
+	    sizeof r->balance);
+	r->balance_minor[0] = '\0';
+	if (!ctl_field_nil(e, "running_balance"))
+		snprintf(r->balance_minor, sizeof r->balance_minor, "%" PRId64,
+		    ctl_field_int(e, "running_balance"));
+	ctl_field_text(e, "category", r->category, sizeof r->category);
+	ctl_field_text(e, "mode", r->mode, sizeof r->mode);
+	ctl_field_text(e, "party", r->party, sizeof r->party);
+	ctl_field_text(e, "note", r->note, sizeof r->note);
+	ctl_field_text(e, "reference", r->reference, sizeof r->reference);
+	ctl_field_tags(e, "tags", tag_sep, r->tags, sizeof r->tags);
+}

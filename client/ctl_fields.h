@@ -16,6 +16,7 @@
 
 #include <msgpack.h>
 
+#include "cb_limits.h"
 #include "money.h"
 
 /* Room for an amount with its sign and point (money_format). */
@@ -53,5 +54,26 @@ void ctl_field_amount(const msgpack_object *m, const char *key,
 
 /* Unix seconds as local "YYYY-MM-DD HH:MM" (the number if that fails). */
 void ctl_unix_text(int64_t t, char *buf, size_t len);
+
+/* Room for an entry's tags joined with a one-byte separator. */
+#define CTL_TAGS_BUF	(CB_ENTRY_TAGS_MAX * (CB_ENTRY_TAG_MAX + 1) + 1)
+
+/* An entry object's fields as text, for listing and export (about 5 KiB:
+ * keep it on the heap). */
+struct ctl_entry_text {
+	char id[24], date[16], time[8], type[8];
+	char amount[CTL_AMOUNT_BUF], minor[24];		/* decimal; minor units */
+	char balance[CTL_AMOUNT_BUF], balance_minor[24];	/* running; "" when
+							   nil (the trash) */
+	char category[CB_ENTRY_TEXT_MAX + 1], mode[CB_ENTRY_TEXT_MAX + 1];
+	char party[CB_ENTRY_TEXT_MAX + 1], reference[CB_ENTRY_TEXT_MAX + 1];
+	char note[CTL_TEXT_BUF];
+	char tags[CTL_TAGS_BUF];
+};
+
+/* Fill *r from entry object e with amounts of decimals places and the
+ * tags joined with tag_sep. */
+void ctl_entry_text(const msgpack_object *e, int decimals,
+    const char *tag_sep, struct ctl_entry_text *r);
 
 #endif

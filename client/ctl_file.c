@@ -134,21 +134,23 @@ sync_parent_dir(const char *path)
 	return rc;
 }
 
-/* The temporary file's name for path: ".NAME.XXXXXX" next to it. */
+/* The temporary file's name for path: ".NAME.XXXXXX" next to it (in the
+ * working directory for a path without a '/'). */
 static int
 tmp_path(const char *path, const char *what, char *tmp, size_t len,
     char *err, size_t errlen)
 {
 	const char *slash = strrchr(path, '/');
+	int dirlen = slash == NULL ? 0 : (int)(slash - path + 1);
 	int n;
 
-	if (slash == NULL) {
-		errbuf_set(err, errlen, "the %s's path %s is not absolute",
-		    what, path);
+	if (path[dirlen] == '\0') {
+		errbuf_set(err, errlen, "the %s's path %s names a directory, "
+		    "not a file", what, path);
 		return -1;
 	}
-	n = snprintf(tmp, len, "%.*s.%s" CTL_FILE_TMP_SUFFIX,
-	    (int)(slash - path + 1), path, slash + 1);
+	n = snprintf(tmp, len, "%.*s.%s" CTL_FILE_TMP_SUFFIX, dirlen, path,
+	    path + dirlen);
 	if (n < 0 || (size_t)n >= len) {
 		errbuf_set(err, errlen, "the %s's path is too long", what);
 		return -1;
@@ -201,6 +203,75 @@ fail:
 	 * unlink fails, the message above already says what went wrong. */
 	(void)unlink(tmp);
 	return -1;
+}
+
+int
+ctl_file_out_open(struct ctl_file_out *out, const char *path,
+    const char *what, char *err, size_t errlen)
+{
+	size_t len = strlen(path);
+	int fd;
+
+	out->f = NULL;
+	if (len >= sizeof out->path) {
+		errbuf_set(err, errlen, "the %s's path is too long", what);
+		return -1;
+	}
+	memcpy(out->path, path, len + 1);
+	if (tmp_path(path, what, out->tmp, sizeof out->tmp, err, errlen) != 0)
+		return -1;
+	if ((fd = mkostemp(out->tmp, O_CLOEXEC)) < 0) {
+		errbuf_set(err, errlen, "cannot create a file next to %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	if ((out->f = fdopen(fd, "w")) == NULL) {
+		errbuf_set(err, errlen, "cannot write %s: %s", out->tmp,
+		    strerror(errno));
+		(void)close(fd);
+		(void)unlink(out->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_file_out_commit(struct ctl_file_out *out, const char *what,
+    char *err, size_t errlen)
+{
+	FILE *f = out->f;
+	int failed;
+
+	out->f = NULL;
+	errno = 0;
+	/* ferror: an earlier write failed, even if this flush succeeds. */
+	failed = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+	if (fclose(f) != 0 || failed) {
+		errbuf_set(err, errlen, "cannot write the %s %s: %s", what,
+		    out->tmp, errno != 0 ? strerror(errno) : "write error");
+		(void)unlink(out->tmp);
+		return -1;
+	}
+	if (rename(out->tmp, out->path) != 0) {
+		errbuf_set(err, errlen, "cannot put the %s in place as %s: %s",
+		    what, out->path, strerror(errno));
+		(void)unlink(out->tmp);
+		return -1;
+	}
+	/* As in ctl_file_write: the file is complete and in place. */
+	(void)sync_parent_dir(out->path);
+	return 0;
+}
+
+void
+ctl_file_out_abort(struct ctl_file_out *out)
+{
+	if (out->f == NULL)
+		return;
+	/* Being thrown away: how the close went changes nothing. */
+	(void)fclose(out->f);
+	out->f = NULL;
+	(void)unlink(out->tmp);
 }
 
 /* Read all of fd into buf[0..len); the byte count, or -1. */

@@ -9,6 +9,9 @@
  * same directory, fsync, rename, fsync of the directory) with mode 0600;
  * missing directories are created with mode 0700.
  *
+ * Also the output file of an export (struct ctl_file_out), written in
+ * steps and renamed into place the same way.
+ *
  * Owns nothing; keeps no state.  Never prints: failures are described in
  * the caller's err buffer, naming the file by the caller's "what" (e.g.
  * "token file"), and never contain the file's data.
@@ -16,8 +19,10 @@
 #ifndef CASHBOOK_CLIENT_CTL_FILE_H
 #define CASHBOOK_CLIENT_CTL_FILE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Results of ctl_file_read. */
 enum {
@@ -52,6 +57,33 @@ int ctl_file_write(const char *path, const char *data, size_t len,
  */
 int ctl_file_read(const char *path, char *buf, size_t len, const char *what,
     char *err, size_t errlen);
+
+/*
+ * A file written in steps and put in place only once complete (an
+ * export): the data goes to a temporary file beside path (".NAME.XXXXXX",
+ * mode 0600) and ctl_file_out_commit renames it over path; until then,
+ * and whenever anything fails, path is untouched and a reader never sees
+ * a half file under its name.  path may be relative.
+ */
+struct ctl_file_out {
+	FILE *f;			/* write here; NULL when not open */
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+};
+
+/* Open out for path.  0, or -1 with why in err (out->f NULL). */
+int ctl_file_out_open(struct ctl_file_out *out, const char *path,
+    const char *what, char *err, size_t errlen);
+
+/* Flush, sync and close out->f, and rename the temporary file to its
+ * path.  0, or -1 with why in err; either way out is closed and no
+ * temporary file is left. */
+int ctl_file_out_commit(struct ctl_file_out *out, const char *what,
+    char *err, size_t errlen);
+
+/* Close out (if open) and remove its temporary file, leaving path as it
+ * was. */
+void ctl_file_out_abort(struct ctl_file_out *out);
 
 /*
  * Remove the file at path.  0 (*removed tells whether there was one), or

@@ -324,18 +324,19 @@ csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void
-csv_line(const struct ctl_table *t, FILE *f, const char *const *cells)
+void
+ctl_csv_line(FILE *f, const struct ctl_col *cols, size_t ncols,
+    const char *const *cells)
 {
 	bool first = true;
 
-	for (size_t c = 0; c < t->ncols; c++) {
-		if (t->cols[c].csv_header == NULL)
+	for (size_t c = 0; c < ncols; c++) {
+		if (cols[c].csv_header == NULL)
 			continue;
 		if (!first)
 			fputc(',', f);
 		first = false;
-		csv_field(f, cells != NULL ? cells[c] : t->cols[c].csv_header);
+		csv_field(f, cells != NULL ? cells[c] : cols[c].csv_header);
 	}
 	fputs("\r\n", f);
 }
@@ -343,9 +344,10 @@ csv_line(const struct ctl_table *t, FILE *f, const char *const *cells)
 void
 ctl_table_print_csv(const struct ctl_table *t, FILE *f)
 {
-	csv_line(t, f, NULL);
+	ctl_csv_line(f, t->cols, t->ncols, NULL);
 	for (size_t r = 0; r < t->nrows; r++)
-		csv_line(t, f, (const char *const *)t->rows[r]);
+		ctl_csv_line(f, t->cols, t->ncols,
+		    (const char *const *)t->rows[r]);
 }
 
 /* ---- bars ---- */

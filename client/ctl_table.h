@@ -66,6 +66,12 @@ void ctl_table_print(const struct ctl_table *t, FILE *f);
 /* The CSV form, header first. */
 void ctl_table_print_csv(const struct ctl_table *t, FILE *f);
 
+/* One line of the CSV form without a table, for output streamed a row at
+ * a time: cells (the csv_headers when cells is NULL) of the columns cols
+ * that have a csv_header. */
+void ctl_csv_line(FILE *f, const struct ctl_col *cols, size_t ncols,
+    const char *const *cells);
+
 /* Whether to colour standard output (decided at the first call). */
 bool ctl_color(void);
 

@@ -4,15 +4,18 @@
  *
  * Paging is keyset, never OFFSET: a cursor names the position (date,
  * minute, entry_id) of the last entry returned, and the next page starts
- * strictly before it, so entries added while a client pages cause no
- * duplicates or gaps, and a deep page costs what the first one does.
+ * strictly before it (strictly after it with order "asc", oldest first),
+ * so entries added while a client pages cause no duplicates or gaps, and
+ * a deep page costs what the first one does.  A cursor carries its order
+ * in its tag ("v1" newest first, "a1" oldest first).
  *
  * The running balance of a row is the book's balance just after it over
  * ALL live entries, whatever the filters: for a page's first row, balance
  * - book_net_after(row) (book.h); for each next one, the previous balance
  * less the previous row's effect, and less the entries the filters skipped
- * in between (book_net_between) -- so a page costs its own span, never
- * one lookup per row into the rest of the book.
+ * in between (book_net_between) -- oldest first, plus the skipped ones and
+ * the row's own effect -- so a page costs its own span, never one lookup
+ * per row into the rest of the book.
  *
  * report.summary by month reads the day rows of book_periods; by
  * category, mode or party it reads the live entries in range.
@@ -45,7 +48,9 @@ static int cursor_check_arg(struct call *call, const struct arg_spec *spec,
 /* The text filters are consecutive, in list_query.text order. */
 enum { LIST_BOOK_ID, LIST_FROM, LIST_TO, LIST_TYPE, LIST_CATEGORY,
     LIST_MODE, LIST_PARTY, LIST_TAG, LIST_Q, LIST_AMOUNT_MIN,
-    LIST_AMOUNT_MAX, LIST_TRASH, LIST_LIMIT, LIST_CURSOR };
+    LIST_AMOUNT_MAX, LIST_TRASH, LIST_ORDER, LIST_LIMIT, LIST_CURSOR };
+/* LIST_ORDER's choices: desc (the default) is index 0. */
+static const char *const list_orders[] = { "desc", "asc", NULL };
 static const struct arg_spec list_args[] = {
 	[LIST_BOOK_ID] = BOOK_ARG_ID,
 	[LIST_FROM] = { .name = "from", .type = ARG_DATE },
@@ -58,8 +63,11 @@ static const struct arg_spec list_args[] = {
 	[LIST_Q] = LIST_ARG_TEXT("q", CB_SEARCH_MAX),
 	[LIST_AMOUNT_MIN] = LIST_ARG_AMOUNT("amount_min"),
 	[LIST_AMOUNT_MAX] = LIST_ARG_AMOUNT("amount_max"),
-	/* Before cursor: a cursor's check covers the book and trash. */
+	/* Before cursor: a cursor's check covers the book, trash and
+	 * order. */
 	[LIST_TRASH] = { .name = "trash", .type = ARG_BOOL },
+	[LIST_ORDER] = { .name = "order", .type = ARG_ENUM,
+	    .choices = list_orders },
 	[LIST_LIMIT] = PAGE_ARG_LIMIT,
 	[LIST_CURSOR] = PAGE_ARG_CURSOR(cursor_check_arg),
 	ARGS_END,
@@ -68,8 +76,9 @@ static const struct arg_spec list_args[] = {
 
 struct list_query {
 	int64_t book_id;
-	int32_t from;
-	struct book_position before;		/* rows strictly before this */
+	bool asc;			/* oldest first */
+	struct book_position after;		/* rows strictly after this */
+	struct book_position before;		/* and strictly before this */
 	const char *type;		/* "in", "out" or NULL */
 	const char *text[4];		/* category, mode, party, tag; or NULL */
 	size_t textlen[4];
@@ -83,27 +92,39 @@ struct list_query {
 
 /* ---- cursors (cursor.h): "v1.DATE.MINUTE.ENTRY_ID.CHECK" ---- */
 
+/* The cursor tag of each order, at its list_orders index: newest first
+ * keeps the tag cursors had before there was a choice. */
+static const char *const list_cursor_tags[] = { "v1", "a1" };
+
 static void
 list_cursor_format(char *buf, size_t len, int64_t book_id, bool trash,
-    const struct book_position *p)
+    bool asc, const struct book_position *p)
 {
 	const int64_t ctx[2] = { book_id, trash };
 	const int64_t pos[3] = { p->date, p->minute, p->entry_id };
 
-	cursor_format(buf, len, "v1", ctx, 2, pos, 3);
+	cursor_format(buf, len, list_cursor_tags[asc], ctx, 2, pos, 3);
 }
 
-/* A cursor of this book and listing, into v->decoded (date, minute,
- * entry_id). */
+/* A cursor of this book, listing and order, into v->decoded (date,
+ * minute, entry_id). */
 static int
 cursor_check_arg(struct call *call, const struct arg_spec *spec,
     struct arg_value *v)
 {
 	const int64_t ctx[2] = { call->args[LIST_BOOK_ID].i,
 	    call->args[LIST_TRASH].i != 0 };
+	bool asc = call->args[LIST_ORDER].i == 1;	/* absent: 0, desc */
 	int64_t *pos = v->decoded;
 
-	if (!cursor_parse(v->s, v->len, "v1", ctx, 2, pos, 3) ||
+	if (cursor_parse(v->s, v->len, list_cursor_tags[!asc], ctx, 2, pos,
+	    3))
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' is a cursor "
+		    "of the listing in the other order (%s); pass the order it "
+		    "came with, or start again without it", spec->name,
+		    asc ? "desc" : "asc");
+	if (!cursor_parse(v->s, v->len, list_cursor_tags[asc], ctx, 2, pos,
+	    3) ||
 	    pos[0] < DATE_MIN || pos[0] > DATE_MAX || pos[1] < -1 ||
 	    pos[1] > 1439 || pos[2] < 1)
 		return call_fail(call, CB_BAD_REQUEST, "field '%s' is not a "
@@ -166,9 +187,11 @@ list_query_from_args(const struct call *call, struct list_query *q)
 		list_like(q->like, a[LIST_Q].s, a[LIST_Q].len);
 		q->row_filters = true;
 	}
-	q->from = call_has(call, LIST_FROM) ? (int32_t)a[LIST_FROM].i :
-	    DATE_MIN;
-	/* Everything on `to` is before (to, 1440, 0). */
+	q->asc = call_has(call, LIST_ORDER) && a[LIST_ORDER].i == 1;
+	/* Everything on `from` is after (from, -2, 0); everything on `to`
+	 * is before (to, 1440, 0). */
+	q->after = (struct book_position){ call_has(call, LIST_FROM) ?
+	    (int32_t)a[LIST_FROM].i : DATE_MIN, -2, 0 };
 	q->before = (struct book_position){ call_has(call, LIST_TO) ?
 	    (int32_t)a[LIST_TO].i : DATE_MAX, 1440, 0 };
 	if (call_has(call, LIST_CURSOR)) {
@@ -178,7 +201,9 @@ list_query_from_args(const struct call *call, struct list_query *q)
 			a[LIST_CURSOR].decoded[2],
 		};
 
-		if (position_less(&cursor, &q->before))
+		if (q->asc && position_less(&q->after, &cursor))
+			q->after = cursor;
+		else if (!q->asc && position_less(&cursor, &q->before))
 			q->before = cursor;
 	}
 	q->amount_min = call_has(call, LIST_AMOUNT_MIN) ?
@@ -189,35 +214,40 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	    call_has(call, LIST_AMOUNT_MAX);
 }
 
-/* Newest first.  Filters that are NULL match everything; the position
- * range is one range of the entries_by_position index. */
-static const char sql_entry_list[] =
-    "SELECT " ENTRY_META_COLUMNS ", " ENTRY_COLUMNS " FROM entries "
-    "WHERE book_id = ?1 AND deleted = ?2 AND date >= ?3 "
-    "AND (date, minute, entry_id) < (?4, ?5, ?6) "
-    "AND (?7 IS NULL OR type = ?7) "
-    "AND (?8 IS NULL OR category = ?8 COLLATE NOCASE) "
-    "AND (?9 IS NULL OR mode = ?9 COLLATE NOCASE) "
-    "AND (?10 IS NULL OR party = ?10 COLLATE NOCASE) "
-    "AND (?11 IS NULL OR instr(char(10) || lower(tags) || char(10), "
-    "  char(10) || lower(?11) || char(10)) > 0) "
-    "AND (?12 IS NULL OR note LIKE ?12 ESCAPE '\\' "
-    "  OR category LIKE ?12 ESCAPE '\\' OR party LIKE ?12 ESCAPE '\\' "
-    "  OR reference LIKE ?12 ESCAPE '\\') "
-    "AND amount BETWEEN ?13 AND ?14 "
-    "ORDER BY date DESC, minute DESC, entry_id DESC LIMIT ?15";
+/* Newest first (oldest first: sql_entry_list_asc).  Filters that are
+ * NULL match everything; the position range is one range of the
+ * entries_by_position index. */
+#define LIST_SQL(order) \
+    "SELECT " ENTRY_META_COLUMNS ", " ENTRY_COLUMNS " FROM entries " \
+    "WHERE book_id = ?1 AND deleted = ?2 " \
+    "AND (date, minute, entry_id) > (?3, ?16, ?17) " \
+    "AND (date, minute, entry_id) < (?4, ?5, ?6) " \
+    "AND (?7 IS NULL OR type = ?7) " \
+    "AND (?8 IS NULL OR category = ?8 COLLATE NOCASE) " \
+    "AND (?9 IS NULL OR mode = ?9 COLLATE NOCASE) " \
+    "AND (?10 IS NULL OR party = ?10 COLLATE NOCASE) " \
+    "AND (?11 IS NULL OR instr(char(10) || lower(tags) || char(10), " \
+    "  char(10) || lower(?11) || char(10)) > 0) " \
+    "AND (?12 IS NULL OR note LIKE ?12 ESCAPE '\\' " \
+    "  OR category LIKE ?12 ESCAPE '\\' OR party LIKE ?12 ESCAPE '\\' " \
+    "  OR reference LIKE ?12 ESCAPE '\\') " \
+    "AND amount BETWEEN ?13 AND ?14 " \
+    "ORDER BY date " order ", minute " order ", entry_id " order " " \
+    "LIMIT ?15"
+static const char sql_entry_list[] = LIST_SQL("DESC");
+static const char sql_entry_list_asc[] = LIST_SQL("ASC");
 
 static sqlite3_stmt *
 list_prepare(struct call *call, const struct list_query *q)
 {
-	sqlite3_stmt *stmt = call_prepare(call, sql_entry_list,
-	    "listing entries");
+	sqlite3_stmt *stmt = call_prepare(call, q->asc ? sql_entry_list_asc :
+	    sql_entry_list, "listing entries");
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, q->book_id);
 	sqlite3_bind_int(stmt, 2, q->trash);
-	sqlite3_bind_int(stmt, 3, q->from);
+	sqlite3_bind_int(stmt, 3, q->after.date);
 	sqlite3_bind_int(stmt, 4, q->before.date);
 	sqlite3_bind_int(stmt, 5, q->before.minute);
 	sqlite3_bind_int64(stmt, 6, q->before.entry_id);
@@ -233,10 +263,12 @@ list_prepare(struct call *call, const struct list_query *q)
 	sqlite3_bind_int64(stmt, 13, q->amount_min);
 	sqlite3_bind_int64(stmt, 14, q->amount_max);
 	sqlite3_bind_int64(stmt, 15, q->limit + 1);	/* one more: a next page? */
+	sqlite3_bind_int(stmt, 16, q->after.minute);
+	sqlite3_bind_int64(stmt, 17, q->after.entry_id);
 	return stmt;
 }
 
-/* The running balance from row to row of a page (newest first). */
+/* The running balance from row to row of a page. */
 struct running {
 	bool valid;
 	struct book_position at;		/* the previous row */
@@ -246,9 +278,10 @@ struct running {
 
 /*
  * The balance just after the row at p (effect net).  The first row of a
- * page: the book's balance less everything after it.  Then each row is
- * the one before less that one's effect, and, when filters skipped
- * entries in between, less theirs too.
+ * page: the book's balance less everything after it.  Then, newest
+ * first, each row is the one before less that one's effect, and, when
+ * filters skipped entries in between, less theirs too; oldest first, the
+ * one before plus the skipped entries' effect and its own.
  */
 static int
 list_running(struct call *call, const struct list_query *q,
@@ -261,6 +294,11 @@ list_running(struct call *call, const struct list_query *q,
 		if (book_net_after(call, q->book_id, p, &skipped) != 0)
 			return -1;
 		*out = book_balance(book) - skipped;
+	} else if (q->asc) {
+		if (q->row_filters && book_net_between(call, q->book_id,
+		    &r->at, p, &skipped) != 0)
+			return -1;
+		*out = r->balance + skipped + net;
 	} else {
 		if (q->row_filters && book_net_between(call, q->book_id, p,
 		    &r->at, &skipped) != 0)
@@ -332,7 +370,7 @@ list_exec(struct call *call)
 		goto out;
 	if (more)
 		list_cursor_format(cursor, sizeof cursor, q.book_id, q.trash,
-		    &last);
+		    q.asc, &last);
 	call_pack_page(call, "entries", &rows, n, more ? cursor : NULL);
 	rc = 0;
 out:

@@ -452,12 +452,13 @@ class Model:
         return out
 
     def listing(self, filters=None):
-        """The ids entry.list should give, newest first."""
+        """The ids entry.list should give, newest first (oldest first
+        with order "asc")."""
         f = filters or {}
         rows = [e for e in self.entries.values()
                 if e["deleted"] == bool(f.get("trash")) and matches(e, f)]
-        return [e["entry_id"] for e in sorted(rows, key=chrono_key,
-                                              reverse=True)]
+        return [e["entry_id"] for e in sorted(
+            rows, key=chrono_key, reverse=f.get("order") != "asc")]
 
     def report(self, by, frm=None, to=None):
         groups = {}

@@ -624,16 +624,27 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
-def main(tests, timeouts=None, todo=None):
+def main(tests, timeouts=None, todo=None, skip_if=None):
     """Run every test function in order as one TAP program.  timeouts and
-    todo map test names to a deadline in seconds and to a known bug."""
+    todo map test names to a deadline in seconds and to a known bug;
+    skip_if to a function of the Tap that says why this machine cannot
+    run the test (or None when it can): the test is then reported as a
+    TAP skip ("ok N - name # SKIP reason")."""
     tap = Tap(sys.argv)
     timeouts = timeouts or {}
     todo = todo or {}
+    skip_if = skip_if or {}
     try:
         for fn in tests:
-            tap.run(fn, timeouts.get(fn.__name__, 60),
-                    todo.get(fn.__name__))
+            name = fn.__name__
+            reason = (skip_if[name](tap) if name in skip_if and
+                      (not tap.only or name in tap.only) else None)
+            if reason is not None:
+                tap.n += 1
+                print("ok %d - %s # SKIP %s" % (tap.n, name, reason))
+                sys.stdout.flush()
+                continue
+            tap.run(fn, timeouts.get(name, 60), todo.get(name))
     finally:
         cleanup_all_daemons()
     tap.done()

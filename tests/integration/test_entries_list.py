@@ -465,6 +465,79 @@ def test_cursor_errors_leave_others_alone(t):
                      "the same client after cursor %r" % cur)
 
 
+def test_order_asc(t):
+    """order "asc" lists oldest first, the exact reverse of the default,
+    with the same running balances: with and without filters, one page or
+    pages of 1, 4 and 500, the trash too; ties within a minute by
+    entry_id; from/to bound the range in both orders."""
+    rnd = random.Random(2468)
+    with t.daemon("--synchronous", "normal").start() as d, \
+            d.client() as c:
+        u = register_login(c, "alice")
+        b = u.book("Oldest first")
+        m = filter_book(u, b, rnd, n=120)
+        # Ties: three entries in the same minute, three without a time.
+        for tm in ("12:00", "12:00", "12:00", None, None, None):
+            f = {"type": "in", "amount": 7, "date": "2026-01-15", "time": tm}
+            m.put(u.add(b, "in", 7, "2026-01-15", time=tm)["entry_id"], f)
+        some_date = sorted(e["date"] for e in m.live())[30]
+        cases = [{}, {"type": "out"}, {"category": "food"}, {"q": "acme"},
+                 {"from": some_date}, {"to": some_date},
+                 {"from": "2026-01-15", "to": "2026-01-15"},
+                 {"tag": "work", "amount_min": 100}, {"trash": True}]
+        for f in cases:
+            for limit in (None, 1, 4, 500):
+                asc = check_listing(u, b, m, dict(f, order="asc"),
+                                    limit=limit, what="asc %r" % f)
+                desc = check_listing(u, b, m, dict(f, order="desc"),
+                                     limit=limit, what="desc %r" % f)
+                check_eq([x["entry_id"] for x in asc],
+                         [x["entry_id"] for x in reversed(desc)],
+                         "asc is the reverse of desc, %r limit %r" % (
+                             f, limit))
+        check_eq(u.list_page(b, {"order": "desc"}, limit=9)["entries"],
+                 u.list_page(b, limit=9)["entries"],
+                 "desc is the default")
+        empty = u.book("Empty")
+        check_eq(u.list_page(empty, {"order": "asc"}),
+                 {"entries": [], "next_cursor": None}, "an empty book")
+
+
+def test_order_cursors(t):
+    """A cursor carries its order: one used with the other order (or with
+    the default, for an asc cursor) is bad_request naming 'cursor' and
+    saying so; bad order values are bad_request naming 'order'."""
+    with t.daemon().start() as d, d.client() as c:
+        u = register_login(c, "alice")
+        b = u.book("Cursors")
+        calls = [("entry.add", {"book_id": b, "type": "in", "amount": i + 1,
+                                "date": "2026-02-%02d" % (i % 28 + 1)})
+                 for i in range(12)]
+        for e, _ in u.pipe(calls):
+            check(e is None, "setup add", error=e)
+        up = u.list_page(b, {"order": "asc"}, limit=5)
+        down = u.list_page(b, limit=5)
+        check_eq([x["amount"] for x in up["entries"]], [1, 2, 3, 4, 5],
+                 "the oldest five")
+        check(up["next_cursor"] != down["next_cursor"],
+              "the two orders' cursors differ", up=up["next_cursor"],
+              down=down["next_cursor"])
+        check_eq([x["amount"] for x in u.list_page(
+            b, {"order": "asc"}, limit=5,
+            cursor=up["next_cursor"])["entries"]], [6, 7, 8, 9, 10],
+            "the next five, oldest first")
+        for params in ({"order": "desc", "cursor": up["next_cursor"]},
+                       {"cursor": up["next_cursor"]},
+                       {"order": "asc", "cursor": down["next_cursor"]}):
+            e = u.bad("entry.list", dict(params, book_id=b), "cursor",
+                      "a cursor used with the other order %r" % params)
+            check("other order" in e[1], "the message says why",
+                  message=e[1])
+        for v in ("ASC", "up", "", "ascending", 1, True):
+            u.bad("entry.list", {"book_id": b, "order": v}, "order",
+                  "order %r" % v)
+
+
 def test_limits(t):
     """limit 1-500, default 50; 0 and 501 refused."""
     with t.daemon("--synchronous", "normal").start() as d, \
@@ -638,6 +711,8 @@ TESTS = [
     test_cursor_malformed,
     test_cursor_errors_leave_others_alone,
     test_limits,
+    test_order_asc,
+    test_order_cursors,
     test_filters,
     test_filter_validation,
 ]
