@@ -149,6 +149,13 @@ CB_API int cb_params_str_array(struct cb_params *p, const char *key,
 /* An array of n integers (n may be 0: an empty array). */
 CB_API int cb_params_int_array(struct cb_params *p, const char *key,
     const int64_t *values, size_t n);
+/* An array of n maps, each the arguments held by items[i] (copied: the
+ * items stay the caller's), e.g. entry.add_batch's entries. */
+CB_API int cb_params_map_array(struct cb_params *p, const char *key,
+    const struct cb_params *const *items, size_t n);
+/* The bytes p's arguments take in a request, to split work that must fit
+ * the daemon's message limit (server.info's max_message_bytes). */
+CB_API size_t cb_params_bytes(const struct cb_params *p);
 
 /* ---- calls ---- */
 

@@ -27,6 +27,8 @@ struct cb_params {
 	size_t keys_cap;
 };
 
+static void params_pack_map(const struct cb_params *p, msgpack_packer *pk);
+
 void
 cb_params_pack(const struct cb_params *p, msgpack_packer *pk)
 {
@@ -37,8 +39,7 @@ cb_params_pack(const struct cb_params *p, msgpack_packer *pk)
 		return;
 	}
 	(void)msgpack_pack_array(pk, 1);
-	(void)msgpack_pack_map(pk, p->count);
-	(void)pk->callback(pk->data, p->body.sb.data, p->body.sb.size);
+	params_pack_map(p, pk);
 }
 
 struct cb_params *
@@ -224,4 +225,43 @@ cb_params_int_array(struct cb_params *p, const char *key,
 	for (size_t i = 0; i < n; i++)
 		(void)msgpack_pack_int64(&p->body.pk, values[i]);
 	return params_end(p, key, mark);
+}
+
+/* A map header and body: what cb_params_pack writes inside the array. */
+static void
+params_pack_map(const struct cb_params *p, msgpack_packer *pk)
+{
+	(void)msgpack_pack_map(pk, p->count);
+	(void)pk->callback(pk->data, p->body.sb.data, p->body.sb.size);
+}
+
+int
+cb_params_map_array(struct cb_params *p, const char *key,
+    const struct cb_params *const *items, size_t n)
+{
+	size_t mark, total = 0;
+	int rc;
+
+	if (n > UINT32_MAX || (n > 0 && items == NULL))
+		return CB_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i] == NULL || items[i] == p)
+			return CB_EINVAL;
+		total += cb_params_bytes(items[i]);
+		if (total > PARAMS_MAX_BYTES)
+			return CB_EINVAL;
+	}
+	if ((rc = params_begin(p, key, total, &mark)) != CB_OK)
+		return rc;
+	(void)msgpack_pack_array(&p->body.pk, n);
+	for (size_t i = 0; i < n; i++)
+		params_pack_map(items[i], &p->body.pk);
+	return params_end(p, key, mark);
+}
+
+size_t
+cb_params_bytes(const struct cb_params *p)
+{
+	/* The body, and a map header of at most 5 bytes. */
+	return p == NULL ? 1 : p->body.sb.size + 5;
 }

@@ -21,25 +21,16 @@
 #define ARGS_ECHO_MAX 64
 
 static const struct arg_spec *
-args_find(const struct method *m, const msgpack_object *key, int *index)
+args_find(const struct arg_spec *table, const msgpack_object *key,
+    int *index)
 {
-	for (int i = 0; m->args != NULL && m->args[i].name != NULL; i++) {
-		if (rpc_obj_streq(key, m->args[i].name)) {
+	for (int i = 0; table != NULL && table[i].name != NULL; i++) {
+		if (rpc_obj_streq(key, table[i].name)) {
 			*index = i;
-			return &m->args[i];
+			return &table[i];
 		}
 	}
 	return NULL;
-}
-
-static bool
-args_key_declared(const struct method *m, const msgpack_object *key)
-{
-	int i;
-
-	if ((m->flags & METHOD_AUTH) && rpc_obj_streq(key, "token"))
-		return true;
-	return args_find(m, key, &i) != NULL;
 }
 
 static int
@@ -48,27 +39,35 @@ args_echo_len(size_t len)
 	return (int)(len > ARGS_ECHO_MAX ? ARGS_ECHO_MAX : len);
 }
 
-/* Keys: strings, each once, each declared. */
+/*
+ * Keys of params: strings, each once, each declared in table (or "token",
+ * when token is true).  any: undeclared keys are let through
+ * (METHOD_ANY_PARAMS).  owner names what the map is for in the message
+ * ("for entry.add"), or is NULL for an item of an array (whose index the
+ * caller adds to the message).
+ */
 static int
-args_check_keys(struct call *call)
+args_check_keys(struct call *call, const struct arg_spec *table,
+    const msgpack_object *params, bool token, bool any, const char *owner)
 {
-	const struct method *m = call->method;
 	const msgpack_object_map *map;
 	const msgpack_object *key;
+	int index;
 
-	if (call->params == NULL)
+	if (params == NULL)
 		return 0;
-	map = &call->params->via.map;
+	map = &params->via.map;
 	for (uint32_t i = 0; i < map->size; i++) {
 		key = &map->ptr[i].key;
 		if (key->type != MSGPACK_OBJECT_STR)
-			return call_fail(call, CB_BAD_REQUEST, "params keys "
-			    "must be strings");
-		if (!(m->flags & METHOD_ANY_PARAMS) &&
-		    !args_key_declared(m, key))
+			return call_fail(call, CB_BAD_REQUEST, "%s keys must "
+			    "be strings", owner != NULL ? "params" : "map");
+		if (!any && !(token && rpc_obj_streq(key, "token")) &&
+		    args_find(table, key, &index) == NULL)
 			return call_fail(call, CB_BAD_REQUEST, "unknown field "
-			    "'%.*s' for %s", args_echo_len(key->via.str.size),
-			    key->via.str.ptr, m->name);
+			    "'%.*s'%s%s", args_echo_len(key->via.str.size),
+			    key->via.str.ptr, owner != NULL ? " for " : "",
+			    owner != NULL ? owner : "");
 		for (uint32_t j = 0; j < i; j++) {
 			const msgpack_object *prev = &map->ptr[j].key;
 
@@ -314,6 +313,46 @@ args_parse_ids(struct call *call, const struct arg_spec *spec,
 	return 0;
 }
 
+static int args_parse_table(struct call *call, const struct arg_spec *table,
+    const msgpack_object *params, struct arg_value *values);
+
+/* "entries[17]: " before the message an item's parse left. */
+static int
+args_fail_item(struct call *call, const struct arg_spec *spec, uint32_t i)
+{
+	return call_fail_prefix(call, "%s[%u]", spec->name, i);
+}
+
+/* Maps, each a little params map of its own: checked here, on the loop
+ * thread, so a bad item is refused before the request waits for a handle;
+ * the handler parses each again into its own values (args_parse_item),
+ * which costs less than keeping up to max * ARGS_MAX values per call. */
+static int
+args_parse_maps(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	struct arg_value values[ARGS_MAX];
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size < (uint64_t)spec->min ||
+	    o->via.array.size > (uint64_t)spec->max)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be an "
+		    "array of %lld to %lld maps", spec->name,
+		    (long long)spec->min, (long long)spec->max);
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		if (o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP) {
+			call_fail(call, CB_BAD_REQUEST, "must be a map");
+			return args_fail_item(call, spec, i);
+		}
+		if (args_parse_table(call, spec->fields, &o->via.array.ptr[i],
+		    values) != 0)
+			return args_fail_item(call, spec, i);
+	}
+	v->items = o->via.array.ptr;
+	v->len = o->via.array.size;
+	return 0;
+}
+
 static int
 args_parse_value(struct call *call, const struct arg_spec *spec,
     const msgpack_object *o, struct arg_value *v)
@@ -342,6 +381,8 @@ args_parse_value(struct call *call, const struct arg_spec *spec,
 		return args_parse_tags(call, spec, o, v);
 	case ARG_IDS:
 		return args_parse_ids(call, spec, o, v);
+	case ARG_MAPS:
+		return args_parse_maps(call, spec, o, v);
 	}
 	return call_fail(call, CB_INTERNAL, "field '%s' has no type",
 	    spec->name);
@@ -349,9 +390,9 @@ args_parse_value(struct call *call, const struct arg_spec *spec,
 
 static int
 args_parse_one(struct call *call, const struct arg_spec *spec,
-    struct arg_value *v)
+    const msgpack_object *params, struct arg_value *v)
 {
-	const msgpack_object *o = rpc_map_get(call->params, spec->name);
+	const msgpack_object *o = rpc_map_get(params, spec->name);
 
 	memset(v, 0, sizeof *v);
 	if (o != NULL && o->type == MSGPACK_OBJECT_NIL) {
@@ -400,21 +441,48 @@ args_check_patch(struct call *call)
 	    "least one of %s", names);
 }
 
+/* Each argument of table, in order, from params into values. */
+static int
+args_parse_table(struct call *call, const struct arg_spec *table,
+    const msgpack_object *params, struct arg_value *values)
+{
+	memset(values, 0, ARGS_MAX * sizeof *values);
+	if (args_check_keys(call, table, params, false, false, NULL) != 0)
+		return -1;
+	for (int i = 0; table != NULL && table[i].name != NULL; i++) {
+		if (args_parse_one(call, &table[i], params, &values[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 args_parse(struct call *call)
 {
 	const struct method *m = call->method;
 
 	memset(call->args, 0, sizeof call->args);
-	if (args_check_keys(call) != 0)
+	if (args_check_keys(call, m->args, call->params,
+	    (m->flags & METHOD_AUTH) != 0, (m->flags & METHOD_ANY_PARAMS) != 0,
+	    m->name) != 0)
 		return -1;
 	for (int i = 0; m->args != NULL && m->args[i].name != NULL; i++) {
-		if (args_parse_one(call, &m->args[i], &call->args[i]) != 0)
+		if (args_parse_one(call, &m->args[i], call->params,
+		    &call->args[i]) != 0)
 			return -1;
 	}
 	if ((m->flags & METHOD_PATCH) && args_check_patch(call) != 0)
 		return -1;
 	return m->check != NULL ? m->check(call) : 0;
+}
+
+int
+args_parse_item(struct call *call, const struct arg_spec *spec,
+    const struct arg_value *v, uint32_t i, struct arg_value *values)
+{
+	if (args_parse_table(call, spec->fields, &v->items[i], values) != 0)
+		return args_fail_item(call, spec, i);
+	return 0;
 }
 
 int64_t
@@ -459,42 +527,64 @@ args_signature(const struct method *m, char *buf, size_t len)
 		snprintf(buf + n, len - n, "}");
 }
 
-int
-args_spec_check(const struct method *m, char *err, size_t errlen)
+/* Is spec declared with what its type needs? */
+static bool
+args_spec_consistent(const struct arg_spec *spec)
 {
-	const struct arg_spec *a = m->args;
-	int i;
+	bool sized = spec->type == ARG_STR || spec->type == ARG_TEXT ||
+	    spec->type == ARG_LINES || spec->type == ARG_TAGS ||
+	    spec->type == ARG_IDS || spec->type == ARG_MAPS;
 
-	for (i = 0; a != NULL && a[i].name != NULL; i++) {
-		if (i >= ARGS_MAX)
-			goto fail_count;
+	return (spec->type == ARG_ENUM) == (spec->choices != NULL) &&
+	    (spec->type == ARG_MAPS) == (spec->fields != NULL) &&
+	    spec->min <= spec->max && (!sized || spec->max > 0) &&
+	    !((spec->flags & ARG_REQUIRED) &&
+	    (spec->flags & (ARG_NIL_CLEARS | ARG_NIL_REFUSED)));
+}
+
+/*
+ * One table of owner's (a method, or an item of a MAPS argument: item).
+ * An item's arguments have no check functions, which read call->args,
+ * and no MAPS of their own, so the loop's work on one request stays
+ * bounded by max items times ARGS_MAX.
+ */
+static int
+args_table_check(const char *owner, const struct arg_spec *a, bool item,
+    char *err, size_t errlen)
+{
+	for (int i = 0; a != NULL && a[i].name != NULL; i++) {
+		if (i >= ARGS_MAX) {
+			snprintf(err, errlen, "%s declares more than %d "
+			    "arguments", owner, ARGS_MAX);
+			return -1;
+		}
 		if (strcmp(a[i].name, "token") == 0) {
 			snprintf(err, errlen, "%s declares 'token' (METHOD_AUTH "
-			    "adds it)", m->name);
+			    "adds it)", owner);
 			return -1;
 		}
 		for (int j = 0; j < i; j++) {
 			if (strcmp(a[i].name, a[j].name) == 0) {
 				snprintf(err, errlen, "%s declares '%s' twice",
-				    m->name, a[i].name);
+				    owner, a[i].name);
 				return -1;
 			}
 		}
-		if ((a[i].type == ARG_ENUM) != (a[i].choices != NULL) ||
-		    a[i].min > a[i].max || ((a[i].type == ARG_STR ||
-		    a[i].type == ARG_TEXT || a[i].type == ARG_LINES ||
-		    a[i].type == ARG_TAGS || a[i].type == ARG_IDS) &&
-		    a[i].max <= 0) ||
-		    ((a[i].flags & ARG_REQUIRED) &&
-		    (a[i].flags & (ARG_NIL_CLEARS | ARG_NIL_REFUSED)))) {
+		if (!args_spec_consistent(&a[i]) || (item &&
+		    (a[i].check != NULL || a[i].type == ARG_MAPS))) {
 			snprintf(err, errlen, "%s: argument '%s' is declared "
-			    "inconsistently", m->name, a[i].name);
+			    "inconsistently", owner, a[i].name);
 			return -1;
 		}
+		if (a[i].type == ARG_MAPS && args_table_check(a[i].name,
+		    a[i].fields, true, err, errlen) != 0)
+			return -1;
 	}
 	return 0;
-fail_count:
-	snprintf(err, errlen, "%s declares more than %d arguments", m->name,
-	    ARGS_MAX);
-	return -1;
+}
+
+int
+args_spec_check(const struct method *m, char *err, size_t errlen)
+{
+	return args_table_check(m->name, m->args, false, err, errlen);
 }

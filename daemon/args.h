@@ -44,6 +44,9 @@ enum arg_type {
 			 * 1..CB_ENTRY_TAG_MAX bytes): read with args_tag() */
 	ARG_IDS,	/* an array of min..max distinct positive integers
 			 * (ids): read with args_id() */
+	ARG_MAPS,	/* an array of min..max maps, each checked against
+			 * the table .fields (entry.add_batch's entries):
+			 * read each with args_parse_item() */
 };
 
 /* Absent is an error. */
@@ -73,6 +76,7 @@ struct arg_spec {
 	const char *what;		/* optional, INT: what the number is,
 					 * for the message ("an integer count
 					 * of minor units") */
+	const struct arg_spec *fields;	/* MAPS: each item's arguments */
 };
 
 enum arg_state {
@@ -87,8 +91,9 @@ struct arg_value {
 	int64_t i;			/* INT, BOOL, DATE, TIME, ENUM */
 	const char *s;			/* STR, TEXT, LINES, ENUM: into the
 					 * request message, not NUL-ended */
-	size_t len;			/* string bytes; TAGS: the count */
-	const msgpack_object *items;	/* TAGS, IDS */
+	size_t len;			/* string bytes; TAGS, IDS, MAPS: the
+					 * count */
+	const msgpack_object *items;	/* TAGS, IDS, MAPS */
 	int64_t decoded[3];		/* a check function's own decoding */
 };
 
@@ -106,6 +111,15 @@ struct arg_value {
  * the call failed bad_request naming the field.
  */
 int args_parse(struct call *call);
+
+/*
+ * Item i (i < v->len) of the MAPS value v, declared by spec, parsed
+ * against spec->fields into values (ARGS_MAX of them).  args_parse checked
+ * every item already, so this fails only if the request changed under it;
+ * 0, or -1 with the call failed bad_request ("entries[i]: ...").
+ */
+int args_parse_item(struct call *call, const struct arg_spec *spec,
+    const struct arg_value *v, uint32_t i, struct arg_value *values);
 
 /* Id i of an IDS value (i < v->len). */
 int64_t args_id(const struct arg_value *v, uint32_t i);

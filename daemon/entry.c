@@ -88,8 +88,13 @@ entry_tags_from_arg(struct call *call, const struct arg_value *v,
 int
 entry_from_args(struct call *call, int first, struct entry *e)
 {
-	const struct arg_value *a = &call->args[first];
+	return entry_from_values(call, &call->args[first], e);
+}
 
+int
+entry_from_values(struct call *call, const struct arg_value *a,
+    struct entry *e)
+{
 	if (a[ENTRY_ARG_TYPE].state == ARG_GIVEN)
 		e->is_in = a[ENTRY_ARG_TYPE].i == 0;	/* entry_types[0] */
 	if (a[ENTRY_ARG_AMOUNT].state == ARG_GIVEN)

@@ -110,6 +110,11 @@ void entry_init(struct entry *e);
  */
 int entry_from_args(struct call *call, int first, struct entry *e);
 
+/* The same from values a, parsed against ENTRY_ARG_SPECS (an item of
+ * entry.add_batch). */
+int entry_from_values(struct call *call, const struct arg_value *a,
+    struct entry *e);
+
 /* Columns, starting at column first of stmt: type, amount, date, minute,
  * category, mode, party, note, reference, tags (ENTRY_COLUMNS).  0, or -1
  * with the call failed internal when the row breaks the schema's rules. */

@@ -186,6 +186,11 @@ void *call_state(struct call *call, size_t size);
 int call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Put "PREFIX: " before the message of a failed call (which item of a
+ * batch failed), keeping its code; returns -1 like call_fail. */
+int call_fail_prefix(struct call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Pack one page of a keyset-paged listing as the result: {key: [the n
  * objects packed in rows], "next_cursor": next_cursor, or nil when NULL
  * (the last page)}. */

@@ -1,5 +1,5 @@
 /*
- * method_entry.c -- entries: entry.add, entry.get, entry.update,
+ * method_entry.c -- entries: entry.add, entry.add_batch, entry.get, entry.update,
  * entry.delete, entry.restore, entry.history.
  *
  * Every change goes through entry_write() (entry_write.h), which updates
@@ -8,6 +8,7 @@
  * These handlers only load, decide what changes, and answer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -97,19 +98,25 @@ pack_entry_balance(struct call *call, const struct entry *e,
 	msgpack_pack_int64(call->result, book_balance(book));
 }
 
-/* ---- entry.add ---- */
+/* ---- entry.add, entry.add_batch ---- */
+
+/* What one add did: the entry written, or the one a retry answers for. */
+struct add_result {
+	int64_t entry_id;
+	bool replayed;
+};
 
 static void
-add_pack(struct call *call, int64_t entry_id, const struct book *book,
-    bool replayed)
+add_pack(struct call *call, const struct add_result *r,
+    const struct book *book)
 {
 	msgpack_pack_map(call->result, 3);
 	rpc_pack_cstr(call->result, "entry_id");
-	msgpack_pack_int64(call->result, entry_id);
+	msgpack_pack_int64(call->result, r->entry_id);
 	rpc_pack_cstr(call->result, "balance");
 	msgpack_pack_int64(call->result, book_balance(book));
 	rpc_pack_cstr(call->result, "replayed");
-	rpc_pack_bool(call->result, replayed);
+	rpc_pack_bool(call->result, r->replayed);
 }
 
 static const char sql_entry_by_key[] =
@@ -118,12 +125,12 @@ static const char sql_entry_by_key[] =
 
 /*
  * A retry: the key was used before in this book.  The same fields answer
- * the original entry (1); different ones are a conflict (-1); an unused
- * key is 0.
+ * the original entry (1, r filled in); different ones are a conflict
+ * (-1); an unused key is 0.
  */
 static int
 add_replay(struct call *call, const struct book *book, const char *key,
-    size_t keylen, const struct packbuf *request)
+    size_t keylen, const struct packbuf *request, struct add_result *r)
 {
 	sqlite3_stmt *stmt = call_prepare(call, sql_entry_by_key,
 	    "looking up the idempotency key");
@@ -149,18 +156,25 @@ add_replay(struct call *call, const struct book *book, const char *key,
 		return call_fail(call, CB_CONFLICT, "idempotency_key '%.*s' "
 		    "was already used for entry %lld with different fields",
 		    (int)keylen, key, (long long)id);
-	add_pack(call, id, book, true);
+	r->entry_id = id;
+	r->replayed = true;
 	return 1;
 }
 
+/*
+ * Add e to book, or answer for the entry an earlier request with the same
+ * idempotency key (the value k; absent for none) added: entry.add and
+ * each item of entry.add_batch alike.  request is scratch space for e's
+ * canonical form.  0 with *r filled in, or -1 with the call failed.
+ */
 static int
-add_write(struct call *call, struct book *book, const struct entry *e,
-    struct packbuf *request)
+add_one(struct call *call, struct book *book, const struct entry *e,
+    const struct arg_value *k, struct packbuf *request,
+    struct add_result *r)
 {
-	const struct arg_value *k = &call->args[ADD_IDEMPOTENCY_KEY];
 	struct entry_change ch = {
 		.action = ENTRY_CREATE, .after = e, .request = request,
-		.key = call_has(call, ADD_IDEMPOTENCY_KEY) ? k->s : NULL,
+		.key = k->state == ARG_GIVEN ? k->s : NULL,
 		.keylen = k->len,
 	};
 	struct entry_meta m;
@@ -169,17 +183,19 @@ add_write(struct call *call, struct book *book, const struct entry *e,
 	if (entry_canonical(call, e, request) != 0)
 		return -1;
 	if (ch.key != NULL && (replay = add_replay(call, book, ch.key,
-	    ch.keylen, request)) != 0)
+	    ch.keylen, request, r)) != 0)
 		return replay > 0 ? 0 : -1;
 	if (entry_write(call, book, &m, &ch) != 0)
 		return -1;
-	add_pack(call, m.entry_id, book, false);
+	r->entry_id = m.entry_id;
+	r->replayed = false;
 	return 0;
 }
 
 static int
 add_exec(struct call *call)
 {
+	struct add_result r;
 	struct entry e;
 	struct packbuf request;
 	struct book book;
@@ -190,8 +206,11 @@ add_exec(struct call *call)
 	    book_access_arg(call, ADD_BOOK_ID, BOOK_ADD, &book) != 0)
 		return -1;
 	packbuf_init(&request);
-	rc = add_write(call, &book, &e, &request);
+	rc = add_one(call, &book, &e, &call->args[ADD_IDEMPOTENCY_KEY],
+	    &request, &r);
 	packbuf_destroy(&request);
+	if (rc == 0)
+		add_pack(call, &r, &book);
 	return rc;
 }
 
@@ -200,6 +219,100 @@ const struct method method_entry_add = {
 	.exec = add_exec,
 	.flags = METHOD_DB_WRITE | METHOD_AUTH,
 	.args = add_args,
+};
+
+/*
+ * entry.add_batch: up to CB_BATCH_MAX entries in the request's one write
+ * transaction, each exactly as entry.add would add it (the same write
+ * path, history, key rules), so a failure anywhere rolls them all back.
+ * The items were checked on the loop thread; each is parsed again here,
+ * one at a time, into values on the stack.
+ */
+enum { BATCH_ITEM_FIELDS, BATCH_ITEM_KEY = ENTRY_ARG_COUNT };
+static const struct arg_spec batch_item_args[] = {
+	ENTRY_ARG_SPECS(ARG_REQUIRED, 0),
+	[BATCH_ITEM_KEY] = { .name = "idempotency_key",
+	    .type = ARG_TEXT, .min = 1,
+	    .max = CB_IDEMPOTENCY_KEY_MAX },
+	ARGS_END,
+};
+
+enum { BATCH_BOOK_ID, BATCH_ENTRIES };
+static const struct arg_spec batch_args[] = {
+	[BATCH_BOOK_ID] = BOOK_ARG_ID,
+	[BATCH_ENTRIES] = { .name = "entries", .type = ARG_MAPS,
+	    .flags = ARG_REQUIRED, .min = 1, .max = CB_BATCH_MAX,
+	    .fields = batch_item_args },
+	ARGS_END,
+};
+
+static void
+batch_pack(struct call *call, const struct add_result *r, uint32_t n,
+    const struct book *book)
+{
+	msgpack_pack_map(call->result, 2);
+	rpc_pack_cstr(call->result, "results");
+	msgpack_pack_array(call->result, n);
+	for (uint32_t i = 0; i < n; i++) {
+		msgpack_pack_map(call->result, 2);
+		rpc_pack_cstr(call->result, "entry_id");
+		msgpack_pack_int64(call->result, r[i].entry_id);
+		rpc_pack_cstr(call->result, "replayed");
+		rpc_pack_bool(call->result, r[i].replayed);
+	}
+	rpc_pack_cstr(call->result, "balance");
+	msgpack_pack_int64(call->result, book_balance(book));
+}
+
+/* Item i: parsed, then added.  A failure names the item ("entries[17]:
+ * ..."), whatever step it came from. */
+static int
+batch_add_item(struct call *call, struct book *book, uint32_t i,
+    struct packbuf *request, struct add_result *r)
+{
+	const struct arg_spec *spec = &batch_args[BATCH_ENTRIES];
+	struct arg_value values[ARGS_MAX];
+	struct entry e;
+
+	if (args_parse_item(call, spec, &call->args[BATCH_ENTRIES], i,
+	    values) != 0)
+		return -1;
+	entry_init(&e);
+	packbuf_clear(request);
+	if (entry_from_values(call, &values[BATCH_ITEM_FIELDS], &e) != 0 ||
+	    add_one(call, book, &e, &values[BATCH_ITEM_KEY], request, r) != 0)
+		return call_fail_prefix(call, "%s[%u]", spec->name, i);
+	return 0;
+}
+
+static int
+batch_exec(struct call *call)
+{
+	uint32_t n = (uint32_t)call->args[BATCH_ENTRIES].len;
+	struct add_result *results;
+	struct packbuf request;
+	struct book book;
+	int rc = 0;
+
+	if (book_access_arg(call, BATCH_BOOK_ID, BOOK_ADD, &book) != 0)
+		return -1;
+	if ((results = calloc(n, sizeof *results)) == NULL)
+		return call_fail(call, CB_INTERNAL, "out of memory");
+	packbuf_init(&request);
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		rc = batch_add_item(call, &book, i, &request, &results[i]);
+	packbuf_destroy(&request);
+	if (rc == 0)
+		batch_pack(call, results, n, &book);
+	free(results);
+	return rc;
+}
+
+const struct method method_entry_add_batch = {
+	.name = CB_METHOD_ENTRY_ADD_BATCH,
+	.exec = batch_exec,
+	.flags = METHOD_DB_WRITE | METHOD_AUTH,
+	.args = batch_args,
 };
 
 /* ---- entry.get ---- */

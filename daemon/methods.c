@@ -34,6 +34,7 @@ extern const struct method method_book_delete;
 extern const struct method method_book_balance;
 extern const struct method method_book_verify;
 extern const struct method method_entry_add;
+extern const struct method method_entry_add_batch;
 extern const struct method method_entry_get;
 extern const struct method method_entry_update;
 extern const struct method method_entry_delete;
@@ -88,6 +89,7 @@ static const struct method *const method_table[] = {
 	&method_book_balance,
 	&method_book_verify,
 	&method_entry_add,
+	&method_entry_add_batch,
 	&method_entry_get,
 	&method_entry_update,
 	&method_entry_delete,
@@ -192,6 +194,23 @@ call_fail(struct call *call, enum cb_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(call->message, sizeof call->message, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int
+call_fail_prefix(struct call *call, const char *fmt, ...)
+{
+	char inner[sizeof call->message];
+	va_list ap;
+	int n;
+
+	memcpy(inner, call->message, sizeof inner);
+	va_start(ap, fmt);
+	n = vsnprintf(call->message, sizeof call->message, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof call->message)
+		snprintf(call->message + n, sizeof call->message - (size_t)n,
+		    ": %s", inner);
 	return -1;
 }
 

@@ -79,6 +79,7 @@
 #define CB_ENTRY_TAGS_MAX             20
 #define CB_ENTRY_TAG_MAX              64
 #define CB_IDEMPOTENCY_KEY_MAX        128
+#define CB_BATCH_MAX                  1000	/* entry.add_batch entries */
 #define CB_SEARCH_MAX                 100	/* entry.list q */
 #define CB_LIST_DEFAULT_LIMIT         50
 #define CB_LIST_MAX_LIMIT             500

@@ -27,6 +27,7 @@
 #define CB_METHOD_BOOK_BALANCE  "book.balance"
 #define CB_METHOD_BOOK_VERIFY   "book.verify"
 #define CB_METHOD_ENTRY_ADD     "entry.add"
+#define CB_METHOD_ENTRY_ADD_BATCH "entry.add_batch"
 #define CB_METHOD_ENTRY_GET     "entry.get"
 #define CB_METHOD_ENTRY_UPDATE  "entry.update"
 #define CB_METHOD_ENTRY_DELETE  "entry.delete"

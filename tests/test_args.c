@@ -68,6 +68,23 @@ test_exec(struct call *call)
 	return 0;
 }
 
+/* An array of maps, each with its own little table. */
+enum { R_N, R_NAME };
+static const struct arg_spec row_args[] = {
+	[R_N] = { .name = "n", .type = ARG_INT, .flags = ARG_REQUIRED,
+	    .min = 0, .max = 9 },
+	[R_NAME] = { .name = "name", .type = ARG_TEXT, .min = 1, .max = 4 },
+	ARGS_END,
+};
+static const struct arg_spec maps_args[] = {
+	{ .name = "rows", .type = ARG_MAPS, .flags = ARG_REQUIRED, .min = 1,
+	    .max = 3, .fields = row_args },
+	ARGS_END,
+};
+static const struct method test_maps = {
+	.name = "t.maps", .exec = test_exec, .args = maps_args,
+};
+
 static const struct method test_method = {
 	.name = "t.all", .exec = test_exec, .args = test_args,
 };
@@ -297,6 +314,42 @@ test_patch_and_token(void)
 	    NULL), 0);
 }
 
+/* Arrays of maps: each item checked when parsed, with its index in the
+ * message; read item by item afterwards. */
+static void
+test_maps_items(void)
+{
+	struct arg_value v[ARGS_MAX];
+	struct call c;
+
+	CHECK_EQ_INT(parse(&c, &test_maps, "rows", 'r', "\x92\x82\xa1n\x01"
+	    "\xa4name\xa1" "a\x81\xa1n\x09", (size_t)16, NULL), 0);
+	CHECK_EQ_INT(c.args[0].len, 2);
+	CHECK_EQ_INT(args_parse_item(&c, &maps_args[0], &c.args[0], 0, v), 0);
+	CHECK_EQ_INT(v[R_N].i, 1);
+	CHECK_EQ_INT(v[R_NAME].len, 1);
+	CHECK(memcmp(v[R_NAME].s, "a", 1) == 0);
+	CHECK_EQ_INT(args_parse_item(&c, &maps_args[0], &c.args[0], 1, v), 0);
+	CHECK_EQ_INT(v[R_N].i, 9);
+	CHECK_EQ_INT(v[R_NAME].state, ARG_ABSENT);
+	REFUSED("rows[1]: field 'n' must be from 0 to 9", &test_maps, "rows",
+	    'r', "\x92\x81\xa1n\x01\x81\xa1n\x0a", (size_t)9);
+	REFUSED("rows[0]: missing field 'n'", &test_maps, "rows", 'r',
+	    "\x91\x80", (size_t)2);
+	REFUSED("rows[0]: unknown field 'x'", &test_maps, "rows", 'r',
+	    "\x91\x82\xa1n\x01\xa1x\x01", (size_t)8);
+	REFUSED("rows[0]: field 'n' given twice", &test_maps, "rows", 'r',
+	    "\x91\x82\xa1n\x01\xa1n\x01", (size_t)8);
+	REFUSED("rows[2]: must be a map", &test_maps, "rows", 'r',
+	    "\x93\x81\xa1n\x01\x81\xa1n\x01\x01", (size_t)10);
+	REFUSED("field 'rows' must be an array of 1 to 3 maps", &test_maps,
+	    "rows", 'r', "\x90", (size_t)1);
+	REFUSED("field 'rows' must be an array of 1 to 3 maps", &test_maps,
+	    "rows", 'r', "\x94\x80\x80\x80\x80", (size_t)5);
+	REFUSED("field 'rows' must be an array of 1 to 3 maps", &test_maps,
+	    "rows", 'r', "\x81\xa1n\x01", (size_t)4);
+}
+
 /* A map of 100,000 keys is refused at its first undeclared key. */
 static void
 test_big_map_is_cheap(void)
@@ -353,6 +406,25 @@ test_table_checks(void)
 		{ .name = "s", .type = ARG_TEXT },
 		ARGS_END,
 	};
+	static const struct arg_spec checked_item[] = {
+		{ .name = "h", .type = ARG_INT, .max = 4,
+		    .check = even_check },
+		ARGS_END,
+	};
+	static const struct arg_spec item_checks[] = {
+		{ .name = "rows", .type = ARG_MAPS, .max = 3,
+		    .fields = checked_item },
+		ARGS_END,
+	};
+	static const struct arg_spec nested[] = {
+		{ .name = "rows", .type = ARG_MAPS, .max = 3,
+		    .fields = maps_args },
+		ARGS_END,
+	};
+	static const struct arg_spec no_fields[] = {
+		{ .name = "rows", .type = ARG_MAPS, .max = 3 },
+		ARGS_END,
+	};
 	struct method m = { .name = "t.bad", .exec = test_exec };
 	char err[256];
 
@@ -364,6 +436,16 @@ test_table_checks(void)
 	m.args = token;
 	CHECK_EQ_INT(args_spec_check(&m, err, sizeof err), -1);
 	m.args = no_max;
+	CHECK_EQ_INT(args_spec_check(&m, err, sizeof err), -1);
+	CHECK_EQ_INT(args_spec_check(&test_maps, err, sizeof err), 0);
+	/* An item's check function would read call->args, not the item's;
+	 * items of items would multiply the loop's work. */
+	m.args = item_checks;
+	CHECK_EQ_INT(args_spec_check(&m, err, sizeof err), -1);
+	CHECK_EQ_STR(err, "rows: argument 'h' is declared inconsistently");
+	m.args = nested;
+	CHECK_EQ_INT(args_spec_check(&m, err, sizeof err), -1);
+	m.args = no_fields;
 	CHECK_EQ_INT(args_spec_check(&m, err, sizeof err), -1);
 }
 
@@ -423,6 +505,8 @@ main(int argc, char **argv)
 	tap_run("each type's refusals, with their messages", test_refusals);
 	tap_run("patch needs a change; token for auth methods",
 	    test_patch_and_token);
+	tap_run("arrays of maps: items checked, named and read",
+	    test_maps_items);
 	tap_run("a huge params map is refused at its first unknown key",
 	    test_big_map_is_cheap);
 	tap_run("signatures as the docs write them", test_signatures);

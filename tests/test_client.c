@@ -1012,7 +1012,7 @@ script_params(struct srv *s)
 	REQUIRE(got == 0);
 	CHECK(m.method_len == 9 && memcmp(m.method, "book.list", 9) == 0);
 	REQUIRE(m.params != NULL);
-	CHECK_EQ_INT(m.params->via.map.size, 11);
+	CHECK_EQ_INT(m.params->via.map.size, 13);
 	v = rpc_map_get(m.params, "name");
 	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_STR);
 	CHECK(v->via.str.size == sizeof(NAME) - 1 &&
@@ -1057,6 +1057,21 @@ script_params(struct srv *s)
 	v = rpc_map_get(m.params, "no_ids");
 	CHECK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 0);
+	/* [{"n": 1, "tags": ["food", ""]}, {}] */
+	v = rpc_map_get(m.params, "rows");
+	REQUIRE(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 2);
+	REQUIRE(v->via.array.ptr[0].type == MSGPACK_OBJECT_MAP &&
+	    v->via.array.ptr[0].via.map.size == 2);
+	CHECK(rpc_map_get(&v->via.array.ptr[0], "n") != NULL &&
+	    rpc_map_get(&v->via.array.ptr[0], "n")->via.u64 == 1);
+	CHECK(rpc_map_get(&v->via.array.ptr[0], "tags") != NULL &&
+	    rpc_map_get(&v->via.array.ptr[0], "tags")->via.array.size == 2);
+	CHECK(v->via.array.ptr[1].type == MSGPACK_OBJECT_MAP &&
+	    v->via.array.ptr[1].via.map.size == 0);
+	v = rpc_map_get(m.params, "no_rows");
+	CHECK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 0);
 	srv_reply_n(s, m.msgid, 0);
 	msgpack_unpacked_destroy(&up);
 
@@ -1075,12 +1090,15 @@ test_params(void)
 	struct cb_conn *conn = fake_connect(&f, script_params,
 	    TEST_TIMEOUT_MS);
 	struct cb_params *p = cb_params_new(), *empty = cb_params_new();
+	struct cb_params *row = cb_params_new();
+	const struct cb_params *rows[2] = { row, empty };
+	const struct cb_params *bad_rows[2] = { row, NULL };
 	const char *const tags[] = { "food", "" };
 	const char *const bad_tags[] = { "food", NULL };
 	const int64_t ids[] = { 7, -1, INT64_MAX };
 	struct cb_reply *r;
 
-	REQUIRE(conn != NULL && p != NULL && empty != NULL);
+	REQUIRE(conn != NULL && p != NULL && empty != NULL && row != NULL);
 	CHECK_EQ_INT(cb_params_str(p, "name", NAME), CB_OK);
 	CHECK_EQ_INT(cb_params_int(p, "neg", -5), CB_OK);
 	CHECK_EQ_INT(cb_params_int(p, "max", INT64_MAX), CB_OK);
@@ -1094,6 +1112,14 @@ test_params(void)
 	CHECK_EQ_INT(cb_params_int_array(p, "no_ids", NULL, 0), CB_OK);
 	CHECK_EQ_INT(cb_params_int_array(p, "bad", NULL, 1), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_int_array(p, "ids", ids, 1), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_int(row, "n", 1), CB_OK);
+	CHECK_EQ_INT(cb_params_str_array(row, "tags", tags, 2), CB_OK);
+	CHECK(cb_params_bytes(empty) < cb_params_bytes(row));
+	CHECK_EQ_INT(cb_params_map_array(p, "rows", rows, 2), CB_OK);
+	CHECK_EQ_INT(cb_params_map_array(p, "no_rows", NULL, 0), CB_OK);
+	CHECK_EQ_INT(cb_params_map_array(p, "bad", bad_rows, 2), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_map_array(p, "bad", NULL, 1), CB_EINVAL);
+	CHECK_EQ_INT(cb_params_map_array(row, "self", rows, 1), CB_EINVAL);
 	/* Refused, and the object stays as it was. */
 	CHECK_EQ_INT(cb_params_str_array(p, "bad", bad_tags, 2), CB_EINVAL);
 	CHECK_EQ_INT(cb_params_str_array(p, "bad", NULL, 1), CB_EINVAL);
@@ -1111,6 +1137,7 @@ test_params(void)
 	CHECK_EQ_INT(cb_call(conn, NULL, NULL, &r), CB_EINVAL);
 	cb_params_free(p);
 	cb_params_free(empty);
+	cb_params_free(row);
 	cb_params_free(NULL);
 	cb_close(conn);
 	fake_stop(&f);
