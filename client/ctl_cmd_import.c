@@ -679,19 +679,20 @@ refused_line(const char *msg, const struct imp_entry *first, size_t n,
 	return first[i].line;
 }
 
-/* Report a batch the daemon refused. */
+/* Report a batch the daemon refused (or that got no answer); done rows
+ * of total were imported before it. */
 static int
 batch_fail(struct ctl_session *s, int rc, const char *path,
-    const struct imp_entry *first, size_t n, const struct import_result *r)
+    const struct imp_entry *first, size_t n, size_t done, size_t total)
 {
 	const char *msg = cb_error_message(s->ctx->conn), *rest = NULL;
 	size_t line;
 
-	if (r->added + r->replayed > 0)
-		fprintf(stderr, "cashbookctl: the %zu rows before this batch "
-		    "are in the book; once fixed, run the same import again: "
-		    "they are recognised and not added twice\n",
-		    r->added + r->replayed);
+	if (done > 0)
+		fprintf(stderr, "cashbookctl: %zu of %zu rows were imported "
+		    "before this; run the same import again (once the cause "
+		    "is fixed) to add the rest: the rows already there are "
+		    "recognised, not added twice\n", done, total);
 	if (ctl_session_code_is(s, rc, "bad_request") &&
 	    (line = refused_line(msg, first, n, &rest)) > 0)
 		return ctl_error(s->ctx, CTL_EXIT_DATA, "bad_request",
@@ -745,7 +746,8 @@ send_all(struct ctl_session *s, const char *path, const struct ctl_book *book,
 			rc = ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory",
 			    NULL, "out of memory");
 		if (rc < 0 && (crc = batch_call(s, p, &reply)) != CB_OK)
-			rc = batch_fail(s, crc, path, &f->entries[first], n, r);
+			rc = batch_fail(s, crc, path, &f->entries[first], n,
+			    r->added + r->replayed, f->nrows);
 		if (rc < 0) {
 			res = cb_reply_result(reply);
 			results = cb_map_get(res, "results");
