@@ -705,7 +705,12 @@ batch_fail(struct ctl_session *s, int rc, const char *path,
 	return ctl_session_fail(s, rc);
 }
 
-/* Send f's entries in batches.  -1, else the status. */
+/*
+ * Send f's entries in batches of at most CB_BATCH_MAX entries and about
+ * CB_IMPORT_BATCH_BYTES.  A batch that runs past cashbookd's statement
+ * timeout (a slow disk, a big book) wrote nothing: it is sent again
+ * halved, and later batches keep the smaller size.  -1, else the status.
+ */
 static int
 send_all(struct ctl_session *s, const char *path, const struct ctl_book *book,
     const struct import_file *f, struct import_result *r)
@@ -715,7 +720,7 @@ send_all(struct ctl_session *s, const char *path, const struct ctl_book *book,
 	    .total = f->nrows };
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	size_t next = 0;
+	size_t next = 0, cap = CB_BATCH_MAX;
 	int rc = -1;
 
 	if (items == NULL)
@@ -726,9 +731,9 @@ send_all(struct ctl_session *s, const char *path, const struct ctl_book *book,
 	while (rc < 0 && next < f->nrows) {
 		size_t n = 0, bytes = 0, first = next;
 		const msgpack_object *res, *results;
-		int crc;
+		int crc = CB_OK;
 
-		while (next < f->nrows && n < CB_BATCH_MAX &&
+		while (next < f->nrows && n < cap &&
 		    bytes < CB_IMPORT_BATCH_BYTES) {
 			if ((items[n] = entry_params(&f->entries[next])) ==
 			    NULL) {
@@ -745,10 +750,16 @@ send_all(struct ctl_session *s, const char *path, const struct ctl_book *book,
 		    (const struct cb_params *const *)items, n) != CB_OK))
 			rc = ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory",
 			    NULL, "out of memory");
-		if (rc < 0 && (crc = batch_call(s, p, &reply)) != CB_OK)
+		if (rc < 0)
+			crc = batch_call(s, p, &reply);
+		if (rc < 0 && crc != CB_OK && n > 1 &&
+		    ctl_session_code_is(s, crc, "statement_timeout")) {
+			cap = n / 2;
+			next = first;
+		} else if (rc < 0 && crc != CB_OK)
 			rc = batch_fail(s, crc, path, &f->entries[first], n,
 			    r->added + r->replayed, f->nrows);
-		if (rc < 0) {
+		else if (rc < 0) {
 			res = cb_reply_result(reply);
 			results = cb_map_get(res, "results");
 			if (results == NULL || results->type !=

@@ -88,13 +88,12 @@
 /* cashbookctl import (client side only): one CSV record's bytes (quotes
  * and embedded newlines included), its fields, the rows of one file (all
  * are read and checked before anything is sent), and how it cuts them into
- * entry.add_batch requests: at most CB_IMPORT_BATCH_ENTRIES entries and
- * about CB_IMPORT_BATCH_BYTES packed, a quarter of the default message
- * limit so that a batch of long notes still fits. */
+ * entry.add_batch requests: at most CB_BATCH_MAX entries and about
+ * CB_IMPORT_BATCH_BYTES packed (or half the daemon's message limit when
+ * server.info tells a smaller one), so that a batch of long notes fits. */
 #define CB_CSV_RECORD_MAX             (64 * 1024)
 #define CB_CSV_FIELDS_MAX             64
 #define CB_IMPORT_ROWS_MAX            200000
-#define CB_IMPORT_BATCH_ENTRIES       1000
 #define CB_IMPORT_BATCH_BYTES         (256 * 1024)
 
 /* Sharing: pending invites per book (more is conflict until some are
