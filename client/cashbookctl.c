@@ -50,6 +50,7 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_passwd,
 	&ctl_cmd_book,
 	&ctl_cmd_add,
+	&ctl_cmd_import,
 	&ctl_cmd_list,
 	&ctl_cmd_export,
 	&ctl_cmd_show,
@@ -121,6 +122,7 @@ print_help(FILE *f)
 	    "     connection was lost\n"
 	    "  2  usage error: unknown command or option, bad argument\n"
 	    "  3  cannot connect to cashbookd\n"
+	    "  4  import: the file was refused (nothing was written)\n"
 	    "\nRun 'cashbookctl help COMMAND' for more about a command.\n",
 	    path != NULL ? path : "(too long)", CB_DEFAULT_TIMEOUT_MS);
 }

@@ -21,6 +21,8 @@ enum {
 	CTL_EXIT_FAILED = 1,	/* server error, timeout, connection lost */
 	CTL_EXIT_USAGE = 2,	/* unknown command or option, bad argument */
 	CTL_EXIT_CONNECT = 3,	/* cannot connect to cashbookd */
+	CTL_EXIT_DATA = 4,	/* import: the file was refused, nothing
+				   written */
 };
 
 struct ctl_ctx {
@@ -81,6 +83,7 @@ extern const struct ctl_cmd ctl_cmd_member;
 extern const struct ctl_cmd ctl_cmd_leave;
 extern const struct ctl_cmd ctl_cmd_notifications;
 extern const struct ctl_cmd ctl_cmd_watch;
+extern const struct ctl_cmd ctl_cmd_import;
 
 /*
  * One of a command's own options, for ctl_parse_args_opts.  Given as

@@ -85,6 +85,17 @@
 #define CB_LIST_MAX_LIMIT             500
 #define CB_CURSOR_MAX                 64
 
+/* cashbookctl import (client side only): one CSV record's bytes (quotes
+ * and embedded newlines included), its fields, the rows of one file (all
+ * are read and checked before anything is sent), and how it cuts them into
+ * entry.add_batch requests: at most CB_BATCH_MAX entries and about
+ * CB_IMPORT_BATCH_BYTES packed (or half the daemon's message limit when
+ * server.info tells a smaller one), so that a batch of long notes fits. */
+#define CB_CSV_RECORD_MAX             (64 * 1024)
+#define CB_CSV_FIELDS_MAX             64
+#define CB_IMPORT_ROWS_MAX            200000
+#define CB_IMPORT_BATCH_BYTES         (256 * 1024)
+
 /* Sharing: pending invites per book (more is conflict until some are
  * answered or revoked); members per book, the owner included (each entry
  * change in a shared book writes a notification per other member); the
