@@ -841,6 +841,10 @@ pool_swap(struct pool *pool, const struct pool_swap_ops *ops, bool *undone,
 		return -1;
 	}
 	pool->swapping = true;
+	if (pool->in_use > 0)
+		log_info("pool: swap: waiting for %u handle%s in use to be "
+		    "released; requests queue meanwhile", pool->in_use,
+		    pool->in_use == 1 ? "" : "s");
 	while (pool->in_use > 0)
 		pool_must(pthread_cond_wait(&pool->idle, &pool->mutex),
 		    "idle wait");
