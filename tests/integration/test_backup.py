@@ -504,8 +504,9 @@ def test_ctl_backup_and_restore(t):
                              timeout=30)
         check_eq(out.returncode, 1, "a missing file", stdout=out.stdout)
         check_eq(out.stderr.decode(), "cashbookctl: cannot read "
-                 "%s/nope.db: No such file or directory\n" % d.dir,
-                 "says so")
+                 "%s/nope.db: No such file or directory\nhint: name a "
+                 "backup file, e.g. one 'cashbookctl backup FILE' wrote\n"
+                 % d.dir, "says so")
 
 
 def test_only_the_daemons_user(t):
