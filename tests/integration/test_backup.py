@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, main, pipeline, wait_until  # noqa
+from books_common import clean_exits  # noqa
 
 WRITERS = 8
 
@@ -528,14 +529,15 @@ def test_only_the_daemons_user(t):
               "nothing written")
 
 
+TESTS = [test_backup_while_writers_run, test_backup_refuses,
+         test_restore_under_load, test_waiting_past_deadline_gets_unavailable,
+         test_restore_refuses_unfit_files,
+         test_restore_migrates_an_older_schema, test_scheduled_backups_rotate,
+         test_schedule_flags, test_offline_restore,
+         test_ctl_backup_and_restore, test_only_the_daemons_user]
+
 if __name__ == "__main__":
-    main([test_backup_while_writers_run, test_backup_refuses,
-          test_restore_under_load,
-          test_waiting_past_deadline_gets_unavailable,
-          test_restore_refuses_unfit_files,
-          test_restore_migrates_an_older_schema,
-          test_scheduled_backups_rotate, test_schedule_flags,
-          test_offline_restore, test_ctl_backup_and_restore,
-          test_only_the_daemons_user],
+    # Every daemon a test started must exit 0 with no sanitizer report.
+    main([clean_exits(fn) for fn in TESTS],
          timeouts={"test_backup_while_writers_run": 180,
                    "test_restore_under_load": 180})
