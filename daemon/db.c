@@ -11,7 +11,8 @@
  * in place so the struct, and the pool's slot, stay), or open any file but
  * the one it opened at start: a reopen neither creates a missing database
  * nor opens one that replaced it (SQLite would recover the old file's -wal
- * into it).
+ * into it).  The one exception is db_adopt, called by pool_swap for a
+ * restore with every slot closed: it opens the new file and records it.
  */
 #include <errno.h>
 #include <stdio.h>
