@@ -247,7 +247,7 @@ struct books_ratio {
 enum books_search_cell {
 	SEARCH_Q_RARE,		/* q in the text index, few hits */
 	SEARCH_Q_COMMON,	/* q with more hits than the index is used for */
-	SEARCH_Q_SHORT,		/* a 2-character q that matches nothing */
+	SEARCH_Q_SHORT,		/* a 2-character q: the scan */
 	SEARCH_REPORT_CATEGORY,
 	SEARCH_REPORT_MODE,
 	SEARCH_REPORT_PARTY,
