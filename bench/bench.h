@@ -256,11 +256,26 @@ struct books_ratio {
 #define BOOKS_ADD_CELLS		4	/* 1 and 8 conns, 1 and depth */
 #define BOOKS_MAX_SIZES		3
 
+/* 8b: entry.list q and report.summary by key, per book size. */
+enum books_search_cell {
+	SEARCH_Q_RARE,		/* q in the text index, few hits */
+	SEARCH_Q_COMMON,	/* q with more hits than the index is used for */
+	SEARCH_Q_SHORT,		/* a 2-character q: the scan */
+	SEARCH_REPORT_CATEGORY,
+	SEARCH_REPORT_MODE,
+	SEARCH_REPORT_PARTY,
+	SEARCH_CELLS
+};
+/* Cold: one request right after the page cache was dropped. */
+enum books_cold_cell { COLD_Q_RARE, COLD_REPORT_CATEGORY, COLD_CELLS };
+
 struct books_size {
 	int64_t entries;
 	bool seeded;
 	double seed_s;
 	struct books_cell balance, list;
+	struct books_cell search[SEARCH_CELLS];
+	double cold_ms[COLD_CELLS];	/* < 0: not measured */
 };
 
 struct books_report {

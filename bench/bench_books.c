@@ -9,6 +9,11 @@
  *   8  book.balance and the first page of entry.list on books of 10^3,
  *      entries_max / 10 and entries_max entries, 1 connection, 1 in
  *      flight, and the largest book's time per request over the smallest's
+ *  8b  on the same books: entry.list q -- a rare substring (the text
+ *      index), a common one and a 2-character one (the scan in order
+ *      until the page is full) -- and report.summary by
+ *      category, mode and party (the key totals); warm, and cold: one
+ *      request right after the kernel's page cache was dropped (root only)
  *   9  on the largest book: a page --deep-pages pages in (following
  *      next_cursor), a first page that ends half-way through the book
  *      (`to`), and pages filtered by type -- the first, and one
@@ -37,6 +42,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cashbook.h"
 #include "cb_limits.h"
@@ -453,6 +459,115 @@ books_measure_sizes(struct books_run *br)
 	    &rep->sizes[rep->nsizes - 1].list, &rep->list_ratio);
 }
 
+/* ---- 8b: q and reports by key, warm and cold ---- */
+
+static const struct books_search_def {
+	const char *what;
+	const char *method;
+	const char *key, *value;	/* the one parameter besides book_id */
+} books_search_defs[SEARCH_CELLS] = {
+	/* Notes are "bench entry N" on a fifth of the entries: "entry 777"
+	 * is in a few hundred at 10^6, "bench" in every noted one. */
+	[SEARCH_Q_RARE] = { "q rare (index)", "entry.list", "q",
+	    "entry 777" },
+	[SEARCH_Q_COMMON] = { "q common (scan)", "entry.list", "q",
+	    "bench" },
+	/* In about one noted entry in 20; one that matches nothing scans
+	 * the whole book (past the statement timeout at 10^6). */
+	[SEARCH_Q_SHORT] = { "q 2 chars (scan)", "entry.list", "q", "77" },
+	[SEARCH_REPORT_CATEGORY] = { "report by category", "report.summary",
+	    "by", "category" },
+	[SEARCH_REPORT_MODE] = { "report by mode", "report.summary", "by",
+	    "mode" },
+	[SEARCH_REPORT_PARTY] = { "report by party", "report.summary", "by",
+	    "party" },
+};
+static const enum books_search_cell books_cold_of[COLD_CELLS] = {
+	[COLD_Q_RARE] = SEARCH_Q_RARE,
+	[COLD_REPORT_CATEGORY] = SEARCH_REPORT_CATEGORY,
+};
+
+static struct cb_params *
+books_search_params(struct books_run *br, int64_t book_id,
+    const struct books_search_def *d)
+{
+	struct cb_params *p = fixture_params_book(&br->reader, book_id);
+
+	if (p != NULL && cb_params_str(p, d->key, d->value) != CB_OK) {
+		cb_params_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Drop the kernel's page cache (needs root): 0, or -1. */
+static int
+books_drop_caches(void)
+{
+	FILE *f;
+	int rc;
+
+	sync();
+	if ((f = fopen("/proc/sys/vm/drop_caches", "w")) == NULL)
+		return -1;
+	rc = fputs("3", f) < 0 ? -1 : 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* One request of d on book_id after dropping the page cache: its time
+ * in *ms, or -1 when the cache could not be dropped or the call failed. */
+static void
+books_cold(struct books_run *br, int64_t book_id,
+    const struct books_search_def *d, double *ms)
+{
+	struct cb_params *p = books_search_params(br, book_id, d);
+	struct cb_reply *reply = NULL;
+	uint64_t t0;
+
+	*ms = -1;
+	if (p == NULL || books_drop_caches() != 0) {
+		cb_params_free(p);
+		return;
+	}
+	t0 = bench_now_ns();
+	if (cb_call(br->ctl, d->method, p, &reply) == CB_OK)
+		*ms = (double)(bench_now_ns() - t0) / 1e6;
+	else
+		bench_progress("cold %s: %s", d->what,
+		    cb_error_message(br->ctl));
+	cb_reply_free(reply);
+	cb_params_free(p);
+}
+
+/* Cold first, before any of these requests warmed the daemon's own page
+ * caches for these pages; then the warm cells, interleaved. */
+static void
+books_measure_search(struct books_run *br)
+{
+	struct books_report *rep = br->rep;
+	struct books_job jobs[SEARCH_CELLS * BOOKS_MAX_SIZES];
+	int n = 0;
+
+	for (int i = 0; i < rep->nsizes; i++)
+		for (int c = 0; c < COLD_CELLS; c++)
+			books_cold(br, br->size_books[i],
+			    &books_search_defs[books_cold_of[c]],
+			    &rep->sizes[i].cold_ms[c]);
+	if (rep->sizes[0].cold_ms[0] < 0)
+		bench_progress("cold figures not measured: cannot drop the "
+		    "page cache (/proc/sys/vm/drop_caches needs root)");
+	for (int i = 0; i < rep->nsizes; i++)
+		for (int c = 0; c < SEARCH_CELLS; c++)
+			jobs[n++] = books_read_job(br,
+			    &rep->sizes[i].search[c], books_search_defs[c].what,
+			    books_search_defs[c].method,
+			    books_search_params(br, br->size_books[i],
+			    &books_search_defs[c]));
+	books_jobs_run(br, jobs, n);
+}
+
 /* ---- 9: further pages of the largest book ---- */
 
 /* entry.list params for the reader's book, with type and cursor when
@@ -748,12 +863,13 @@ books_measure(const struct books_opts *o, struct books_report *rep)
 	books_sizes(o, rep);
 	if (books_setup(&br) != 0) {
 		/* Nothing of 6 to 9 can be measured. */
-		rep->missing += BOOKS_ADD_CELLS + 1 + 2 * rep->nsizes + 4 + 8;
+		rep->missing += BOOKS_ADD_CELLS + 1 + (2 + SEARCH_CELLS) *
+		    rep->nsizes + 4 + 8;
 		goto out;
 	}
 	books_measure_add(&br);
 	if (books_seed(&br) != 0) {
-		rep->missing += 2 * rep->nsizes + 4 + 8;
+		rep->missing += (2 + SEARCH_CELLS) * rep->nsizes + 4 + 8;
 		goto out;
 	}
 	if (o->db_path != NULL && inproc_open(o->db_path, false, o->sync_full,
@@ -762,6 +878,7 @@ books_measure(const struct books_opts *o, struct books_report *rep)
 		rep->missing++;
 	}
 	books_measure_sizes(&br);
+	books_measure_search(&br);
 	books_measure_pages(&br);
 	books_measure_share(&br);
 out:
@@ -947,6 +1064,76 @@ books_print_sizes(const struct books_report *rep)
 	}
 }
 
+/* The aims of the issue for 8b, in ms at 10^6 entries. */
+#define AIM_Q_WARM_MS		50.0
+#define AIM_Q_COLD_MS		500.0
+#define AIM_REPORT_MS		20.0
+
+static void
+books_print_search(const struct books_report *rep)
+{
+	char a[32];
+
+	printf("\n8b. entry.list q (first page) and report.summary by key, on "
+	    "the books of 8\n");
+	for (int c = 0; c < SEARCH_CELLS; c++) {
+		books_print_read_header(books_search_defs[c].what);
+		for (int i = 0; i < rep->nsizes; i++) {
+			const struct books_cell *cell =
+			    &rep->sizes[i].search[c];
+
+			printf("   %24s", bench_fmt_count(a, sizeof a,
+			    (double)rep->sizes[i].entries));
+			books_print_socket(cell);
+			books_print_inproc(cell);
+			printf("\n");
+		}
+	}
+	printf("   cold (one request just after the page cache was dropped), "
+	    "ms:\n");
+	for (int i = 0; i < rep->nsizes; i++) {
+		printf("   %24s", bench_fmt_count(a, sizeof a,
+		    (double)rep->sizes[i].entries));
+		for (int c = 0; c < COLD_CELLS; c++) {
+			if (rep->sizes[i].cold_ms[c] < 0)
+				printf("  %s: not measured",
+				    books_search_defs[books_cold_of[c]].what);
+			else
+				printf("  %s: %.1f",
+				    books_search_defs[books_cold_of[c]].what,
+				    rep->sizes[i].cold_ms[c]);
+		}
+		printf("\n");
+	}
+	if (rep->nsizes > 0) {
+		const struct books_size *big = &rep->sizes[rep->nsizes - 1];
+		const struct books_cell *q = &big->search[SEARCH_Q_RARE];
+		const struct books_cell *r =
+		    &big->search[SEARCH_REPORT_CATEGORY];
+
+		printf("   aims at %s entries: q warm < %.0f ms: ",
+		    bench_fmt_count(a, sizeof a, (double)big->entries),
+		    AIM_Q_WARM_MS);
+		if (q->ok)
+			printf("%s", books_verdict(q->r.lat.mean_us / 1000 <
+			    AIM_Q_WARM_MS));
+		else
+			printf("not measured");
+		printf("; q cold < %.0f ms: ", AIM_Q_COLD_MS);
+		if (big->cold_ms[COLD_Q_RARE] >= 0)
+			printf("%s", books_verdict(big->cold_ms[COLD_Q_RARE] <
+			    AIM_Q_COLD_MS));
+		else
+			printf("not measured");
+		printf("; report < %.0f ms: ", AIM_REPORT_MS);
+		if (r->ok)
+			printf("%s\n", books_verdict(r->r.lat.mean_us / 1000 <
+			    AIM_REPORT_MS));
+		else
+			printf("not measured\n");
+	}
+}
+
 static void
 books_print_page(const char *what, const struct books_cell *c,
     const struct books_cell *first)
@@ -1060,6 +1247,7 @@ books_print_table(const struct books_opts *o, const struct books_report *rep)
 {
 	books_print_add(o, rep);
 	books_print_sizes(rep);
+	books_print_search(rep);
 	books_print_pages(rep);
 	books_print_share(rep);
 }
@@ -1108,6 +1296,14 @@ books_json_ratio(const struct books_ratio *r)
 		printf("null}");
 }
 
+static const char *const books_search_json[SEARCH_CELLS] = {
+	[SEARCH_Q_RARE] = "q_rare", [SEARCH_Q_COMMON] = "q_common",
+	[SEARCH_Q_SHORT] = "q_short",
+	[SEARCH_REPORT_CATEGORY] = "report_category",
+	[SEARCH_REPORT_MODE] = "report_mode",
+	[SEARCH_REPORT_PARTY] = "report_party",
+};
+
 void
 books_print_json(const struct books_opts *o, const struct books_report *rep)
 {
@@ -1150,7 +1346,22 @@ books_print_json(const struct books_opts *o, const struct books_report *rep)
 		books_json_cell(&s->balance);
 		printf(",\"list\":");
 		books_json_cell(&s->list);
-		printf("}");
+		printf(",\"search\":{");
+		for (int c = 0; c < SEARCH_CELLS; c++) {
+			printf("%s\"%s\":", c > 0 ? "," : "",
+			    books_search_json[c]);
+			books_json_cell(&s->search[c]);
+		}
+		printf("},\"cold_ms\":{");
+		for (int c = 0; c < COLD_CELLS; c++) {
+			printf("%s\"%s\":", c > 0 ? "," : "",
+			    books_search_json[books_cold_of[c]]);
+			if (s->cold_ms[c] < 0)
+				printf("null");
+			else
+				printf("%.1f", s->cold_ms[c]);
+		}
+		printf("}}");
 	}
 	printf("],\"balance_ratio\":");
 	books_json_ratio(&rep->balance_ratio);

@@ -298,16 +298,18 @@ db_pragma(sqlite3 *conn, const char *sql, const char *want, char *err,
 static void
 db_disconnect(struct db *db, bool checkpoint)
 {
-	sqlite3_stmt *stmt;
 	int rc;
 
 	if (db->conn == NULL)
 		return;
-	for (unsigned i = 0; i < db->ncached; i++)
+	/* Only our own statements: a virtual table (entries_fts) prepares
+	 * its own on this connection and finalizes them when sqlite3_close
+	 * disconnects it; finalizing every statement here freed them twice. */
+	for (unsigned i = 0; i < db->ncached; i++) {
+		sqlite3_finalize(db->cache[i].stmt);
 		db->cache[i] = (struct db_stmt){ 0 };
+	}
 	db->ncached = 0;
-	while ((stmt = sqlite3_next_stmt(db->conn, NULL)) != NULL)
-		sqlite3_finalize(stmt);
 	if (!checkpoint && sqlite3_db_config(db->conn,
 	    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL) != SQLITE_OK)
 		log_warn("db: slot %u: cannot skip the checkpoint on close",

@@ -3,12 +3,14 @@
  * entry_write.h).
  *
  *   totals (in memory, overflow-checked) -> row -> period rows
- *     -> stored totals -> history
+ *     -> key totals and text index (entry_index.h) -> stored totals
+ *     -> history
  */
 #include <string.h>
 
 #include "clock.h"
 #include "change.h"
+#include "entry_index.h"
 #include "entry_write.h"
 #include "notify.h"
 #include "rpc.h"
@@ -195,6 +197,12 @@ entry_write(struct call *call, struct book *book, struct entry_meta *m,
 	    -1) != 0) ||
 	    (in != NULL && book_periods_add(call, book->book_id, in,
 	    +1) != 0) ||
+	    (out != NULL && entry_index_keys(call, book->book_id, out,
+	    -1) != 0) ||
+	    (in != NULL && entry_index_keys(call, book->book_id, in,
+	    +1) != 0) ||
+	    (ch->after != NULL && entry_index_text(call, m->entry_id,
+	    ch->before, ch->after) != 0) ||
 	    book_totals_store(call, &next) != 0 ||
 	    history_add(call, m->entry_id, ch->action, then, now) != 0 ||
 	    change_record(call, book->book_id, entry_change_kinds[ch->action],

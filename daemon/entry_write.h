@@ -5,7 +5,8 @@
  * all happen, in one transaction, for every change: the book's totals
  * (checked for overflow in memory first, so a refused change writes
  * nothing), the entry's row, its year/month/day period rows (the
- * running-balance index), the stored totals, the entry's history, the
+ * running-balance index), its key totals and text index rows
+ * (entry_index.h: reports and search), the stored totals, the entry's history, the
  * book's change feed (change.h) and the other members' notifications
  * (notify.h).  entry_write() does them all, from a description of the change; the
  * methods (entry.add/update/delete/restore, and later import or batch

@@ -48,10 +48,17 @@ struct jobs {
 static const char sql_hidden_book[] =
     "SELECT book_id, (SELECT count(*) FROM books WHERE deleting = 1) "
     "FROM books WHERE deleting = 1 LIMIT 1";
-/* Entries go with their history (ON DELETE CASCADE). */
+/* A batch: the first entries of the book in entries_by_position's order,
+ * so that both statements name the same ones.  Their text index rows go
+ * first (entry_index.h); the entries go with their history (ON DELETE
+ * CASCADE). */
+#define JOBS_BATCH "SELECT entry_id FROM entries WHERE book_id = ?1 " \
+    "ORDER BY deleted, date, minute, entry_id " \
+    "LIMIT " JOBS_STR(JOBS_DELETE_BATCH)
+static const char sql_entries_batch_index[] =
+    "DELETE FROM entries_fts WHERE rowid IN (" JOBS_BATCH ")";
 static const char sql_entries_batch[] =
-    "DELETE FROM entries WHERE entry_id IN (SELECT entry_id FROM entries "
-    "WHERE book_id = ?1 LIMIT " JOBS_STR(JOBS_DELETE_BATCH) ")";
+    "DELETE FROM entries WHERE entry_id IN (" JOBS_BATCH ")";
 /* The book row last: its members and period rows go by cascade. */
 static const char sql_book_remove[] = "DELETE FROM books WHERE book_id = ?1";
 
@@ -84,7 +91,9 @@ reaper_step(struct call *call)
 	atomic_store(&jobs->books_waiting,
 	    (uint64_t)sqlite3_column_int64(stmt, 1));
 	sqlite3_reset(stmt);
-	if (book_exec(call, sql_entries_batch, book_id,
+	if (book_exec(call, sql_entries_batch_index, book_id,
+	    "deleting a book's entries") != 0 ||
+	    book_exec(call, sql_entries_batch, book_id,
 	    "deleting a book's entries") != 0)
 		return -1;
 	if (sqlite3_changes(db_handle(call->db)) < JOBS_DELETE_BATCH) {

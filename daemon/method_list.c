@@ -17,14 +17,27 @@
  * the row's own effect -- so a page costs its own span, never one lookup
  * per row into the rest of the book.
  *
+ * q (a substring of note, category, party or reference, ASCII letters in
+ * any case) is LIKE '%q%' on those four.  A q of 3 characters or more
+ * is first looked up in the trigram index entries_fts (entry_index.h),
+ * which finds a superset (it folds case by Unicode rules), and the page
+ * is made of those hits that pass the same LIKE test: fast when q is
+ * rare, however large the book.  When the index holds
+ * CB_SEARCH_INDEX_HITS_MAX hits or more, q is common and the scan in
+ * the book's order finds a page sooner, so that is used instead; it is
+ * also the only way for a q of 1 or 2 characters, which trigrams cannot
+ * find.  Both give exactly the same rows.
+ *
  * report.summary by month reads the day rows of book_periods; by
- * category, mode or party it reads the live entries in range.
+ * category, mode or party the year, month and day rows of
+ * book_key_totals that tile the date range.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "args.h"
 #include "book.h"
+#include "caldate.h"
 #include "cursor.h"
 #include "entry.h"
 #include "method.h"
@@ -83,6 +96,7 @@ struct list_query {
 	const char *text[4];		/* category, mode, party, tag; or NULL */
 	size_t textlen[4];
 	char like[2 * CB_SEARCH_MAX + 3]; /* q as a LIKE pattern, or "" */
+	char match[2 * CB_SEARCH_MAX + 3]; /* q as an FTS5 phrase, or "" */
 	int64_t amount_min, amount_max;
 	bool trash;
 	int64_t limit;
@@ -161,6 +175,38 @@ list_like(char *out, const char *q, size_t len)
 	out[n] = '\0';
 }
 
+/* Characters in valid UTF-8 text: the bytes that do not continue one. */
+static size_t
+list_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* q as an FTS5 phrase query for entries_fts, into out: "q" with '"'
+ * doubled; or "" when q is shorter than a trigram (3 characters), which
+ * the index cannot find. */
+static void
+list_match(char *out, const char *q, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (list_chars(q, len) < 3)
+		return;
+	out[n++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (q[i] == '"')
+			out[n++] = '"';
+		out[n++] = q[i];
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
 /* The query the call's arguments ask for (checked when parsed). */
 static void
 list_query_from_args(const struct call *call, struct list_query *q)
@@ -185,6 +231,7 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	}
 	if (call_has(call, LIST_Q)) {
 		list_like(q->like, a[LIST_Q].s, a[LIST_Q].len);
+		list_match(q->match, a[LIST_Q].s, a[LIST_Q].len);
 		q->row_filters = true;
 	}
 	q->asc = call_has(call, LIST_ORDER) && a[LIST_ORDER].i == 1;
@@ -214,12 +261,12 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	    call_has(call, LIST_AMOUNT_MAX);
 }
 
-/* Newest first (oldest first: sql_entry_list_asc).  Filters that are
- * NULL match everything; the position range is one range of the
+/* In the order asked for (ASC or DESC).  Filters that are NULL match
+ * everything; the position range is one range of the
  * entries_by_position index. */
-#define LIST_SQL(order) \
-    "SELECT " ENTRY_META_COLUMNS ", " ENTRY_COLUMNS " FROM entries " \
-    "WHERE book_id = ?1 AND deleted = ?2 " \
+#define LIST_SQL(from, book, order) \
+    "SELECT " ENTRY_META_COLUMNS ", " ENTRY_COLUMNS " FROM " from " " \
+    "WHERE " book " = ?1 AND deleted = ?2 " \
     "AND (date, minute, entry_id) > (?3, ?16, ?17) " \
     "AND (date, minute, entry_id) < (?4, ?5, ?6) " \
     "AND (?7 IS NULL OR type = ?7) " \
@@ -234,17 +281,65 @@ list_query_from_args(const struct call *call, struct list_query *q)
     "AND amount BETWEEN ?13 AND ?14 " \
     "ORDER BY date " order ", minute " order ", entry_id " order " " \
     "LIMIT ?15"
-static const char sql_entry_list[] = LIST_SQL("DESC");
-static const char sql_entry_list_asc[] = LIST_SQL("ASC");
+/* In the book's order, through entries_by_position. */
+static const char sql_entry_list[] = LIST_SQL("entries", "book_id", "DESC");
+static const char sql_entry_list_asc[] = LIST_SQL("entries", "book_id",
+    "ASC");
+/* From the index's hits for q (?18), each then one rowid lookup: the
+ * CROSS JOIN keeps that order, and the unary + keeps the planner from
+ * walking the book's position index instead; the hits (fewer than
+ * CB_SEARCH_INDEX_HITS_MAX) are then sorted. */
+#define LIST_SQL_INDEXED(order) LIST_SQL( \
+    "(SELECT rowid AS hit FROM entries_fts WHERE entries_fts MATCH ?18) " \
+    "CROSS JOIN entries ON entry_id = hit", "+book_id", order)
+static const char sql_entry_list_indexed[] = LIST_SQL_INDEXED("DESC");
+static const char sql_entry_list_indexed_asc[] = LIST_SQL_INDEXED("ASC");
+
+/* How many rows the index has for q, up to ?2. */
+static const char sql_index_hits[] =
+    "SELECT count(*) FROM (SELECT 1 FROM entries_fts "
+    "WHERE entries_fts MATCH ?1 LIMIT ?2)";
+
+/* Whether to page through q's hits in the index rather than scan the
+ * book in order: when q is long enough to be in the index and has fewer
+ * than CB_SEARCH_INDEX_HITS_MAX hits there (in any book: the count is
+ * one index range, bounded). */
+static int
+list_use_index(struct call *call, const struct list_query *q, bool *use)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*use = false;
+	if (q->match[0] == '\0')
+		return 0;
+	if ((stmt = call_prepare(call, sql_index_hits, "searching")) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, q->match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, CB_SEARCH_INDEX_HITS_MAX);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "searching");
+	*use = sqlite3_column_int64(stmt, 0) < CB_SEARCH_INDEX_HITS_MAX;
+	sqlite3_reset(stmt);
+	return 0;
+}
 
 static sqlite3_stmt *
 list_prepare(struct call *call, const struct list_query *q)
 {
-	sqlite3_stmt *stmt = call_prepare(call, q->asc ? sql_entry_list_asc :
-	    sql_entry_list, "listing entries");
+	const char *sql[2][2] = {
+		{ sql_entry_list, sql_entry_list_asc },
+		{ sql_entry_list_indexed, sql_entry_list_indexed_asc },
+	};
+	sqlite3_stmt *stmt;
+	bool indexed;
 
-	if (stmt == NULL)
+	if (list_use_index(call, q, &indexed) != 0 ||
+	    (stmt = call_prepare(call, sql[indexed][q->asc],
+	    "listing entries")) == NULL)
 		return NULL;
+	if (indexed)
+		sqlite3_bind_text(stmt, 18, q->match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 1, q->book_id);
 	sqlite3_bind_int(stmt, 2, q->trash);
 	sqlite3_bind_int(stmt, 3, q->after.date);
@@ -387,13 +482,27 @@ const struct method method_entry_list = {
 
 /* ---- report.summary ---- */
 
-#define REPORT_SQL(key) \
-    "SELECT " key " AS k, " \
-    "coalesce(sum(CASE type WHEN 'in' THEN amount END), 0), " \
-    "coalesce(sum(CASE type WHEN 'out' THEN amount END), 0), count(*) " \
-    "FROM entries WHERE book_id = ?1 AND deleted = 0 " \
-    "AND date BETWEEN ?2 AND ?3 " \
-    "GROUP BY k ORDER BY k IS NULL, k COLLATE NOCASE, k"
+/*
+ * By category, mode or party from book_key_totals (entry_index.h): the
+ * rows of the field's keys in the year, month and day periods that tile
+ * the date range (report_spans: at most five ranges of one key length
+ * each, ?4..?13), never the entries.  A key is grouped as it is written
+ * (binary), '' is none (nil), and the order is the one of the text:
+ * none last, then ASCII-case-insensitive, then binary.
+ */
+#define REPORT_KEY_SPAN(lo, hi) \
+    "SELECT key, cash_in, cash_out, entry_count FROM book_key_totals " \
+    "WHERE book_id = ?1 AND field = ?2 AND period BETWEEN " lo " AND " hi
+#define REPORT_KEY_SQL \
+    "SELECT nullif(key, '') AS k, sum(cash_in), sum(cash_out), " \
+    "sum(entry_count) FROM (" \
+    REPORT_KEY_SPAN("?4", "?5") " UNION ALL " \
+    REPORT_KEY_SPAN("?6", "?7") " UNION ALL " \
+    REPORT_KEY_SPAN("?8", "?9") " UNION ALL " \
+    REPORT_KEY_SPAN("?10", "?11") " UNION ALL " \
+    REPORT_KEY_SPAN("?12", "?13") ") " \
+    "GROUP BY key HAVING sum(entry_count) > 0 " \
+    "ORDER BY k IS NULL, k COLLATE NOCASE, k"
 
 /* By month from the day rows of book_periods (book.h): one row per day
  * with entries, not per entry.  Day keys are the 8-digit ones, so the
@@ -409,10 +518,10 @@ static const struct report_by {
 	const char *sql;
 	bool month;			/* k is YYYYMM, shown "YYYY-MM" */
 } report_bys[] = {
-	{ "category", REPORT_SQL("category"), false },
+	{ "category", REPORT_KEY_SQL, false },
 	{ "month", REPORT_MONTH_SQL, true },
-	{ "mode", REPORT_SQL("mode"), false },
-	{ "party", REPORT_SQL("party"), false },
+	{ "mode", REPORT_KEY_SQL, false },
+	{ "party", REPORT_KEY_SQL, false },
 };
 
 static const char *const report_by_names[] = { "category", "month", "mode",
@@ -434,6 +543,63 @@ static const struct arg_spec report_args[] = {
 struct report_total {
 	int64_t in, out, count;
 };
+
+/* Ranges of book_key_totals periods, each of one key length. */
+#define REPORT_SPANS 5
+struct report_span {
+	int64_t lo, hi;			/* lo > hi: none */
+};
+
+static int
+report_month_days(int64_t month)	/* YYYYMM */
+{
+	return caldate_month_days((int)(month / 100), (int)(month % 100));
+}
+
+/*
+ * The periods that tile the days from..to (YYYYMMDD, from <= to): the
+ * days before the first whole month, the months before the first whole
+ * year, the whole years, the months after the last whole year, the days
+ * after the last whole month.  Each is a range of 8-, 6- or 4-digit keys,
+ * so no range holds a row of another length; at most 2 * 30 day rows and
+ * 2 * 11 month rows per key, however long the range.
+ */
+static void
+report_spans(int32_t from, int32_t to, struct report_span s[REPORT_SPANS])
+{
+	int64_t m_lo = from / 100 + (from % 100 != 1);
+	int64_t m_hi = to / 100 - (to % 100 != report_month_days(to / 100));
+	int64_t y_lo, y_hi;
+
+	for (int i = 0; i < REPORT_SPANS; i++)
+		s[i] = (struct report_span){ 1, 0 };
+	if (from > to)
+		return;
+	/* Month numbers step from 12 to 101 at a year's end. */
+	if (m_lo % 100 == 13)
+		m_lo += 100 - 12;
+	if (m_hi % 100 == 0)
+		m_hi -= 100 - 12;
+	if (m_lo > m_hi) {			/* no whole month */
+		s[0] = (struct report_span){ from, to };
+		return;
+	}
+	if (from % 100 != 1)
+		s[0] = (struct report_span){ from, from / 100 * 100 + 31 };
+	if (to % 100 != report_month_days(to / 100))
+		s[4] = (struct report_span){ to / 100 * 100 + 1, to };
+	y_lo = m_lo / 100 + (m_lo % 100 != 1);
+	y_hi = m_hi / 100 - (m_hi % 100 != 12);
+	if (y_lo > y_hi) {			/* no whole year */
+		s[1] = (struct report_span){ m_lo, m_hi };
+		return;
+	}
+	if (m_lo % 100 != 1)
+		s[1] = (struct report_span){ m_lo, m_lo / 100 * 100 + 12 };
+	s[2] = (struct report_span){ y_lo, y_hi };
+	if (m_hi % 100 != 12)
+		s[3] = (struct report_span){ m_hi / 100 * 100 + 1, m_hi };
+}
 
 static void
 report_pack_sums(msgpack_packer *pk, int64_t in, int64_t out, int64_t count)
@@ -476,8 +642,19 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book_id);
-	sqlite3_bind_int(stmt, 2, from);
-	sqlite3_bind_int(stmt, 3, to);
+	if (by->month) {
+		sqlite3_bind_int(stmt, 2, from);
+		sqlite3_bind_int(stmt, 3, to);
+	} else {
+		struct report_span s[REPORT_SPANS];
+
+		report_spans(from, to, s);
+		sqlite3_bind_text(stmt, 2, by->name, -1, SQLITE_STATIC);
+		for (int i = 0; i < REPORT_SPANS; i++) {
+			sqlite3_bind_int64(stmt, 4 + 2 * i, s[i].lo);
+			sqlite3_bind_int64(stmt, 5 + 2 * i, s[i].hi);
+		}
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		in = sqlite3_column_int64(stmt, 1);
 		out = sqlite3_column_int64(stmt, 2);

@@ -3,6 +3,14 @@
  * entries and report any difference from what is stored (there must never
  * be one), optionally rewriting them.
  *
+ * The figures: the book's totals, its period rows (book_periods), its
+ * per-key totals (book_key_totals) and its entries' rows in the text
+ * index (entries_fts), the last two as entry_index.h defines them.  The
+ * text index is consistent for a book when every entry of it, live or
+ * trashed, has a row there holding exactly its note, category, party and
+ * reference; that its inverted index matches those rows is FTS5's own
+ * invariant ('integrity-check'), global and not run here.
+ *
  * Without repair it is a read.  With repair the whole check runs again
  * inside a write transaction, so what it rewrites is what it just
  * computed, with no change slipping in between.
@@ -24,12 +32,16 @@ static const struct arg_spec verify_args[] = {
 	ARGS_END,
 };
 
-#define VERIFY_MAX_PROBLEMS 4
+#define VERIFY_MAX_PROBLEMS 6
 
 struct verify {
 	int64_t in, out, count;		/* computed from the live entries */
 	int64_t periods_wrong;		/* book_periods rows that differ */
 	int64_t first_wrong;		/* the first such period */
+	int64_t keys_wrong;		/* book_key_totals rows that differ */
+	int64_t first_key_wrong;	/* the first such period */
+	int64_t text_wrong;		/* entries_fts rows missing or stale */
+	int64_t first_text_wrong;	/* the first such entry */
 	char problems[VERIFY_MAX_PROBLEMS][96];
 	int nproblems;
 };
@@ -74,6 +86,67 @@ static const char sql_repair_periods[] =
     "INSERT INTO book_periods (book_id, period, cash_in, cash_out, "
     "entry_count) SELECT ?1, period, cash_in, cash_out, n FROM actual";
 
+/* The key totals the entries call for (entry_index.h), against the
+ * stored ones; a stored row of zeros is the same as no row.  One pass
+ * over the book's entries, grouped by day and the three keys. */
+#define VERIFY_KEYS_CTE \
+    "WITH days(date, category, mode, party, cash_in, cash_out, n) AS " \
+    "  MATERIALIZED (SELECT date, category, mode, party, " \
+    "  sum(CASE type WHEN 'in' THEN amount ELSE 0 END), " \
+    "  sum(CASE type WHEN 'out' THEN amount ELSE 0 END), count(*) " \
+    "  FROM entries WHERE book_id = ?1 AND deleted = 0 " \
+    "  GROUP BY date, category, mode, party), " \
+    "keyed(field, key, date, cash_in, cash_out, n) AS MATERIALIZED (" \
+    "  SELECT 'category', coalesce(category, ''), date, cash_in, cash_out, " \
+    "  n FROM days " \
+    "  UNION ALL SELECT 'mode', coalesce(mode, ''), date, cash_in, " \
+    "  cash_out, n FROM days " \
+    "  UNION ALL SELECT 'party', coalesce(party, ''), date, cash_in, " \
+    "  cash_out, n FROM days), " \
+    "actual(field, period, key, cash_in, cash_out, n) AS (" \
+    "  SELECT field, date, key, sum(cash_in), sum(cash_out), sum(n) " \
+    "  FROM keyed GROUP BY field, date, key " \
+    "  UNION ALL SELECT field, date / 100, key, sum(cash_in), " \
+    "  sum(cash_out), sum(n) FROM keyed GROUP BY field, date / 100, key " \
+    "  UNION ALL SELECT field, date / 10000, key, sum(cash_in), " \
+    "  sum(cash_out), sum(n) FROM keyed GROUP BY field, date / 10000, key) "
+static const char sql_verify_keys[] =
+    VERIFY_KEYS_CTE
+    ", stored(field, period, key, cash_in, cash_out, n) AS ("
+    "  SELECT field, period, key, cash_in, cash_out, entry_count "
+    "  FROM book_key_totals WHERE book_id = ?1 AND (cash_in <> 0 "
+    "  OR cash_out <> 0 OR entry_count <> 0)), "
+    "differ(field, period, key) AS ("
+    "  SELECT field, period, key FROM "
+    "  (SELECT * FROM actual EXCEPT SELECT * FROM stored) "
+    "  UNION "
+    "  SELECT field, period, key FROM "
+    "  (SELECT * FROM stored EXCEPT SELECT * FROM actual)) "
+    "SELECT count(*), min(period) FROM differ";
+static const char sql_repair_keys_clear[] =
+    "DELETE FROM book_key_totals WHERE book_id = ?1";
+static const char sql_repair_keys[] =
+    VERIFY_KEYS_CTE
+    "INSERT INTO book_key_totals (book_id, field, period, key, cash_in, "
+    "cash_out, entry_count) SELECT ?1, field, period, key, cash_in, "
+    "cash_out, n FROM actual";
+
+/* The book's entries whose text index row is missing or differs. */
+static const char sql_verify_text[] =
+    "SELECT count(*), min(e.entry_id) FROM entries e "
+    "LEFT JOIN entries_fts f ON f.rowid = e.entry_id WHERE e.book_id = ?1 "
+    "AND (f.rowid IS NULL OR f.note IS NOT e.note "
+    "OR f.category IS NOT e.category OR f.party IS NOT e.party "
+    "OR f.reference IS NOT e.reference)";
+/* An FTS5 row is removed by rowid alone (it keeps the texts it indexed). */
+static const char sql_repair_text_clear[] =
+    "DELETE FROM entries_fts WHERE rowid IN "
+    "(SELECT entry_id FROM entries WHERE book_id = ?1)";
+static const char sql_repair_text[] =
+    "INSERT INTO entries_fts (rowid, note, category, party, reference) "
+    "SELECT entry_id, note, category, party, reference FROM entries "
+    "WHERE book_id = ?1";
+
 static void
 verify_problem(struct verify *v, const char *fmt, long long a, long long b)
 {
@@ -99,6 +172,16 @@ verify_compute(struct call *call, const struct book *book, struct verify *v)
 		return -1;
 	v->periods_wrong = row[0];
 	v->first_wrong = row[1];
+	if (book_query_ints(call, sql_verify_keys, book->book_id, row, 2,
+	    "verifying the book") != 0)
+		return -1;
+	v->keys_wrong = row[0];
+	v->first_key_wrong = row[1];
+	if (book_query_ints(call, sql_verify_text, book->book_id, row, 2,
+	    "verifying the book") != 0)
+		return -1;
+	v->text_wrong = row[0];
+	v->first_text_wrong = row[1];
 	if (v->in != book->cash_in)
 		verify_problem(v, "cash_in: stored %lld, entries add up to %lld",
 		    (long long)book->cash_in, (long long)v->in);
@@ -112,6 +195,14 @@ verify_compute(struct call *call, const struct book *book, struct verify *v)
 		verify_problem(v, "running-balance index: %lld period totals "
 		    "differ (the first: period %lld)",
 		    (long long)v->periods_wrong, (long long)v->first_wrong);
+	if (v->keys_wrong > 0)
+		verify_problem(v, "report totals: %lld category, mode or party "
+		    "totals differ (the first: period %lld)",
+		    (long long)v->keys_wrong, (long long)v->first_key_wrong);
+	if (v->text_wrong > 0)
+		verify_problem(v, "search index: %lld entries missing or out of "
+		    "date (the first: entry %lld)", (long long)v->text_wrong,
+		    (long long)v->first_text_wrong);
 	return 0;
 }
 
@@ -125,7 +216,18 @@ verify_repair(struct call *call, struct book *book, const struct verify *v)
 	    book_exec(call, sql_repair_clear, book->book_id,
 	    "repairing the book") != 0 ||
 	    book_exec(call, sql_repair_periods, book->book_id,
+	    "repairing the book") != 0 ||
+	    book_exec(call, sql_repair_keys_clear, book->book_id,
+	    "repairing the book") != 0 ||
+	    book_exec(call, sql_repair_keys, book->book_id,
 	    "repairing the book") != 0)
+		return -1;
+	/* The text index only when it is wrong: rewriting it costs a
+	 * tokenization of every entry. */
+	if (v->text_wrong > 0 && (book_exec(call, sql_repair_text_clear,
+	    book->book_id, "repairing the search index") != 0 ||
+	    book_exec(call, sql_repair_text, book->book_id,
+	    "repairing the search index") != 0))
 		return -1;
 	return 0;
 }

@@ -228,6 +228,62 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (book_id, seq)"
 	") STRICT, WITHOUT ROWID;",
+
+	/* 6: reading a large book fast: the text index and per-key totals.
+	 *
+	 * entries_fts indexes the four texts entry.list's q searches (note,
+	 * category, party, reference) of every entry, live or trashed, by
+	 * entry_id, with the trigram tokenizer: a substring of 3 or more
+	 * characters is a phrase of trigrams.  It folds case by Unicode rules
+	 * where q's LIKE folds only ASCII, so it finds a superset, and the
+	 * LIKE test is applied to what it finds (method_list.c).  It keeps its
+	 * own copy of the texts, so a row can be removed by rowid alone (the
+	 * reaper removes a batch's rows before the entries: a virtual table
+	 * cannot be written by a trigger under trusted_schema off).
+	 *
+	 * book_key_totals holds, like book_periods, the totals of the live
+	 * entries per year (period YYYY), month (YYYYMM) and day (YYYYMMDD),
+	 * split by the value (key) of category, mode or party (field); '' is
+	 * "none" (an entry's texts are never empty).  report.summary by those
+	 * fields reads these rows, never the entries.  A row of zeros is the
+	 * same as no row.  Both are built here for the entries that exist. */
+	"CREATE VIRTUAL TABLE entries_fts USING fts5(note, category, party,"
+	"  reference, tokenize = 'trigram', columnsize = 0);"
+	"INSERT INTO entries_fts (rowid, note, category, party, reference)"
+	"  SELECT entry_id, note, category, party, reference FROM entries;"
+	"CREATE TABLE book_key_totals ("
+	"  book_id INTEGER NOT NULL REFERENCES books(book_id) ON DELETE CASCADE,"
+	"  field TEXT NOT NULL CHECK (field IN ('category', 'mode', 'party')),"
+	"  period INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  cash_in INTEGER NOT NULL,"
+	"  cash_out INTEGER NOT NULL,"
+	"  entry_count INTEGER NOT NULL,"
+	"  PRIMARY KEY (book_id, field, period, key)"
+	") STRICT, WITHOUT ROWID;"
+	"WITH days(book_id, date, category, mode, party, cash_in, cash_out, n) AS"
+	"  MATERIALIZED (SELECT book_id, date, category, mode, party,"
+	"  sum(CASE type WHEN 'in' THEN amount ELSE 0 END),"
+	"  sum(CASE type WHEN 'out' THEN amount ELSE 0 END), count(*)"
+	"  FROM entries WHERE deleted = 0"
+	"  GROUP BY book_id, date, category, mode, party),"
+	"keyed(book_id, field, key, date, cash_in, cash_out, n) AS ("
+	"  SELECT book_id, 'category', coalesce(category, ''), date, cash_in,"
+	"  cash_out, n FROM days"
+	"  UNION ALL SELECT book_id, 'mode', coalesce(mode, ''), date, cash_in,"
+	"  cash_out, n FROM days"
+	"  UNION ALL SELECT book_id, 'party', coalesce(party, ''), date, cash_in,"
+	"  cash_out, n FROM days),"
+	"periods(book_id, field, key, period, cash_in, cash_out, n) AS ("
+	"  SELECT book_id, field, key, date, cash_in, cash_out, n FROM keyed"
+	"  UNION ALL SELECT book_id, field, key, date / 100, cash_in, cash_out,"
+	"  n FROM keyed"
+	"  UNION ALL SELECT book_id, field, key, date / 10000, cash_in, cash_out,"
+	"  n FROM keyed)"
+	"INSERT INTO book_key_totals (book_id, field, period, key, cash_in,"
+	"  cash_out, entry_count)"
+	"  SELECT book_id, field, period, key, sum(cash_in), sum(cash_out),"
+	"  sum(n) FROM periods GROUP BY book_id, field, period, key;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -26,7 +26,7 @@ caldate_is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
+int
 caldate_month_days(int y, int m)
 {
 	static const int days[12] = {

@@ -31,6 +31,9 @@ bool caldate_parse(const char *s, size_t len, int *y, int *m, int *d);
  * *h and *min are written only on success. */
 bool caldate_parse_time(const char *s, size_t len, int *h, int *min);
 
+/* The days in month m (1..12) of year y: 28 to 31. */
+int caldate_month_days(int y, int m);
+
 /* Days from 1970-01-01 to y-m-d (negative before it), for ordering and
  * date ranges.  The date must be valid, as caldate_parse() returns it. */
 int32_t caldate_days(int y, int m, int d);

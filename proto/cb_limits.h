@@ -81,6 +81,10 @@
 #define CB_IDEMPOTENCY_KEY_MAX        128
 #define CB_BATCH_MAX                  1000	/* entry.add_batch entries */
 #define CB_SEARCH_MAX                 100	/* entry.list q */
+/* entry.list q: at this many hits in the text index (any book), q is
+ * common enough that scanning the book in order fills a page sooner than
+ * looking each hit up (method_list.c). */
+#define CB_SEARCH_INDEX_HITS_MAX      10000
 #define CB_LIST_DEFAULT_LIMIT         50
 #define CB_LIST_MAX_LIMIT             500
 #define CB_CURSOR_MAX                 64

@@ -1677,10 +1677,15 @@ test_stmt_cache(void)
 		CHECK_EQ_INT(sqlite3_column_int(p, 0), i);
 		sqlite3_reset(p);
 	}
+	/* Ours only: the text index (FTS5) keeps statements of its own on
+	 * the connection that built it in the migration: on its shadow
+	 * tables, and its check whether another connection wrote. */
 	count = 0;
 	for (p = sqlite3_next_stmt(db_handle(db), NULL); p != NULL;
 	    p = sqlite3_next_stmt(db_handle(db), p))
-		count++;
+		if (strstr(sqlite3_sql(p), "entries_fts") == NULL &&
+		    strcmp(sqlite3_sql(p), "PRAGMA 'main'.data_version") != 0)
+			count++;
 	CHECK_EQ_INT(count, CB_STMT_CACHE_SIZE);
 	CHECK(sqlite3_stmt_busy(busy));
 	CHECK_EQ_INT(sqlite3_column_int(busy, 0), 100000);

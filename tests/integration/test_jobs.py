@@ -141,5 +141,5 @@ if __name__ == "__main__":
     main([test_delete_answers_before_the_rows_go,
           test_reaper_yields_to_clients, test_reaper_outlives_the_client,
           test_reaper_goes_on_after_kill],
-         {"test_reaper_goes_on_after_kill": 120,
+         {"test_reaper_goes_on_after_kill": 240,
           "test_reaper_yields_to_clients": 120})
