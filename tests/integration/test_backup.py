@@ -19,7 +19,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, check_eq, main, pipeline, wait_until  # noqa
+from harness import (SCHEMA_VERSION, check, check_eq, main, pipeline,  # noqa
+                     wait_until)
 from books_common import clean_exits  # noqa
 
 WRITERS = 8
@@ -346,7 +347,8 @@ def test_restore_refuses_unfit_files(t):
             (other, "%s is not a cashbook database (it has no cashbook "
              "schema)" % other),
             (newer, "%s has schema version 99, newer than this cashbookd "
-             "understands (5): upgrade cashbookd first" % newer),
+             "understands (%d): upgrade cashbookd first" %
+             (newer, SCHEMA_VERSION)),
             (corrupt, None),
             (d.db, "%s is the live database itself; name a backup of it"
              % d.db),
@@ -371,21 +373,28 @@ def test_restore_refuses_unfit_files(t):
 
 def test_restore_migrates_an_older_schema(t):
     """A backup as a build with four migrations made it (no change feed:
-    book_changes and books.seq dropped, user_version 4) is migrated on the
-    way in: server.info says 5 and its data is there."""
+    book_changes and books.seq dropped; no text index nor key totals;
+    user_version 4) is migrated on the way in: server.info says today's
+    version and its data is there."""
     with t.daemon().start() as d, d.client() as c:
         b = book(c, "old")
         fill(c, b, 20)
         old = os.path.join(d.dir, "old.db")
         c.call_ok("server.backup", {"path": old})
         con = sqlite3.connect(old)
-        con.executescript("DROP TABLE book_changes; ALTER TABLE books DROP "
-                          "COLUMN seq; PRAGMA user_version = 4;")
+        con.executescript("DROP TABLE entries_fts; DROP TABLE "
+                          "book_key_totals; DROP TABLE book_changes; "
+                          "ALTER TABLE books DROP COLUMN seq; "
+                          "PRAGMA user_version = 4;")
         con.close()
         fill(c, b, 3)
         res = c.call_ok("server.restore", {"path": old})
         check_eq(res["schema_version"], 4, "the file's own version")
-        check_eq(c.call_ok("server.info")["schema_version"], 5, "migrated")
+        check_eq(c.call_ok("server.info")["schema_version"], SCHEMA_VERSION,
+                 "migrated")
+        check_eq(len(c.call_ok("entry.list", {"book_id": b, "q": "filler",
+                                               "limit": 500})["entries"]),
+                 20, "the text index was built for its entries")
         check_eq(c.call_ok("book.balance", {"book_id": b})["count"], 20,
                  "its data")
         fill(c, b, 2)
