@@ -38,7 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "cb_limits.h"
 
 #include "bench.h"

@@ -30,7 +30,7 @@
 #include "rpc.h"
 #include "scan.h"
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "ctl_output.h"
 #include "peer.h"
 #include "tap.h"
