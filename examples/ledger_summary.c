@@ -13,7 +13,9 @@
  *
  * Uses only the installed header: no msgpack, no walking of reply values.
  * Amounts are int64_t minor units, printed with the book's decimals by
- * integer arithmetic (never through a double).  Build it outside this
+ * integer arithmetic (never through a double).  Columns are padded by
+ * bytes, as printf does (a program for people measures display width,
+ * as cashbookctl does with wcwidth).  Build it outside this
  * tree with:
  *
  *	cc -std=c11 ledger_summary.c $(pkg-config --cflags --libs cashbook)
