@@ -44,7 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "cb_limits.h"
 
 #include "bench.h"

@@ -29,7 +29,7 @@
 
 #include <msgpack.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 
 #include "bench.h"
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "caldate.h"
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "token.h"
 
 #include "bench.h"

@@ -41,7 +41,7 @@
 #include <sqlite3.h>
 
 #include "auth.h"
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "clock.h"
 #include "db.h"
 #include "method.h"

@@ -8,8 +8,11 @@
  * connection: a response that cb_call reads for another request still in
  * flight is queued and handed out later by cb_recv.
  *
- * Results are msgpack objects (msgpack-c, <msgpack.h>) owned by a struct
- * cb_reply; cb_map_get* read named fields out of them.
+ * The common methods have typed calls (books, entries, balances, the entry
+ * list with its paging, reports): plain C structs in, plain C structs out,
+ * amounts as int64_t minor units.  Any other method goes through cb_call;
+ * its result is a tree of struct cb_value owned by the struct cb_reply,
+ * read with the cb_value_* accessors.
  *
  * Errors: every function returning int returns CB_OK (0) or a negative
  * CB_E* code.  CB_ESERVER means cashbookd answered with an error; its
@@ -22,9 +25,10 @@
  * no global mutable state, and never raises SIGPIPE (sends use
  * MSG_NOSIGNAL).  File descriptors are opened close-on-exec.
  *
- * Never includes the daemon's or the protocol's private headers: this file
- * is installed, and needs only <msgpack.h> (pkg-config: cashbook, which
- * Requires msgpack).
+ * Never includes the daemon's or the protocol's private headers, nor
+ * msgpack-c's: this file is installed, needs only the C library's headers,
+ * and compiles as C11 (and C++) on its own, so the library's ABI does not
+ * depend on msgpack-c's.
  */
 #ifndef CASHBOOK_H
 #define CASHBOOK_H
@@ -32,8 +36,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <msgpack.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,7 +161,7 @@ CB_API size_t cb_params_bytes(const struct cb_params *p);
 
 /* ---- calls ---- */
 
-/* One response.  Owns its decoded msgpack data. */
+/* One response.  Owns its decoded data (every struct cb_value in it). */
 struct cb_reply;
 
 /*
@@ -190,9 +192,10 @@ CB_API size_t cb_pending(const struct cb_conn *conn);
 
 CB_API void cb_reply_free(struct cb_reply *reply);
 CB_API uint32_t cb_reply_msgid(const struct cb_reply *reply);
-/* The result (a nil object when the response is an error); for a
- * notification, its params map (the event).  Valid until cb_reply_free. */
-CB_API const msgpack_object *cb_reply_result(const struct cb_reply *reply);
+/* The result (a nil value when the response is an error); for a
+ * notification, its params map (the event).  Never NULL; valid until
+ * cb_reply_free.  Read it with the cb_value_* accessors below. */
+CB_API const struct cb_value *cb_reply_value(const struct cb_reply *reply);
 /* The error code and message of an error response, or NULL. */
 CB_API const char *cb_reply_error_code(const struct cb_reply *reply);
 CB_API const char *cb_reply_error_message(const struct cb_reply *reply);
@@ -208,8 +211,8 @@ CB_API const char *cb_reply_error_message(const struct cb_reply *reply);
  *
  * cb_next_notification returns the oldest one: CB_OK with *out set, to be
  * freed with cb_reply_free; cb_reply_method() is then its method ("event")
- * and cb_reply_result() its params map, the event ("kind", "book_id",
- * "seq", ...; read with cb_map_get*).  When none is queued it waits up to
+ * and cb_reply_value() its params map, the event ("kind", "book_id",
+ * "seq", ...; read with cb_value_map_get*).  When none is queued it waits up to
  * timeout_ms (< 0: forever, 0: only what has already arrived) and returns
  * CB_ETIMEOUT if none came, or CB_EIO / CB_EPROTO when the connection is
  * lost (notifications received before that are still handed out first).
@@ -232,19 +235,72 @@ CB_API const char *cb_reply_method(const struct cb_reply *reply);
 /* Notifications dropped because the queue was full, since cb_connect. */
 CB_API uint64_t cb_notifications_dropped(const struct cb_conn *conn);
 
-/* ---- reading results ---- */
+/* ---- reading results: values ---- */
 
-/* The value under key in map, or NULL (also when map is NULL or no map). */
-CB_API const msgpack_object *cb_map_get(const msgpack_object *map,
+/*
+ * A struct cb_value is one value inside a reply: nil, a boolean, an
+ * integer, a string, an array or a map (cashbookd sends nothing else;
+ * anything else reads as CB_VALUE_OTHER).  It is opaque and owned by its
+ * struct cb_reply: every pointer below stays valid until cb_reply_free,
+ * and none is to be freed on its own.
+ *
+ * Every accessor takes NULL (a key that is not there) and a value of the
+ * wrong type without harm: cb_value_type(NULL) is CB_VALUE_NIL -- absent
+ * and nil mean the same throughout the protocol -- lookups in it find
+ * nothing, and the readers return CB_EPROTO ("cashbookd sent something
+ * else") leaving *out unchanged.  So a reply of an unexpected shape is an
+ * error code, never a crash.
+ */
+struct cb_value;
+
+enum cb_value_type {
+	CB_VALUE_NIL = 0,	/* also a missing value (NULL) */
+	CB_VALUE_BOOL,
+	CB_VALUE_INT,		/* may still not fit int64_t: cb_value_int */
+	CB_VALUE_STR,
+	CB_VALUE_ARRAY,
+	CB_VALUE_MAP,
+	CB_VALUE_OTHER		/* float, binary, extension: never sent */
+};
+
+CB_API enum cb_value_type cb_value_type(const struct cb_value *v);
+
+/* The integer: CB_OK, or CB_EPROTO when v is no integer or does not fit
+ * int64_t (amounts and sums always fit). */
+CB_API int cb_value_int(const struct cb_value *v, int64_t *out);
+CB_API int cb_value_bool(const struct cb_value *v, bool *out);
+/* The string's bytes in place: *ptr is NOT NUL-terminated (it points into
+ * the reply), *len its length.  CB_OK or CB_EPROTO. */
+CB_API int cb_value_str(const struct cb_value *v, const char **ptr,
+    size_t *len);
+/* The string copied NUL-terminated into buf.  CB_OK, CB_EPROTO when v is
+ * no string, CB_EINVAL when it did not fit (buf then holds as much as
+ * fits, cut at a byte). */
+CB_API int cb_value_str_copy(const struct cb_value *v, char *buf,
+    size_t len);
+
+/* Arrays: the length (0 for anything else) and element i (NULL past the
+ * end or for anything else). */
+CB_API size_t cb_value_array_len(const struct cb_value *v);
+CB_API const struct cb_value *cb_value_array_at(const struct cb_value *v,
+    size_t i);
+
+/* Maps: the value under the string key, or NULL. */
+CB_API const struct cb_value *cb_value_map_get(const struct cb_value *map,
     const char *key);
-/* The integer under key.  CB_OK, or CB_EPROTO when it is missing or not an
- * integer that fits int64_t (*out is then unchanged). */
-CB_API int cb_map_get_int(const msgpack_object *map, const char *key,
+/* Maps in order: the number of pairs (0 for anything else), and pair i's
+ * key and value (NULL past the end), e.g. events.subscribe's "seq" map,
+ * whose keys are book ids as strings. */
+CB_API size_t cb_value_map_len(const struct cb_value *map);
+CB_API const struct cb_value *cb_value_map_key_at(const struct cb_value *map,
+    size_t i);
+CB_API const struct cb_value *cb_value_map_value_at(
+    const struct cb_value *map, size_t i);
+/* Shorthands: cb_value_int / cb_value_str_copy of cb_value_map_get(map,
+ * key), with their results (CB_EPROTO also when the key is missing). */
+CB_API int cb_value_map_get_int(const struct cb_value *map, const char *key,
     int64_t *out);
-/* The string under key, copied NUL-terminated into buf.  CB_OK, CB_EPROTO
- * when missing or not a string, CB_EINVAL when it did not fit (buf then
- * holds as much as fits). */
-CB_API int cb_map_get_str(const msgpack_object *map, const char *key,
+CB_API int cb_value_map_get_str(const struct cb_value *map, const char *key,
     char *buf, size_t len);
 
 /* ---- typed helpers for the server methods ---- */
@@ -274,6 +330,252 @@ struct cb_stats {
 
 /* server.stats: the daemon's live figures.  CB_EPROTO if one is missing. */
 CB_API int cb_stats(struct cb_conn *conn, struct cb_stats *out);
+
+/* ---- typed calls: books, entries, balances, lists, reports ---- */
+
+/*
+ * One function per common method, with plain C structs for arguments and
+ * results, so a program never reads a reply value by value.  Every one
+ * returns CB_OK or a CB_E* code like cb_call (CB_ESERVER: cb_error_code()
+ * and cb_error_message() say what cashbookd refused and why), plus
+ * CB_EPROTO when cashbookd's answer lacks a field or has one of another
+ * type (cb_error_message() names it, e.g. "cashbookd's answer to
+ * entry.list: entries[3].amount is not an integer"; the connection stays
+ * usable), and CB_EINVAL for an argument that cannot be sent (a NULL
+ * required string, an unknown enum value).
+ *
+ * Money: every amount and sum is an int64_t in the book's minor units
+ * (cents for EUR, yen for JPY: see the book's decimals), never a float.
+ * Dates are "YYYY-MM-DD", times "HH:MM".
+ *
+ * Ownership: a result returned through a pointer to pointer (struct
+ * cb_book **, struct cb_entry_page **, ...) is one allocation that holds
+ * the struct, its arrays and every string it points to.  It belongs to
+ * the caller, who frees it with the matching cb_*_free (NULL is a no-op);
+ * nothing in it outlives that.  A string that may be absent is NULL when
+ * absent.  On failure *out is NULL.  Results returned in a caller's
+ * struct (struct cb_balance, struct cb_entry_added) hold no pointers.
+ * Arguments are only read during the call.
+ *
+ * Sessions: in cashbookd's default --auth peer mode the calls act as the
+ * caller's own account and need no token.  Otherwise log in (auth.login
+ * through cb_call) and give the token to cb_set_token.
+ */
+
+/* The session token the typed calls send from now on (copied, at most
+ * 255 bytes, wiped from memory on cb_close); NULL or "" forgets it.
+ * CB_OK, CB_EINVAL (too long), CB_ENOMEM. */
+CB_API int cb_set_token(struct cb_conn *conn, const char *token);
+
+enum cb_entry_type {
+	CB_ENTRY_ANY = 0,	/* only in a filter: both */
+	CB_ENTRY_IN = 1,	/* money in: "in" on the wire */
+	CB_ENTRY_OUT = 2	/* money out: "out" */
+};
+
+/* A book as cashbookd describes it (docs/protocol.md, "Book object"). */
+struct cb_book {
+	int64_t book_id;
+	const char *name;
+	const char *currency;		/* ISO 4217 code, "EUR" */
+	int decimals;			/* minor units: 2 for EUR, 0 for JPY */
+	const char *description;	/* NULL: none */
+	int64_t cash_in, cash_out;	/* sums of the live entries */
+	int64_t balance;		/* cash_in - cash_out */
+	int64_t count;			/* live entries */
+	int64_t created_at, updated_at;	/* unix seconds */
+	const char *role;		/* "owner" or "member" */
+	const char **permissions;	/* the caller's, e.g. "entry.add" */
+	size_t npermissions;
+	int64_t owner_id;
+	const char *owner_username;
+};
+
+/* One page of book.list, ordered by name. */
+struct cb_book_page {
+	struct cb_book *books;
+	size_t n;
+	const char *next_cursor;	/* NULL on the last page */
+};
+
+/* book.list: limit 0 means the daemon's default (500), at most 500;
+ * cursor NULL for the first page, then the previous page's next_cursor. */
+CB_API int cb_book_list(struct cb_conn *conn, int limit, const char *cursor,
+    struct cb_book_page **out);
+CB_API void cb_book_page_free(struct cb_book_page *page);
+
+/* book.create: currency NULL for the daemon's default, description NULL
+ * for none.  *out is the new book. */
+CB_API int cb_book_create(struct cb_conn *conn, const char *name,
+    const char *currency, const char *description, struct cb_book **out);
+/* book.get. */
+CB_API int cb_book_get(struct cb_conn *conn, int64_t book_id,
+    struct cb_book **out);
+CB_API void cb_book_free(struct cb_book *book);
+
+/* book.balance: the book's totals (kept as entries change: O(1)). */
+struct cb_balance {
+	int64_t cash_in, cash_out, balance, count;
+	char currency[4];		/* "EUR" */
+	int decimals;
+};
+
+CB_API int cb_book_balance(struct cb_conn *conn, int64_t book_id,
+    struct cb_balance *out);
+
+/* An entry's fields as written: for entry.add, and as the new values of
+ * an entry.update.  Optional strings are NULL for none. */
+struct cb_entry_fields {
+	enum cb_entry_type type;	/* CB_ENTRY_IN or CB_ENTRY_OUT */
+	int64_t amount;			/* minor units, 1 .. 10^15 */
+	const char *date;		/* "YYYY-MM-DD" (required) */
+	const char *time;		/* "HH:MM" */
+	const char *category, *mode, *party, *note, *reference;
+	const char *const *tags;	/* ntags strings, kept in order */
+	size_t ntags;
+};
+
+/* What entry.add answers. */
+struct cb_entry_added {
+	int64_t entry_id;
+	int64_t balance;		/* the book's, after the entry */
+	bool replayed;			/* an idempotent retry: nothing added */
+};
+
+/*
+ * entry.add.  idempotency_key (NULL: none) makes a retry safe: the same
+ * key with the same fields answers the first entry_id with replayed true
+ * and adds nothing.  A program that lost the answer (CB_EIO, CB_ETIMEOUT)
+ * sends the same call again with the same key.
+ */
+CB_API int cb_entry_add(struct cb_conn *conn, int64_t book_id,
+    const struct cb_entry_fields *fields, const char *idempotency_key,
+    struct cb_entry_added *out);
+
+/* An entry as cashbookd describes it (docs/protocol.md, "Entry object"). */
+struct cb_entry {
+	int64_t entry_id, book_id;
+	enum cb_entry_type type;	/* CB_ENTRY_IN or CB_ENTRY_OUT */
+	int64_t amount;			/* minor units */
+	const char *date;		/* "YYYY-MM-DD" */
+	const char *time;		/* "HH:MM", NULL: none */
+	const char *category, *mode, *party, *note, *reference; /* or NULL */
+	const char **tags;
+	size_t ntags;
+	const char *idempotency_key;	/* NULL: none */
+	bool deleted;			/* in the trash */
+	int64_t created_at, updated_at;	/* unix seconds */
+	int64_t created_by, updated_by;	/* user ids */
+	/* From cb_entry_list only: the book's balance just after this entry,
+	 * over all live entries whatever the filter (none in the trash). */
+	bool has_running_balance;
+	int64_t running_balance;
+};
+
+/* entry.get (trashed entries too: deleted is then true). */
+CB_API int cb_entry_get(struct cb_conn *conn, int64_t entry_id,
+    struct cb_entry **out);
+CB_API void cb_entry_free(struct cb_entry *entry);
+
+/* The fields an entry.update changes: an OR of these. */
+#define CB_FIELD_TYPE		(1u << 0)
+#define CB_FIELD_AMOUNT		(1u << 1)
+#define CB_FIELD_DATE		(1u << 2)
+#define CB_FIELD_TIME		(1u << 3)
+#define CB_FIELD_CATEGORY	(1u << 4)
+#define CB_FIELD_MODE		(1u << 5)
+#define CB_FIELD_PARTY		(1u << 6)
+#define CB_FIELD_NOTE		(1u << 7)
+#define CB_FIELD_REFERENCE	(1u << 8)
+#define CB_FIELD_TAGS		(1u << 9)
+
+/* A patch: the fields named in change take their value from to; a NULL
+ * string there clears that field (time, category, mode, party, note,
+ * reference; tags with ntags 0).  Fields not named keep their value. */
+struct cb_entry_patch {
+	unsigned int change;
+	struct cb_entry_fields to;
+};
+
+/* entry.update.  entry (may be NULL) receives the entry as it is now,
+ * balance (may be NULL) the book's balance after the change. */
+CB_API int cb_entry_update(struct cb_conn *conn, int64_t entry_id,
+    const struct cb_entry_patch *patch, struct cb_entry **entry,
+    int64_t *balance);
+/* entry.delete: moves the entry to the trash; balance (may be NULL) is
+ * the book's after it. */
+CB_API int cb_entry_delete(struct cb_conn *conn, int64_t entry_id,
+    int64_t *balance);
+
+/* Which entries cb_entry_list lists.  All zero (or a NULL filter): every
+ * live entry, newest first, 50 a page. */
+struct cb_entry_filter {
+	const char *from, *to;		/* inclusive dates, NULL: open */
+	enum cb_entry_type type;	/* CB_ENTRY_ANY: both */
+	const char *category, *mode, *party, *tag;  /* exact, ASCII case-
+					   insensitively; NULL: any */
+	const char *q;			/* a substring of note, category,
+					   party or reference; NULL: any */
+	int64_t amount_min, amount_max;	/* inclusive, 0: no bound */
+	bool trash;			/* list the trash instead */
+	bool oldest_first;		/* order by date ascending */
+	int limit;			/* per page, 1 .. 500; 0: 50 */
+};
+
+/* One page of entry.list. */
+struct cb_entry_page {
+	struct cb_entry *entries;
+	size_t n;
+	const char *next_cursor;	/* NULL on the last page */
+};
+
+/*
+ * entry.list: one page of book_id's entries.  cursor is NULL for the
+ * first page, then the previous page's next_cursor, with the same filter:
+ *
+ *	char *cursor = NULL;
+ *	do {
+ *		if (cb_entry_list(conn, book, &f, cursor, &page) != CB_OK)
+ *			...;
+ *		... page->entries[0 .. page->n - 1] ...
+ *		free(cursor);
+ *		cursor = page->next_cursor ? strdup(page->next_cursor) : NULL;
+ *		cb_entry_page_free(page);
+ *	} while (cursor != NULL);
+ *
+ * (or keep the previous page until the next one has come).  Paging is
+ * keyset: entries added meanwhile never cause duplicates or gaps.
+ */
+CB_API int cb_entry_list(struct cb_conn *conn, int64_t book_id,
+    const struct cb_entry_filter *filter, const char *cursor,
+    struct cb_entry_page **out);
+CB_API void cb_entry_page_free(struct cb_entry_page *page);
+
+/* What report.summary groups by. */
+enum cb_report_by {
+	CB_REPORT_BY_CATEGORY = 1,
+	CB_REPORT_BY_MONTH,		/* keys "YYYY-MM", ascending */
+	CB_REPORT_BY_MODE,
+	CB_REPORT_BY_PARTY
+};
+
+struct cb_report_row {
+	const char *key;		/* NULL: none (and in the total) */
+	int64_t cash_in, cash_out, net, count;
+};
+
+struct cb_report {
+	struct cb_report_row *rows;	/* one per key, the NULL key last */
+	size_t n;
+	struct cb_report_row total;
+};
+
+/* report.summary over the live entries from .. to (inclusive dates; NULL:
+ * open). */
+CB_API int cb_report_summary(struct cb_conn *conn, int64_t book_id,
+    enum cb_report_by by, const char *from, const char *to,
+    struct cb_report **out);
+CB_API void cb_report_free(struct cb_report *report);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 
 /* Exit statuses (documented in --help). */
 enum {

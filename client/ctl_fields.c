@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 
 #include "ctl_fields.h"
 

@@ -23,7 +23,7 @@
 
 #include <msgpack.h>
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "cb_limits.h"
 #include "ctl.h"
 #include "ctl_token.h"

@@ -41,6 +41,8 @@
 #include "scan.h"
 
 #include "cashbook.h"
+#include "cashbook_msgpack.h"
+#include "conn.h"
 #include "params.h"
 #include "peer.h"
 
@@ -116,6 +118,8 @@ struct cb_conn {
 	uint64_t notes_dropped;		/* ... and those that did not fit */
 
 	struct packbuf out;		/* the request being sent */
+
+	char *token;			/* cb_set_token's, or NULL */
 
 	/* 0, or CB_EIO / CB_EPROTO once the stream is unusable; then every
 	 * call fails with it and the message below says why. */
@@ -477,6 +481,53 @@ cb_connect(const char *socket_path, int timeout_ms, struct cb_conn **out,
 	return CB_OK;
 }
 
+/* Wipe and free the session token. */
+static void
+conn_forget_token(struct cb_conn *conn)
+{
+	if (conn->token == NULL)
+		return;
+	explicit_bzero(conn->token, strlen(conn->token));
+	free(conn->token);
+	conn->token = NULL;
+}
+
+int
+cb_set_token(struct cb_conn *conn, const char *token)
+{
+	char *copy = NULL;
+
+	if (conn == NULL)
+		return CB_EINVAL;
+	if (token != NULL && token[0] != '\0') {
+		if (strlen(token) > CB_TOKEN_MAX)
+			return conn_fail(conn, CB_EINVAL, "a token is at most "
+			    "%d bytes", CB_TOKEN_MAX);
+		if ((copy = strdup(token)) == NULL)
+			return conn_fail(conn, CB_ENOMEM, "out of memory");
+	}
+	conn_forget_token(conn);
+	conn->token = copy;
+	return CB_OK;
+}
+
+const char *
+cb_conn_token(const struct cb_conn *conn)
+{
+	return conn == NULL ? NULL : conn->token;
+}
+
+int
+cb_conn_fail(struct cb_conn *conn, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_vset_error(conn, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 void
 cb_close(struct cb_conn *conn)
 {
@@ -491,6 +542,7 @@ cb_close(struct cb_conn *conn)
 	free(conn->in);
 	free(conn->pending);
 	packbuf_destroy(&conn->out);
+	conn_forget_token(conn);
 	free(conn);
 }
 
@@ -1135,6 +1187,12 @@ cb_reply_result(const struct cb_reply *reply)
 	return reply->result;
 }
 
+const struct cb_value *
+cb_reply_value(const struct cb_reply *reply)
+{
+	return cb_value_of(cb_reply_result(reply));
+}
+
 const char *
 cb_reply_method(const struct cb_reply *reply)
 {
@@ -1151,49 +1209,6 @@ const char *
 cb_reply_error_message(const struct cb_reply *reply)
 {
 	return reply != NULL && reply->is_error ? reply->error_message : NULL;
-}
-
-/* ---- public: reading results ---- */
-
-const msgpack_object *
-cb_map_get(const msgpack_object *map, const char *key)
-{
-	return rpc_map_get(map, key);
-}
-
-int
-cb_map_get_int(const msgpack_object *map, const char *key, int64_t *out)
-{
-	const msgpack_object *o = rpc_map_get(map, key);
-
-	if (o == NULL || out == NULL)
-		return out == NULL ? CB_EINVAL : CB_EPROTO;
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		if (o->via.u64 > INT64_MAX)
-			return CB_EPROTO;
-		*out = (int64_t)o->via.u64;
-		return CB_OK;
-	}
-	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		*out = o->via.i64;
-		return CB_OK;
-	}
-	return CB_EPROTO;
-}
-
-int
-cb_map_get_str(const msgpack_object *map, const char *key, char *buf,
-    size_t len)
-{
-	const msgpack_object *o = rpc_map_get(map, key);
-
-	if (buf == NULL || len == 0)
-		return CB_EINVAL;
-	buf[0] = '\0';
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR)
-		return CB_EPROTO;
-	copy_text(buf, len, o->via.str.ptr, o->via.str.size);
-	return o->via.str.size < len ? CB_OK : CB_EINVAL;
 }
 
 /* ---- public: typed helpers ---- */

@@ -88,6 +88,10 @@
 #define CB_LIST_DEFAULT_LIMIT         50
 #define CB_LIST_MAX_LIMIT             500
 #define CB_CURSOR_MAX                 64
+/* The longest session token a client keeps (cashbookd's are at most 67
+ * bytes; cashbookctl's token file and libcashbook's cb_set_token take up to
+ * this). */
+#define CB_TOKEN_MAX                  255
 
 /* cashbookctl import (client side only): one CSV record's bytes (quotes
  * and embedded newlines included), its fields, the rows of one file (all

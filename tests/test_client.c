@@ -30,7 +30,7 @@
 #include "rpc.h"
 #include "scan.h"
 
-#include "cashbook.h"
+#include "cashbook_msgpack.h"
 #include "ctl_output.h"
 #include "peer.h"
 #include "tap.h"
@@ -1454,6 +1454,1003 @@ test_map_get(void)
 	packbuf_destroy(&pb);
 }
 
+/* ---- values: the public accessors ---- */
+
+static void
+test_values(void)
+{
+	struct packbuf pb;
+	msgpack_unpacked up;
+	const struct cb_value *v, *arr, *m;
+	const char *ptr;
+	char buf[8];
+	size_t len;
+	int64_t i = 42;
+	bool b = false;
+
+	packbuf_init(&pb);
+	msgpack_pack_map(&pb.pk, 8);
+	rpc_pack_cstr(&pb.pk, "i");
+	msgpack_pack_int(&pb.pk, -7);
+	rpc_pack_cstr(&pb.pk, "s");
+	rpc_pack_cstr(&pb.pk, "hello");
+	rpc_pack_cstr(&pb.pk, "long");
+	rpc_pack_cstr(&pb.pk, "much too long");
+	rpc_pack_cstr(&pb.pk, "u");
+	msgpack_pack_uint64(&pb.pk, UINT64_MAX);
+	rpc_pack_cstr(&pb.pk, "t");
+	msgpack_pack_true(&pb.pk);
+	rpc_pack_cstr(&pb.pk, "n");
+	msgpack_pack_nil(&pb.pk);
+	rpc_pack_cstr(&pb.pk, "f");
+	msgpack_pack_double(&pb.pk, 0.5);
+	rpc_pack_cstr(&pb.pk, "a");
+	msgpack_pack_array(&pb.pk, 2);
+	msgpack_pack_int(&pb.pk, 1);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "7");
+	rpc_pack_cstr(&pb.pk, "seven");
+	REQUIRE(!packbuf_failed(&pb));
+	msgpack_unpacked_init(&up);
+	REQUIRE(rpc_decode(pb.sb.data, pb.sb.size, &up) == 0);
+	v = cb_value_of(&up.data);
+
+	CHECK_EQ_INT(cb_value_type(v), CB_VALUE_MAP);
+	CHECK_EQ_INT(cb_value_map_len(v), 8);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "i")), CB_VALUE_INT);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "u")), CB_VALUE_INT);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "s")), CB_VALUE_STR);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "t")), CB_VALUE_BOOL);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "n")), CB_VALUE_NIL);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "f")), CB_VALUE_OTHER);
+	CHECK_EQ_INT(cb_value_type(cb_value_map_get(v, "a")), CB_VALUE_ARRAY);
+	/* Missing is NULL, which reads as nil. */
+	CHECK(cb_value_map_get(v, "nope") == NULL);
+	CHECK_EQ_INT(cb_value_type(NULL), CB_VALUE_NIL);
+
+	CHECK_EQ_INT(cb_value_map_get_int(v, "i", &i), CB_OK);
+	CHECK_EQ_INT(i, -7);
+	CHECK_EQ_INT(cb_value_map_get_int(v, "u", &i), CB_EPROTO);
+	CHECK_EQ_INT(cb_value_map_get_int(v, "s", &i), CB_EPROTO);
+	CHECK_EQ_INT(cb_value_map_get_int(v, "nope", &i), CB_EPROTO);
+	CHECK_EQ_INT(cb_value_int(cb_value_map_get(v, "f"), &i), CB_EPROTO);
+	CHECK_EQ_INT(i, -7);				/* unchanged */
+	CHECK_EQ_INT(cb_value_int(v, NULL), CB_EINVAL);
+
+	CHECK_EQ_INT(cb_value_bool(cb_value_map_get(v, "t"), &b), CB_OK);
+	CHECK(b);
+	CHECK_EQ_INT(cb_value_bool(cb_value_map_get(v, "i"), &b), CB_EPROTO);
+	CHECK_EQ_INT(cb_value_bool(NULL, &b), CB_EPROTO);
+
+	CHECK_EQ_INT(cb_value_str(cb_value_map_get(v, "s"), &ptr, &len),
+	    CB_OK);
+	CHECK_EQ_INT(len, 5);
+	CHECK(memcmp(ptr, "hello", 5) == 0);
+	CHECK_EQ_INT(cb_value_str(cb_value_map_get(v, "i"), &ptr, &len),
+	    CB_EPROTO);
+	CHECK_EQ_INT(cb_value_map_get_str(v, "s", buf, sizeof buf), CB_OK);
+	CHECK_EQ_STR(buf, "hello");
+	CHECK_EQ_INT(cb_value_map_get_str(v, "long", buf, sizeof buf),
+	    CB_EINVAL);
+	CHECK_EQ_STR(buf, "much to");
+	CHECK_EQ_INT(cb_value_map_get_str(v, "n", buf, sizeof buf), CB_EPROTO);
+	CHECK_EQ_STR(buf, "");
+	CHECK_EQ_INT(cb_value_str_copy(NULL, buf, 0), CB_EINVAL);
+
+	arr = cb_value_map_get(v, "a");
+	CHECK_EQ_INT(cb_value_array_len(arr), 2);
+	CHECK_EQ_INT(cb_value_int(cb_value_array_at(arr, 0), &i), CB_OK);
+	CHECK_EQ_INT(i, 1);
+	m = cb_value_array_at(arr, 1);
+	CHECK(cb_value_array_at(arr, 2) == NULL);
+	CHECK_EQ_INT(cb_value_map_len(m), 1);
+	CHECK_EQ_INT(cb_value_str_copy(cb_value_map_key_at(m, 0), buf,
+	    sizeof buf), CB_OK);
+	CHECK_EQ_STR(buf, "7");
+	CHECK_EQ_INT(cb_value_str_copy(cb_value_map_value_at(m, 0), buf,
+	    sizeof buf), CB_OK);
+	CHECK_EQ_STR(buf, "seven");
+	CHECK(cb_value_map_key_at(m, 1) == NULL);
+	CHECK(cb_value_map_value_at(m, 1) == NULL);
+
+	/* The wrong type asks nothing of the value. */
+	CHECK_EQ_INT(cb_value_array_len(v), 0);
+	CHECK(cb_value_array_at(v, 0) == NULL);
+	CHECK_EQ_INT(cb_value_map_len(arr), 0);
+	CHECK(cb_value_map_get(arr, "a") == NULL);
+	CHECK(cb_value_map_key_at(NULL, 0) == NULL);
+	CHECK(cb_value_map_get(NULL, "a") == NULL);
+	CHECK_EQ_INT(cb_value_array_len(NULL), 0);
+
+	msgpack_unpacked_destroy(&up);
+	packbuf_destroy(&pb);
+}
+
+/* ---- typed calls ---- */
+
+/* The value of key in a request's params map: its checks. */
+static const msgpack_object *
+param(const struct rpc_message *m, const char *key)
+{
+	return rpc_map_get(m->params, key);
+}
+
+static bool
+param_str_is(const struct rpc_message *m, const char *key, const char *want)
+{
+	return rpc_obj_streq(param(m, key), want);
+}
+
+static bool
+param_int_is(const struct rpc_message *m, const char *key, int64_t want)
+{
+	int64_t v;
+
+	return cb_map_get_int(m->params, key, &v) == CB_OK && v == want;
+}
+
+static bool
+param_is_nil(const struct rpc_message *m, const char *key)
+{
+	const msgpack_object *o = param(m, key);
+
+	return o != NULL && o->type == MSGPACK_OBJECT_NIL;
+}
+
+static size_t
+param_count(const struct rpc_message *m)
+{
+	return m->params == NULL ? 0 : m->params->via.map.size;
+}
+
+static bool
+method_is(const struct rpc_message *m, const char *name)
+{
+	return m->method_len == strlen(name) &&
+	    memcmp(m->method, name, m->method_len) == 0;
+}
+
+/* A value that replaces a field to make an answer wrong. */
+typedef void (*pack_fn)(msgpack_packer *pk);
+
+/* key: value, unless key is bad_key: then bad packs the value (and when
+ * bad is NULL the key is left out: the map's size is then one less). */
+#define PUT(pk, key, packing) do {					\
+	if (bad_key != NULL && strcmp(bad_key, key) == 0) {		\
+		if (bad != NULL) {					\
+			rpc_pack_cstr(pk, key);				\
+			bad(pk);					\
+		}							\
+	} else {							\
+		rpc_pack_cstr(pk, key);					\
+		packing;						\
+	}								\
+} while (0)
+
+static uint32_t
+fields_left(uint32_t n, const char *bad_key, pack_fn bad)
+{
+	return bad_key != NULL && bad == NULL ? n - 1 : n;
+}
+
+static void
+pack_book(msgpack_packer *pk, int64_t id, const char *name,
+    const char *description, const char *bad_key, pack_fn bad)
+{
+	msgpack_pack_map(pk, fields_left(15, bad_key, bad));
+	PUT(pk, "book_id", msgpack_pack_int64(pk, id));
+	PUT(pk, "name", rpc_pack_cstr(pk, name));
+	PUT(pk, "currency", rpc_pack_cstr(pk, "JPY"));
+	PUT(pk, "decimals", msgpack_pack_int(pk, 0));
+	PUT(pk, "description", description != NULL ?
+	    rpc_pack_cstr(pk, description) : msgpack_pack_nil(pk));
+	PUT(pk, "cash_in", msgpack_pack_int64(pk, 9000000000000000000ll));
+	PUT(pk, "cash_out", msgpack_pack_int64(pk, 1500));
+	PUT(pk, "balance", msgpack_pack_int64(pk,
+	    9000000000000000000ll - 1500));
+	PUT(pk, "count", msgpack_pack_int64(pk, 3));
+	PUT(pk, "created_at", msgpack_pack_int64(pk, 1767225600));
+	PUT(pk, "updated_at", msgpack_pack_int64(pk, 1767225601));
+	PUT(pk, "role", rpc_pack_cstr(pk, "member"));
+	PUT(pk, "permissions", (msgpack_pack_array(pk, 2),
+	    rpc_pack_cstr(pk, "entry.add"), rpc_pack_cstr(pk, "report")));
+	PUT(pk, "owner_id", msgpack_pack_int64(pk, 7));
+	PUT(pk, "owner_username", rpc_pack_cstr(pk, "碧"));
+}
+
+/* An entry: "out" with category, tags and a running balance when
+ * running is true; "in" with nils and no tags otherwise. */
+static void
+pack_entry(msgpack_packer *pk, int64_t id, bool running, bool in_list,
+    const char *bad_key, pack_fn bad)
+{
+	msgpack_pack_map(pk, fields_left(in_list ? 19 : 18, bad_key, bad));
+	PUT(pk, "entry_id", msgpack_pack_int64(pk, id));
+	PUT(pk, "book_id", msgpack_pack_int64(pk, 5));
+	PUT(pk, "type", rpc_pack_cstr(pk, running ? "out" : "in"));
+	PUT(pk, "amount", msgpack_pack_int64(pk, 1000000000000000ll));
+	PUT(pk, "date", rpc_pack_cstr(pk, "2026-03-01"));
+	PUT(pk, "time", running ? rpc_pack_cstr(pk, "08:15") :
+	    msgpack_pack_nil(pk));
+	PUT(pk, "category", running ? rpc_pack_cstr(pk, "Food") :
+	    msgpack_pack_nil(pk));
+	PUT(pk, "mode", msgpack_pack_nil(pk));
+	PUT(pk, "party", msgpack_pack_nil(pk));
+	PUT(pk, "note", running ? rpc_pack_cstr(pk, "ramen 🍜\nand tea") :
+	    msgpack_pack_nil(pk));
+	PUT(pk, "reference", msgpack_pack_nil(pk));
+	PUT(pk, "tags", running ? (msgpack_pack_array(pk, 2),
+	    rpc_pack_cstr(pk, "family"), rpc_pack_cstr(pk, "xmas")) :
+	    msgpack_pack_array(pk, 0));
+	PUT(pk, "idempotency_key", running ? rpc_pack_cstr(pk, "k-1") :
+	    msgpack_pack_nil(pk));
+	PUT(pk, "deleted", msgpack_pack_false(pk));
+	PUT(pk, "created_at", msgpack_pack_int64(pk, 100));
+	PUT(pk, "created_by", msgpack_pack_int64(pk, 1));
+	PUT(pk, "updated_at", msgpack_pack_int64(pk, 200));
+	PUT(pk, "updated_by", msgpack_pack_int64(pk, 2));
+	if (in_list)
+		PUT(pk, "running_balance", running ?
+		    msgpack_pack_int64(pk, -42) : msgpack_pack_nil(pk));
+}
+
+/* Read the next request; its method must be name.  0 or -1. */
+static int
+srv_expect(struct srv *s, msgpack_unpacked *up, struct rpc_message *m,
+    const char *name)
+{
+	if (srv_next(s, up, m) != 0) {
+		CHECK(!"fake server: no request");
+		return -1;
+	}
+	if (!method_is(m, name)) {
+		printf("# fake: expected %s, got %.*s\n", name,
+		    (int)m->method_len, m->method);
+		CHECK(!"the method expected");
+	}
+	return 0;
+}
+
+static void
+script_books(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	struct packbuf pb;
+
+	/* book.list with a token, a limit and a cursor. */
+	if (srv_expect(s, &up, &m, "book.list") != 0)
+		return;
+	CHECK(param_str_is(&m, "token", "cb1_tok"));
+	CHECK(param_int_is(&m, "limit", 2));
+	CHECK(param_str_is(&m, "cursor", "c1"));
+	CHECK_EQ_INT(param_count(&m), 3);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "books");
+	msgpack_pack_array(&pb.pk, 2);
+	pack_book(&pb.pk, 5, "Travel", "Japan, 2026", NULL, NULL);
+	pack_book(&pb.pk, 6, "家計簿", NULL, NULL, NULL);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	rpc_pack_cstr(&pb.pk, "c2");
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	/* The last page: no token any more, no limit. */
+	if (srv_expect(s, &up, &m, "book.list") != 0)
+		return;
+	CHECK_EQ_INT(param_count(&m), 0);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "books");
+	msgpack_pack_array(&pb.pk, 0);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	msgpack_pack_nil(&pb.pk);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "book.create") != 0)
+		return;
+	CHECK(param_str_is(&m, "name", "Travel"));
+	CHECK(param_str_is(&m, "currency", "JPY"));
+	CHECK(param(&m, "description") == NULL);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "book_id");
+	msgpack_pack_int(&pb.pk, 5);
+	rpc_pack_cstr(&pb.pk, "book");
+	pack_book(&pb.pk, 5, "Travel", NULL, NULL, NULL);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "book.get") != 0)
+		return;
+	CHECK(param_int_is(&m, "book_id", 5));
+	srv_reply_error(s, m.msgid, CB_NOT_FOUND, "no such book");
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "book.balance") != 0)
+		return;
+	CHECK(param_int_is(&m, "book_id", 5));
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 6);
+	rpc_pack_cstr(&pb.pk, "cash_in");
+	msgpack_pack_int64(&pb.pk, 250000);
+	rpc_pack_cstr(&pb.pk, "cash_out");
+	msgpack_pack_int64(&pb.pk, 4550);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int64(&pb.pk, 245450);
+	rpc_pack_cstr(&pb.pk, "count");
+	msgpack_pack_int64(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "currency");
+	rpc_pack_cstr(&pb.pk, "KWD");
+	rpc_pack_cstr(&pb.pk, "decimals");
+	msgpack_pack_int(&pb.pk, 3);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+}
+
+static void
+test_typed_books(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_books,
+	    TEST_TIMEOUT_MS);
+	struct cb_book_page *page = NULL;
+	struct cb_book *book = (struct cb_book *)&f;	/* must be NULLed */
+	struct cb_balance bal;
+	const struct cb_book *b;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_set_token(conn, "cb1_tok"), CB_OK);
+	CHECK_EQ_INT(cb_book_list(conn, 2, "c1", &page), CB_OK);
+	REQUIRE(page != NULL);
+	CHECK_EQ_INT(page->n, 2);
+	CHECK_EQ_STR(page->next_cursor, "c2");
+	b = &page->books[0];
+	CHECK_EQ_INT(b->book_id, 5);
+	CHECK_EQ_STR(b->name, "Travel");
+	CHECK_EQ_STR(b->currency, "JPY");
+	CHECK_EQ_INT(b->decimals, 0);
+	CHECK_EQ_STR(b->description, "Japan, 2026");
+	CHECK_EQ_INT(b->cash_in, 9000000000000000000ll);
+	CHECK_EQ_INT(b->cash_out, 1500);
+	CHECK_EQ_INT(b->balance, 9000000000000000000ll - 1500);
+	CHECK_EQ_INT(b->count, 3);
+	CHECK_EQ_INT(b->created_at, 1767225600);
+	CHECK_EQ_INT(b->updated_at, 1767225601);
+	CHECK_EQ_STR(b->role, "member");
+	REQUIRE(b->npermissions == 2);
+	CHECK_EQ_STR(b->permissions[0], "entry.add");
+	CHECK_EQ_STR(b->permissions[1], "report");
+	CHECK_EQ_INT(b->owner_id, 7);
+	CHECK_EQ_STR(b->owner_username, "碧");
+	CHECK_EQ_STR(page->books[1].name, "家計簿");
+	CHECK(page->books[1].description == NULL);
+	cb_book_page_free(page);
+
+	CHECK_EQ_INT(cb_set_token(conn, NULL), CB_OK);
+	CHECK_EQ_INT(cb_book_list(conn, 0, NULL, &page), CB_OK);
+	REQUIRE(page != NULL);
+	CHECK_EQ_INT(page->n, 0);
+	CHECK(page->next_cursor == NULL);
+	cb_book_page_free(page);
+
+	CHECK_EQ_INT(cb_book_create(conn, "Travel", "JPY", NULL, &book),
+	    CB_OK);
+	REQUIRE(book != NULL);
+	CHECK_EQ_INT(book->book_id, 5);
+	CHECK(book->description == NULL);
+	cb_book_free(book);
+
+	CHECK_EQ_INT(cb_book_get(conn, 5, &book), CB_ESERVER);
+	CHECK(book == NULL);
+	CHECK_EQ_STR(cb_error_code(conn), "not_found");
+	CHECK_EQ_STR(cb_error_message(conn), "no such book");
+
+	CHECK_EQ_INT(cb_book_balance(conn, 5, &bal), CB_OK);
+	CHECK_EQ_INT(bal.cash_in, 250000);
+	CHECK_EQ_INT(bal.cash_out, 4550);
+	CHECK_EQ_INT(bal.balance, 245450);
+	CHECK_EQ_INT(bal.count, 2);
+	CHECK_EQ_STR(bal.currency, "KWD");
+	CHECK_EQ_INT(bal.decimals, 3);
+
+	cb_book_free(NULL);
+	cb_book_page_free(NULL);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+static void
+script_entries(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	struct packbuf pb;
+	const msgpack_object *tags;
+
+	if (srv_expect(s, &up, &m, "entry.add") != 0)
+		return;
+	CHECK(param_int_is(&m, "book_id", 5));
+	CHECK(param_str_is(&m, "type", "out"));
+	CHECK(param_int_is(&m, "amount", 1250));
+	CHECK(param_str_is(&m, "date", "2026-03-01"));
+	CHECK(param_str_is(&m, "category", "Food"));
+	CHECK(param_str_is(&m, "idempotency_key", "k-1"));
+	tags = param(&m, "tags");
+	CHECK(tags != NULL && tags->type == MSGPACK_OBJECT_ARRAY &&
+	    tags->via.array.size == 2 &&
+	    rpc_obj_streq(&tags->via.array.ptr[1], "xmas"));
+	/* NULL fields are left out, not sent as nil. */
+	CHECK(param(&m, "time") == NULL);
+	CHECK(param(&m, "note") == NULL);
+	CHECK_EQ_INT(param_count(&m), 7);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 3);
+	rpc_pack_cstr(&pb.pk, "entry_id");
+	msgpack_pack_int(&pb.pk, 11);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int(&pb.pk, -1250);
+	rpc_pack_cstr(&pb.pk, "replayed");
+	msgpack_pack_true(&pb.pk);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "entry.get") != 0)
+		return;
+	CHECK(param_int_is(&m, "entry_id", 11));
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "entry");
+	pack_entry(&pb.pk, 11, true, false, NULL, NULL);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	/* A patch: amount set, category cleared (nil), tags cleared ([]),
+	 * nothing else sent. */
+	if (srv_expect(s, &up, &m, "entry.update") != 0)
+		return;
+	CHECK(param_int_is(&m, "entry_id", 11));
+	CHECK(param_int_is(&m, "amount", 990));
+	CHECK(param_is_nil(&m, "category"));
+	tags = param(&m, "tags");
+	CHECK(tags != NULL && tags->type == MSGPACK_OBJECT_ARRAY &&
+	    tags->via.array.size == 0);
+	CHECK_EQ_INT(param_count(&m), 4);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "entry");
+	pack_entry(&pb.pk, 11, false, false, NULL, NULL);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int(&pb.pk, -990);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "entry.delete") != 0)
+		return;
+	CHECK(param_int_is(&m, "entry_id", 11));
+	srv_reply_n(s, m.msgid, 0);	/* no balance: a protocol error */
+	msgpack_unpacked_destroy(&up);
+
+	if (srv_expect(s, &up, &m, "entry.delete") != 0)
+		return;
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int(&pb.pk, 0);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	/* entry.list with every filter. */
+	if (srv_expect(s, &up, &m, "entry.list") != 0)
+		return;
+	CHECK(param_int_is(&m, "book_id", 5));
+	CHECK(param_str_is(&m, "from", "2026-01-01"));
+	CHECK(param_str_is(&m, "to", "2026-12-31"));
+	CHECK(param_str_is(&m, "type", "out"));
+	CHECK(param_str_is(&m, "category", "Food"));
+	CHECK(param_str_is(&m, "mode", "Cash"));
+	CHECK(param_str_is(&m, "party", "Ichiran"));
+	CHECK(param_str_is(&m, "tag", "family"));
+	CHECK(param_str_is(&m, "q", "ramen"));
+	CHECK(param_int_is(&m, "amount_min", 1));
+	CHECK(param_int_is(&m, "amount_max", 100000));
+	CHECK(param_str_is(&m, "order", "asc"));
+	CHECK(param_int_is(&m, "limit", 2));
+	CHECK(param_str_is(&m, "cursor", "p2"));
+	CHECK(param(&m, "trash") != NULL);
+	CHECK_EQ_INT(param_count(&m), 15);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "entries");
+	msgpack_pack_array(&pb.pk, 2);
+	pack_entry(&pb.pk, 11, true, true, NULL, NULL);
+	pack_entry(&pb.pk, 12, false, true, NULL, NULL);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	rpc_pack_cstr(&pb.pk, "p3");
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+
+	/* No filter: only the book. */
+	if (srv_expect(s, &up, &m, "entry.list") != 0)
+		return;
+	CHECK_EQ_INT(param_count(&m), 1);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "entries");
+	msgpack_pack_array(&pb.pk, 0);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	msgpack_pack_nil(&pb.pk);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+}
+
+static void
+test_typed_entries(void)
+{
+	static const char *const tags[] = { "family", "xmas" };
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_entries,
+	    TEST_TIMEOUT_MS);
+	struct cb_entry_fields fields = { .type = CB_ENTRY_OUT,
+	    .amount = 1250, .date = "2026-03-01", .category = "Food",
+	    .tags = tags, .ntags = 2 };
+	struct cb_entry_patch patch = { .change = CB_FIELD_AMOUNT |
+	    CB_FIELD_CATEGORY | CB_FIELD_TAGS, .to = { .amount = 990 } };
+	struct cb_entry_filter filter = { .from = "2026-01-01",
+	    .to = "2026-12-31", .type = CB_ENTRY_OUT, .category = "Food",
+	    .mode = "Cash", .party = "Ichiran", .tag = "family",
+	    .q = "ramen", .amount_min = 1, .amount_max = 100000,
+	    .trash = true, .oldest_first = true, .limit = 2 };
+	struct cb_entry_added added;
+	struct cb_entry *e = NULL;
+	struct cb_entry_page *page = NULL;
+	int64_t balance = 7;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_entry_add(conn, 5, &fields, "k-1", &added), CB_OK);
+	CHECK_EQ_INT(added.entry_id, 11);
+	CHECK_EQ_INT(added.balance, -1250);
+	CHECK(added.replayed);
+
+	CHECK_EQ_INT(cb_entry_get(conn, 11, &e), CB_OK);
+	REQUIRE(e != NULL);
+	CHECK_EQ_INT(e->entry_id, 11);
+	CHECK_EQ_INT(e->book_id, 5);
+	CHECK_EQ_INT(e->type, CB_ENTRY_OUT);
+	CHECK_EQ_INT(e->amount, 1000000000000000ll);
+	CHECK_EQ_STR(e->date, "2026-03-01");
+	CHECK_EQ_STR(e->time, "08:15");
+	CHECK_EQ_STR(e->category, "Food");
+	CHECK(e->mode == NULL && e->party == NULL && e->reference == NULL);
+	CHECK_EQ_STR(e->note, "ramen 🍜\nand tea");
+	REQUIRE(e->ntags == 2);
+	CHECK_EQ_STR(e->tags[0], "family");
+	CHECK_EQ_STR(e->tags[1], "xmas");
+	CHECK_EQ_STR(e->idempotency_key, "k-1");
+	CHECK(!e->deleted);
+	CHECK_EQ_INT(e->created_at, 100);
+	CHECK_EQ_INT(e->created_by, 1);
+	CHECK_EQ_INT(e->updated_at, 200);
+	CHECK_EQ_INT(e->updated_by, 2);
+	CHECK(!e->has_running_balance);
+	cb_entry_free(e);
+
+	CHECK_EQ_INT(cb_entry_update(conn, 11, &patch, &e, &balance), CB_OK);
+	REQUIRE(e != NULL);
+	CHECK_EQ_INT(balance, -990);
+	CHECK_EQ_INT(e->type, CB_ENTRY_IN);
+	CHECK(e->category == NULL && e->time == NULL && e->note == NULL &&
+	    e->idempotency_key == NULL);
+	CHECK_EQ_INT(e->ntags, 0);
+	cb_entry_free(e);
+
+	balance = 7;
+	CHECK_EQ_INT(cb_entry_delete(conn, 11, &balance), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.delete: balance is missing or not an integer");
+	CHECK_EQ_INT(balance, 7);
+	CHECK_EQ_INT(cb_entry_delete(conn, 11, &balance), CB_OK);
+	CHECK_EQ_INT(balance, 0);
+
+	CHECK_EQ_INT(cb_entry_list(conn, 5, &filter, "p2", &page), CB_OK);
+	REQUIRE(page != NULL);
+	REQUIRE(page->n == 2);
+	CHECK_EQ_STR(page->next_cursor, "p3");
+	CHECK(page->entries[0].has_running_balance);
+	CHECK_EQ_INT(page->entries[0].running_balance, -42);
+	CHECK_EQ_STR(page->entries[0].tags[1], "xmas");
+	CHECK_EQ_INT(page->entries[1].entry_id, 12);
+	CHECK(!page->entries[1].has_running_balance);
+	cb_entry_page_free(page);
+
+	CHECK_EQ_INT(cb_entry_list(conn, 5, NULL, NULL, &page), CB_OK);
+	REQUIRE(page != NULL);
+	CHECK_EQ_INT(page->n, 0);
+	CHECK(page->next_cursor == NULL);
+	cb_entry_page_free(page);
+
+	cb_entry_free(NULL);
+	cb_entry_page_free(NULL);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+static void
+script_report(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	struct packbuf pb;
+	static const char *const keys[] = { "2026-01", "2026-02", NULL };
+
+	if (srv_expect(s, &up, &m, "report.summary") != 0)
+		return;
+	CHECK(param_int_is(&m, "book_id", 5));
+	CHECK(param_str_is(&m, "by", "month"));
+	CHECK(param_str_is(&m, "from", "2026-01-01"));
+	CHECK(param(&m, "to") == NULL);
+	packbuf_init(&pb);
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "rows");
+	msgpack_pack_array(&pb.pk, 3);
+	for (int i = 0; i < 3; i++) {
+		msgpack_pack_map(&pb.pk, 5);
+		rpc_pack_cstr(&pb.pk, "key");
+		if (keys[i] != NULL)
+			rpc_pack_cstr(&pb.pk, keys[i]);
+		else
+			msgpack_pack_nil(&pb.pk);
+		rpc_pack_cstr(&pb.pk, "cash_in");
+		msgpack_pack_int(&pb.pk, 100 * i);
+		rpc_pack_cstr(&pb.pk, "cash_out");
+		msgpack_pack_int(&pb.pk, 10);
+		rpc_pack_cstr(&pb.pk, "net");
+		msgpack_pack_int(&pb.pk, 100 * i - 10);
+		rpc_pack_cstr(&pb.pk, "count");
+		msgpack_pack_int(&pb.pk, i + 1);
+	}
+	rpc_pack_cstr(&pb.pk, "total");
+	msgpack_pack_map(&pb.pk, 4);
+	rpc_pack_cstr(&pb.pk, "cash_in");
+	msgpack_pack_int(&pb.pk, 300);
+	rpc_pack_cstr(&pb.pk, "cash_out");
+	msgpack_pack_int(&pb.pk, 30);
+	rpc_pack_cstr(&pb.pk, "net");
+	msgpack_pack_int(&pb.pk, 270);
+	rpc_pack_cstr(&pb.pk, "count");
+	msgpack_pack_int(&pb.pk, 6);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+}
+
+static void
+test_typed_report(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_report,
+	    TEST_TIMEOUT_MS);
+	struct cb_report *rep = NULL;
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_report_summary(conn, 5, CB_REPORT_BY_MONTH,
+	    "2026-01-01", NULL, &rep), CB_OK);
+	REQUIRE(rep != NULL);
+	REQUIRE(rep->n == 3);
+	CHECK_EQ_STR(rep->rows[0].key, "2026-01");
+	CHECK_EQ_STR(rep->rows[1].key, "2026-02");
+	CHECK(rep->rows[2].key == NULL);
+	CHECK_EQ_INT(rep->rows[2].cash_in, 200);
+	CHECK_EQ_INT(rep->rows[2].net, 190);
+	CHECK_EQ_INT(rep->rows[2].count, 3);
+	CHECK(rep->total.key == NULL);
+	CHECK_EQ_INT(rep->total.cash_in, 300);
+	CHECK_EQ_INT(rep->total.cash_out, 30);
+	CHECK_EQ_INT(rep->total.net, 270);
+	CHECK_EQ_INT(rep->total.count, 6);
+	cb_report_free(rep);
+	cb_report_free(NULL);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* ---- typed calls: wrong answers are errors, never crashes ---- */
+
+static void bad_str(msgpack_packer *pk) { rpc_pack_cstr(pk, "12"); }
+static void bad_int(msgpack_packer *pk) { msgpack_pack_int(pk, 12); }
+static void bad_nil(msgpack_packer *pk) { msgpack_pack_nil(pk); }
+static void bad_huge(msgpack_packer *pk) { msgpack_pack_uint64(pk, UINT64_MAX); }
+static void bad_float(msgpack_packer *pk) { msgpack_pack_double(pk, 12.5); }
+static void bad_side(msgpack_packer *pk) { rpc_pack_cstr(pk, "sideways"); }
+static void bad_decimals(msgpack_packer *pk) { msgpack_pack_int(pk, 99); }
+static void bad_nul(msgpack_packer *pk)
+{
+	msgpack_pack_str(pk, 3);
+	msgpack_pack_str_body(pk, "a\0b", 3);
+}
+static void bad_tags(msgpack_packer *pk)
+{
+	msgpack_pack_array(pk, 2);
+	rpc_pack_cstr(pk, "ok");
+	msgpack_pack_int(pk, 3);
+}
+static void bad_map(msgpack_packer *pk) { msgpack_pack_map(pk, 0); }
+
+/* One wrong answer to entry.get (or book.get when book is true) and the
+ * message it must give. */
+static const struct bad_case {
+	bool book;
+	const char *key;
+	pack_fn bad;			/* NULL: the key is missing */
+	const char *message;
+} bad_cases[] = {
+	{ false, "amount", bad_str, "entry.amount is not an integer" },
+	{ false, "amount", bad_float, "entry.amount is not an integer" },
+	{ false, "amount", bad_huge, "entry.amount is not an integer" },
+	{ false, "amount", NULL, "entry.amount is missing" },
+	{ false, "type", bad_side, "entry.type is neither \"in\" nor \"out\"" },
+	{ false, "type", NULL, "entry.type is missing" },
+	{ false, "date", bad_int, "entry.date is not a string" },
+	{ false, "date", bad_nil, "entry.date is not a string" },
+	{ false, "category", bad_int, "entry.category is not a string" },
+	{ false, "note", bad_nul, "entry.note holds a NUL byte" },
+	{ false, "tags", bad_tags, "entry.tags[1] is not a string" },
+	{ false, "tags", bad_map, "entry.tags is not an array" },
+	{ false, "deleted", bad_int, "entry.deleted is not a boolean" },
+	{ false, "running_balance", bad_str,
+	    "entry.running_balance is not an integer" },
+	{ true, "decimals", bad_decimals,
+	    "book.decimals is not an integer from 0 to 18" },
+	{ true, "permissions", bad_nil, "book.permissions is not an array" },
+	{ true, "owner_username", NULL, "book.owner_username is missing" },
+};
+
+#define NBAD (sizeof bad_cases / sizeof bad_cases[0])
+
+static void
+script_bad(struct srv *s)
+{
+	msgpack_unpacked up;
+	struct rpc_message m;
+	struct packbuf pb;
+
+	for (size_t i = 0; i < NBAD; i++) {
+		const struct bad_case *c = &bad_cases[i];
+
+		if (srv_expect(s, &up, &m, c->book ? "book.get" :
+		    "entry.get") != 0)
+			return;
+		packbuf_init(&pb);
+		rpc_pack_response_head(&pb.pk, m.msgid);
+		msgpack_pack_map(&pb.pk, 1);
+		rpc_pack_cstr(&pb.pk, c->book ? "book" : "entry");
+		if (c->book)
+			pack_book(&pb.pk, 1, "B", NULL, c->key, c->bad);
+		else
+			pack_entry(&pb.pk, 1, true, true, c->key, c->bad);
+		srv_send_pb(s, &pb);
+		msgpack_unpacked_destroy(&up);
+	}
+	/* Answers of the wrong shape altogether. */
+	if (srv_expect(s, &up, &m, "entry.get") != 0)
+		return;
+	srv_reply_n(s, m.msgid, 1);			/* no "entry" */
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "entry.list") != 0)
+		return;
+	srv_reply_n(s, m.msgid, 1);			/* no "entries" */
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "entry.list") != 0)
+		return;
+	packbuf_init(&pb);				/* a row not a map */
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "entries");
+	msgpack_pack_array(&pb.pk, 2);
+	pack_entry(&pb.pk, 1, true, true, NULL, NULL);
+	msgpack_pack_int(&pb.pk, 5);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	msgpack_pack_nil(&pb.pk);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "entry.list") != 0)
+		return;
+	packbuf_init(&pb);				/* a bad cursor */
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "entries");
+	msgpack_pack_array(&pb.pk, 0);
+	rpc_pack_cstr(&pb.pk, "next_cursor");
+	msgpack_pack_int(&pb.pk, 5);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "report.summary") != 0)
+		return;
+	packbuf_init(&pb);				/* no total */
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "rows");
+	msgpack_pack_array(&pb.pk, 0);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "book.balance") != 0)
+		return;
+	packbuf_init(&pb);				/* "EURO" */
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 6);
+	rpc_pack_cstr(&pb.pk, "cash_in");
+	msgpack_pack_int(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "cash_out");
+	msgpack_pack_int(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int(&pb.pk, 0);
+	rpc_pack_cstr(&pb.pk, "count");
+	msgpack_pack_int(&pb.pk, 2);
+	rpc_pack_cstr(&pb.pk, "currency");
+	rpc_pack_cstr(&pb.pk, "EURO");
+	rpc_pack_cstr(&pb.pk, "decimals");
+	msgpack_pack_int(&pb.pk, 2);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+	if (srv_expect(s, &up, &m, "entry.add") != 0)
+		return;
+	packbuf_init(&pb);				/* replayed: 1 */
+	rpc_pack_response_head(&pb.pk, m.msgid);
+	msgpack_pack_map(&pb.pk, 3);
+	rpc_pack_cstr(&pb.pk, "entry_id");
+	msgpack_pack_int(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "balance");
+	msgpack_pack_int(&pb.pk, 1);
+	rpc_pack_cstr(&pb.pk, "replayed");
+	msgpack_pack_int(&pb.pk, 1);
+	srv_send_pb(s, &pb);
+	msgpack_unpacked_destroy(&up);
+	/* Still in step after all that. */
+	srv_reply_ping(s, srv_next_id(s));
+}
+
+static void
+test_typed_bad_answers(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_bad, TEST_TIMEOUT_MS);
+	struct cb_entry_fields fields = { .type = CB_ENTRY_IN, .amount = 1,
+	    .date = "2026-01-01" };
+	struct cb_entry *e;
+	struct cb_book *b;
+	struct cb_entry_page *page;
+	struct cb_report *rep;
+	struct cb_balance bal;
+	struct cb_entry_added added;
+	struct cb_ping_info info;
+	char want[200];
+	void *out;
+
+	REQUIRE(conn != NULL);
+	for (size_t i = 0; i < NBAD; i++) {
+		const struct bad_case *c = &bad_cases[i];
+		int rc;
+
+		if (c->book) {
+			b = (struct cb_book *)&f;
+			rc = cb_book_get(conn, 1, &b);
+			out = b;
+		} else {
+			e = (struct cb_entry *)&f;
+			rc = cb_entry_get(conn, 1, &e);
+			out = e;
+		}
+		printf("# case %zu: %s\n", i, c->message);
+		CHECK_EQ_INT(rc, CB_EPROTO);
+		CHECK(out == NULL);
+		CHECK(cb_error_code(conn) == NULL);
+		snprintf(want, sizeof want, "cashbookd's answer to %s: %s",
+		    c->book ? "book.get" : "entry.get", c->message);
+		CHECK_EQ_STR(cb_error_message(conn), want);
+	}
+	e = (struct cb_entry *)&f;
+	CHECK_EQ_INT(cb_entry_get(conn, 1, &e), CB_EPROTO);
+	CHECK(e == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.get: entry is missing");
+	page = (struct cb_entry_page *)&f;
+	CHECK_EQ_INT(cb_entry_list(conn, 1, NULL, NULL, &page), CB_EPROTO);
+	CHECK(page == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.list: entries is missing");
+	CHECK_EQ_INT(cb_entry_list(conn, 1, NULL, NULL, &page), CB_EPROTO);
+	CHECK(page == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.list: entries[1] is not a map");
+	CHECK_EQ_INT(cb_entry_list(conn, 1, NULL, NULL, &page), CB_EPROTO);
+	CHECK(page == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.list: next_cursor is not a string");
+	rep = (struct cb_report *)&f;
+	CHECK_EQ_INT(cb_report_summary(conn, 1, CB_REPORT_BY_PARTY, NULL,
+	    NULL, &rep), CB_EPROTO);
+	CHECK(rep == NULL);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "report.summary: total is missing");
+	CHECK_EQ_INT(cb_book_balance(conn, 1, &bal), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "book.balance: currency is not a three-letter code");
+	CHECK_EQ_INT(bal.balance, 0);
+	CHECK_EQ_INT(cb_entry_add(conn, 1, &fields, NULL, &added), CB_EPROTO);
+	CHECK_EQ_STR(cb_error_message(conn), "cashbookd's answer to "
+	    "entry.add: replayed is not a boolean");
+	CHECK_EQ_INT(added.entry_id, 0);
+	CHECK_EQ_INT(cb_ping(conn, &info), CB_OK);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
+/* Arguments that cannot be sent fail before anything is sent: the
+ * server sees only the ping at the end. */
+static void
+test_typed_bad_arguments(void)
+{
+	struct fake f;
+	struct cb_conn *conn = fake_connect(&f, script_ping, TEST_TIMEOUT_MS);
+	struct cb_entry_fields fields = { .type = CB_ENTRY_ANY, .amount = 1,
+	    .date = "2026-01-01" };
+	struct cb_entry_patch patch = { .change = CB_FIELD_TYPE };
+	struct cb_entry_filter filter = { .type = (enum cb_entry_type)9 };
+	struct cb_entry_added added;
+	struct cb_book *b;
+	struct cb_entry_page *page;
+	struct cb_report *rep;
+	struct cb_ping_info info;
+	char token[300];
+
+	REQUIRE(conn != NULL);
+	CHECK_EQ_INT(cb_entry_add(conn, 1, &fields, NULL, &added), CB_EINVAL);
+	CHECK_EQ_STR(cb_error_message(conn), "cb_entry_add: the type is "
+	    "neither CB_ENTRY_IN nor CB_ENTRY_OUT");
+	fields.type = CB_ENTRY_IN;
+	fields.date = NULL;
+	CHECK_EQ_INT(cb_entry_add(conn, 1, &fields, NULL, &added), CB_EINVAL);
+	CHECK_EQ_STR(cb_error_message(conn), "cb_entry_add: the date is NULL");
+	fields.date = "2026-01-01";
+	fields.ntags = 1;
+	CHECK_EQ_INT(cb_entry_add(conn, 1, &fields, NULL, &added), CB_EINVAL);
+	CHECK_EQ_INT(cb_entry_add(conn, 1, NULL, NULL, &added), CB_EINVAL);
+	CHECK_EQ_INT(cb_entry_update(conn, 1, &patch, NULL, NULL), CB_EINVAL);
+	CHECK_EQ_INT(cb_entry_update(conn, 1, NULL, NULL, NULL), CB_EINVAL);
+	CHECK_EQ_INT(cb_entry_list(conn, 1, &filter, NULL, &page), CB_EINVAL);
+	CHECK(page == NULL);
+	filter.type = CB_ENTRY_ANY;
+	filter.limit = -1;
+	CHECK_EQ_INT(cb_entry_list(conn, 1, &filter, NULL, &page), CB_EINVAL);
+	CHECK_EQ_INT(cb_book_create(conn, NULL, NULL, NULL, &b), CB_EINVAL);
+	CHECK(b == NULL);
+	CHECK_EQ_INT(cb_book_list(conn, -1, NULL, NULL), CB_EINVAL);
+	CHECK_EQ_INT(cb_report_summary(conn, 1, (enum cb_report_by)0, NULL,
+	    NULL, &rep), CB_EINVAL);
+	CHECK(rep == NULL);
+	CHECK_EQ_INT(cb_book_get(NULL, 1, &b), CB_EINVAL);
+	memset(token, 'x', sizeof token - 1);
+	token[sizeof token - 1] = '\0';
+	CHECK_EQ_INT(cb_set_token(conn, token), CB_EINVAL);
+	CHECK_EQ_INT(cb_set_token(NULL, "t"), CB_EINVAL);
+	CHECK_EQ_INT(cb_set_token(conn, ""), CB_OK);	/* forgets: none */
+	CHECK_EQ_INT(cb_ping(conn, &info), CB_OK);
+	cb_close(conn);
+	fake_stop(&f);
+}
+
 /* ---- cashbookctl's JSON ---- */
 
 /* JSON of the message packed in pb. */
@@ -1634,6 +2631,17 @@ main(void)
 		    test_skipped);
 	tap_run("default socket path", test_default_socket_path);
 	tap_run("map lookups", test_map_get);
+	tap_run("values: the public accessors, any type asked of any value",
+	    test_values);
+	tap_run("typed calls: books, book pages, balance, a server error",
+	    test_typed_books);
+	tap_run("typed calls: entry add, get, update (a patch), delete, list",
+	    test_typed_entries);
+	tap_run("typed calls: report", test_typed_report);
+	tap_run("typed calls: wrong answers are errors naming the field",
+	    test_typed_bad_answers);
+	tap_run("typed calls: arguments that cannot be sent",
+	    test_typed_bad_arguments);
 	tap_run("JSON output", test_json);
 	tap_run("human units", test_human_units);
 	return tap_done();
