@@ -43,6 +43,7 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_ping,
 	&ctl_cmd_stats,
 	&ctl_cmd_info,
+	&ctl_cmd_backup,
 	&ctl_cmd_register,
 	&ctl_cmd_login,
 	&ctl_cmd_logout,

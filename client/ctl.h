@@ -58,6 +58,11 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_ping;
 extern const struct ctl_cmd ctl_cmd_stats;
 extern const struct ctl_cmd ctl_cmd_info;
+extern const struct ctl_cmd ctl_cmd_backup;
+/* restore FILE: put a backup in place of the database (server.restore);
+ * run by the restore command when its argument is not an entry id. */
+int ctl_restore_database(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    int argc, char **argv);
 extern const struct ctl_cmd ctl_cmd_register;
 extern const struct ctl_cmd ctl_cmd_login;
 extern const struct ctl_cmd ctl_cmd_logout;

@@ -644,18 +644,33 @@ static int
 restore_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
+	const char *arg = argc > 1 ? argv[argc - 1] : "";
+
+	/* restore ID brings an entry back; restore FILE, a database. */
+	if (arg[0] != '\0' && arg[0] != '-' &&
+	    arg[strspn(arg, "0123456789")] != '\0')
+		return ctl_restore_database(self, ctx, argc, argv);
 	return trash_exec(self, ctx, argc, argv, CB_METHOD_ENTRY_RESTORE,
 	    false);
 }
 
 const struct ctl_cmd ctl_cmd_restore = {
 	.name = "restore",
-	.args = "ID",
-	.summary = "bring an entry back from the trash",
+	.args = "ID | FILE",
+	.summary = "bring an entry back from the trash, or a database from a "
+	    "backup",
 	.help =
-	    "The entry counts again in the balance, the lists and the "
-	    "reports.\n"
-	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
+	    "restore ID: the entry counts again in the balance, the lists and "
+	    "the\nreports.  With --json: {\"entry\":{...},\"balance\":MINOR}.\n"
+	    "restore FILE (any argument that is not a number; a file named by\n"
+	    "digits alone is ./NAME): checks FILE (a sound SQLite file, a\n"
+	    "cashbook database, a schema no newer than cashbookd's; an older one\n"
+	    "is migrated), lets the requests in flight finish, swaps FILE in for\n"
+	    "the database and goes on serving; requests that arrive meanwhile\n"
+	    "wait, or get 'unavailable' past their deadline.  The database it\n"
+	    "replaces is kept beside it as DB.before-restore-DATE.  Only the OS\n"
+	    "user cashbookd runs as, or root, may.  With cashbookd stopped:\n"
+	    "cashbookd --restore FILE.  With --json: server.restore's result.\n",
 	.flags = 0,
 	.exec = restore_exec,
 };

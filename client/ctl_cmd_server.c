@@ -1,15 +1,19 @@
 /*
  * ctl_cmd_server.c -- cashbookctl's commands about the daemon itself:
- * ping, stats, info.
+ * ping, stats, info, backup, restore.
  *
  * Each fetches through libcashbook and prints through ctl_output.h; none
  * prints an error itself (ctl_fail does).  Never holds state between
  * commands.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cb_limits.h"
 #include "methods.h"
@@ -200,3 +204,246 @@ const struct ctl_cmd ctl_cmd_info = {
 	.flags = CTL_CMD_CONNECT,
 	.exec = info_exec,
 };
+
+/* ---- backup, restore ---- */
+
+/* How often a terminal sees the backup's progress. */
+#define CTL_BACKUP_POLL_MS 250
+
+/*
+ * FILE as the daemon must get it: absolute, since cashbookd does not run
+ * in the caller's directory.  The directory is resolved (it must exist);
+ * the name is kept as given (a backup's file need not exist yet).
+ */
+static int
+ctl_absolute(const char *path, char *out, size_t outlen)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base;
+	int n;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof dir, ".");
+		base = path;
+	} else {
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+		base = slash + 1;
+	}
+	if (realpath(dir, real) == NULL)
+		return -1;
+	n = snprintf(out, outlen, "%s%s%s", real, strcmp(real, "/") == 0 ?
+	    "" : "/", base);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read one FILE argument into path, absolute.  <0 to go on, else the
+ * exit code. */
+static int
+ctl_file_arg(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv, char *path, size_t pathlen)
+{
+	int nargs, rc;
+
+	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
+		return rc;
+	if (ctl_absolute(argv[argc - 1], path, pathlen) != 0) {
+		ctl_print_error(ctx->json, NULL, "bad_path", strerror(errno),
+		    "name a file in a directory that exists");
+		return CTL_EXIT_FAILED;
+	}
+	return -1;
+}
+
+/* Print the backup's progress from a server.stats result, on one line
+ * of the terminal. */
+static void
+ctl_backup_progress(const msgpack_object *stats)
+{
+	const msgpack_object *backup = cb_map_get(stats, "backup");
+	int64_t done, total;
+
+	if (backup != NULL && cb_map_get_int(backup, "pages_done", &done) ==
+	    CB_OK && cb_map_get_int(backup, "pages_total", &total) == CB_OK &&
+	    total > 0)
+		fprintf(stderr, "\rbacking up: %3d%% (%" PRId64 " of %" PRId64
+		    " pages)", (int)(done * 100 / total), done, total);
+}
+
+/* Send method {path} and wait for its answer, asking server.stats for the
+ * progress every CTL_BACKUP_POLL_MS meanwhile (on the same connection:
+ * answers come in any order).  CB_OK with *out (maybe an error reply). */
+static int
+ctl_wait_with_progress(struct ctl_ctx *ctx, const char *method,
+    const struct cb_params *p, struct cb_reply **out)
+{
+	struct timespec poll = { 0, CTL_BACKUP_POLL_MS * 1000000L };
+	struct cb_reply *reply;
+	uint32_t id, sid;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cb_send(ctx->conn, method, p, &id)) != CB_OK)
+		return rc;
+	while (*out == NULL) {
+		nanosleep(&poll, NULL);
+		if ((rc = cb_send(ctx->conn, CB_METHOD_SERVER_STATS, NULL,
+		    &sid)) != CB_OK)
+			break;
+		while ((rc = cb_recv(ctx->conn, &reply)) == CB_OK) {
+			if (cb_reply_msgid(reply) == id) {
+				*out = reply;
+				continue;	/* the stats answer is owed */
+			}
+			if (*out == NULL && cb_reply_error_code(reply) == NULL)
+				ctl_backup_progress(cb_reply_result(reply));
+			cb_reply_free(reply);
+			break;
+		}
+		if (rc != CB_OK)
+			break;
+	}
+	fprintf(stderr, "\r\033[K");
+	if (rc != CB_OK) {
+		cb_reply_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Call method {path}.  A backup on a terminal shows its progress.
+ * CTL_EXIT_OK with *out, or the exit status with the failure printed.
+ */
+static int
+ctl_call_path(struct ctl_ctx *ctx, const char *method, const char *path,
+    bool progress, struct cb_reply **out)
+{
+	struct cb_params *p;
+	int rc;
+
+	*out = NULL;
+	if ((p = cb_params_new()) == NULL ||
+	    cb_params_str(p, "path", path) != CB_OK) {
+		cb_params_free(p);
+		return ctl_fail(ctx, CB_ENOMEM);
+	}
+	/* A backup of a big database takes as long as it takes; the daemon
+	 * always answers. */
+	cb_set_timeout(ctx->conn, 0);
+	if (!progress || ctx->json || !isatty(STDERR_FILENO)) {
+		rc = cb_call(ctx->conn, method, p, out);
+		cb_params_free(p);
+		return rc == CB_OK ? CTL_EXIT_OK : ctl_fail(ctx, rc);
+	}
+	rc = ctl_wait_with_progress(ctx, method, p, out);
+	cb_params_free(p);
+	if (rc != CB_OK)
+		return ctl_fail(ctx, rc);
+	if (cb_reply_error_code(*out) != NULL) {
+		ctl_print_error(ctx->json, cb_reply_error_code(*out), NULL,
+		    cb_reply_error_message(*out), NULL);
+		cb_reply_free(*out);
+		*out = NULL;
+		return CTL_EXIT_FAILED;
+	}
+	return CTL_EXIT_OK;
+}
+
+static int
+backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	char path[PATH_MAX], safe[PATH_MAX], took[32];
+	struct cb_reply *reply;
+	const msgpack_object *res;
+	int64_t bytes = 0, pages = 0, ms = 0;
+	int rc;
+
+	if ((rc = ctl_file_arg(self, ctx, argc, argv, path,
+	    sizeof path)) >= 0)
+		return rc;
+	if ((rc = ctl_call_path(ctx, CB_METHOD_SERVER_BACKUP, path, true,
+	    &reply)) != CTL_EXIT_OK)
+		return rc;
+	res = cb_reply_result(reply);
+	if (ctx->json)
+		ctl_print_json_line(res);
+	else {
+		(void)cb_map_get_int(res, "bytes", &bytes);
+		(void)cb_map_get_int(res, "pages", &pages);
+		(void)cb_map_get_int(res, "duration_ms", &ms);
+		ctl_format_us_as_ms(ms * 1000, took, sizeof took);
+		ctl_sanitize(path, safe, sizeof safe);
+		printf("backed up to %s (%" PRId64 " bytes, %" PRId64
+		    " pages) in %s\n", safe, bytes, pages, took);
+	}
+	cb_reply_free(reply);
+	return CTL_EXIT_OK;
+}
+
+const struct ctl_cmd ctl_cmd_backup = {
+	.name = "backup",
+	.args = "FILE",
+	.summary = "copy the database into FILE while cashbookd serves",
+	.help =
+	    "Writes a consistent copy of the whole database to FILE (mode 0600)\n"
+	    "while cashbookd goes on serving, writes included: the copy is of\n"
+	    "one moment, checked (integrity_check) before it takes FILE's name,\n"
+	    "so FILE is either as it was or a whole backup.  An existing FILE is\n"
+	    "replaced; the live database is refused.  On a terminal it shows\n"
+	    "its progress.  Only the OS user cashbookd runs as, or root, may.\n"
+	    "  backed up to /home/me/cb.db (1228800 bytes, 300 pages) in 41 ms\n",
+	.flags = CTL_CMD_CONNECT,
+	.exec = backup_exec,
+};
+
+/* cashbookctl restore FILE (the command is shared with restoring an
+ * entry, ctl_cmd_entry.c, which hands a FILE over). */
+int
+ctl_restore_database(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    int argc, char **argv)
+{
+	char path[PATH_MAX], safe[PATH_MAX], prev[PATH_MAX], took[32];
+	char msg[PATH_MAX + 128];
+	struct cb_reply *reply;
+	const msgpack_object *res;
+	int64_t ms = 0;
+	int rc;
+
+	if ((rc = ctl_file_arg(self, ctx, argc, argv, path,
+	    sizeof path)) >= 0)
+		return rc;
+	if (access(path, R_OK) != 0) {
+		snprintf(msg, sizeof msg, "cannot read %s: %s", path,
+		    strerror(errno));
+		ctl_print_error(ctx->json, NULL, "bad_path", msg, "name a "
+		    "backup file, e.g. one 'cashbookctl backup FILE' wrote");
+		return CTL_EXIT_FAILED;
+	}
+	if (ctx->conn == NULL && (rc = ctl_connect(ctx)) != CTL_EXIT_OK)
+		return rc;
+	if ((rc = ctl_call_path(ctx, CB_METHOD_SERVER_RESTORE, path, false,
+	    &reply)) != CTL_EXIT_OK)
+		return rc;
+	res = cb_reply_result(reply);
+	if (ctx->json)
+		ctl_print_json_line(res);
+	else {
+		(void)cb_map_get_int(res, "duration_ms", &ms);
+		ctl_format_us_as_ms(ms * 1000, took, sizeof took);
+		ctl_sanitize(path, safe, sizeof safe);
+		printf("restored from %s in %s\n", safe, took);
+		if (cb_map_get_str(res, "previous", prev, sizeof prev) ==
+		    CB_OK) {
+			ctl_sanitize(prev, safe, sizeof safe);
+			printf("the previous database is kept as %s\n", safe);
+		}
+	}
+	cb_reply_free(reply);
+	return CTL_EXIT_OK;
+}

@@ -243,7 +243,8 @@ args_parse_enum(struct call *call, const struct arg_spec *spec,
 	    spec->name, choices);
 }
 
-/* Tags: distinct, each clean text; checked here so the handler can join
+/* Tags: distinct, each clean text without the separators people and
+ * tables use (, and ;); checked here so the handler can join
  * them without a second look. */
 static int
 args_parse_tags(struct call *call, const struct arg_spec *spec,
@@ -266,6 +267,12 @@ args_parse_tags(struct call *call, const struct arg_spec *spec,
 			    "hold strings of 1 to %d bytes of UTF-8 without "
 			    "control characters (tag %u is not)", spec->name,
 			    CB_ENTRY_TAG_MAX, i + 1);
+		if (memchr(t->via.str.ptr, ',', t->via.str.size) != NULL ||
+		    memchr(t->via.str.ptr, ';', t->via.str.size) != NULL)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' holds "
+			    "'%.*s': a tag cannot contain ',' or ';' (send "
+			    "separate tags as separate strings)", spec->name,
+			    args_echo_len(t->via.str.size), t->via.str.ptr);
 		for (uint32_t j = 0; j < i; j++) {
 			u = &o->via.array.ptr[j];
 			if (u->via.str.size == t->via.str.size &&

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup_schedule.h"
 #include "cb_limits.h"
 #include "config.h"
 #include "money.h"
@@ -60,6 +61,14 @@ config_usage(FILE *out)
 "  --access self|group:NAME  who may connect: self (default) is this uid (and\n"
 "                            root); group:NAME makes the socket 0660 for group\n"
 "                            NAME, and every member connects as themselves\n"
+"  --backup-dir DIR          with --backup-every: write a backup into DIR\n"
+"                            (made 0700 if missing) as cashbook-DATE.db\n"
+"  --backup-every DURATION   how often: 90s, 15m, 6h, 1d (at least 1s)\n"
+"  --backup-keep N           keep the newest N of those backups (default %d)\n"
+"  --restore FILE            do not serve: check FILE (a backup), put it in\n"
+"                            place of --db (the old one is kept beside it as\n"
+"                            DB.before-restore-DATE) and exit; refused while a\n"
+"                            cashbookd has the database open\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help                    show this help\n"
 "  --version                 show the version\n"
@@ -73,7 +82,8 @@ config_usage(FILE *out)
 	    CB_DEFAULT_DRAIN_TIMEOUT_MS, CB_DEFAULT_LEAK_THRESHOLD_MS,
 	    CB_DEFAULT_TOKEN_TTL_S, CB_PASSWORD_DEFAULT_M_COST_KIB,
 	    CB_PASSWORD_DEFAULT_T_COST, CB_PASSWORD_DEFAULT_PARALLELISM,
-	    CB_DEFAULT_HASH_WORKERS, CB_DEFAULT_HASH_QUEUE);
+	    CB_DEFAULT_HASH_WORKERS, CB_DEFAULT_HASH_QUEUE,
+	    CB_DEFAULT_BACKUP_KEEP);
 }
 
 /* Copy src into dst, refusing what does not fit. */
@@ -126,6 +136,7 @@ config_defaults(struct config *cfg)
 	cfg->hash_queue = CB_DEFAULT_HASH_QUEUE;
 	memcpy(cfg->default_currency, "XXX", 4);
 	cfg->log_level = LOG_INFO;
+	cfg->backup_keep = CB_DEFAULT_BACKUP_KEEP;
 	cfg->socket_default = cfg->db_default = true;
 
 	/* The same rule as libcashbook's cb_default_socket_path(), so a
@@ -188,7 +199,8 @@ enum {
 	OPT_LEAK_THRESHOLD, OPT_SYNCHRONOUS, OPT_LOG_LEVEL, OPT_HELP,
 	OPT_VERSION, OPT_TOKEN_TTL, OPT_ARGON2_M, OPT_ARGON2_T, OPT_ARGON2_P,
 	OPT_HASH_WORKERS, OPT_HASH_QUEUE, OPT_DEFAULT_CURRENCY, OPT_AUTH,
-	OPT_ACCESS,
+	OPT_ACCESS, OPT_BACKUP_DIR, OPT_BACKUP_EVERY, OPT_BACKUP_KEEP,
+	OPT_RESTORE,
 };
 
 static const struct option config_options[] = {
@@ -216,6 +228,10 @@ static const struct option config_options[] = {
 	{ "default-currency", required_argument, NULL, OPT_DEFAULT_CURRENCY },
 	{ "auth", required_argument, NULL, OPT_AUTH },
 	{ "access", required_argument, NULL, OPT_ACCESS },
+	{ "backup-dir", required_argument, NULL, OPT_BACKUP_DIR },
+	{ "backup-every", required_argument, NULL, OPT_BACKUP_EVERY },
+	{ "backup-keep", required_argument, NULL, OPT_BACKUP_KEEP },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -391,6 +407,25 @@ config_apply(struct config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_ACCESS:
 		return config_access(cfg, arg);
+	case OPT_BACKUP_DIR:
+		return config_set_path(cfg->backup_dir, sizeof cfg->backup_dir,
+		    arg, "backup directory");
+	case OPT_BACKUP_EVERY:
+		if (backup_parse_every(arg, &cfg->backup_every_s) != 0) {
+			fprintf(stderr, "cashbookd: --backup-every wants a "
+			    "duration from 1s to 366d, such as 90s, 15m, 6h or "
+			    "1d, not '%s'\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_BACKUP_KEEP:
+		if ((rc = config_int("backup-keep", arg, 1, CB_BACKUP_KEEP_MAX,
+		    &v)) == 0)
+			cfg->backup_keep = (unsigned)v;
+		return rc;
+	case OPT_RESTORE:
+		return config_set_path(cfg->restore_path,
+		    sizeof cfg->restore_path, arg, "restore");
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg, &cfg->log_level) != 0) {
 			fprintf(stderr, "cashbookd: --log-level wants debug, "
@@ -437,6 +472,12 @@ config_parse(struct config *cfg, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "cashbookd: unexpected argument '%s'; see "
 		    "cashbookd --help\n", argv[optind]);
+		return CONFIG_USAGE;
+	}
+	if ((cfg->backup_dir[0] != '\0') != (cfg->backup_every_s != 0)) {
+		fprintf(stderr, "cashbookd: --backup-dir and --backup-every go "
+		    "together: give both (e.g. --backup-dir ~/backups "
+		    "--backup-every 1d)\n");
 		return CONFIG_USAGE;
 	}
 	if (cfg->socket_path[0] == '\0' || cfg->db_path[0] == '\0') {

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -50,6 +51,14 @@ struct config {
 	bool access_group;
 	gid_t access_gid;
 	char access_group_name[64];
+	/* --backup-dir DIR --backup-every DURATION --backup-keep N
+	 * (backup_schedule.h); backup_every_s 0: none. */
+	char backup_dir[PATH_MAX];
+	int64_t backup_every_s;
+	unsigned backup_keep;
+	/* --restore FILE: put FILE in place of the database and exit
+	 * (restore.h); "" to run the daemon. */
+	char restore_path[PATH_MAX];
 	bool socket_default;		/* paths came from the defaults */
 	bool db_default;
 };

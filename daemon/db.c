@@ -11,7 +11,8 @@
  * in place so the struct, and the pool's slot, stay), or open any file but
  * the one it opened at start: a reopen neither creates a missing database
  * nor opens one that replaced it (SQLite would recover the old file's -wal
- * into it).
+ * into it).  The one exception is db_adopt, called by pool_swap for a
+ * restore with every slot closed: it opens the new file and records it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -378,12 +379,13 @@ db_connect_identify(struct db *db, sqlite3 *conn, bool first, char *why,
 
 /*
  * Open and configure a connection for this slot.  first: at start, when
- * the file may be created and its identity is recorded; otherwise (a
- * reopen) only the file recorded then is opened.  On failure nothing is
- * left open and err says why.
+ * the file may be created, or after a restore (create false), when the
+ * new file must be there; either way its identity is recorded.  Otherwise
+ * (a reopen) only the file recorded then is opened.  On failure nothing
+ * is left open and err says why.
  */
 static int
-db_connect(struct db *db, bool first, char *err, size_t errlen)
+db_connect(struct db *db, bool first, bool create, char *err, size_t errlen)
 {
 	char why[512];
 	sqlite3 *conn = NULL;
@@ -397,7 +399,7 @@ db_connect(struct db *db, bool first, char *err, size_t errlen)
 		goto fail;
 	}
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	if (first)
+	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 #ifdef SQLITE_OPEN_EXRESCODE
 	flags |= SQLITE_OPEN_EXRESCODE;
@@ -498,7 +500,7 @@ db_open(const struct db_config *cfg, bool writer, unsigned slot, char *err,
 	db->synchronous = cfg->synchronous;
 	db->writer = writer;
 	db->slot = slot;
-	if (db_connect(db, true, err, errlen) != 0) {
+	if (db_connect(db, true, true, err, errlen) != 0) {
 		free(db->path);
 		free(db);
 		return NULL;
@@ -522,7 +524,29 @@ int
 db_reopen(struct db *db, char *err, size_t errlen)
 {
 	db_disconnect(db, false);
-	return db_connect(db, false, err, errlen);
+	return db_connect(db, false, false, err, errlen);
+}
+
+void
+db_shut(struct db *db)
+{
+	db_disconnect(db, true);
+}
+
+int
+db_adopt(struct db *db, char *err, size_t errlen)
+{
+	db_disconnect(db, false);
+	db->file_checked_us = 0;
+	db->disk_full_logged = false;
+	return db_connect(db, true, false, err, errlen);
+}
+
+void
+db_file_identity(const struct db *db, dev_t *dev, ino_t *ino)
+{
+	*dev = db->dev;
+	*ino = db->ino;
 }
 
 bool

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -55,6 +56,16 @@ void db_close(struct db *db);
  * message in err; db_file_check() then tells whether the file is to blame. */
 int db_reopen(struct db *db, char *err, size_t errlen);
 
+/*
+ * For a restore (pool_swap), with the slot idle: db_shut closes the
+ * connection, SQLite's checkpoint on close included, leaving the slot not
+ * ready; db_adopt then opens the file now at the path -- never creating
+ * one -- and records it as the slot's file, as db_open did at start.
+ * 0, or -1 with the slot not ready and a message in err.
+ */
+void db_shut(struct db *db);
+int db_adopt(struct db *db, char *err, size_t errlen);
+
 /* True when the slot holds an open connection. */
 bool db_ready(const struct db *db);
 
@@ -67,6 +78,10 @@ enum db_file {
 	DB_FILE_REPLACED,	/* another file (device or inode) is there */
 	DB_FILE_REMOVED,	/* no file is there */
 };
+
+/* The device and inode of the file the slot opened (db_open, db_adopt):
+ * a private connection (a backup's) compares its own with them. */
+void db_file_identity(const struct db *db, dev_t *dev, ino_t *ino);
 
 /* One stat(2) of the path.  A failure other than ENOENT/ENOTDIR (EACCES,
  * EIO) answers DB_FILE_SAME: it says nothing about the file. */

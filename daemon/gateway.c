@@ -436,17 +436,20 @@ release:
 	gateway_post_done(req);
 }
 
-/* Hashing worker: a METHOD_HASH step, no handle held. */
+/* Hashing or maintenance worker: a METHOD_HASH or METHOD_MAINT step, no
+ * handle held. */
 static void
 gateway_hash_work(struct workq_item *item)
 {
 	struct request *req = container_of(item, struct request, work);
 	struct server *server = req->server;
+	bool hash = (req->step->flags & METHOD_HASH) != 0;
 	int rc;
 
 	rc = gateway_execute(&req->call, req->step->exec, req->msgid,
 	    &req->reply);
-	atomic_fetch_sub(&server->hash_pending, 1);
+	if (hash)
+		atomic_fetch_sub(&server->hash_pending, 1);
 	if (rc == METHOD_CONTINUE) {
 		gateway_next_step(req);
 		return;
@@ -530,6 +533,14 @@ gateway_queue_step(struct request *req, bool on_loop)
 			atomic_fetch_sub(&server->hash_pending, 1);
 			gateway_refuse_stopping(req);
 		}
+		return;
+	}
+	if (step->flags & METHOD_MAINT) {
+		/* Like a hash, but on the one maintenance worker: queued
+		 * behind the backup or restore it runs, never refused. */
+		req->work.fn = gateway_hash_work;
+		if (!workq_push(server->maintq, &req->work))
+			gateway_refuse_stopping(req);
 		return;
 	}
 	req->waiter.access = (step->flags & METHOD_DB_WRITE) ?
@@ -737,8 +748,13 @@ gateway_expire_cb(evutil_socket_t fd, short what, void *arg)
 		struct request *req = w->arg;
 
 		next = w->next;
-		gateway_reply_error(server, req->conn, req->msgid,
-		    CB_POOL_TIMEOUT, msg);
+		if (pool_waiter_expired_in_swap(w))
+			gateway_reply_error(server, req->conn, req->msgid,
+			    CB_UNAVAILABLE, "the database is being restored "
+			    "from a backup; retry in a moment");
+		else
+			gateway_reply_error(server, req->conn, req->msgid,
+			    CB_POOL_TIMEOUT, msg);
 		req->failed = true;
 		gateway_finish(server, req);
 	}
@@ -952,7 +968,8 @@ gateway_message(struct server *server, struct conn *conn,
 		explicit_bzero(&claim, sizeof claim);
 		return;
 	}
-	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH)) {
+	if (method->flags & (METHOD_DB_READ | METHOD_DB_WRITE | METHOD_HASH |
+	    METHOD_MAINT)) {
 		gateway_submit(server, conn, &call, m.msgid, msg, &claim,
 		    needs_auth, needs_peer);
 		explicit_bzero(&claim, sizeof claim);

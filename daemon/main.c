@@ -83,5 +83,7 @@ main(int argc, char **argv)
 	if (sqlite3_config(SQLITE_CONFIG_LOG, main_sqlite_log, NULL) !=
 	    SQLITE_OK)
 		log_warn("cannot route SQLite's log; its notices are lost");
+	if (cfg.restore_path[0] != '\0')
+		return server_restore_offline(&cfg);
 	return server_run(&cfg);
 }

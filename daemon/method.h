@@ -61,6 +61,12 @@ enum method_flags {
 	 * verify, logout), so a token is required even in --auth peer
 	 * mode. */
 	METHOD_TOKEN_ONLY = 1u << 8,
+	/* A step that runs on the daemon's one maintenance worker with no
+	 * handle: file work that takes seconds (a backup's copy, a restore's
+	 * checks and swap), which must neither hold a pool handle -- nor the
+	 * statement timeout and leak threshold would fit it -- nor take a
+	 * hashing worker from logins.  One runs at a time. */
+	METHOD_MAINT = 1u << 9,
 };
 
 /*
@@ -73,7 +79,8 @@ enum method_flags {
  */
 struct method_step {
 	method_exec_fn exec;
-	unsigned flags;			/* METHOD_DB_READ/WRITE or METHOD_HASH */
+	unsigned flags;			/* METHOD_DB_READ/WRITE, METHOD_HASH or
+					 * METHOD_MAINT */
 };
 
 /* What a handler sees.  Filled by the gateway. */

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "backup.h"
 #include "clock.h"
 #include "conn.h"
 #include "events.h"
@@ -58,7 +59,7 @@ server_stats_exec(struct call *call)
 	pool_stats(server->pool, &ps);
 	jobs_stats(server->reaper, &js);
 	events_stats(server->events, &es);
-	msgpack_pack_map(pk, 6);
+	msgpack_pack_map(pk, 7);
 
 	rpc_pack_cstr(pk, "pool");
 	msgpack_pack_map(pk, 9);
@@ -100,6 +101,15 @@ server_stats_exec(struct call *call)
 	pack_kv_uint(pk, "subscriptions", es.subscriptions);
 	pack_kv_uint(pk, "delivered", es.delivered);
 	pack_kv_uint(pk, "overflows", es.overflows);
+
+	rpc_pack_cstr(pk, "backup");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_cstr(pk, "running");
+	rpc_pack_bool(pk, atomic_load(&server->backup_progress->running));
+	pack_kv_uint(pk, "pages_done",
+	    atomic_load(&server->backup_progress->pages_done));
+	pack_kv_uint(pk, "pages_total",
+	    atomic_load(&server->backup_progress->pages_total));
 
 	pack_kv_uint(pk, "uptime_s",
 	    (uint64_t)((clock_now_us() - server->started_us) / 1000000));

@@ -18,6 +18,8 @@
 extern const struct method method_ping;
 extern const struct method method_server_stats;
 extern const struct method method_server_info;
+extern const struct method method_server_backup;
+extern const struct method method_server_restore;
 extern const struct method method_user_register;
 extern const struct method method_user_profile;
 extern const struct method method_user_password;
@@ -73,6 +75,8 @@ static const struct method *const method_table[] = {
 	&method_ping,
 	&method_server_stats,
 	&method_server_info,
+	&method_server_backup,
+	&method_server_restore,
 	&method_user_register,
 	&method_user_profile,
 	&method_user_password,

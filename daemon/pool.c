@@ -52,6 +52,7 @@ enum {
 	WAITER_QUEUED,
 	WAITER_GRANTED,
 	WAITER_EXPIRED,
+	WAITER_EXPIRED_IN_SWAP,	/* expired while pool_swap held the slots */
 	WAITER_CANCELLED,
 };
 
@@ -91,6 +92,11 @@ struct pool {
 	int64_t lost_logged_us;		/* last time it was logged (mutex) */
 	void (*on_lost)(void *arg);	/* pool_config.lost */
 	void *on_lost_arg;
+
+	/* pool_swap: no slot is granted while set (mutex); the swapper
+	 * waits on `idle` for the last release. */
+	bool swapping;
+	pthread_cond_t idle;
 };
 
 /*
@@ -364,6 +370,14 @@ pool_open(const struct pool_config *cfg, char *err, size_t errlen)
 		free(pool);
 		return NULL;
 	}
+	rc = pthread_cond_init(&pool->idle, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "pool: condition: %s", strerror(rc));
+		pthread_mutex_destroy(&pool->mutex);
+		free(pool->slots);
+		free(pool);
+		return NULL;
+	}
 	pool->size = cfg->size;
 	atomic_init(&pool->lost, DB_FILE_SAME);
 	pool->on_lost = cfg->lost;
@@ -375,6 +389,7 @@ pool_open(const struct pool_config *cfg, char *err, size_t errlen)
 		if (pool->slots[i].db == NULL) {
 			while (i-- > 0)
 				db_close(pool->slots[i].db);
+			pthread_cond_destroy(&pool->idle);
 			pthread_mutex_destroy(&pool->mutex);
 			free(pool->slots);
 			free(pool);
@@ -401,6 +416,9 @@ pool_close(struct pool *pool)
 	pool_empty_old_wal(pool, NULL);
 	for (unsigned i = 0; i < pool->size; i++)
 		db_close(pool->slots[i].db);
+	rc = pthread_cond_destroy(&pool->idle);
+	if (rc != 0)
+		log_error("pool: condition destroy: %s", strerror(rc));
 	rc = pthread_mutex_destroy(&pool->mutex);
 	if (rc != 0)
 		log_error("pool: mutex destroy: %s", strerror(rc));
@@ -416,7 +434,7 @@ pool_submit(struct pool *pool, struct pool_waiter *w)
 
 	w->next = w->prev = NULL;
 	pool_lock(pool);
-	s = pool_idle_slot_locked(pool, w->access);
+	s = pool->swapping ? NULL : pool_idle_slot_locked(pool, w->access);
 	if (s == NULL) {
 		w->enqueued_us = now;
 		w->state = WAITER_QUEUED;
@@ -462,7 +480,8 @@ pool_expire(struct pool *pool, int64_t now_us)
 	pool_lock(pool);
 	while ((w = pool->dhead) != NULL && w->deadline_us <= now_us) {
 		pool_dequeue_locked(pool, w);
-		w->state = WAITER_EXPIRED;
+		w->state = pool->swapping ? WAITER_EXPIRED_IN_SWAP :
+		    WAITER_EXPIRED;
 		pool->wait_timeouts++;
 		*tail = w;
 		tail = &w->next;
@@ -686,7 +705,9 @@ pool_release(struct pool *pool, struct db *db, bool broken)
 	q = &pool->readq;
 	if (slot == 0 && pool->writeq.head != NULL)
 		q = &pool->writeq;
-	w = q->head;
+	w = pool->swapping ? NULL : q->head;
+	if (pool->swapping && pool->in_use == 0)
+		pool_must(pthread_cond_signal(&pool->idle), "idle signal");
 	if (w != NULL) {
 		pool_dequeue_locked(pool, w);
 		pool_grant_locked(pool, s, w, now, now - w->enqueued_us);
@@ -752,6 +773,135 @@ pool_report_lost(struct pool *pool, int64_t now_us, int64_t interval_us)
 	    f == DB_FILE_REMOVED ? "the file is gone" : "the file at the path "
 	    "is not the one opened at start", f == DB_FILE_REMOVED ?
 	    "restore it and restart cashbookd" : "restart cashbookd");
+}
+
+/* ---- swapping the file (a restore) ---- */
+
+/* Open every slot on the file now at the path, the writer first (it
+ * migrates).  On failure the slots opened are shut again. */
+static int
+pool_adopt_all(struct pool *pool, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < pool->size; i++) {
+		if (db_adopt(pool->slots[i].db, err, errlen) == 0)
+			continue;
+		while (i-- > 0)
+			db_shut(pool->slots[i].db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The swap is over: hand every idle slot to its first eligible waiter
+ * (the writer to a write first), as pool_release would have. */
+static void
+pool_resume(struct pool *pool)
+{
+	struct pool_waiter *grants[CB_MAX_POOL_SIZE];
+	struct db *dbs[CB_MAX_POOL_SIZE];
+	unsigned n = 0;
+	int64_t now = clock_now_us();
+
+	pool_lock(pool);
+	pool->swapping = false;
+	for (unsigned i = 0; i < pool->size; i++) {
+		struct pool_slot *s = &pool->slots[i];
+		struct pool_waiter *w;
+
+		if (s->in_use)
+			continue;
+		w = i == 0 && pool->writeq.head != NULL ? pool->writeq.head :
+		    pool->readq.head;
+		if (w == NULL)
+			continue;
+		pool_dequeue_locked(pool, w);
+		pool_grant_locked(pool, s, w, now, now - w->enqueued_us);
+		grants[n] = w;
+		dbs[n++] = s->db;
+	}
+	pool_unlock(pool);
+	for (unsigned i = 0; i < n; i++)
+		grants[i]->granted(grants[i], dbs[i]);
+}
+
+int
+pool_swap(struct pool *pool, const struct pool_swap_ops *ops, bool *undone,
+    char *err, size_t errlen)
+{
+	struct db *writer = pool->slots[0].db;
+	char why[512];
+	int rc = -1;
+
+	*undone = false;
+	pool_lock(pool);
+	if (atomic_load(&pool->lost) != DB_FILE_SAME || pool->swapping) {
+		pool_unlock(pool);
+		snprintf(err, errlen, "the database file was replaced or "
+		    "removed under cashbookd; restart it first");
+		return -1;
+	}
+	pool->swapping = true;
+	if (pool->in_use > 0)
+		log_info("pool: swap: waiting for %u handle%s in use to be "
+		    "released; requests queue meanwhile", pool->in_use,
+		    pool->in_use == 1 ? "" : "s");
+	while (pool->in_use > 0)
+		pool_must(pthread_cond_wait(&pool->idle, &pool->mutex),
+		    "idle wait");
+	pool_unlock(pool);
+
+	/* Every slot idle and none granted: the barrier.  The old file gets
+	 * its WAL first, so the copy kept of it is whole and no WAL is left
+	 * to be replayed into the new one. */
+	if (!db_ready(writer) || db_empty_wal(writer, true, why,
+	    sizeof why) != 0) {
+		snprintf(err, errlen, "cannot fold the WAL into the database "
+		    "before the swap: %s", db_ready(writer) ? why :
+		    "the writer is not open");
+		pool_resume(pool);
+		return -1;
+	}
+	for (unsigned i = 0; i < pool->size; i++)
+		db_shut(pool->slots[i].db);
+	if (ops->swap(ops->arg, err, errlen) != 0) {
+		/* Nothing moved: the old file opens again. */
+		if (pool_adopt_all(pool, why, sizeof why) != 0)
+			goto lost;
+		pool_resume(pool);
+		return -1;
+	}
+	if (pool_adopt_all(pool, err, errlen) == 0)
+		rc = 0;
+	else {
+		ops->undo(ops->arg);
+		*undone = true;
+		if (pool_adopt_all(pool, why, sizeof why) != 0)
+			goto lost;
+	}
+	pool_resume(pool);
+	return rc;
+
+lost:
+	log_error("pool: the database cannot be opened after a failed "
+	    "restore: %s", why);
+	pool_lose(pool, DB_FILE_REPLACED);
+	pool_resume(pool);
+	return -1;
+}
+
+bool
+pool_waiter_expired_in_swap(const struct pool_waiter *w)
+{
+	return w->state == WAITER_EXPIRED_IN_SWAP;
+}
+
+int
+pool_file_identity(struct pool *pool, dev_t *dev, ino_t *ino)
+{
+	if (atomic_load(&pool->lost) != DB_FILE_SAME)
+		return -1;
+	db_file_identity(pool->slots[0].db, dev, ino);
+	return 0;
 }
 
 void

@@ -32,6 +32,14 @@
  * open connections, so no later opener can replay it either.  Only a new
  * process, i.e. an operator's restart, opens the path again.
  *
+ * A restore swaps the file through the pool (pool_swap), never under it:
+ * the pool stops granting, waits for every holder to release, closes
+ * every slot (folding the WAL into the old file), lets the caller put the
+ * new file in place, opens every slot on it and records its identity, and
+ * grants again.  Waiters queue meanwhile; those whose deadline passes are
+ * told so (pool_waiter_expired_in_swap).  The pool is not lost: the file
+ * at the path is the one it opened, again.
+ *
  * Thread-safe: every function may be called from any thread.
  */
 #ifndef CASHBOOK_DAEMON_POOL_H
@@ -40,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "db.h"
 
@@ -148,6 +157,35 @@ int pool_check(struct pool *pool, struct db *db, int64_t now_us,
  * with the number refused, at most once per interval_us. */
 void pool_report_lost(struct pool *pool, int64_t now_us,
     int64_t interval_us);
+
+/*
+ * Swap the database file: stop granting slots, wait until no slot is held,
+ * fold the WAL into the old file and close every slot (no handle of the
+ * old file stays open), call ops->swap to put the new file at the path,
+ * open every slot on it (recording its identity), and grant the slots to
+ * the waiters queued meanwhile.  If the new file cannot be opened, ops->undo
+ * puts the old one back and the slots open that.  Must be called by a
+ * thread holding no slot (it waits for every holder), one swap at a time.
+ * 0, or -1 with err: nothing was swapped (the pool was lost, or the WAL
+ * could not be folded, or ops->swap failed), or the new file failed and
+ * the old one is back (then undone is set).  If even the old file cannot
+ * be opened again the pool is lost.
+ */
+struct pool_swap_ops {
+	int (*swap)(void *arg, char *err, size_t errlen);
+	void (*undo)(void *arg);
+	void *arg;
+};
+int pool_swap(struct pool *pool, const struct pool_swap_ops *ops,
+    bool *undone, char *err, size_t errlen);
+
+/* True when w (returned by pool_expire) expired while a swap held the
+ * slots back: its client is told the database is being restored. */
+bool pool_waiter_expired_in_swap(const struct pool_waiter *w);
+
+/* The device and inode of the database file the pool has open.  -1 when
+ * the pool is lost (the file at the path is another one). */
+int pool_file_identity(struct pool *pool, dev_t *dev, ino_t *ino);
 
 /* Live figures. */
 void pool_stats(struct pool *pool, struct pool_stats *out);

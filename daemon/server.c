@@ -31,6 +31,8 @@
 #include <event2/thread.h>
 
 #include "authcache.h"
+#include "backup.h"
+#include "backup_schedule.h"
 #include "clock.h"
 #include "conn.h"
 #include "events.h"
@@ -42,7 +44,9 @@
 #include "password.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "restore.h"
 #include "rpc.h"
+#include "schema.h"
 #include "server.h"
 #include "version.h"
 #include "workq.h"
@@ -595,7 +599,10 @@ server_start_accounts(struct server *server, char *err, size_t errlen)
 		return -1;
 	}
 	server->hashq = workq_new(cfg->hash_workers, err, errlen);
-	return server->hashq == NULL ? -1 : 0;
+	if (server->hashq == NULL)
+		return -1;
+	server->maintq = workq_new(1, err, errlen);
+	return server->maintq == NULL ? -1 : 0;
 }
 
 /*
@@ -652,6 +659,14 @@ server_start(struct server *server, char *err, size_t errlen)
 		return -1;
 	if ((server->reaper = jobs_new(server, err, errlen)) == NULL)
 		return -1;
+	if ((server->backup_progress = calloc(1,
+	    sizeof *server->backup_progress)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	server->backups = backup_schedule_new(server, err, errlen);
+	if (server->backups == NULL && err[0] != '\0')
+		return -1;
 	server->ev_accept_retry = evtimer_new(server->base,
 	    server_accept_retry_cb, server);
 	server->ev_sigterm = evsignal_new(server->base, SIGTERM,
@@ -697,19 +712,24 @@ server_stop(struct server *server)
 	server_stop_listening(server);
 	server_close_conns(server);
 	jobs_stop(server->reaper);
+	backup_schedule_stop(server->backups);
 	/* Workers finish what they run; their replies go nowhere, and no
 	 * request moves on to another step (so neither queue feeds the other
 	 * while they stop).  Forced (drain timeout, second signal): wait a
 	 * moment, no longer. */
 	atomic_store(&server->stopping, true);
+	workq_stop(server->maintq);
 	workq_stop(server->hashq);
 	workq_stop(server->workq);
 	if (!server->forced) {
+		workq_free(server->maintq);
 		workq_free(server->hashq);
 		workq_free(server->workq);
-	} else if (!workq_free_until(server->hashq, clock_now_us() +
-	    SERVER_FORCED_GRACE_US) || !workq_free_until(server->workq,
-	    clock_now_us() + SERVER_FORCED_GRACE_US)) {
+	} else if (!workq_free_until(server->maintq, clock_now_us() +
+	    SERVER_FORCED_GRACE_US) || !workq_free_until(server->hashq,
+	    clock_now_us() + SERVER_FORCED_GRACE_US) ||
+	    !workq_free_until(server->workq, clock_now_us() +
+	    SERVER_FORCED_GRACE_US)) {
 		/* A handler still runs and holds its handle: closing the
 		 * pool under it is not safe, and waiting is what the user
 		 * asked us not to do.  SQLite's journal keeps the database
@@ -718,11 +738,15 @@ server_stop(struct server *server)
 		    "stays consistent and is recovered at next start");
 		_exit(server->exit_code);
 	}
-	server->workq = server->hashq = NULL;
+	server->workq = server->hashq = server->maintq = NULL;
 	if (server->ev_done != NULL)
 		gateway_shutdown(server);
 	jobs_free(server->reaper);		/* after its job ended */
 	server->reaper = NULL;
+	backup_schedule_free(server->backups);	/* after its job ended */
+	server->backups = NULL;
+	free(server->backup_progress);
+	server->backup_progress = NULL;
 	if (server->pool != NULL)
 		pool_close(server->pool);
 	password_hasher_free(server->hasher);
@@ -748,6 +772,42 @@ server_stop(struct server *server)
 	if (server->db_lock_fd >= 0)		/* kept: see server_lock_db */
 		close(server->db_lock_fd);
 	event_base_free(server->base);
+}
+
+/*
+ * cashbookd --restore FILE: no daemon may have the database open (its
+ * lock, held for a daemon's life, is taken here and held throughout), so
+ * the file is swapped with no connection open on it.
+ */
+int
+server_restore_offline(const struct config *cfg)
+{
+	struct server server;
+	struct restore_plan plan;
+	char err[2 * PATH_MAX];
+
+	memset(&server, 0, sizeof server);
+	server.cfg = cfg;
+	server.lock_fd = server.db_lock_fd = -1;
+	if (config_make_dirs(cfg, err, sizeof err) != 0 ||
+	    server_lock_db(&server, err, sizeof err) != 0) {
+		log_error("restore refused: %s", err);
+		return 1;
+	}
+	if (restore_offline(cfg->restore_path, cfg->db_path, &plan, err,
+	    sizeof err) != 0) {
+		log_error("restore from %s failed: %s; %s is unchanged",
+		    cfg->restore_path, err, cfg->db_path);
+		close(server.db_lock_fd);
+		return 1;
+	}
+	close(server.db_lock_fd);
+	log_info("restore: %s is the database now, from %s (schema version "
+	    "%d%s); the previous one is kept as %s", cfg->db_path,
+	    cfg->restore_path, plan.from_version, plan.from_version <
+	    schema_version_current() ? ", migrated" : "",
+	    plan.kept[0] != '\0' ? plan.kept : "(there was none)");
+	return 0;
 }
 
 int

@@ -28,6 +28,8 @@ struct password_hasher;
 struct ratelimit;
 struct authcache;
 struct jobs;
+struct backup_progress;
+struct backup_schedule;
 struct event;
 struct event_base;
 
@@ -58,6 +60,13 @@ struct server {
 	struct identity_map *peers;
 	struct events *events;		/* subscriptions (loop thread) */
 	struct workq *hashq;		/* METHOD_HASH steps */
+	struct workq *maintq;		/* METHOD_MAINT steps: one worker */
+	/* A backup or restore is running (loop): one at a time, and the
+	 * figures of the backup in progress (written by the maintenance
+	 * worker, read by server.stats). */
+	bool maint_busy;
+	struct backup_progress *backup_progress;
+	struct backup_schedule *backups;	/* --backup-every (loop) */
 	atomic_uint hash_pending;	/* queued or running on hashq */
 	atomic_bool stopping;		/* workers: start no further step */
 
@@ -91,6 +100,11 @@ struct server {
 	bool forced;			/* second signal or drain timeout */
 	int exit_code;
 };
+
+/* cashbookd --restore FILE: swap FILE in for the database, with the
+ * database lock held (refused while a daemon runs on it); the exit
+ * code. */
+int server_restore_offline(const struct config *cfg);
 
 /* Run the daemon until SIGTERM/SIGINT; returns the process exit code. */
 int server_run(const struct config *cfg);

@@ -129,6 +129,16 @@
 #define CB_SQLITE_LIMIT_VARIABLE_NUMBER 100
 #define CB_SQLITE_LIMIT_TRIGGER_DEPTH 10
 
+/* Backups (daemon/backup.h): pages copied per sqlite3_backup_step (4 MiB
+ * of 4 KiB pages), and the scheduled ones (--backup-every, --backup-keep). */
+#define CB_BACKUP_STEP_PAGES          1024
+#define CB_BACKUP_EVERY_MIN_S         1
+#define CB_BACKUP_EVERY_MAX_S         (366LL * 24 * 3600)
+#define CB_DEFAULT_BACKUP_KEEP        7
+#define CB_BACKUP_KEEP_MAX            10000
+/* The longest path server.backup and server.restore take. */
+#define CB_BACKUP_PATH_MAX            4000
+
 /* Instructions between two statement-timeout checks (progress handler). */
 #define CB_PROGRESS_INTERVAL_OPS      1000
 

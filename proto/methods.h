@@ -9,6 +9,8 @@
 #define CB_METHOD_PING          "ping"
 #define CB_METHOD_SERVER_STATS  "server.stats"
 #define CB_METHOD_SERVER_INFO   "server.info"
+#define CB_METHOD_SERVER_BACKUP "server.backup"
+#define CB_METHOD_SERVER_RESTORE "server.restore"
 
 #define CB_METHOD_USER_REGISTER "user.register"
 #define CB_METHOD_USER_PROFILE  "user.profile"

@@ -247,6 +247,8 @@ static void
 test_refusals(void)
 {
 	static const char *dup[] = { "x", "x", NULL };
+	static const char *comma[] = { "a,b", NULL };
+	static const char *semicolon[] = { "ok", ";", NULL };
 	static const char *many[] = { "a", "b", "c", "d", NULL };
 
 	REFUSED("field 'n' must be from -5 to 5", &test_method, "n", 'i', 6LL);
@@ -272,6 +274,12 @@ test_refusals(void)
 	    &test_method, "n", 'i', 0LL, "colour", 's', "Red");
 	REFUSED("field 'tags' holds 'x' twice", &test_method, "n", 'i', 0LL,
 	    "tags", 'a', dup);
+	REFUSED("field 'tags' holds 'a,b': a tag cannot contain ',' or ';' "
+	    "(send separate tags as separate strings)", &test_method, "n",
+	    'i', 0LL, "tags", 'a', comma);
+	REFUSED("field 'tags' holds ';': a tag cannot contain ',' or ';' "
+	    "(send separate tags as separate strings)", &test_method, "n",
+	    'i', 0LL, "tags", 'a', semicolon);
 	REFUSED("field 'tags' must be an array of at most 3 strings, or nil",
 	    &test_method, "n", 'i', 0LL, "tags", 'a', many);
 	REFUSED("field 'half' must be even", &test_method, "n", 'i', 0LL,

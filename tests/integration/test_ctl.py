@@ -68,7 +68,7 @@ def test_json_stats_match_server_stats(t):
         check_eq(after["requests"]["total"], before["requests"]["total"] + 2,
                  "cashbookctl made exactly one request")
         check_eq(set(got), {"pool", "connections", "requests", "jobs",
-                            "events", "uptime_s"},
+                            "events", "backup", "uptime_s"},
                  "keys")
         check(before["uptime_s"] <= got["uptime_s"] <= after["uptime_s"],
               "uptime", got=got["uptime_s"])

@@ -186,7 +186,7 @@ def test_ledger_text(t):
         r1 = u.add(b, "out", 1250, "2026-03-01", time="09:15",
                    category="Food:  fresh; market", party="ACME; Ltd",
                    mode="Cash", reference="R-1", note="first\nsecond",
-                   tags=["a b", "x:y,z"])["entry_id"]
+                   tags=["a b", "x:y"])["entry_id"]
         r2 = u.add(b, "in", 7, "2026-03-02", note="refund\nfor x")["entry_id"]
         out = export(t, d, u, b, "ledger")
         want = (
@@ -200,7 +200,7 @@ def test_ledger_text(t):
             "    ; mode: Cash\n"
             "    ; reference: R-1\n"
             "    ; a_b:\n"
-            "    ; x_y_z:\n"
+            "    ; x_y:\n"
             "    expenses:Food_ fresh_ market  1.250 KWD\n"
             "    assets:Home_ 2026  -1.250 KWD\n"
             "\n"

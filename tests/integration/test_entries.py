@@ -330,7 +330,8 @@ def test_text_c1_controls(t):
 
 def test_tags_rules(t):
     """tags: an array of at most 20 distinct strings of 1-64 bytes (no
-    control characters); nil and [] mean none."""
+    control characters, no ',' or ';': one tag each); nil and [] mean
+    none."""
     with t.daemon().start() as d, d.client() as c:
         u = register_login(c, "alice")
         b = u.book("Home")
@@ -345,6 +346,10 @@ def test_tags_rules(t):
         for v in bad:
             u.bad("entry.add", base(b, tags=v), "tags",
                   "tags %r" % (v if len(repr(v)) < 80 else repr(v)[:80]))
+        for v in (["family,xmas"], ["a;b"], ["ok", "x,"], [";"]):
+            e = u.bad("entry.add", base(b, tags=v), "tags")
+            check("cannot contain ',' or ';'" in e[1],
+                  "tags %r: the message says why" % v, message=e[1])
         check_eq(count(u, b), 0, "nothing was added")
         for v in good + [[], None]:
             r = u.add(b, "in", 1, "2026-01-05", tags=v)
