@@ -23,6 +23,7 @@
 #include "version.h"
 
 #include "ctl.h"
+#include "ctl_start_hint.h"
 #include "ctl_output.h"
 
 #define CTL_MAX_TIMEOUT_MS	(24 * 3600 * 1000)	/* one day */
@@ -543,11 +544,9 @@ ctl_connect(struct ctl_ctx *ctx)
 		    "%s: %s", ctx->socket_path, why);
 	ctl_print_error(ctx->json, NULL, "cannot_connect", msg, NULL);
 	if (rc == CB_ECONNECT && (err == ENOENT || err == ECONNREFUSED)) {
-		if (ctx->socket_given)
-			fprintf(stderr, "start it with: cashbookd --socket "
-			    "%s\n", ctx->socket_path);
-		else
-			fprintf(stderr, "start it with: cashbookd\n");
+		ctl_start_hint(msg, sizeof msg, ctx->socket_path,
+		    ctx->socket_given);
+		fprintf(stderr, "start it with: %s\n", msg);
 		fprintf(stderr, "(--socket PATH or CASHBOOK_SOCKET choose "
 		    "another socket)\n");
 	} else if (rc == CB_ECONNECT && err == EACCES)

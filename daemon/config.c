@@ -558,12 +558,13 @@ config_make_parent(const char *path, bool must_own, gid_t gid, char *err,
 }
 
 int
-config_make_dirs(const struct config *cfg, char *err, size_t errlen)
+config_make_dirs(const struct config *cfg, bool socket_dir, char *err,
+    size_t errlen)
 {
 	gid_t gid = cfg->access_group ? cfg->access_gid : (gid_t)-1;
 
-	if (config_make_parent(cfg->socket_path, cfg->socket_default, gid,
-	    err, errlen) != 0)
+	if (socket_dir && config_make_parent(cfg->socket_path,
+	    cfg->socket_default, gid, err, errlen) != 0)
 		return -1;
 	return config_make_parent(cfg->db_path, cfg->db_default, (gid_t)-1,
 	    err, errlen);

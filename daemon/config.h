@@ -73,9 +73,11 @@ enum config_result {
  * errors itself (stdout for help, stderr for errors). */
 enum config_result config_parse(struct config *cfg, int argc, char **argv);
 
-/* Create the socket's and the database's directories (0700) when missing,
- * and check a directory the daemon created in a shared place (/tmp) is
- * really its own.  Returns 0, or -1 with a message in err. */
-int config_make_dirs(const struct config *cfg, char *err, size_t errlen);
+/* Create the socket's (unless !socket_dir: a service manager made it) and
+ * the database's directories (0700) when missing, and check a directory
+ * the daemon created in a shared place (/tmp) is really its own.  Returns
+ * 0, or -1 with a message in err. */
+int config_make_dirs(const struct config *cfg, bool socket_dir, char *err,
+    size_t errlen);
 
 #endif

@@ -4,9 +4,16 @@
  * Start-up order matters: take the locks (one daemon per socket, one per
  * database), clear a stale socket, open and migrate the database, start
  * the workers, and only then listen, so no client ever reaches a
- * half-ready daemon.
+ * half-ready daemon.  Then, under a service manager, READY=1.
  *
- * Shutdown (SIGTERM/SIGINT): stop accepting and remove the socket, answer
+ * Socket activation (systemd.c): a socket passed by the service manager is
+ * used as it is.  Its path names the lock beside it and the log line; it is
+ * never bound, chmod'ed, cleared as stale or removed here -- the .socket
+ * unit owns it, and clients that connect while we are down wait in its
+ * backlog for the next start.
+ *
+ * Shutdown (SIGTERM/SIGINT): STOPPING=1, stop accepting and remove the
+ * socket (unless it was passed to us), answer
  * new requests `unavailable`, let requests in flight finish for up to
  * --drain-timeout-ms, flush what is queued to clients, join the workers,
  * close every handle, exit 0.  A second signal skips the wait.
@@ -48,6 +55,7 @@
 #include "rpc.h"
 #include "schema.h"
 #include "server.h"
+#include "systemd.h"
 #include "version.h"
 #include "workq.h"
 
@@ -74,7 +82,7 @@ server_lock(struct server *server, char *err, size_t errlen)
 {
 	char path[LOCK_PATH_MAX];
 
-	snprintf(path, sizeof path, "%s.lock", server->cfg->socket_path);
+	snprintf(path, sizeof path, "%s.lock", server->socket_path);
 	server->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (server->lock_fd < 0) {
 		snprintf(err, errlen, "cannot open lock file %s: %s", path,
@@ -91,7 +99,7 @@ server_lock(struct server *server, char *err, size_t errlen)
 		if (errno == EWOULDBLOCK)
 			snprintf(err, errlen, "another cashbookd is already "
 			    "running on %s; stop it first (or use --socket "
-			    "for a second one)", server->cfg->socket_path);
+			    "for a second one)", server->socket_path);
 		else
 			snprintf(err, errlen, "cannot lock %s: %s", path,
 			    strerror(errno));
@@ -164,7 +172,7 @@ server_lock_db(struct server *server, char *err, size_t errlen)
 	/* Ours now.  What it says is only for others' messages: failing to
 	 * write it costs a vaguer message, not the lock. */
 	n = snprintf(holder, sizeof holder, "%ld %s\n", (long)getpid(),
-	    server->cfg->socket_path);
+	    server->socket_path);
 	if (ftruncate(fd, 0) != 0 || n < 0 || (size_t)n >= sizeof holder ||
 	    pwrite(fd, holder, (size_t)n, 0) != n)
 		log_warn("cannot record this daemon in %s: %s", path,
@@ -189,7 +197,7 @@ server_fill_addr(const char *path, struct sockaddr_un *sa)
 static int
 server_clear_stale(struct server *server, char *err, size_t errlen)
 {
-	const char *path = server->cfg->socket_path;
+	const char *path = server->socket_path;
 	struct sockaddr_un sa;
 	struct stat st;
 	int fd, rc;
@@ -239,7 +247,7 @@ server_warn_unreachable(const struct server *server)
 
 	if (!server->cfg->access_group)
 		return;
-	snprintf(dir, sizeof dir, "%s", server->cfg->socket_path);
+	snprintf(dir, sizeof dir, "%s", server->socket_path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return;
 	*slash = '\0';
@@ -251,19 +259,62 @@ server_warn_unreachable(const struct server *server)
 	log_warn("members of group %s cannot reach %s: its directory %s is "
 	    "mode %03o, group %u; chgrp %s %s && chmod g+x %s (or choose "
 	    "--socket in a directory they can search)",
-	    server->cfg->access_group_name, server->cfg->socket_path, dir,
+	    server->cfg->access_group_name, server->socket_path, dir,
 	    (unsigned)(st.st_mode & 0777), (unsigned)st.st_gid,
 	    server->cfg->access_group_name, dir, dir);
+}
+
+/*
+ * A passed socket's mode and group are the .socket unit's (SocketMode=,
+ * SocketGroup=), not ours.  With --access group:NAME they are the only
+ * gate (every uid that connects is served as itself): refuse a socket any
+ * user could connect to, and say so when the group cannot.
+ */
+static int
+server_check_inherited(struct server *server, char *err, size_t errlen)
+{
+	const struct config *cfg = server->cfg;
+	const char *path = server->socket_path;
+	struct stat st;
+
+	if (!cfg->access_group)
+		return 0;	/* self: other uids are refused at accept */
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "cannot stat the socket systemd passed, "
+		    "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errlen, "the socket systemd passed, %s, is mode "
+		    "%03o: with --access group:%s any user could connect; set "
+		    "SocketMode=0660 and SocketGroup=%s in its .socket unit",
+		    path, (unsigned)(st.st_mode & 0777),
+		    cfg->access_group_name, cfg->access_group_name);
+		return -1;
+	}
+	if (st.st_gid != cfg->access_gid || !(st.st_mode & S_IWGRP))
+		log_warn("members of group %s cannot connect to %s (mode %03o, "
+		    "group %u): set SocketMode=0660 and SocketGroup=%s in its "
+		    ".socket unit", cfg->access_group_name, path,
+		    (unsigned)(st.st_mode & 0777), (unsigned)st.st_gid,
+		    cfg->access_group_name);
+	return 0;
 }
 
 static int
 server_listen(struct server *server, char *err, size_t errlen)
 {
-	const char *path = server->cfg->socket_path;
+	const char *path = server->socket_path;
 	struct sockaddr_un sa;
 	mode_t old;
 	int fd, rc;
 
+	if (server->socket_inherited) {	/* listening since before exec */
+		if (server_check_inherited(server, err, errlen) != 0)
+			return -1;
+		server_warn_unreachable(server);
+		return 0;
+	}
 	if (server_fill_addr(path, &sa) != 0) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -1;
@@ -457,12 +508,17 @@ server_stop_listening(struct server *server)
 {
 	if (server->listen_fd < 0)
 		return;
-	event_del(server->ev_accept);
-	event_del(server->ev_accept_retry);
+	/* A passed socket is ours before its events exist. */
+	if (server->ev_accept != NULL)
+		event_del(server->ev_accept);
+	if (server->ev_accept_retry != NULL)
+		event_del(server->ev_accept_retry);
 	close(server->listen_fd);
 	server->listen_fd = -1;
-	if (unlink(server->cfg->socket_path) != 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", server->cfg->socket_path,
+	if (server->socket_inherited)	/* the .socket unit's, not ours */
+		return;
+	if (unlink(server->socket_path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", server->socket_path,
 		    strerror(errno));
 }
 
@@ -498,6 +554,10 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("%s: shutting down (%u requests in flight)",
 	    strsignal((int)sig), server->inflight);
+	if (systemd_notifyf("STOPPING=1\nSTATUS=shutting down (%u requests "
+	    "in flight)", server->inflight) != 0)
+		log_warn("cannot tell systemd we are stopping: %s",
+		    strerror(errno));
 	server->draining = true;
 	server_stop_listening(server);
 	if (server->inflight == 0) {
@@ -623,6 +683,32 @@ server_db_lost(void *arg)
 	    "database");
 }
 
+/*
+ * The socket a service manager passed, if any (systemd.c): from now on its
+ * path is where we listen.  A --socket (or $CASHBOOK_SOCKET) naming
+ * another path loses, with a warning: the unit decides where clients are.
+ */
+static int
+server_take_inherited(struct server *server, char *err, size_t errlen)
+{
+	const struct config *cfg = server->cfg;
+	int fd, rc;
+
+	rc = systemd_listen_fd(&fd, server->inherited_path,
+	    sizeof server->inherited_path, err, errlen);
+	if (rc <= 0)
+		return rc;
+	server->listen_fd = fd;
+	server->socket_inherited = true;
+	server->socket_path = server->inherited_path;
+	if (!cfg->socket_default && strcmp(cfg->socket_path,
+	    server->socket_path) != 0)
+		log_warn("listening on %s, the socket systemd passed, not on "
+		    "%s (--socket or CASHBOOK_SOCKET)", server->socket_path,
+		    cfg->socket_path);
+	return 0;
+}
+
 static int
 server_start(struct server *server, char *err, size_t errlen)
 {
@@ -640,10 +726,12 @@ server_start(struct server *server, char *err, size_t errlen)
 	struct timeval second = { 1, 0 };
 
 	server_raise_fd_limit(cfg);
-	if (config_make_dirs(cfg, err, errlen) != 0 ||
+	if (server_take_inherited(server, err, errlen) != 0 ||
+	    config_make_dirs(cfg, !server->socket_inherited, err, errlen) != 0 ||
 	    server_lock(server, err, errlen) != 0 ||
 	    server_lock_db(server, err, errlen) != 0 ||
-	    server_clear_stale(server, err, errlen) != 0)
+	    (!server->socket_inherited &&
+	    server_clear_stale(server, err, errlen) != 0))
 		return -1;
 	if ((server->pool = pool_open(&pc, err, errlen)) == NULL)
 		return -1;
@@ -763,7 +851,7 @@ server_stop(struct server *server)
 	server_free_event(&server->ev_flush);
 	if (server->lock_fd >= 0) {		/* held: ours to remove */
 		snprintf(path, sizeof path, "%s.lock",
-		    server->cfg->socket_path);
+		    server->socket_path);
 		/* Unlink while still holding the lock, so a daemon starting
 		 * now either waits for our lock or makes a fresh file. */
 		unlink(path);
@@ -819,6 +907,7 @@ server_run(const struct config *cfg)
 	memset(&server, 0, sizeof server);
 	server.cfg = cfg;
 	server.listen_fd = server.lock_fd = server.db_lock_fd = -1;
+	server.socket_path = cfg->socket_path;
 	server.started_us = clock_now_us();
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
@@ -829,16 +918,25 @@ server_run(const struct config *cfg)
 	}
 	if (server_start(&server, err, sizeof err) != 0) {
 		log_error("%s", err);
+		/* systemctl status shows it beside the failure. */
+		if (systemd_notifyf("STATUS=cannot start: %s", err) != 0)
+			log_debug("cannot tell systemd why: %s",
+			    strerror(errno));
 		server_stop(&server);
 		return 1;
 	}
-	log_info("cashbookd %s listening on %s (database %s, pool %u, "
+	log_info("cashbookd %s listening on %s%s (database %s, pool %u, "
 	    "synchronous %s, auth %s, access %s%s)", CASHBOOK_VERSION,
-	    cfg->socket_path, cfg->db_path, cfg->pool_size,
+	    server.socket_path, server.socket_inherited ?
+	    " (passed by systemd)" : "", cfg->db_path, cfg->pool_size,
 	    cfg->synchronous == DB_SYNC_FULL ? "full" : "normal",
 	    cfg->auth == AUTH_PEER ? "peer" : "token",
 	    cfg->access_group ? "group:" : "self",
 	    cfg->access_group ? cfg->access_group_name : "");
+	if (systemd_notifyf("READY=1\nSTATUS=listening on %s",
+	    server.socket_path) != 0)
+		log_warn("cannot tell systemd we are ready: %s (NOTIFY_SOCKET "
+		    "is %s)", strerror(errno), getenv("NOTIFY_SOCKET"));
 	if (event_base_dispatch(server.base) < 0) {
 		log_error("event loop failed");
 		server.exit_code = 1;

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "config.h"
@@ -38,6 +39,12 @@ struct server {
 	struct event_base *base;
 
 	int listen_fd;
+	/* Where it listens: cfg->socket_path, or the path of the socket a
+	 * service manager passed (socket activation), which is then not ours
+	 * to create, chmod or remove. */
+	const char *socket_path;
+	bool socket_inherited;
+	char inherited_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int lock_fd;			/* flock'd: one daemon per socket */
 	int db_lock_fd;			/* flock'd: one daemon per database */
 	struct event *ev_accept;

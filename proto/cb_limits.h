@@ -142,4 +142,8 @@
 /* Instructions between two statement-timeout checks (progress handler). */
 #define CB_PROGRESS_INTERVAL_OPS      1000
 
+/* One notification to the service manager (READY=1, STATUS=...): a socket
+ * path and a short sentence fit; a longer STATUS= line is cut short. */
+#define CB_SYSTEMD_NOTIFY_MAX         512
+
 #endif

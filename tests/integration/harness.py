@@ -152,6 +152,7 @@ class Daemon:
         self.db = os.path.join(self.dir, "c.db") if db == "" else db
         self.args = list(args)
         self.env = env
+        self.pass_fds = ()      # descriptors the process inherits
         self.proc = None
         self.log = []
         self.log_cond = threading.Condition()
@@ -174,7 +175,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             self.argv(), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=self.env, start_new_session=True)
+            env=self.env, start_new_session=True, pass_fds=self.pass_fds)
         with _live_lock:
             _live_daemons.append(self)
             _test_daemons.append(self)

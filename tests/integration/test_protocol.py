@@ -37,7 +37,10 @@ def test_stats_shape(t):
             d.client() as c:
         res = c.call_ok("server.stats")
         check_eq(set(res), {"pool", "connections", "requests", "jobs",
-                            "events", "uptime_s"}, "server.stats keys")
+                            "events", "backup", "uptime_s"},
+                 "server.stats keys")
+        check_eq(res["backup"], {"running": False, "pages_done": 0,
+                                 "pages_total": 0}, "server.stats backup")
         check_eq(res["jobs"], {"running": False, "books_waiting": 0,
                                "books_deleted": 0, "batches": 0,
                                "failures": 0}, "server.stats jobs")
