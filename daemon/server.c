@@ -877,7 +877,7 @@ server_restore_offline(const struct config *cfg)
 	memset(&server, 0, sizeof server);
 	server.cfg = cfg;
 	server.lock_fd = server.db_lock_fd = -1;
-	if (config_make_dirs(cfg, err, sizeof err) != 0 ||
+	if (config_make_dirs(cfg, true, err, sizeof err) != 0 ||
 	    server_lock_db(&server, err, sizeof err) != 0) {
 		log_error("restore refused: %s", err);
 		return 1;
