@@ -9,12 +9,12 @@ silently get wrong:
     project version, and the package is native (3.0 (native), no
     revision);
   - debian/control: the source, debhelper-compat 13, and exactly the four
-    binary packages cashbookd, cashbookctl, libcashbook0, libcashbook-dev;
+    binary packages cashbookd, cashbookctl, libcashbook1, libcashbook-dev;
   - every file this build's `meson install` installs is claimed by
     exactly one debian/PACKAGE.install line, and every line claims
     something (dh_missing --fail-missing and dh_install would fail);
-  - libcashbook's SONAME is libcashbook.so.0 (libcashbook0), and
-    debian/libcashbook0.symbols lists exactly the symbols the built
+  - libcashbook's SONAME is libcashbook.so.1 (libcashbook1), and
+    debian/libcashbook1.symbols lists exactly the symbols the built
     shared library exports.
 
 Usage: test_debian.py CASHBOOKD CASHBOOKCTL [TEST...]   (TAP)
@@ -37,7 +37,7 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 DEBIAN = os.path.join(SRC, "debian")
 BUILD = os.environ.get("CASHBOOK_BUILD_ROOT", "")
-PACKAGES = ["cashbookd", "cashbookctl", "libcashbook0", "libcashbook-dev"]
+PACKAGES = ["cashbookd", "cashbookctl", "libcashbook1", "libcashbook-dev"]
 
 
 def meson_info(name):
@@ -133,12 +133,12 @@ def test_control(t):
     for b in bins:
         for field in ("Architecture", "Depends", "Description"):
             check(field in b, "%s has %s" % (b["Package"], field))
-    lib = bins[PACKAGES.index("libcashbook0")]
+    lib = bins[PACKAGES.index("libcashbook1")]
     dev = bins[PACKAGES.index("libcashbook-dev")]
     check_eq((lib.get("Section"), dev.get("Section")), ("libs", "libdevel"),
              "the library packages' sections")
-    check("libcashbook0 (= ${binary:Version})" in dev["Depends"],
-          "libcashbook-dev depends on its exact libcashbook0",
+    check("libcashbook1 (= ${binary:Version})" in dev["Depends"],
+          "libcashbook-dev depends on its exact libcashbook1",
           got=dev["Depends"])
     rules = os.path.join(DEBIAN, "rules")
     check(os.access(rules, os.X_OK), "debian/rules is executable")
@@ -168,21 +168,21 @@ def test_symbols_file_is_current(t):
     check_eq(p.returncode, 0, "objdump reads %s" % lib, stderr=p.stderr)
     soname = re.search(r"^\s*SONAME\s+(\S+)$", p.stdout, re.M)
     check(soname is not None, "the library has a SONAME")
-    check_eq(soname.group(1), "libcashbook.so.0",
-             "the SONAME (the package libcashbook0 is named after it)")
+    check_eq(soname.group(1), "libcashbook.so.1",
+             "the SONAME (the package libcashbook1 is named after it)")
     p = subprocess.run(["nm", "-D", "--defined-only", lib],
                        capture_output=True, text=True, timeout=30)
     check_eq(p.returncode, 0, "nm reads %s" % lib, stderr=p.stderr)
     exported = sorted(ln.split()[-1] for ln in p.stdout.splitlines()
                       if ln.split()[1:2] in (["T"], ["D"], ["B"], ["R"]))
-    with open(os.path.join(DEBIAN, "libcashbook0.symbols")) as f:
+    with open(os.path.join(DEBIAN, "libcashbook1.symbols")) as f:
         lines = f.read().splitlines()
-    check_eq(lines[0], "libcashbook.so.0 libcashbook0 #MINVER#",
+    check_eq(lines[0], "libcashbook.so.1 libcashbook1 #MINVER#",
              "the symbols file's first line")
     listed = sorted(ln.split()[0].split("@")[0] for ln in lines[1:]
                     if ln.startswith(" "))
     check(listed == exported,
-          "debian/libcashbook0.symbols lists what libcashbook.so "
+          "debian/libcashbook1.symbols lists what libcashbook.so "
           "exports: a new function is added with the version that "
           "first has it; a removed one needs a new SONAME",
           exported_not_listed=sorted(set(exported) - set(listed)),
