@@ -190,7 +190,7 @@ static const struct ctl_cmd ctl_cmd_book_create = {
 	    "Your first book becomes your default book.\n"
 	    "With --json: {\"book_id\":N,\"book\":{...}}.\n",
 	.flags = 0,
-	.exec = book_create_exec,
+	.exec_argv = book_create_exec,
 };
 
 /* ---- book list ---- */
@@ -343,7 +343,7 @@ static const struct ctl_cmd ctl_cmd_book_list = {
 	    "those as OWNER/NAME when a name is not\nenough.\n"
 	    "With --json: {\"books\":[{...}, ...]}.\n",
 	.flags = 0,
-	.exec = book_list_exec,
+	.exec_argv = book_list_exec,
 };
 
 /* ---- book use ---- */
@@ -406,7 +406,7 @@ static const struct ctl_cmd ctl_cmd_book_use = {
 	    "ID.\n"
 	    "With --json: {\"book_id\":N,\"name\":NAME,\"currency\":CODE}.\n",
 	.flags = 0,
-	.exec = book_use_exec,
+	.exec_argv = book_use_exec,
 };
 
 /* ---- book show ---- */
@@ -521,7 +521,7 @@ static const struct ctl_cmd ctl_cmd_book_show = {
 	    "Without NAME|ID, shows the chosen book (--book, CASHBOOK_BOOK or "
 	    "the\ndefault).  With --json: {\"book\":{...}}.\n",
 	.flags = 0,
-	.exec = book_show_exec,
+	.exec_argv = book_show_exec,
 };
 
 /* ---- book rename, book describe ---- */
@@ -627,7 +627,7 @@ static const struct ctl_cmd ctl_cmd_book_rename = {
 	    "The book keeps its ID, entries and currency; if it is your "
 	    "default\nbook, it stays so.  With --json: {\"book\":{...}}.\n",
 	.flags = 0,
-	.exec = book_rename_exec,
+	.exec_argv = book_rename_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_book_describe = {
@@ -639,7 +639,7 @@ static const struct ctl_cmd ctl_cmd_book_describe = {
 	    "book\nhas no description.  'book show' prints it.  With --json: "
 	    "{\"book\":{...}}.\n",
 	.flags = 0,
-	.exec = book_describe_exec,
+	.exec_argv = book_describe_exec,
 };
 
 /* ---- book delete ---- */
@@ -721,7 +721,7 @@ static const struct ctl_cmd ctl_cmd_book_delete = {
 	    "afterwards.\n"
 	    "With --json: {\"deleted_entries\":N}.\n",
 	.flags = 0,
-	.exec = book_delete_exec,
+	.exec_argv = book_delete_exec,
 };
 
 /* ---- the book group ---- */
@@ -825,7 +825,7 @@ const struct ctl_cmd ctl_cmd_balance = {
 	    "MINOR,\n\"count\":N,\"currency\":CODE,\"decimals\":N}, amounts in "
 	    "minor units\n(cents).\n",
 	.flags = 0,
-	.exec = balance_exec,
+	.exec_argv = balance_exec,
 };
 
 /* ---- verify ---- */
@@ -932,5 +932,5 @@ const struct ctl_cmd ctl_cmd_verify = {
 	    "\"computed\":{...},\"problems\":[...],\"repaired\":BOOL}, with "
 	    "the same\nexit status.\n",
 	.flags = 0,
-	.exec = verify_exec,
+	.exec_argv = verify_exec,
 };

@@ -323,7 +323,7 @@ const struct ctl_cmd ctl_cmd_add = {
 	    "12.505 for\nEUR).  With --json: {\"entry_id\":N,\"balance\":"
 	    "MINOR,\"replayed\":BOOL}.\n",
 	.flags = 0,
-	.exec = add_exec,
+	.exec_argv = add_exec,
 };
 
 /* ---- show ---- */
@@ -415,7 +415,7 @@ const struct ctl_cmd ctl_cmd_show = {
 	    "changed it when.\n"
 	    "With --json: {\"entry\":{...}}, the amount in minor units.\n",
 	.flags = 0,
-	.exec = show_exec,
+	.exec_argv = show_exec,
 };
 
 /* ---- edit ---- */
@@ -574,7 +574,7 @@ const struct ctl_cmd ctl_cmd_edit = {
 	    "history ID').\nAn entry in the trash must be restored first.\n"
 	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
 	.flags = 0,
-	.exec = edit_exec,
+	.exec_argv = edit_exec,
 };
 
 /* ---- rm, restore ---- */
@@ -637,7 +637,7 @@ const struct ctl_cmd ctl_cmd_rm = {
 	    "'cashbookctl restore ID'\nbrings it back.\n"
 	    "With --json: {\"balance\":MINOR}.\n",
 	.flags = 0,
-	.exec = rm_exec,
+	.exec_argv = rm_exec,
 };
 
 static int
@@ -657,7 +657,7 @@ const struct ctl_cmd ctl_cmd_restore = {
 	    "reports.\n"
 	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
 	.flags = 0,
-	.exec = restore_exec,
+	.exec_argv = restore_exec,
 };
 
 /* ---- history ---- */
@@ -875,5 +875,5 @@ const struct ctl_cmd ctl_cmd_history = {
 	    "With --json: {\"history\":[{\"at\",\"user_id\",\"username\","
 	    "\"action\",\n\"before\",\"after\"}, ...]}.\n",
 	.flags = 0,
-	.exec = history_exec,
+	.exec_argv = history_exec,
 };

@@ -319,5 +319,5 @@ const struct ctl_cmd ctl_cmd_list = {
 	    "amounts in\nminor units (with --all, every page's entries in "
 	    "one array).\n",
 	.flags = 0,
-	.exec = list_exec,
+	.exec_argv = list_exec,
 };

@@ -293,5 +293,5 @@ const struct ctl_cmd ctl_cmd_report = {
 	    "\"cash_in\",\"cash_out\",\"net\",\"count\"}, ...],\"total\":"
 	    "{...}}, in minor units.\n",
 	.flags = 0,
-	.exec = report_exec,
+	.exec_argv = report_exec,
 };

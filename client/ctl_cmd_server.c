@@ -80,7 +80,7 @@ const struct ctl_cmd ctl_cmd_ping = {
 	    "Useful in scripts: the exit status is 0 only when cashbookd "
 	    "answered.\n",
 	.flags = CTL_CMD_CONNECT,
-	.exec = ping_exec,
+	.exec_argv = ping_exec,
 };
 
 /* ---- stats ---- */
@@ -137,7 +137,7 @@ const struct ctl_cmd ctl_cmd_stats = {
 	    "With --json, prints server.stats' result as is (max_wait_us in\n"
 	    "microseconds, uptime_s in seconds).\n",
 	.flags = CTL_CMD_CONNECT,
-	.exec = stats_exec,
+	.exec_argv = stats_exec,
 };
 
 /* ---- info ---- */
@@ -198,5 +198,5 @@ const struct ctl_cmd ctl_cmd_info = {
 	    "Prints the daemon's version, the schema version of its database,\n"
 	    "the database file and when it was created, and the socket used.\n",
 	.flags = CTL_CMD_CONNECT,
-	.exec = info_exec,
+	.exec_argv = info_exec,
 };
