@@ -42,17 +42,17 @@ print_raw(struct ctl_ctx *ctx, const char *method)
 
 /* ---- ping ---- */
 
-static int
-ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	struct cb_ping_info info;
 	char version[sizeof info.version], took[32];
 	int64_t start;
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_PING);
 	start = now_us();
@@ -71,7 +71,6 @@ ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_ping = {
 	.name = "ping",
-	.args = "",
 	.summary = "check that cashbookd answers, and how fast",
 	.help =
 	    "Sends one ping and prints cashbookd's version, its protocol and\n"
@@ -79,22 +78,23 @@ const struct ctl_cmd ctl_cmd_ping = {
 	    "  pong from cashbookd 0.1.0 (protocol 1) in 0.21 ms\n"
 	    "Useful in scripts: the exit status is 0 only when cashbookd "
 	    "answered.\n",
+	.method = CB_METHOD_PING,
 	.flags = CTL_CMD_CONNECT,
-	.exec_argv = ping_exec,
+	.exec = ping_exec,
 };
 
 /* ---- stats ---- */
 
-static int
-stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	struct cb_stats st;
 	char buf[64];
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_SERVER_STATS);
 	if ((rc = cb_stats(ctx->conn, &st)) != CB_OK)
@@ -124,7 +124,6 @@ stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_stats = {
 	.name = "stats",
-	.args = "",
 	.summary = "show live figures: handle pool, connections, requests",
 	.help =
 	    "pool: database handles in use out of the pool's size, idle ones,\n"
@@ -136,26 +135,27 @@ const struct ctl_cmd ctl_cmd_stats = {
 	    "uptime: since cashbookd started.\n"
 	    "With --json, prints server.stats' result as is (max_wait_us in\n"
 	    "microseconds, uptime_s in seconds).\n",
+	.method = CB_METHOD_SERVER_STATS,
 	.flags = CTL_CMD_CONNECT,
-	.exec_argv = stats_exec,
+	.exec = stats_exec,
 };
 
 /* ---- info ---- */
 
-static int
-info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	char version[64], database[4096], safe[4096], when[64];
 	const msgpack_object *res;
 	struct cb_reply *reply;
 	int64_t schema, created;
 	struct tm tm;
 	time_t t;
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_SERVER_INFO);
 	if ((rc = cb_call(ctx->conn, CB_METHOD_SERVER_INFO, NULL, &reply)) !=
@@ -192,11 +192,11 @@ info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_info = {
 	.name = "info",
-	.args = "",
 	.summary = "show cashbookd's version, database and schema",
 	.help =
 	    "Prints the daemon's version, the schema version of its database,\n"
 	    "the database file and when it was created, and the socket used.\n",
+	.method = CB_METHOD_SERVER_INFO,
 	.flags = CTL_CMD_CONNECT,
-	.exec_argv = info_exec,
+	.exec = info_exec,
 };
