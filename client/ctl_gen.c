@@ -32,6 +32,7 @@
 
 /* The column where an option's help starts in "help CMD". */
 #define HELP_OPT_COL		24
+#define HELP_WIDTH		78
 
 /* A command's own word: "create" of "book create". */
 static const char *
@@ -100,6 +101,31 @@ opt_label(char *buf, size_t len, const struct ctl_optdef *o)
 	    " " : "", o->arg != NULL ? o->arg : "");
 }
 
+/* Print text from column col (the cursor is there), wrapped at
+ * HELP_WIDTH, each further line indented to col. */
+static void
+help_wrap(FILE *f, const char *text, int col)
+{
+	int at = col;
+
+	while (*text != '\0') {
+		size_t w = strcspn(text, " ");
+
+		if (at > col && at + 1 + (int)w > HELP_WIDTH) {
+			fprintf(f, "\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', f);
+			at++;
+		}
+		fprintf(f, "%.*s", (int)w, text);
+		at += (int)w;
+		text += w;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 static void
 help_opts(FILE *f, const struct ctl_optdef *opts)
 {
@@ -110,12 +136,11 @@ help_opts(FILE *f, const struct ctl_optdef *opts)
 		if ((opts[i].flags & CTL_OPT_HIDDEN) != 0)
 			continue;
 		n = opt_label(label, sizeof label, &opts[i]);
-		if (n + 2 >= HELP_OPT_COL)
-			fprintf(f, "  %s\n  %*s%s\n", label, HELP_OPT_COL - 2, "",
-			    opts[i].help);
+		if (n + 3 > HELP_OPT_COL)
+			fprintf(f, "  %s\n%*s", label, HELP_OPT_COL, "");
 		else
-			fprintf(f, "  %-*s%s\n", HELP_OPT_COL - 2, label,
-			    opts[i].help);
+			fprintf(f, "  %-*s", HELP_OPT_COL - 2, label);
+		help_wrap(f, opts[i].help, HELP_OPT_COL);
 	}
 }
 
