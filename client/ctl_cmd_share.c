@@ -581,7 +581,7 @@ static const struct ctl_cmd ctl_cmd_invite_revoke = {
 	.help =
 	    "Yours, or, with the 'manage' permission on the book, anyone's.  "
 	    "The one\ninvited is told.  With --json: {}.\n",
-	.flags = 0,
+	.flags = CTL_CMD_WHOLE,
 	.exec_argv = invite_revoke_exec,
 };
 
@@ -902,7 +902,7 @@ static const struct ctl_cmd ctl_cmd_member_rm = {
 	    "The member can no longer see the book; the entries they made "
 	    "stay in it.\nYou need the 'manage' permission (the owner's, to "
 	    "remove a member who\nhas it).  With --json: {}.\n",
-	.flags = 0,
+	.flags = CTL_CMD_WHOLE,
 	.exec_argv = member_rm_exec,
 };
 
@@ -986,6 +986,6 @@ const struct ctl_cmd ctl_cmd_leave = {
 	    "back you need a new\ninvitation.  If it was your default book, "
 	    "no book is the default\nafterwards.  The owner cannot leave a "
 	    "book, only delete it.\nWith --json: {}.\n",
-	.flags = 0,
+	.flags = CTL_CMD_WHOLE,
 	.exec_argv = leave_exec,
 };

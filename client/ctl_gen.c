@@ -320,12 +320,16 @@ sh_opts_case(FILE *f, const struct ctl_cmd *c)
 	fprintf(f, "' ;;\n");
 }
 
+/* cmd NULL: a global option, whatever the command (the pattern's '*'
+ * unquoted). */
 static void
 sh_optarg_one(FILE *f, const char *cmd, const struct ctl_optdef *o)
 {
-	fprintf(f, "\t\t'%s|--%s'", cmd, o->name);
+	const char *q = cmd != NULL ? "'" : "*'";
+
+	fprintf(f, "\t\t%s%s|--%s'", q, cmd != NULL ? cmd : "", o->name);
 	if (o->letter != 0)
-		fprintf(f, "|'%s|-%c'", cmd, o->letter);
+		fprintf(f, "|%s%s|-%c'", q, cmd != NULL ? cmd : "", o->letter);
 	fprintf(f, ") echo '%s%s%s' ;;\n", type_name(o->type),
 	    o->words != NULL ? " " : "", o->words != NULL ? o->words : "");
 }
@@ -381,7 +385,7 @@ sh_tables(FILE *f)
 	each_cmd(f, sh_optarg_case);
 	for (size_t g = 0; ctl_global_opts[g].name != NULL; g++) {
 		if (ctl_global_opts[g].arg != NULL)
-			sh_optarg_one(f, "*", &ctl_global_opts[g]);
+			sh_optarg_one(f, NULL, &ctl_global_opts[g]);
 	}
 	fputs("\tesac\n}\n\n# The subcommands of group $1.\n"
 	    "_cashbookctl_subs() {\n\tcase $1 in\n", f);
@@ -498,7 +502,7 @@ gen_zsh(FILE *f)
 	sh_tables(f);
 	fputs(sh_walk, f);
 	fputs("\n_cashbookctl() {\n"
-	    "\temulate -L zsh -o ksh_arrays\n"
+	    "\temulate -L zsh -o ksh_arrays -o sh_word_split\n"
 	    "\tlocal -a _cb_words=(\"${words[@]}\") _cb_pass\n"
 	    "\tlocal _cb_cword=$((CURRENT - 1)) _cb_cur=${words[CURRENT-1]}\n"
 	    "\tlocal _cb_cmd _cb_n _cb_want c\n"
@@ -644,6 +648,24 @@ scd_text(FILE *f, const char *s)
 	}
 }
 
+/* Each run of white space in s (a usage over several lines) becomes one
+ * space. */
+static void
+collapse_space(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r != '\0'; r++) {
+		if (*r == '\n' || *r == ' ' || *r == '\t') {
+			if (w > s && w[-1] == ' ')
+				continue;
+			*w++ = ' ';
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+}
+
 static void
 man_cmd(FILE *f, const struct ctl_cmd *c)
 {
@@ -660,6 +682,7 @@ man_cmd(FILE *f, const struct ctl_cmd *c)
 			synopsis(m, c);
 			fclose(m);
 			syn[sizeof syn - 1] = '\0';
+			collapse_space(syn);
 			fputc(' ', f);
 			scd_text(f, syn + strlen(c->name) + (syn[strlen(
 			    c->name)] == ' ' ? 1 : 0));
