@@ -136,7 +136,7 @@ help_opts(FILE *f, const struct ctl_optdef *opts)
 		if ((opts[i].flags & CTL_OPT_HIDDEN) != 0)
 			continue;
 		n = opt_label(label, sizeof label, &opts[i]);
-		if (n + 3 > HELP_OPT_COL)
+		if (n > HELP_OPT_COL - 4)
 			fprintf(f, "  %s\n%*s", label, HELP_OPT_COL, "");
 		else
 			fprintf(f, "  %-*s", HELP_OPT_COL - 2, label);

@@ -19,6 +19,7 @@ _cashbookctl_opts() {
 		'book describe') echo ' --socket -s --json -j --timeout --book -b --help' ;;
 		'book delete') echo ' --force --socket -s --json -j --timeout --book -b --help' ;;
 		'add') echo ' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --key -k --socket -s --json -j --timeout --book -b --help' ;;
+		'list') echo ' --from --to --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'show') echo ' --socket -s --json -j --timeout --book -b --help' ;;
 		'edit') echo ' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --clear --socket -s --json -j --timeout --book -b --help' ;;
 		'rm') echo ' --socket -s --json -j --timeout --book -b --help' ;;
@@ -47,6 +48,17 @@ _cashbookctl_optarg() {
 		'add|--ref') echo 'none' ;;
 		'add|--tag'|'add|-t') echo 'none' ;;
 		'add|--key'|'add|-k') echo 'none' ;;
+		'list|--from') echo 'none' ;;
+		'list|--to') echo 'none' ;;
+		'list|--type') echo 'words in out' ;;
+		'list|--category'|'list|-c') echo 'category' ;;
+		'list|--mode'|'list|-m') echo 'words Cash Online Card UPI Bank Other' ;;
+		'list|--party'|'list|-p') echo 'none' ;;
+		'list|--tag'|'list|-t') echo 'none' ;;
+		'list|--search') echo 'none' ;;
+		'list|--min') echo 'none' ;;
+		'list|--max') echo 'none' ;;
+		'list|--limit'|'list|-l') echo 'none' ;;
 		'edit|--type') echo 'words in out' ;;
 		'edit|--amount') echo 'none' ;;
 		'edit|--date'|'edit|-d') echo 'none' ;;
