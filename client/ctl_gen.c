@@ -315,7 +315,7 @@ sh_opts_case(FILE *f, const struct ctl_cmd *c)
 {
 	if (c->exec_argv != NULL)
 		return;
-	fprintf(f, "\t\t'%s') echo '", c->name);
+	fprintf(f, "\t\t'%s') _cb_r='", c->name);
 	opt_words(f, c->opts);
 	fprintf(f, "' ;;\n");
 }
@@ -330,7 +330,7 @@ sh_optarg_one(FILE *f, const char *cmd, const struct ctl_optdef *o)
 	fprintf(f, "\t\t%s%s|--%s'", q, cmd != NULL ? cmd : "", o->name);
 	if (o->letter != 0)
 		fprintf(f, "|%s%s|-%c'", q, cmd != NULL ? cmd : "", o->letter);
-	fprintf(f, ") echo '%s%s%s' ;;\n", type_name(o->type),
+	fprintf(f, ") _cb_r='%s%s%s' ;;\n", type_name(o->type),
 	    o->words != NULL ? " " : "", o->words != NULL ? o->words : "");
 }
 
@@ -348,7 +348,7 @@ sh_subs_case(FILE *f, const struct ctl_cmd *c)
 {
 	if (c->subcmds == NULL)
 		return;
-	fprintf(f, "\t\t'%s') echo '", c->name);
+	fprintf(f, "\t\t'%s') _cb_r='", c->name);
 	for (size_t j = 0; c->subcmds[j] != NULL; j++)
 		fprintf(f, "%s%s", j > 0 ? " " : "", word_of(c->subcmds[j]));
 	fprintf(f, "' ;;\n");
@@ -364,7 +364,7 @@ sh_operand_case(FILE *f, const struct ctl_cmd *c)
 			fprintf(f, "\t\t'%s|'*)", c->name);
 		else
 			fprintf(f, "\t\t'%s|%zu')", c->name, i);
-		fprintf(f, " echo '%s%s%s' ;;\n", type_name(ops[i].type),
+		fprintf(f, " _cb_r='%s%s%s' ;;\n", type_name(ops[i].type),
 		    ops[i].words != NULL ? " " : "",
 		    ops[i].words != NULL ? ops[i].words : "");
 	}
@@ -377,21 +377,23 @@ sh_tables(FILE *f)
 {
 	fputs("_cashbookctl_commands='", f);
 	top_words(f);
-	fputs("'\n\n# The options of CMD ($1).\n_cashbookctl_opts() {\n"
-	    "\tcase $1 in\n", f);
+	fputs("'\n\n# Each table function sets _cb_r (no subshell: a TAB "
+	    "stays quick).\n\n# The options of CMD ($1).\n"
+	    "_cashbookctl_opts() {\n\t_cb_r=\n\tcase $1 in\n", f);
 	each_cmd(f, sh_opts_case);
 	fputs("\tesac\n}\n\n# What option $2 of CMD $1 takes: TYPE [WORDS].\n"
-	    "_cashbookctl_optarg() {\n\tcase \"$1|$2\" in\n", f);
+	    "_cashbookctl_optarg() {\n\t_cb_r=\n\tcase \"$1|$2\" in\n", f);
 	each_cmd(f, sh_optarg_case);
 	for (size_t g = 0; ctl_global_opts[g].name != NULL; g++) {
 		if (ctl_global_opts[g].arg != NULL)
 			sh_optarg_one(f, NULL, &ctl_global_opts[g]);
 	}
 	fputs("\tesac\n}\n\n# The subcommands of group $1.\n"
-	    "_cashbookctl_subs() {\n\tcase $1 in\n", f);
+	    "_cashbookctl_subs() {\n\t_cb_r=\n\tcase $1 in\n", f);
 	each_cmd(f, sh_subs_case);
 	fputs("\tesac\n}\n\n# What operand $2 (from 0) of CMD $1 is: TYPE "
-	    "[WORDS].\n_cashbookctl_operand() {\n\tcase \"$1|$2\" in\n", f);
+	    "[WORDS].\n_cashbookctl_operand() {\n\t_cb_r=\n\tcase \"$1|$2\" "
+	    "in\n", f);
 	each_cmd(f, sh_operand_case);
 	fputs("\tesac\n}\n\n", f);
 }
@@ -403,7 +405,7 @@ static const char sh_walk[] =
     "# Sets _cb_cmd, _cb_n (operands before the cursor), _cb_want (an\n"
     "# option waiting for its value) and _cb_pass (--book/--socket given).\n"
     "_cashbookctl_walk() {\n"
-    "\tlocal i w skip=\n"
+    "\tlocal i w skip= _cb_r\n"
     "\t_cb_cmd= _cb_n=0 _cb_want= _cb_pass=()\n"
     "\tfor ((i = 1; i < _cb_cword; i++)); do\n"
     "\t\tw=${_cb_words[i]}\n"
@@ -417,17 +419,14 @@ static const char sh_walk[] =
     "\t\tcase $w in\n"
     "\t\t--*=*) continue ;;\n"
     "\t\t-?*)\n"
-    "\t\t\tif [[ -n $(_cashbookctl_optarg \"${_cb_cmd:-*}\" \"$w\") ]];"
-    " then\n"
-    "\t\t\t\tskip=$w\n"
-    "\t\t\tfi\n"
+    "\t\t\t_cashbookctl_optarg \"${_cb_cmd:-*}\" \"$w\"\n"
+    "\t\t\t[[ -n $_cb_r ]] && skip=$w\n"
     "\t\t\tcontinue ;;\n"
     "\t\tesac\n"
+    "\t\t_cashbookctl_subs \"$_cb_cmd\"\n"
     "\t\tif [[ -z $_cb_cmd ]]; then\n"
     "\t\t\t_cb_cmd=$w\n"
-    "\t\telif [[ $_cb_n == 0 && -n $(_cashbookctl_subs \"$_cb_cmd\") &&"
-    "\n\t\t    \" $(_cashbookctl_subs \"$_cb_cmd\") \" == *\" $w \"* ]];"
-    " then\n"
+    "\t\telif [[ $_cb_n == 0 && \" $_cb_r \" == *\" $w \"* ]]; then\n"
     "\t\t\t_cb_cmd=\"$_cb_cmd $w\"\n"
     "\t\telse\n"
     "\t\t\t((_cb_n++))\n"
@@ -435,33 +434,38 @@ static const char sh_walk[] =
     "\tdone\n"
     "\t_cb_want=$skip\n"
     "}\n\n"
-    "# The candidates for the word at the cursor: one a line.\n"
+    "# The candidates for the word at the cursor, one a line, into _cb_c;\n"
+    "# '<file>' for file names.  Only book names and categories fork (to\n"
+    "# ask cashbookd).\n"
     "_cashbookctl_candidates() {\n"
-    "\tlocal spec subs\n"
+    "\tlocal _cb_r\n"
+    "\t_cb_c=\n"
     "\tif [[ -n $_cb_want ]]; then\n"
-    "\t\tspec=$(_cashbookctl_optarg \"${_cb_cmd:-*}\" \"$_cb_want\")\n"
+    "\t\t_cashbookctl_optarg \"${_cb_cmd:-*}\" \"$_cb_want\"\n"
+    "\telif [[ $_cb_cur == -* && -z $_cb_cmd ]]; then\n"
+    "\t\t_cb_r='words --socket -s --json -j --timeout -t --book -b "
+    "--help -h --version -V'\n"
     "\telif [[ $_cb_cur == -* ]]; then\n"
-    "\t\tspec=\"words $(_cashbookctl_opts \"${_cb_cmd:-*}\")\"\n"
-    "\t\t[[ -z $_cb_cmd ]] && spec='words --socket -s --json -j "
-    "--timeout -t --book -b --help -h --version -V'\n"
+    "\t\t_cashbookctl_opts \"$_cb_cmd\"\n"
+    "\t\t_cb_r=\"words$_cb_r\"\n"
     "\telif [[ -z $_cb_cmd ]]; then\n"
-    "\t\tspec=\"words $_cashbookctl_commands\"\n"
+    "\t\t_cb_r=\"words $_cashbookctl_commands\"\n"
     "\telse\n"
-    "\t\tsubs=$(_cashbookctl_subs \"$_cb_cmd\")\n"
-    "\t\tif [[ $_cb_n == 0 && -n $subs ]]; then\n"
-    "\t\t\tspec=\"words $subs\"\n"
+    "\t\t_cashbookctl_subs \"$_cb_cmd\"\n"
+    "\t\tif [[ $_cb_n == 0 && -n $_cb_r ]]; then\n"
+    "\t\t\t_cb_r=\"words $_cb_r\"\n"
     "\t\telse\n"
-    "\t\t\tspec=$(_cashbookctl_operand \"$_cb_cmd\" \"$_cb_n\")\n"
+    "\t\t\t_cashbookctl_operand \"$_cb_cmd\" \"$_cb_n\"\n"
     "\t\tfi\n"
     "\tfi\n"
-    "\tcase $spec in\n"
-    "\twords\\ *) printf '%s\\n' ${spec#words } ;;\n"
-    "\tbook) cashbookctl \"${_cb_pass[@]}\" __complete books 2>/dev/null "
-    ";;\n"
-    "\tcategory) cashbookctl \"${_cb_pass[@]}\" __complete categories "
-    "2>/dev/null ;;\n"
-    "\tcommand) printf '%s\\n' $_cashbookctl_commands ;;\n"
-    "\tfile) echo '<file>' ;;\n"
+    "\tcase $_cb_r in\n"
+    "\twords\\ *) _cb_c=${_cb_r#words }; _cb_c=${_cb_c// /$'\\n'} ;;\n"
+    "\tbook) _cb_c=$(cashbookctl \"${_cb_pass[@]}\" __complete books "
+    "2>/dev/null) ;;\n"
+    "\tcategory) _cb_c=$(cashbookctl \"${_cb_pass[@]}\" __complete "
+    "categories 2>/dev/null) ;;\n"
+    "\tcommand) _cb_c=${_cashbookctl_commands// /$'\\n'} ;;\n"
+    "\tfile) _cb_c='<file>' ;;\n"
     "\tesac\n"
     "}\n";
 
@@ -477,16 +481,18 @@ gen_bash(FILE *f)
 	fputs("\n_cashbookctl() {\n"
 	    "\tlocal _cb_words=(\"${COMP_WORDS[@]}\") _cb_cword=$COMP_CWORD\n"
 	    "\tlocal _cb_cur=${COMP_WORDS[COMP_CWORD]} _cb_cmd _cb_n _cb_want"
-	    " _cb_pass c\n"
+	    " _cb_pass _cb_c\n"
 	    "\t_cashbookctl_walk\n"
-	    "\tCOMPREPLY=()\n"
-	    "\tc=$(_cashbookctl_candidates)\n"
-	    "\tif [[ $c == '<file>' ]]; then\n"
+	    "\t_cashbookctl_candidates\n"
+	    "\tif [[ $_cb_c == '<file>' ]]; then\n"
 	    "\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$_cb_cur\")\n"
 	    "\t\treturn\n"
 	    "\tfi\n"
-	    "\tlocal IFS=$'\\n'\n"
-	    "\tmapfile -t COMPREPLY < <(compgen -W \"$c\" -- \"$_cb_cur\")\n"
+	    "\tlocal IFS=$'\\n' c\n"
+	    "\tCOMPREPLY=()\n"
+	    "\tfor c in $_cb_c; do\n"
+	    "\t\t[[ $c == \"$_cb_cur\"* ]] && COMPREPLY+=(\"$c\")\n"
+	    "\tdone\n"
 	    "}\n"
 	    "complete -F _cashbookctl cashbookctl\n", f);
 }
@@ -505,14 +511,14 @@ gen_zsh(FILE *f)
 	    "\temulate -L zsh -o ksh_arrays -o sh_word_split\n"
 	    "\tlocal -a _cb_words=(\"${words[@]}\") _cb_pass\n"
 	    "\tlocal _cb_cword=$((CURRENT - 1)) _cb_cur=${words[CURRENT-1]}\n"
-	    "\tlocal _cb_cmd _cb_n _cb_want c\n"
+	    "\tlocal _cb_cmd _cb_n _cb_want _cb_c\n"
 	    "\t_cashbookctl_walk\n"
-	    "\tc=$(_cashbookctl_candidates)\n"
-	    "\tif [[ $c == '<file>' ]]; then\n"
+	    "\t_cashbookctl_candidates\n"
+	    "\tif [[ $_cb_c == '<file>' ]]; then\n"
 	    "\t\t_files\n"
 	    "\t\treturn\n"
 	    "\tfi\n"
-	    "\tlocal -a cands=(\"${(@f)c}\")\n"
+	    "\tlocal -a cands=(\"${(@f)_cb_c}\")\n"
 	    "\tcompadd -- \"${cands[@]}\"\n"
 	    "}\n\n"
 	    "_cashbookctl \"$@\"\n", f);
