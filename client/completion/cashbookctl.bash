@@ -29,6 +29,7 @@ _cashbookctl_opts() {
 		'restore') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'history') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'balance') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'report') _cb_r=' --by --from --to --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'verify') _cb_r=' --repair --socket -s --json -j --timeout --book -b --help' ;;
 		'invite') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'member') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -75,6 +76,9 @@ _cashbookctl_optarg() {
 		'edit|--ref') _cb_r='none' ;;
 		'edit|--tag'|'edit|-t') _cb_r='none' ;;
 		'edit|--clear') _cb_r='words time category mode party note reference tags' ;;
+		'report|--by') _cb_r='words month category mode party' ;;
+		'report|--from') _cb_r='none' ;;
+		'report|--to') _cb_r='none' ;;
 		*'|--socket'|*'|-s') _cb_r='file' ;;
 		*'|--timeout'|*'|-t') _cb_r='none' ;;
 		*'|--book'|*'|-b') _cb_r='book' ;;
