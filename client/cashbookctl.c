@@ -23,24 +23,55 @@
 #include "version.h"
 
 #include "ctl.h"
+#include "ctl_args.h"
+#include "ctl_book.h"
 #include "ctl_start_hint.h"
 #include "ctl_output.h"
+#include "ctl_session.h"
 
-#define CTL_MAX_TIMEOUT_MS	(24 * 3600 * 1000)	/* one day */
+/* The edit distance up to which an unknown word gets "did you mean". */
+#define CTL_SUGGEST_MAX		2
 
-static int help_exec(const struct ctl_cmd *, struct ctl_ctx *, int, char **);
+static enum ctl_retval help_exec(const struct ctl_cmd *, struct ctl_ctx *,
+    struct ctl_args *);
+
+static const struct ctl_operand help_operands[] = {
+	{ "COMMAND", CTL_T_COMMAND, NULL, CTL_ARG_OPTIONAL },
+	{ "SUBCOMMAND", CTL_T_COMMAND, NULL, CTL_ARG_OPTIONAL },
+	{ NULL, 0, NULL, 0 },
+};
 
 static const struct ctl_cmd ctl_cmd_help = {
 	.name = "help",
-	.args = "[COMMAND [SUBCOMMAND]]",
 	.summary = "show the commands, or how to use one",
 	.help = "Without COMMAND, list the commands and global options.\n",
-	.flags = 0,
+	.operands = help_operands,
 	.exec = help_exec,
 };
 
+/*
+ * The options every command takes, before its word or after it (there
+ * by long name, and -s, -j, -b, -h; -t after a command is its own, e.g.
+ * --tag).  main parses them before the command word, ctl_args.c after.
+ */
+const struct ctl_optdef ctl_global_opts[] = {
+	{ "socket", 's', "PATH", CTL_T_FILE, NULL, "cashbookd's socket", 0, 0,
+	    NULL },
+	{ "json", 'j', NULL, CTL_T_TEXT, NULL, "print results, and errors, "
+	    "as JSON on one line", 0, 0, NULL },
+	{ "timeout", 't', "MS", CTL_T_NUMBER, NULL, "give up on cashbookd "
+	    "after MS milliseconds", 0, 0, NULL },
+	{ "book", 'b', "NAME|ID", CTL_T_BOOK, NULL, "the book to work on",
+	    0, 0, NULL },
+	{ "help", 'h', NULL, CTL_T_TEXT, NULL, "show the help", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+extern const struct ctl_cmd ctl_cmd_complete;
+extern const struct ctl_cmd ctl_cmd_generate;
+
 /* Every command, in the order --help lists them. */
-static const struct ctl_cmd *const ctl_commands[] = {
+const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_ping,
 	&ctl_cmd_stats,
 	&ctl_cmd_info,
@@ -72,6 +103,8 @@ static const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_notifications,
 	&ctl_cmd_watch,
 	&ctl_cmd_help,
+	&ctl_cmd_complete,
+	&ctl_cmd_generate,
 	NULL
 };
 
@@ -92,11 +125,13 @@ print_help(FILE *f)
 	print_usage_line(f);
 	fprintf(f, "\nTalk to cashbookd, the local bookkeeping daemon.\n"
 	    "\nCommands:\n");
-	for (size_t i = 0; ctl_commands[i] != NULL; i++)
-		fprintf(f, "  %-13s %s\n", ctl_commands[i]->name,
-		    ctl_commands[i]->summary);
+	for (size_t i = 0; ctl_commands[i] != NULL; i++) {
+		if ((ctl_commands[i]->flags & CTL_CMD_HIDDEN) == 0)
+			fprintf(f, "  %-13s %s\n", ctl_commands[i]->name,
+			    ctl_commands[i]->summary);
+	}
 	fprintf(f,
-	    "\nOptions:\n"
+	    "\nOptions (before or after the command):\n"
 	    "  -s, --socket PATH   cashbookd's socket (default: "
 	    "$CASHBOOK_SOCKET, else\n"
 	    "                      $XDG_RUNTIME_DIR/cashbook/cashbookd.sock, "
@@ -107,7 +142,8 @@ print_help(FILE *f)
 	    "line\n"
 	    "  -t, --timeout MS    give up on cashbookd after MS milliseconds "
 	    "(default %d;\n"
-	    "                      0 waits forever)\n"
+	    "                      0 waits forever; after the command: "
+	    "--timeout only)\n"
 	    "  -b, --book NAME|ID  the book the bookkeeping commands work on: "
 	    "its NAME,\n"
 	    "                      OWNER/NAME (one shared with you: "
@@ -117,6 +153,13 @@ print_help(FILE *f)
 	    "                      'book use')\n"
 	    "  -h, --help          show this help\n"
 	    "  -V, --version       show the version\n"
+	    "\nCommands' own short options mean the same everywhere: -c "
+	    "--category,\n-m --mode, -p --party, -n --note, -t --tag, -d "
+	    "--date, -r --reference,\n-a --all, -l --limit, -o --output.\n"
+	    "\nA command may be shortened to a prefix that names only it "
+	    "('li' for\nlist), except those that delete or cannot be undone "
+	    "(rm, book delete,\nmember rm, invite revoke, leave): type them "
+	    "whole.\n"
 	    "\nExit status:\n"
 	    "  0  success\n"
 	    "  1  the request failed: cashbookd answered an error, or timed "
@@ -138,63 +181,138 @@ cmd_word(const struct ctl_cmd *cmd)
 	return sp != NULL ? sp + 1 : cmd->name;
 }
 
-static void
-print_cmd_help(FILE *f, const struct ctl_cmd *cmd)
+/* Whether cmd is called word, by its name or an alias. */
+static bool
+cmd_is(const struct ctl_cmd *cmd, const char *word)
 {
-	fprintf(f, "usage: cashbookctl [OPTIONS] %s%s%s\n\n%c%s.\n\n%s",
-	    cmd->name, cmd->args[0] != '\0' ? " " : "", cmd->args,
-	    toupper((unsigned char)cmd->summary[0]), cmd->summary + 1,
-	    cmd->help);
-	if (cmd->subcmds != NULL) {
-		fprintf(f, "\nSubcommands:\n");
-		for (size_t i = 0; cmd->subcmds[i] != NULL; i++)
-			fprintf(f, "  %-8s %s\n", cmd_word(cmd->subcmds[i]),
-			    cmd->subcmds[i]->summary);
-		fprintf(f, "\nRun 'cashbookctl help %s SUBCOMMAND' for more "
-		    "about one.\n", cmd->name);
-		if (cmd->exec == NULL)
-			return;
+	if (strcmp(cmd_word(cmd), word) == 0)
+		return true;
+	for (size_t i = 0; cmd->aliases != NULL && cmd->aliases[i] != NULL;
+	    i++) {
+		if (strcmp(cmd->aliases[i], word) == 0)
+			return true;
 	}
-	fprintf(f, "\nOptions: -j/--json prints the result as JSON; see "
-	    "'cashbookctl --help'\nfor the global options and exit "
-	    "statuses.\n");
+	return false;
+}
+
+/* Whether word is a prefix of cmd's name or of an alias. */
+static bool
+cmd_starts(const struct ctl_cmd *cmd, const char *word)
+{
+	size_t len = strlen(word);
+
+	if (strncmp(cmd_word(cmd), word, len) == 0)
+		return true;
+	for (size_t i = 0; cmd->aliases != NULL && cmd->aliases[i] != NULL;
+	    i++) {
+		if (strncmp(cmd->aliases[i], word, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The edit distance of a and b (optimal string alignment: an insertion,
+ * a deletion, a change or two neighbours swapped each count one), at
+ * most CTL_SUGGEST_MAX + 1 for words longer than a name may be. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	enum { W = 32 };
+	size_t d[W + 1][W + 1], n = strlen(a), m = strlen(b);
+
+	if (n > W || m > W)
+		return CTL_SUGGEST_MAX + 1;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[n][m];
+}
+
+/* The command of list nearest to word, when near enough to suggest. */
+static const struct ctl_cmd *
+cmd_nearest(const struct ctl_cmd *const *list, const char *word)
+{
+	const struct ctl_cmd *best = NULL;
+	size_t best_d = CTL_SUGGEST_MAX + 1, d;
+
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if ((list[i]->flags & CTL_CMD_HIDDEN) != 0)
+			continue;
+		d = edit_distance(word, cmd_word(list[i]));
+		if (d < best_d && d < strlen(word)) {
+			best_d = d;
+			best = list[i];
+		}
+	}
+	return best;
 }
 
 /*
  * The command of list (ctl_commands, or a group's subcommands) called
- * name: an exact match, else the only command name starts with (as tmux
- * allows).  NULL, with *ambiguous set when more than one matched.
+ * word: by its name or an alias, else by a prefix that names only it
+ * (as tmux allows), unless it is CTL_CMD_WHOLE.  NULL when none: the
+ * usage error (naming the candidates of an ambiguous prefix, or the
+ * nearest command to a typo) is reported and its status in *status.
+ * what is "command" or "subcommand"; group names the group, or NULL.
  */
 static const struct ctl_cmd *
-cmd_find_in(const struct ctl_cmd *const *list, const char *name,
-    bool *ambiguous)
+cmd_find_in(struct ctl_ctx *ctx, const struct ctl_cmd *const *list,
+    const char *word, const struct ctl_cmd *group, enum ctl_retval *status)
 {
-	const struct ctl_cmd *found = NULL;
-	size_t len = strlen(name);
+	const struct ctl_cmd *found = NULL, *near;
+	const char *what = group != NULL ? "subcommand" : "command";
+	char names[512], of[128];
+	size_t n = 0;
 
-	*ambiguous = false;
 	for (size_t i = 0; list[i] != NULL; i++) {
-		if (strcmp(cmd_word(list[i]), name) == 0)
+		if (cmd_is(list[i], word))
 			return list[i];
 	}
-	if (len == 0)
-		return NULL;
-	for (size_t i = 0; list[i] != NULL; i++) {
-		if (strncmp(cmd_word(list[i]), name, len) != 0)
-			continue;
-		if (found != NULL) {
-			*ambiguous = true;
-			return NULL;
-		}
-		found = list[i];
-	}
-	return found;
-}
+	names[0] = '\0';
+	for (size_t i = 0; word[0] != '\0' && list[i] != NULL; i++) {
+		size_t used = strlen(names);
 
-static const struct ctl_cmd *
-cmd_find(const char *name, bool *ambiguous)
-{
-	return cmd_find_in(ctl_commands, name, ambiguous);
+		if ((list[i]->flags & CTL_CMD_HIDDEN) != 0 ||
+		    !cmd_starts(list[i], word))
+			continue;
+		snprintf(names + used, sizeof names - used, "%s%s",
+		    n > 0 ? ", " : "", cmd_word(list[i]));
+		found = list[i];
+		n++;
+	}
+	snprintf(of, sizeof of, "%s%s", group != NULL ? " of " : "",
+	    group != NULL ? group->name : "");
+	if (n == 1 && (found->flags & CTL_CMD_WHOLE) == 0)
+		return found;
+	if (n == 1)
+		*status = ctl_usage(ctx, group, "'%s' is short for '%s', which "
+		    "must be typed in full: it deletes or cannot be undone",
+		    word, found->name);
+	else if (n > 1)
+		*status = ctl_usage(ctx, group, "ambiguous %s '%s'%s: could "
+		    "be %s", what, word, of, names);
+	else if ((near = cmd_nearest(list, word)) != NULL)
+		*status = ctl_usage(ctx, group, "unknown %s '%s'%s; did you "
+		    "mean '%s'?", what, word, of, cmd_word(near));
+	else
+		*status = ctl_usage(ctx, group, "unknown %s '%s'%s", what,
+		    word, of);
+	return NULL;
 }
 
 /*
@@ -203,45 +321,100 @@ cmd_find(const char *name, bool *ambiguous)
  */
 static const struct ctl_cmd *
 subcmd_find(struct ctl_ctx *ctx, const struct ctl_cmd *group,
-    const char *word, int *status)
+    const char *word, enum ctl_retval *status)
 {
-	const struct ctl_cmd *sub;
-	bool ambiguous;
-
 	if (word == NULL) {
 		*status = ctl_usage(ctx, group, "%s needs a subcommand",
 		    group->name);
 		return NULL;
 	}
 	if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
-		print_cmd_help(stdout, group);
+		ctl_help_print(stdout, group);
 		*status = CTL_EXIT_OK;
 		return NULL;
 	}
-	sub = cmd_find_in(group->subcmds, word, &ambiguous);
-	if (sub == NULL)
-		*status = ctl_usage(ctx, group, "%s subcommand '%s' of %s",
-		    ambiguous ? "ambiguous" : "unknown", word, group->name);
-	return sub;
+	return cmd_find_in(ctx, group->subcmds, word, group, status);
+}
+
+/* Connect, begin the session and find the book, as cmd's flags ask. */
+static enum ctl_retval
+cmd_prepare(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
+    struct ctl_session *s, struct ctl_book *book, bool *begun)
+{
+	struct ctl_book_ref ref;
+	int rc;
+
+	/* The book is chosen first: a missing choice is reported even
+	 * when cashbookd is not running. */
+	if ((cmd->flags & CTL_CMD_BOOK) != 0 &&
+	    (rc = ctl_book_pick(ctx, NULL, &ref)) >= 0)
+		return (enum ctl_retval)rc;
+	if ((cmd->flags & (CTL_CMD_SESSION | CTL_CMD_BOOK)) != 0) {
+		*begun = true;
+		if ((rc = ctl_session_begin(s, ctx)) >= 0)
+			return (enum ctl_retval)rc;
+		ctx->session = s;
+	} else if ((cmd->flags & CTL_CMD_CONNECT) != 0)
+		return ctl_connect(ctx);
+	if ((cmd->flags & CTL_CMD_BOOK) != 0) {
+		if ((rc = ctl_book_find(s, &ref, book)) >= 0)
+			return (enum ctl_retval)rc;
+		ctx->book_found = book;
+	}
+	return CTL_EXIT_OK;
+}
+
+/*
+ * Run one command from its table entry: parse its arguments, check them
+ * (before any connection, so a usage error is one even without cashbookd),
+ * connect, begin the session, find the book, exec, and clean up.
+ */
+static enum ctl_retval
+cmd_exec(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
+    char **argv)
+{
+	struct ctl_args args;
+	struct ctl_session s;
+	struct ctl_book book;
+	enum ctl_retval rc;
+	bool helped, begun = false;
+
+	if (cmd->exec_argv != NULL)
+		return (enum ctl_retval)cmd->exec_argv(cmd, ctx, argc, argv);
+	memset(&s, 0, sizeof s);
+	rc = ctl_args_parse(cmd, ctx, argc, argv, &args, &helped);
+	if (rc == CTL_EXIT_OK && !helped && cmd->check != NULL)
+		rc = cmd->check(cmd, ctx, &args);
+	if (rc == CTL_EXIT_OK && !helped)
+		rc = cmd_prepare(cmd, ctx, &s, &book, &begun);
+	if (rc == CTL_EXIT_OK && !helped)
+		rc = cmd->exec(cmd, ctx, &args);
+	if (begun)
+		ctl_session_end(&s);
+	ctx->session = NULL;
+	ctx->book_found = NULL;
+	ctl_args_free(&args);
+	return rc;
 }
 
 /* Run cmd with argv[0] its name; a group runs its subcommand, which sees
  * argv[0] = the subcommand's word (or itself, when it is a command too and
  * no subcommand is named). */
-static int
+static enum ctl_retval
 cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
     char **argv)
 {
 	const struct ctl_cmd *sub;
-	int status;
+	enum ctl_retval status;
+	bool self = cmd->exec != NULL || cmd->exec_argv != NULL;
 
-	if (cmd->subcmds == NULL || (cmd->exec != NULL && (argc < 2 ||
+	if (cmd->subcmds == NULL || (self && (argc < 2 ||
 	    argv[1][0] == '-')))
-		return cmd->exec(cmd, ctx, argc, argv);
+		return cmd_exec(cmd, ctx, argc, argv);
 	sub = subcmd_find(ctx, cmd, argc > 1 ? argv[1] : NULL, &status);
 	if (sub == NULL)
 		return status;
-	return sub->exec(sub, ctx, argc - 1, argv + 1);
+	return cmd_exec(sub, ctx, argc - 1, argv + 1);
 }
 
 int
@@ -256,11 +429,11 @@ ctl_usage(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, const char *fmt,
 		msg[0] = '\0';
 	va_end(ap);
 	ctl_print_error(ctx->json, NULL, "usage", msg, NULL);
-	if (cmd != NULL)
-		fprintf(stderr, "usage: cashbookctl [OPTIONS] %s%s%s\n"
-		    "Try 'cashbookctl help %s' for more.\n", cmd->name,
-		    cmd->args[0] != '\0' ? " " : "", cmd->args, cmd->name);
-	else
+	if (cmd != NULL) {
+		ctl_usage_line(stderr, cmd);
+		fprintf(stderr, "Try 'cashbookctl help %s' for more.\n",
+		    cmd->name);
+	} else
 		fprintf(stderr, "Try 'cashbookctl --help' for more.\n");
 	return CTL_EXIT_USAGE;
 }
@@ -362,7 +535,7 @@ ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
-			print_cmd_help(stdout, cmd);
+			ctl_help_print(stdout, cmd);
 			return CTL_EXIT_OK;
 		}
 	}
@@ -556,49 +729,29 @@ ctl_connect(struct ctl_ctx *ctx)
 	return rc == CB_EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_CONNECT;
 }
 
-static int
-help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+help_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	const struct ctl_cmd *cmd;
-	bool ambiguous;
-	int nargs = 0, rc;
+	enum ctl_retval rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
-		return rc;
-	if (nargs == 0) {
+	(void)self;
+	if (args->nargs == 0) {
 		print_help(stdout);
 		return CTL_EXIT_OK;
 	}
-	cmd = cmd_find(argv[1], &ambiguous);
-	if (cmd == NULL)
-		return ctl_usage(ctx, NULL, "%s command '%s'", ambiguous ?
-		    "ambiguous" : "unknown", argv[1]);
-	if (nargs == 2 && cmd->subcmds == NULL)
+	if ((cmd = cmd_find_in(ctx, ctl_commands, args->argv[1], NULL,
+	    &rc)) == NULL)
+		return rc;
+	if (args->nargs == 2 && cmd->subcmds == NULL)
 		return ctl_usage(ctx, self, "%s has no subcommands",
 		    cmd->name);
-	if (nargs == 2 && (cmd = subcmd_find(ctx, cmd, argv[2], &rc)) ==
-	    NULL)
+	if (args->nargs == 2 && (cmd = subcmd_find(ctx, cmd, args->argv[2],
+	    &rc)) == NULL)
 		return rc;
-	print_cmd_help(stdout, cmd);
+	ctl_help_print(stdout, cmd);
 	return CTL_EXIT_OK;
-}
-
-/* A timeout in milliseconds: digits only, 0 .. CTL_MAX_TIMEOUT_MS. */
-static int
-parse_timeout(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > CTL_MAX_TIMEOUT_MS)
-		return -1;
-	*out = (int)v;
-	return 0;
 }
 
 int
@@ -617,8 +770,8 @@ main(int argc, char **argv)
 	struct ctl_ctx ctx = { .timeout_ms = CB_DEFAULT_TIMEOUT_MS };
 	const struct ctl_cmd *cmd;
 	const char *env;
-	bool ambiguous;
-	int opt, rc;
+	enum ctl_retval rc;
+	int opt;
 
 	/* '+': stop at the command name, its options are its own;
 	 * ':': report a missing argument apart from an unknown option. */
@@ -634,7 +787,7 @@ main(int argc, char **argv)
 			ctx.json = true;
 			break;
 		case 't':
-			if (parse_timeout(optarg, &ctx.timeout_ms) != 0)
+			if (ctl_parse_timeout(optarg, &ctx.timeout_ms) != 0)
 				return ctl_usage(&ctx, NULL, "--timeout wants "
 				    "milliseconds from 0 to %d, not '%s'",
 				    CTL_MAX_TIMEOUT_MS, optarg);
@@ -673,10 +826,9 @@ main(int argc, char **argv)
 			    "is too long; give one with --socket PATH");
 	}
 
-	cmd = cmd_find(argv[optind], &ambiguous);
-	if (cmd == NULL)
-		return ctl_usage(&ctx, NULL, "%s command '%s'", ambiguous ?
-		    "ambiguous" : "unknown", argv[optind]);
+	if ((cmd = cmd_find_in(&ctx, ctl_commands, argv[optind], NULL,
+	    &rc)) == NULL)
+		return rc;
 
 	rc = cmd_run(cmd, &ctx, argc - optind, argv + optind);
 	cb_close(ctx.conn);

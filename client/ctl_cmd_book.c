@@ -29,11 +29,9 @@
 
 /* The commands' own options. */
 struct book_opts {
-	const char *book;
 	const char *currency;
 	const char *description;
 	bool force;
-	bool repair;
 };
 
 /* The default book's ID, or 0 when there is none (or it cannot be read:
@@ -92,15 +90,15 @@ check_currency(struct ctl_ctx *ctx, const char *text, char buf[4])
 	return -1;
 }
 
-static int
-book_create_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_create_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct book_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--currency", &o.currency, NULL },
-		{ "--description", &o.description, NULL },
-		{ NULL, NULL, NULL },
+	char **argv = args->argv;
+	int nargs = args->nargs;
+	struct book_opts o = {
+		.currency = ctl_arg(args, "currency"),
+		.description = ctl_arg(args, "description"),
 	};
 	struct ctl_session s;
 	struct ctl_book book;
@@ -109,14 +107,10 @@ book_create_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char currency[4], name[CTL_BOOK_NAME_BUF], err[PATH_MAX + 256];
 	int64_t old_default;
 	bool make_default;
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the book's NAME",
-		    self->name);
+	(void)self;
+	(void)nargs;
 	if (o.currency != NULL && (rc = check_currency(ctx, o.currency,
 	    currency)) >= 0)
 		return rc;
@@ -171,22 +165,33 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef book_create_opts[] = {
+	{ "currency", 0, "CODE", CTL_T_TEXT, NULL, "its ISO 4217 currency "
+	    "(default: cashbookd's --default-currency)", 0, 0, NULL },
+	{ "description", 0, "TEXT", CTL_T_TEXT, NULL, "what the book is for",
+	    0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand book_create_operands[] = {
+	{ "NAME", CTL_T_TEXT, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 static const struct ctl_cmd ctl_cmd_book_create = {
 	.name = "book create",
-	.args = "NAME [--currency CODE] [--description TEXT]",
+	.opts = book_create_opts,
+	.operands = book_create_operands,
+	.needs = "the book's NAME",
+	.method = CB_METHOD_BOOK_CREATE,
 	.summary = "create a book",
 	.help =
 	    "Creates a book called NAME (1 to 100 bytes; your books' names "
 	    "differ\nin more than ASCII case), e.g.\n"
 	    "  created book 'Household' (ID 1, EUR)\n"
-	    "  --currency CODE      its ISO 4217 currency (default: "
-	    "cashbookd's\n"
-	    "                       --default-currency); it never changes, "
-	    "and says\n"
-	    "                       how many decimals amounts have (EUR 2, "
-	    "JPY 0,\n"
-	    "                       BHD 3)\n"
-	    "  --description TEXT   what the book is for\n"
+	    "--currency CODE is the book's ISO 4217 currency; it never "
+	    "changes, and\nsays how many decimals amounts have (EUR 2, JPY 0, "
+	    "BHD 3).\n"
 	    "Your first book becomes your default book.\n"
 	    "With --json: {\"book_id\":N,\"book\":{...}}.\n",
 	.flags = 0,
@@ -297,19 +302,23 @@ book_list_print(struct ctl_ctx *ctx, const msgpack_object *books)
 	return CTL_EXIT_OK;
 }
 
-static int
-book_list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *books;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0 ||
-	    (rc = ctl_session_begin(&s, ctx)) >= 0)
+	(void)self;
+	(void)argv;
+	(void)nargs;
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_LIST, p, &reply)) >= 0)
@@ -332,7 +341,7 @@ out:
 
 static const struct ctl_cmd ctl_cmd_book_list = {
 	.name = "book list",
-	.args = "",
+	.method = CB_METHOD_BOOK_LIST,
 	.summary = "list your books, with their totals",
 	.help =
 	    "One line per book, ordered by name: its ID, name, currency, "
@@ -348,22 +357,20 @@ static const struct ctl_cmd ctl_cmd_book_list = {
 
 /* ---- book use ---- */
 
-static int
-book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_use_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	char label[CTL_BOOK_LABEL_BUF];
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
-		    self->name);
+	(void)nargs;
 	ctl_book_ref_arg(&ref, argv[1]);
 	if (argv[1][0] == '\0')
 		return ctl_usage(ctx, self, "%s: the book's NAME is empty",
@@ -391,9 +398,38 @@ out:
 	return rc;
 }
 
+static const struct ctl_operand book_operand[] = {
+	{ "NAME|ID", CTL_T_BOOK, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct ctl_operand book_operand_opt[] = {
+	{ "NAME|ID", CTL_T_BOOK, NULL, CTL_ARG_OPTIONAL },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct ctl_operand book_rename_operands[] = {
+	{ "NAME|ID", CTL_T_BOOK, NULL, 0 },
+	{ "NEWNAME", CTL_T_TEXT, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct ctl_operand book_describe_operands[] = {
+	{ "NAME|ID", CTL_T_BOOK, NULL, 0 },
+	{ "TEXT", CTL_T_TEXT, NULL, CTL_ARG_OPTIONAL },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct ctl_optdef book_delete_opts[] = {
+	{ "force", 0, NULL, CTL_T_TEXT, NULL, "delete the book even though it "
+	    "has entries", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 static const struct ctl_cmd ctl_cmd_book_use = {
 	.name = "book use",
-	.args = "NAME|ID",
+	.operands = book_operand,
+	.needs = "the book's NAME or ID",
 	.summary = "choose the book the other commands work on",
 	.help =
 	    "Remembers the book as your default: the bookkeeping commands "
@@ -475,20 +511,21 @@ book_get(struct ctl_session *s, int64_t id, struct cb_reply **reply)
 	return rc;
 }
 
-static int
-book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *b;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
+	(void)self;
 	if (nargs == 1)
 		ctl_book_ref_arg(&ref, argv[1]);
 	if ((nargs == 0 && (rc = ctl_book_pick(ctx, NULL, &ref)) >= 0) ||
@@ -515,7 +552,8 @@ out:
 
 static const struct ctl_cmd ctl_cmd_book_show = {
 	.name = "book show",
-	.args = "[NAME|ID]",
+	.operands = book_operand_opt,
+	.method = CB_METHOD_BOOK_GET,
 	.summary = "show a book: currency, description, totals",
 	.help =
 	    "Without NAME|ID, shows the chosen book (--book, CASHBOOK_BOOK or "
@@ -527,32 +565,25 @@ static const struct ctl_cmd ctl_cmd_book_show = {
 /* ---- book rename, book describe ---- */
 
 /*
- * book.update of one field of the book named by argv[1], to argv[2], or
- * to nil when there is no argv[2] (needs: how many operands at least).
+ * book.update of one field of the book named by the first operand, to
+ * the second, or to nil when there is none.
  * -1 when the field changed and the caller says so (*book: the book as it
  * was, *value: argv[2] or NULL), else the exit status: --json printed,
  * or the failure reported.
  */
 static int
-book_update_field(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, const char *field, int needs, const char *what,
-    struct ctl_book *book, const char **value)
+book_update_field(struct ctl_ctx *ctx, struct ctl_args *args,
+    const char *field, struct ctl_book *book, const char **value)
 {
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	*value = NULL;
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 2, &nargs)) >= 0)
-		return rc;
-	if (nargs < needs)
-		return ctl_usage(ctx, self, "%s needs the book (NAME or ID) "
-		    "and %s", self->name, what);
-	*value = nargs == 2 ? argv[2] : NULL;
-	ctl_book_ref_arg(&ref, argv[1]);
+	*value = args->nargs == 2 ? args->argv[2] : NULL;
+	ctl_book_ref_arg(&ref, args->argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, book)) >= 0)
 		goto out;
@@ -582,17 +613,17 @@ out:
 	return rc;
 }
 
-static int
-book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	struct ctl_book book;
 	const char *name = NULL;
 	char old[CTL_BOOK_NAME_BUF], new[CTL_BOOK_NAME_BUF];
 	int rc;
 
-	if ((rc = book_update_field(self, ctx, argc, argv, "name", 2,
-	    "its new name", &book, &name)) >= 0)
+	(void)self;
+	if ((rc = book_update_field(ctx, args, "name", &book, &name)) >= 0)
 		return rc;
 	ctl_sanitize(book.name, old, sizeof old);
 	ctl_sanitize(name, new, sizeof new);
@@ -601,17 +632,18 @@ book_rename_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	return CTL_EXIT_OK;
 }
 
-static int
-book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	struct ctl_book book;
 	const char *text = NULL;
 	char name[CTL_BOOK_NAME_BUF];
 	int rc;
 
-	if ((rc = book_update_field(self, ctx, argc, argv, "description", 1,
-	    "its description (none: remove it)", &book, &text)) >= 0)
+	(void)self;
+	if ((rc = book_update_field(ctx, args, "description", &book,
+	    &text)) >= 0)
 		return rc;
 	ctl_sanitize(book.name, name, sizeof name);
 	printf("%s the description of book '%s' (ID %" PRId64 ")\n",
@@ -621,7 +653,9 @@ book_describe_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 static const struct ctl_cmd ctl_cmd_book_rename = {
 	.name = "book rename",
-	.args = "NAME|ID NEWNAME",
+	.operands = book_rename_operands,
+	.needs = "the book (NAME or ID) and its new name",
+	.method = CB_METHOD_BOOK_UPDATE,
 	.summary = "give a book another name",
 	.help =
 	    "The book keeps its ID, entries and currency; if it is your "
@@ -632,7 +666,10 @@ static const struct ctl_cmd ctl_cmd_book_rename = {
 
 static const struct ctl_cmd ctl_cmd_book_describe = {
 	.name = "book describe",
-	.args = "NAME|ID [TEXT]",
+	.operands = book_describe_operands,
+	.needs = "the book (NAME or ID) and its description (none: remove "
+	    "it)",
+	.method = CB_METHOD_BOOK_UPDATE,
 	.summary = "set a book's description, or remove it",
 	.help =
 	    "TEXT may hold several lines (up to 4096 bytes); without TEXT the "
@@ -644,30 +681,24 @@ static const struct ctl_cmd ctl_cmd_book_describe = {
 
 /* ---- book delete ---- */
 
-static int
-book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+book_delete_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct book_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--force", NULL, &o.force },
-		{ NULL, NULL, NULL },
-	};
+	char **argv = args->argv;
+	int nargs = args->nargs;
+	struct book_opts o = { .force = ctl_arg_flag(args, "force") };
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char name[CTL_BOOK_NAME_BUF], hint[512];
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the book's NAME or ID",
-		    self->name);
+	(void)self;
+	(void)nargs;
 	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
@@ -710,17 +741,19 @@ out:
 
 static const struct ctl_cmd ctl_cmd_book_delete = {
 	.name = "book delete",
-	.args = "NAME|ID [--force]",
+	.opts = book_delete_opts,
+	.operands = book_operand,
+	.needs = "the book's NAME or ID",
+	.method = CB_METHOD_BOOK_DELETE,
 	.summary = "delete a book",
 	.help =
 	    "Deletes the book, for good.  A book that has entries (trashed "
 	    "ones too)\nis refused unless --force is given; then its entries, "
 	    "trash and history\ngo with it.\n"
-	    "  --force    delete the book even though it has entries\n"
 	    "If it was your default book, no book is the default "
 	    "afterwards.\n"
 	    "With --json: {\"deleted_entries\":N}.\n",
-	.flags = 0,
+	.flags = CTL_CMD_WHOLE,
 	.exec = book_delete_exec,
 };
 
@@ -739,7 +772,6 @@ static const struct ctl_cmd *const book_subcmds[] = {
 
 const struct ctl_cmd ctl_cmd_book = {
 	.name = "book",
-	.args = "SUBCOMMAND [ARGS]",
 	.summary = "manage your books: create, list, use, show, rename, "
 	    "describe, delete",
 	.help =
@@ -760,58 +792,51 @@ const struct ctl_cmd ctl_cmd_book = {
 
 /* ---- balance ---- */
 
-static int
-balance_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+balance_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct book_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
-	struct ctl_session s;
-	struct ctl_book book;
+	struct ctl_session *s = ctx->session;
+	const struct ctl_book *book = ctx->book_found;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *res;
 	char name[CTL_BOOK_NAME_BUF], amount[CTL_AMOUNT_BUF];
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
-		goto out;
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_BALANCE, p, &reply)) >= 0)
+	(void)self;
+	(void)args;
+	p = ctl_session_params(s);
+	ctl_param_int(s, p, "book_id", book->id);
+	if ((rc = ctl_session_call(s, CB_METHOD_BOOK_BALANCE, p, &reply)) >= 0)
 		goto out;
 	res = cb_reply_result(reply);
 	if (ctx->json) {
 		rc = ctl_print_reply_json(reply);
 		goto out;
 	}
-	ctl_sanitize(book.name, name, sizeof name);
-	ctl_print_item("book", "%s (ID %" PRId64 ")", name, book.id);
-	ctl_field_amount(res, "cash_in", book.decimals, amount, sizeof amount);
-	ctl_print_item("cash in", "%s %s", amount, book.currency);
-	ctl_field_amount(res, "cash_out", book.decimals, amount, sizeof amount);
-	ctl_print_item("cash out", "%s %s", amount, book.currency);
-	ctl_field_amount(res, "balance", book.decimals, amount, sizeof amount);
-	ctl_print_item("balance", "%s %s", amount, book.currency);
+	ctl_sanitize(book->name, name, sizeof name);
+	ctl_print_item("book", "%s (ID %" PRId64 ")", name, book->id);
+	ctl_field_amount(res, "cash_in", book->decimals, amount,
+	    sizeof amount);
+	ctl_print_item("cash in", "%s %s", amount, book->currency);
+	ctl_field_amount(res, "cash_out", book->decimals, amount,
+	    sizeof amount);
+	ctl_print_item("cash out", "%s %s", amount, book->currency);
+	ctl_field_amount(res, "balance", book->decimals, amount,
+	    sizeof amount);
+	ctl_print_item("balance", "%s %s", amount, book->currency);
 	ctl_print_item("entries", "%" PRId64, ctl_field_int(res, "count"));
 	rc = CTL_EXIT_OK;
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
-	ctl_session_end(&s);
-	return rc;
+	return (enum ctl_retval)rc;
 }
 
 const struct ctl_cmd ctl_cmd_balance = {
 	.name = "balance",
-	.args = "[--book NAME|ID]",
+	.method = CB_METHOD_BOOK_BALANCE,
 	.summary = "show a book's money in, money out and balance",
 	.help =
 	    "The totals of the book's live entries (not the trash), exact, "
@@ -824,7 +849,7 @@ const struct ctl_cmd ctl_cmd_balance = {
 	    "With --json: {\"cash_in\":MINOR,\"cash_out\":MINOR,\"balance\":"
 	    "MINOR,\n\"count\":N,\"currency\":CODE,\"decimals\":N}, amounts in "
 	    "minor units\n(cents).\n",
-	.flags = 0,
+	.flags = CTL_CMD_BOOK,
 	.exec = balance_exec,
 };
 
@@ -872,34 +897,24 @@ verify_print(struct ctl_ctx *ctx, const struct ctl_book *book,
 	    "from the entries", "book '%s' is not consistent", name);
 }
 
-static int
-verify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+verify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct book_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ "--repair", NULL, &o.repair },
-		{ NULL, NULL, NULL },
-	};
-	struct ctl_session s;
-	struct ctl_book book;
+	struct ctl_session *s = ctx->session;
+	const struct ctl_book *book = ctx->book_found;
+	bool repair = ctl_arg_flag(args, "repair");
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *res;
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
-		goto out;
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	if (o.repair)
-		ctl_param_bool(&s, p, "repair", true);
-	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_VERIFY, p, &reply)) >= 0)
+	(void)self;
+	p = ctl_session_params(s);
+	ctl_param_int(s, p, "book_id", book->id);
+	if (repair)
+		ctl_param_bool(s, p, "repair", true);
+	if ((rc = ctl_session_call(s, CB_METHOD_BOOK_VERIFY, p, &reply)) >= 0)
 		goto out;
 	res = cb_reply_result(reply);
 	if (ctx->json) {
@@ -908,29 +923,32 @@ verify_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		    "repaired") ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 		goto out;
 	}
-	rc = verify_print(ctx, &book, res, o.repair);
+	rc = verify_print(ctx, book, res, repair);
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
-	ctl_session_end(&s);
-	return rc;
+	return (enum ctl_retval)rc;
 }
+
+static const struct ctl_optdef verify_opts[] = {
+	{ "repair", 0, NULL, CTL_T_TEXT, NULL, "rewrite the stored figures "
+	    "from the entries (exit status 0 once repaired)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
 
 const struct ctl_cmd ctl_cmd_verify = {
 	.name = "verify",
-	.args = "[--repair] [--book NAME|ID]",
+	.opts = verify_opts,
+	.method = CB_METHOD_BOOK_VERIFY,
 	.summary = "check a book's stored totals against its entries",
 	.help =
 	    "cashbookd keeps each book's totals and running balances next to "
 	    "its\nentries; verify recomputes them from the live entries and "
 	    "names every\ndifference.  Exit status 0 when they match, 1 when "
 	    "they do not.\n"
-	    "  --repair   rewrite the stored figures from the entries (exit "
-	    "status\n"
-	    "             0 once repaired)\n"
 	    "With --json: book.verify's result {\"ok\":BOOL,\"stored\":{...},\n"
 	    "\"computed\":{...},\"problems\":[...],\"repaired\":BOOL}, with "
 	    "the same\nexit status.\n",
-	.flags = 0,
+	.flags = CTL_CMD_BOOK,
 	.exec = verify_exec,
 };

@@ -118,6 +118,21 @@ entry_opts_params(struct ctl_session *s, struct cb_params *p,
 		ctl_param_str_array(s, p, "tags", o->tags, o->ntags);
 }
 
+/* The options add and edit share, from args. */
+static void
+entry_opts_read(struct entry_opts *o, const struct ctl_args *args)
+{
+	o->date = ctl_arg(args, "date");
+	o->time = ctl_arg(args, "time");
+	o->category = ctl_arg(args, "category");
+	o->mode = ctl_arg(args, "mode");
+	o->party = ctl_arg(args, "party");
+	o->note = ctl_arg(args, "note");
+	o->ref = ctl_arg(args, "reference");
+	o->key = ctl_arg(args, "key");
+	o->ntags = ctl_arg_list(args, "tag", o->tags, CB_ENTRY_TAGS_MAX);
+}
+
 /* Check the values given, before anything is sent.  -1 to go on. */
 static int
 entry_opts_check(struct ctl_ctx *ctx, const struct entry_opts *o)
@@ -208,42 +223,25 @@ add_print(const struct ctl_book *book, const char *type, int64_t amount,
 		    book->currency);
 }
 
-static int
-add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct entry_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--date", &o.date, NULL },
-		{ "--time", &o.time, NULL },
-		{ "--category", &o.category, NULL },
-		{ "--mode", &o.mode, NULL },
-		{ "--party", &o.party, NULL },
-		{ "--note", &o.note, NULL },
-		{ "--ref", &o.ref, NULL },
-		{ "--key", &o.key, NULL },
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
-	const struct ctl_opt_multi multi[] = {
-		{ "--tag", o.tags, CB_ENTRY_TAGS_MAX, &o.ntags },
-		{ NULL, NULL, 0, NULL },
-	};
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char today[CTL_DATE_BUF], key[KEY_BUF];
 	int64_t amount;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_multi(self, ctx, argc, argv, opts, multi, 2,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 2)
-		return ctl_usage(ctx, self, "%s needs 'in' or 'out' and an "
-		    "AMOUNT", self->name);
+	(void)self;
+	(void)nargs;
+	entry_opts_read(&o, args);
 	o.type = argv[1];
 	o.amount = argv[2];
 	if ((rc = ctl_input_type(ctx, "type", o.type)) >= 0 ||
@@ -259,7 +257,7 @@ add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	}
 	if (o.key == NULL && make_key(key))
 		o.key = key;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
+	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0 ||
 	    (rc = ctl_input_amount(ctx, "amount", o.amount, &book,
 	    &amount)) >= 0)
 		goto out;
@@ -287,11 +285,48 @@ out:
 	return rc;
 }
 
+/* The fields of an entry, as add and edit take them. */
+#define ENTRY_FIELD_OPTS \
+	{ "date", 'd', "YYYY-MM-DD", CTL_T_DATE, NULL, "the day (add: "	\
+	    "default today, local time)", 0, 0, NULL },			\
+	{ "time", 0, "HH:MM", CTL_T_TEXT, NULL, "the time of day, 24 h", \
+	    0, 0, NULL },						\
+	{ "category", 'c', "C", CTL_T_CATEGORY, NULL, "e.g. Food, Rent, " \
+	    "Salary", 0, 0, NULL },					\
+	{ "mode", 'm', "M", CTL_T_WORDS, "Cash Online Card UPI Bank "	\
+	    "Other", "how it was paid: Cash, Online, Card, UPI, Bank "	\
+	    "Transfer, Other (free text)", 0, 0, NULL },		\
+	{ "party", 'p', "P", CTL_T_TEXT, NULL, "who paid or was paid", 0, \
+	    0, NULL },							\
+	{ "note", 'n', "N", CTL_T_TEXT, NULL, "anything else (may have " \
+	    "several lines)", 0, 0, NULL },				\
+	{ "reference", 'r', "R", CTL_T_TEXT, NULL, "a reference: receipt " \
+	    "or invoice number", 0, 0, NULL },				\
+	{ "ref", 0, "R", CTL_T_TEXT, NULL, NULL, CTL_OPT_HIDDEN, 0,	\
+	    "reference" },						\
+	{ "tag", 't', "T", CTL_T_TEXT, NULL, "a tag; give it again for "	\
+	    "more (at most 20)", CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL }
+
+static const struct ctl_optdef add_opts[] = {
+	ENTRY_FIELD_OPTS,
+	{ "key", 'k', "KEY", CTL_T_TEXT, NULL, "an idempotency key: adding "
+	    "again with the same key and fields adds nothing (default: a "
+	    "random one)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand add_operands[] = {
+	{ "in|out", CTL_T_WORDS, "in out", 0 },
+	{ "AMOUNT", CTL_T_AMOUNT, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_add = {
 	.name = "add",
-	.args = "in|out AMOUNT [--date YYYY-MM-DD] [--time HH:MM] "
-	    "[--category C]\n    [--mode M] [--party P] [--note N] "
-	    "[--ref R] [--tag T]... [--key KEY]\n    [--book NAME|ID]",
+	.opts = add_opts,
+	.operands = add_operands,
+	.needs = "'in' or 'out' and an AMOUNT",
+	.method = CB_METHOD_ENTRY_ADD,
 	.summary = "add an entry: money in or out",
 	.help =
 	    "Adds money received (in) or paid (out) to the chosen book, e.g.\n"
@@ -301,28 +336,14 @@ const struct ctl_cmd ctl_cmd_add = {
 	    "'.',\nwith no more decimals than the currency has (12, 12.5, "
 	    "12.50 for EUR;\n1250 for JPY); no sign, no thousands separators, "
 	    "more than 0.\n"
-	    "  --date YYYY-MM-DD  the day (default: today, local time)\n"
-	    "  --time HH:MM       the time of day, 24 h (default: none)\n"
-	    "  --category C       e.g. Food, Rent, Salary\n"
-	    "  --mode M           how it was paid: Cash, Online, Card, UPI, "
-	    "Bank\n"
-	    "                     Transfer, Other (free text)\n"
-	    "  --party P          who paid or was paid\n"
-	    "  --note N           anything else (may have several lines)\n"
-	    "  --ref R            a reference: receipt or invoice number\n"
-	    "  --tag T            a tag; give it again for more (at most 20)\n"
-	    "  --key KEY          an idempotency key: adding again with the "
-	    "same key\n"
-	    "                     and fields adds nothing (default: a random "
-	    "one)\n"
-	    "  --book NAME|ID     the book (default: as 'book use' chose)\n"
+	    "The book is the one -b/--book NAME|ID names, else the one 'book "
+	    "use' chose.\n"
 	    "When the answer is lost (connection lost, timeout, cashbookd "
 	    "busy),\nadd tries once more: the key makes sure the entry is "
 	    "added once.\n"
 	    "Exit status 2 when a value is refused before sending (e.g. "
 	    "12.505 for\nEUR).  With --json: {\"entry_id\":N,\"balance\":"
 	    "MINOR,\"replayed\":BOOL}.\n",
-	.flags = 0,
 	.exec = add_exec,
 };
 
@@ -374,20 +395,21 @@ show_print(const msgpack_object *e, const struct ctl_book *book)
 	    ctl_field_int(e, "updated_by"));
 }
 
-static int
-show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+show_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *entry;
 	int64_t id;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
-	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+	if ((rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
 		return rc;
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = entry_fetch(&s, id, &reply, &entry, &book)) >= 0)
@@ -404,9 +426,22 @@ out:
 	return rc;
 }
 
+static const struct ctl_operand id_operand[] = {
+	{ "ID", CTL_T_NUMBER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* restore: an entry's ID, or a backup file (anything not a number). */
+static const struct ctl_operand restore_operand[] = {
+	{ "ID|FILE", CTL_T_FILE, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_show = {
 	.name = "show",
-	.args = "ID",
+	.operands = id_operand,
+	.needs = "the entry's ID (see 'cashbookctl list')",
+	.method = CB_METHOD_ENTRY_GET,
 	.summary = "show one entry in full",
 	.help =
 	    "Every field of the entry, trashed or not: type, amount (in its "
@@ -414,7 +449,6 @@ const struct ctl_cmd ctl_cmd_show = {
 	    "reference, tags,\nidempotency key, and who created and last "
 	    "changed it when.\n"
 	    "With --json: {\"entry\":{...}}, the amount in minor units.\n",
-	.flags = 0,
 	.exec = show_exec,
 };
 
@@ -484,40 +518,27 @@ print_done(const char *verb, int64_t id, const char *where,
 	    book->currency);
 }
 
-static int
-edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct entry_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--type", &o.type, NULL },
-		{ "--amount", &o.amount, NULL },
-		{ "--date", &o.date, NULL },
-		{ "--time", &o.time, NULL },
-		{ "--category", &o.category, NULL },
-		{ "--mode", &o.mode, NULL },
-		{ "--party", &o.party, NULL },
-		{ "--note", &o.note, NULL },
-		{ "--ref", &o.ref, NULL },
-		{ NULL, NULL, NULL },
-	};
-	const struct ctl_opt_multi multi[] = {
-		{ "--tag", o.tags, CB_ENTRY_TAGS_MAX, &o.ntags },
-		{ "--clear", o.clear, CLEAR_MAX, &o.nclear },
-		{ NULL, NULL, 0, NULL },
-	};
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL, *got = NULL;
 	const msgpack_object *entry;
 	int64_t id, amount = 0;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_multi(self, ctx, argc, argv, opts, multi, 1,
-	    &nargs)) >= 0 ||
-	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0 ||
+	entry_opts_read(&o, args);
+	o.type = ctl_arg(args, "type");
+	o.amount = ctl_arg(args, "amount");
+	o.nclear = ctl_arg_list(args, "clear", o.clear, CLEAR_MAX);
+	if ((rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0 ||
 	    (rc = edit_check(ctx, self, &o)) >= 0)
 		return rc;
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
@@ -557,31 +578,41 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef edit_opts[] = {
+	{ "type", 0, "in|out", CTL_T_WORDS, "in out", "money in or out", 0, 0,
+	    NULL },
+	{ "amount", 0, "A", CTL_T_AMOUNT, NULL, "the amount, as for add", 0, 0,
+	    NULL },
+	ENTRY_FIELD_OPTS,
+	{ "clear", 0, "FIELD", CTL_T_WORDS, "time category mode party note "
+	    "reference tags", "remove a field's value: time, category, mode, "
+	    "party, note, reference (or ref), or tags; again for more",
+	    CTL_OPT_MULTI, CLEAR_MAX, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_edit = {
 	.name = "edit",
-	.args = "ID [--type in|out] [--amount A] [--date D] [--time T] "
-	    "[--category C]\n    [--mode M] [--party P] [--note N] [--ref R] "
-	    "[--tag T]... [--clear FIELD]...",
+	.opts = edit_opts,
+	.operands = id_operand,
+	.needs = "the entry's ID (see 'cashbookctl list')",
+	.method = CB_METHOD_ENTRY_UPDATE,
 	.summary = "change fields of an entry",
 	.help =
 	    "Changes only the fields given; the others stay.  The values are "
 	    "as for\n'add' (see 'cashbookctl help add').  --tag replaces all "
 	    "the tags with\nthe ones given.\n"
-	    "  --clear FIELD   remove a field's value: time, category, mode, "
-	    "party,\n"
-	    "                  note, ref, or tags; give it again for more\n"
 	    "Every change is kept in the entry's history ('cashbookctl "
 	    "history ID').\nAn entry in the trash must be restored first.\n"
 	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
-	.flags = 0,
 	.exec = edit_exec,
 };
 
 /* ---- rm, restore ---- */
 
 /* rm and restore: method on the entry ID in argv[1]. */
-static int
-trash_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
+static enum ctl_retval
+trash_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int nargs,
     char **argv, const char *method, bool to_trash)
 {
 	struct ctl_session s;
@@ -590,11 +621,10 @@ trash_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct cb_reply *reply = NULL, *got = NULL;
 	const msgpack_object *entry;
 	int64_t id;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
-	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+	if ((rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
 		return rc;
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0)
@@ -620,43 +650,47 @@ out:
 	return rc;
 }
 
-static int
-rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	return trash_exec(self, ctx, argc, argv, CB_METHOD_ENTRY_DELETE, true);
+	return trash_exec(self, ctx, args->nargs, args->argv,
+	    CB_METHOD_ENTRY_DELETE, true);
 }
 
 const struct ctl_cmd ctl_cmd_rm = {
 	.name = "rm",
-	.args = "ID",
+	.operands = id_operand,
+	.needs = "the entry's ID (see 'cashbookctl list')",
+	.method = CB_METHOD_ENTRY_DELETE,
 	.summary = "move an entry to the trash",
 	.help =
 	    "The entry leaves the balance, the lists and the reports, but "
 	    "is kept:\n'cashbookctl list --trash' shows the trash, "
 	    "'cashbookctl restore ID'\nbrings it back.\n"
 	    "With --json: {\"balance\":MINOR}.\n",
-	.flags = 0,
+	.flags = CTL_CMD_WHOLE,
 	.exec = rm_exec,
 };
 
-static int
-restore_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+restore_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	const char *arg = argc > 1 ? argv[argc - 1] : "";
+	const char *arg = args->nargs > 0 ? args->argv[0] : "";
 
 	/* restore ID brings an entry back; restore FILE, a database. */
-	if (arg[0] != '\0' && arg[0] != '-' &&
-	    arg[strspn(arg, "0123456789")] != '\0')
-		return ctl_restore_database(self, ctx, argc, argv);
-	return trash_exec(self, ctx, argc, argv, CB_METHOD_ENTRY_RESTORE,
-	    false);
+	if (arg[0] != '\0' && arg[strspn(arg, "0123456789")] != '\0')
+		return ctl_restore_database(ctx, arg);
+	return trash_exec(self, ctx, args->nargs, args->argv,
+	    CB_METHOD_ENTRY_RESTORE, false);
 }
 
 const struct ctl_cmd ctl_cmd_restore = {
 	.name = "restore",
-	.args = "ID | FILE",
+	.operands = restore_operand,
+	.needs = "the entry's ID (see 'cashbookctl list'), or a backup FILE",
+	.method = CB_METHOD_ENTRY_RESTORE,
 	.summary = "bring an entry back from the trash, or a database from a "
 	    "backup",
 	.help =
@@ -671,7 +705,6 @@ const struct ctl_cmd ctl_cmd_restore = {
 	    "replaces is kept beside it as DB.before-restore-DATE.  Only the OS\n"
 	    "user cashbookd runs as, or root, may.  With cashbookd stopped:\n"
 	    "cashbookd --restore FILE.  With --json: server.restore's result.\n",
-	.flags = 0,
 	.exec = restore_exec,
 };
 
@@ -835,21 +868,22 @@ history_print(struct ctl_ctx *ctx, const msgpack_object *events,
 	return CTL_EXIT_OK;
 }
 
-static int
-history_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+history_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL, *got = NULL;
 	const msgpack_object *entry, *events;
 	int64_t id;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0 ||
-	    (rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
+	if ((rc = parse_id(ctx, self, nargs, argv[1], &id)) >= 0)
 		return rc;
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0)
@@ -878,7 +912,9 @@ out:
 
 const struct ctl_cmd ctl_cmd_history = {
 	.name = "history",
-	.args = "ID",
+	.operands = id_operand,
+	.needs = "the entry's ID (see 'cashbookctl list')",
+	.method = CB_METHOD_ENTRY_HISTORY,
 	.summary = "show every change made to an entry",
 	.help =
 	    "Oldest first: when, who, what (create, update, delete, restore) "
@@ -889,6 +925,5 @@ const struct ctl_cmd ctl_cmd_history = {
 	    "  2026-01-06 09:12  alice  update  amount 12.50 -> 15.00\n"
 	    "With --json: {\"history\":[{\"at\",\"user_id\",\"username\","
 	    "\"action\",\n\"before\",\"after\"}, ...]}.\n",
-	.flags = 0,
 	.exec = history_exec,
 };

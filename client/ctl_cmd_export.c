@@ -521,5 +521,5 @@ const struct ctl_cmd ctl_cmd_export = {
 	    "--json:\n"
 	    "{\"exported\":N,\"format\":F,\"file\":PATH}).\n",
 	.flags = 0,
-	.exec = export_exec,
+	.exec_argv = export_exec,
 };

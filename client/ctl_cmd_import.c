@@ -973,5 +973,5 @@ const struct ctl_cmd ctl_cmd_import = {
 	    "With --json: {\"imported\":N,\"already\":M,\"book_id\":ID,"
 	    "\"balance\":MINOR}.\n",
 	.flags = 0,
-	.exec = import_exec,
+	.exec_argv = import_exec,
 };

@@ -31,7 +31,6 @@
 #define LIST_ALL_PAGE		CB_LIST_MAX_LIMIT
 
 struct list_opts {
-	const char *book;
 	const char *from, *to, *type, *category, *mode, *party, *tag;
 	const char *search, *min, *max, *limit;
 	bool trash, all, csv;
@@ -79,6 +78,25 @@ static const struct ctl_col list_cols[LC_NCOLS] = {
 	[LC_REFERENCE] = { NULL, "reference", 0, 0, CTL_COLOR_NONE },
 	[LC_TAGS] = { "TAGS", "tags", CTL_COL_HIDE_EMPTY, 24, CTL_COLOR_NONE },
 };
+
+static void
+list_opts_read(struct list_opts *o, const struct ctl_args *args)
+{
+	o->from = ctl_arg(args, "from");
+	o->to = ctl_arg(args, "to");
+	o->type = ctl_arg(args, "type");
+	o->category = ctl_arg(args, "category");
+	o->mode = ctl_arg(args, "mode");
+	o->party = ctl_arg(args, "party");
+	o->tag = ctl_arg(args, "tag");
+	o->search = ctl_arg(args, "search");
+	o->min = ctl_arg(args, "min");
+	o->max = ctl_arg(args, "max");
+	o->limit = ctl_arg(args, "limit");
+	o->trash = ctl_arg_flag(args, "trash");
+	o->all = ctl_arg_flag(args, "all");
+	o->csv = ctl_arg_flag(args, "csv");
+}
 
 /* Check the options before anything is sent.  -1 to go on. */
 static int
@@ -211,29 +229,11 @@ list_print(const struct list_opts *o, struct ctl_table *t,
 		    "for every one, or --limit N\n");
 }
 
-static int
-list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct list_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--from", &o.from, NULL },
-		{ "--to", &o.to, NULL },
-		{ "--type", &o.type, NULL },
-		{ "--category", &o.category, NULL },
-		{ "--mode", &o.mode, NULL },
-		{ "--party", &o.party, NULL },
-		{ "--tag", &o.tag, NULL },
-		{ "--search", &o.search, NULL },
-		{ "--min", &o.min, NULL },
-		{ "--max", &o.max, NULL },
-		{ "--limit", &o.limit, NULL },
-		{ "--trash", NULL, &o.trash },
-		{ "--all", NULL, &o.all },
-		{ "--csv", NULL, &o.csv },
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
+	struct list_opts o;
 	struct list_query q = { .o = &o };
 	struct ctl_pages pg = {
 		.method = CB_METHOD_ENTRY_LIST, .key = "entries",
@@ -241,16 +241,15 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	};
 	struct ctl_session s;
 	struct ctl_book book;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0 ||
-	    (rc = list_check(ctx, self, &o, &q.limit)) >= 0)
+	list_opts_read(&o, args);
+	if ((rc = list_check(ctx, self, &o, &q.limit)) >= 0)
 		return rc;
 	if (o.all && q.limit == 0)
 		q.limit = LIST_ALL_PAGE;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
+	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0 ||
 	    (o.min != NULL && (rc = ctl_input_amount(ctx, "--min", o.min,
 	    &book, &q.min)) >= 0) ||
 	    (o.max != NULL && (rc = ctl_input_amount(ctx, "--max", o.max,
@@ -276,41 +275,53 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef list_opts[] = {
+	{ "from", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "from that day on "
+	    "(included)", 0, 0, NULL },
+	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "up to that day "
+	    "(included)", 0, 0, NULL },
+	{ "type", 0, "in|out", CTL_T_WORDS, "in out", "money in or out only",
+	    0, 0, NULL },
+	{ "category", 'c', "C", CTL_T_CATEGORY, NULL, "that category "
+	    "(ignoring ASCII case)", 0, 0, NULL },
+	{ "mode", 'm', "M", CTL_T_WORDS, "Cash Online Card UPI Bank Other",
+	    "that mode", 0, 0, NULL },
+	{ "party", 'p', "P", CTL_T_TEXT, NULL, "that party", 0, 0, NULL },
+	{ "tag", 't', "T", CTL_T_TEXT, NULL, "that tag", 0, 0, NULL },
+	{ "search", 0, "TEXT", CTL_T_TEXT, NULL, "TEXT in the note, "
+	    "category, party or reference", 0, 0, NULL },
+	{ "min", 0, "A", CTL_T_AMOUNT, NULL, "amounts from A (included)", 0,
+	    0, NULL },
+	{ "max", 0, "A", CTL_T_AMOUNT, NULL, "amounts up to A (included)", 0,
+	    0, NULL },
+	{ "trash", 0, NULL, CTL_T_TEXT, NULL, "the trash instead (no running "
+	    "balance)", 0, 0, NULL },
+	{ "limit", 'l', "N", CTL_T_NUMBER, NULL, "at most N entries (1 to "
+	    "500; default 50), or with --all, N per request", 0, 0, NULL },
+	{ "all", 'a', NULL, CTL_T_TEXT, NULL, "every entry, however many", 0,
+	    0, NULL },
+	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV with a header line (see "
+	    "above)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_list = {
 	.name = "list",
-	.args = "[--from D] [--to D] [--type in|out] [--category C] "
-	    "[--mode M]\n    [--party P] [--tag T] [--search TEXT] [--min A] "
-	    "[--max A] [--trash]\n    [--limit N] [--all] [--csv] "
-	    "[--book NAME|ID]",
+	.opts = list_opts,
+	.method = CB_METHOD_ENTRY_LIST,
 	.summary = "list a book's entries, newest first",
 	.help =
 	    "Newest first (by date, then time; an entry without a time "
 	    "before the\ntimed ones of its day), with the running balance: "
 	    "the book's balance\njust after that entry, counting every live "
 	    "entry whatever the filters.\n"
-	    "  --from D, --to D   dates YYYY-MM-DD, both included\n"
-	    "  --type in|out      money in or out only\n"
-	    "  --category C, --mode M, --party P, --tag T\n"
-	    "                     that exact value (ignoring ASCII case)\n"
-	    "  --search TEXT      TEXT in the note, category, party or "
-	    "reference\n"
-	    "  --min A, --max A   amounts from A, up to A (both included)\n"
-	    "  --trash            the trash instead (no running balance)\n"
-	    "  --limit N          at most N entries (1 to 500; default 50), "
-	    "or with\n"
-	    "                     --all, N per request\n"
-	    "  --all              every entry, however many\n"
-	    "  --csv              CSV (RFC 4180, CR LF line ends) with a "
-	    "header line:\n"
-	    "                     entry_id, date, time, type, amount, "
-	    "amount_minor,\n"
-	    "                     running_balance, running_balance_minor, "
-	    "currency,\n"
-	    "                     category, mode, party, note, reference, "
-	    "tags (';'\n"
-	    "                     between tags); amounts as decimals in the "
-	    "book's\n"
-	    "                     currency, and in minor units (cents)\n"
+	    "--category, --mode, --party and --tag match that exact value "
+	    "(ignoring\nASCII case).  --csv writes CSV (RFC 4180, CR LF line "
+	    "ends) with a header\nline: entry_id, date, time, type, amount, "
+	    "amount_minor, running_balance,\nrunning_balance_minor, currency, "
+	    "category, mode, party, note, reference,\ntags (';' between "
+	    "tags); amounts as decimals in the book's currency, and\nin minor "
+	    "units (cents).\n"
 	    "The table leaves out columns no entry has, and cuts long notes "
 	    "with\n'…'.  Money in is green and money out red when standard "
 	    "output is a\nterminal (never with NO_COLOR set).  When more "
@@ -318,6 +329,5 @@ const struct ctl_cmd ctl_cmd_list = {
 	    "With --json: {\"entries\":[...],\"next_cursor\":CURSOR|null}, "
 	    "amounts in\nminor units (with --all, every page's entries in "
 	    "one array).\n",
-	.flags = 0,
 	.exec = list_exec,
 };

@@ -250,7 +250,7 @@ static const struct ctl_cmd ctl_cmd_notifications_read = {
 	    "IDs that are not yours or already read are passed over, and "
 	    "not counted.\nWith --json: {\"marked\":N}.\n",
 	.flags = 0,
-	.exec = notifications_read_exec,
+	.exec_argv = notifications_read_exec,
 };
 
 static const struct ctl_cmd *const notifications_subcmds[] = {
@@ -280,6 +280,6 @@ const struct ctl_cmd ctl_cmd_notifications = {
 	    "\"next_cursor\":CURSOR|null} (with --all,\nevery page's in one "
 	    "array).\n",
 	.flags = 0,
-	.exec = notifications_exec,
+	.exec_argv = notifications_exec,
 	.subcmds = notifications_subcmds,
 };

@@ -45,7 +45,7 @@ static const struct {
 #define REPORT_NGROUPS	(sizeof report_groups / sizeof report_groups[0])
 
 struct report_opts {
-	const char *book, *by, *from, *to;
+	const char *by, *from, *to;
 	bool csv;
 };
 
@@ -204,18 +204,16 @@ report_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 	return -1;
 }
 
-static int
-report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct report_opts o = { .by = "month" };
-	const struct ctl_opt opts[] = {
-		{ "--by", &o.by, NULL },
-		{ "--from", &o.from, NULL },
-		{ "--to", &o.to, NULL },
-		{ "--csv", NULL, &o.csv },
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
+	struct report_opts o = {
+		.by = ctl_arg(args, "by") != NULL ? ctl_arg(args, "by") :
+		    "month",
+		.from = ctl_arg(args, "from"),
+		.to = ctl_arg(args, "to"),
+		.csv = ctl_arg_flag(args, "csv"),
 	};
 	struct ctl_col cols[RC_NCOLS];
 	struct ctl_session s;
@@ -223,14 +221,12 @@ report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	size_t group;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0 ||
-	    (rc = report_check(ctx, self, &o, &group)) >= 0)
+	if ((rc = report_check(ctx, self, &o, &group)) >= 0)
 		return rc;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
+	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "book_id", book.id);
@@ -266,32 +262,35 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef report_opts[] = {
+	{ "by", 0, "GROUP", CTL_T_WORDS, "month category mode party",
+	    "month (default), category, mode or party", 0, 0, NULL },
+	{ "from", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated from "
+	    "that day on", 0, 0, NULL },
+	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated up to "
+	    "that day", 0, 0, NULL },
+	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV (RFC 4180, CR LF line ends): "
+	    "key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, "
+	    "net_minor, count, currency; one line per group, no total line; "
+	    "an empty key is '(none)'", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_report = {
 	.name = "report",
-	.args = "[--by month|category|mode|party] [--from D] [--to D] "
-	    "[--csv]\n    [--book NAME|ID]",
+	.opts = report_opts,
+	.method = CB_METHOD_REPORT_SUMMARY,
 	.summary = "sum a book's money in and out by month, category, ...",
 	.help =
 	    "One line per month (oldest first), category, mode or party (in "
 	    "ASCII\norder, entries without one last as '(none)'), with money "
 	    "in, money out,\nthe net and the number of entries, then the "
 	    "total.  Live entries only.\n"
-	    "  --by GROUP         month (default), category, mode or party\n"
-	    "  --from D, --to D   only entries dated from D, up to D "
-	    "(YYYY-MM-DD)\n"
-	    "  --csv              CSV (RFC 4180, CR LF line ends): key, "
-	    "cash_in,\n"
-	    "                     cash_in_minor, cash_out, cash_out_minor, "
-	    "net,\n"
-	    "                     net_minor, count, currency; one line per "
-	    "group, no\n"
-	    "                     total line; an empty key is '(none)'\n"
 	    "When standard output is a terminal, each line also gets two "
 	    "bars, in and\nout, scaled to the largest figure (green and red "
 	    "unless NO_COLOR is set);\na pipe gets the table without them.\n"
 	    "With --json: report.summary's result {\"rows\":[{\"key\",\n"
 	    "\"cash_in\",\"cash_out\",\"net\",\"count\"}, ...],\"total\":"
 	    "{...}}, in minor units.\n",
-	.flags = 0,
 	.exec = report_exec,
 };

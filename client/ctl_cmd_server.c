@@ -46,17 +46,17 @@ print_raw(struct ctl_ctx *ctx, const char *method)
 
 /* ---- ping ---- */
 
-static int
-ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	struct cb_ping_info info;
 	char version[sizeof info.version], took[32];
 	int64_t start;
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_PING);
 	start = now_us();
@@ -75,7 +75,6 @@ ping_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_ping = {
 	.name = "ping",
-	.args = "",
 	.summary = "check that cashbookd answers, and how fast",
 	.help =
 	    "Sends one ping and prints cashbookd's version, its protocol and\n"
@@ -83,22 +82,23 @@ const struct ctl_cmd ctl_cmd_ping = {
 	    "  pong from cashbookd 0.1.0 (protocol 1) in 0.21 ms\n"
 	    "Useful in scripts: the exit status is 0 only when cashbookd "
 	    "answered.\n",
+	.method = CB_METHOD_PING,
 	.flags = CTL_CMD_CONNECT,
 	.exec = ping_exec,
 };
 
 /* ---- stats ---- */
 
-static int
-stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	struct cb_stats st;
 	char buf[64];
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_SERVER_STATS);
 	if ((rc = cb_stats(ctx->conn, &st)) != CB_OK)
@@ -128,7 +128,6 @@ stats_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_stats = {
 	.name = "stats",
-	.args = "",
 	.summary = "show live figures: handle pool, connections, requests",
 	.help =
 	    "pool: database handles in use out of the pool's size, idle ones,\n"
@@ -140,26 +139,27 @@ const struct ctl_cmd ctl_cmd_stats = {
 	    "uptime: since cashbookd started.\n"
 	    "With --json, prints server.stats' result as is (max_wait_us in\n"
 	    "microseconds, uptime_s in seconds).\n",
+	.method = CB_METHOD_SERVER_STATS,
 	.flags = CTL_CMD_CONNECT,
 	.exec = stats_exec,
 };
 
 /* ---- info ---- */
 
-static int
-info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	(void)self;
+	(void)args;
 	char version[64], database[4096], safe[4096], when[64];
 	const msgpack_object *res;
 	struct cb_reply *reply;
 	int64_t schema, created;
 	struct tm tm;
 	time_t t;
-	int nargs, rc;
+	int rc;
 
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	if (ctx->json)
 		return print_raw(ctx, CB_METHOD_SERVER_INFO);
 	if ((rc = cb_call(ctx->conn, CB_METHOD_SERVER_INFO, NULL, &reply)) !=
@@ -196,11 +196,11 @@ info_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 
 const struct ctl_cmd ctl_cmd_info = {
 	.name = "info",
-	.args = "",
 	.summary = "show cashbookd's version, database and schema",
 	.help =
 	    "Prints the daemon's version, the schema version of its database,\n"
 	    "the database file and when it was created, and the socket used.\n",
+	.method = CB_METHOD_SERVER_INFO,
 	.flags = CTL_CMD_CONNECT,
 	.exec = info_exec,
 };
@@ -239,24 +239,6 @@ ctl_absolute(const char *path, char *out, size_t outlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* Read one FILE argument into path, absolute.  <0 to go on, else the
- * exit code. */
-static int
-ctl_file_arg(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, char *path, size_t pathlen)
-{
-	int nargs, rc;
-
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (ctl_absolute(argv[argc - 1], path, pathlen) != 0) {
-		ctl_print_error(ctx->json, NULL, "bad_path", strerror(errno),
-		    "name a file in a directory that exists");
-		return CTL_EXIT_FAILED;
-	}
-	return -1;
 }
 
 /* Print the backup's progress from a server.stats result, on one line
@@ -354,9 +336,22 @@ ctl_call_path(struct ctl_ctx *ctx, const char *method, const char *path,
 	return CTL_EXIT_OK;
 }
 
+/* FILE, absolute, into path.  CTL_EXIT_OK, or the exit status. */
 static int
-backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+ctl_file_path(struct ctl_ctx *ctx, const char *file, char *path,
+    size_t pathlen)
+{
+	if (ctl_absolute(file, path, pathlen) != 0) {
+		ctl_print_error(ctx->json, NULL, "bad_path", strerror(errno),
+		    "name a file in a directory that exists");
+		return CTL_EXIT_FAILED;
+	}
+	return CTL_EXIT_OK;
+}
+
+static enum ctl_retval
+backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	char path[PATH_MAX], safe[PATH_MAX], took[32];
 	struct cb_reply *reply;
@@ -364,8 +359,9 @@ backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	int64_t bytes = 0, pages = 0, ms = 0;
 	int rc;
 
-	if ((rc = ctl_file_arg(self, ctx, argc, argv, path,
-	    sizeof path)) >= 0)
+	(void)self;
+	if ((rc = ctl_file_path(ctx, args->argv[0], path, sizeof path)) !=
+	    CTL_EXIT_OK)
 		return rc;
 	if ((rc = ctl_call_path(ctx, CB_METHOD_SERVER_BACKUP, path, true,
 	    &reply)) != CTL_EXIT_OK)
@@ -386,9 +382,16 @@ backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	return CTL_EXIT_OK;
 }
 
+static const struct ctl_operand file_operand[] = {
+	{ "FILE", CTL_T_FILE, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_backup = {
 	.name = "backup",
-	.args = "FILE",
+	.operands = file_operand,
+	.needs = "the FILE to write the backup to",
+	.method = CB_METHOD_SERVER_BACKUP,
 	.summary = "copy the database into FILE while cashbookd serves",
 	.help =
 	    "Writes a consistent copy of the whole database to FILE (mode 0600)\n"
@@ -405,8 +408,7 @@ const struct ctl_cmd ctl_cmd_backup = {
 /* cashbookctl restore FILE (the command is shared with restoring an
  * entry, ctl_cmd_entry.c, which hands a FILE over). */
 int
-ctl_restore_database(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+ctl_restore_database(struct ctl_ctx *ctx, const char *file)
 {
 	char path[PATH_MAX], safe[PATH_MAX], prev[PATH_MAX], took[32];
 	char msg[PATH_MAX + 128];
@@ -415,8 +417,8 @@ ctl_restore_database(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	int64_t ms = 0;
 	int rc;
 
-	if ((rc = ctl_file_arg(self, ctx, argc, argv, path,
-	    sizeof path)) >= 0)
+	if ((rc = ctl_file_path(ctx, file, path, sizeof path)) !=
+	    CTL_EXIT_OK)
 		return rc;
 	if (access(path, R_OK) != 0) {
 		snprintf(msg, sizeof msg, "cannot read %s: %s", path,

@@ -232,7 +232,7 @@ const struct ctl_cmd ctl_cmd_share = {
 	    "You need the 'manage' permission on a book shared with you.\n"
 	    "With --json: {\"invite_id\":N}.\n",
 	.flags = 0,
-	.exec = share_exec,
+	.exec_argv = share_exec,
 };
 
 /* ---- invites ---- */
@@ -391,7 +391,7 @@ const struct ctl_cmd ctl_cmd_invites = {
 	    "one to you, 'invite revoke ID'\ntakes back one you sent.\n"
 	    "With --json: {\"received\":[...],\"sent\":[...]}.\n",
 	.flags = 0,
-	.exec = invites_exec,
+	.exec_argv = invites_exec,
 };
 
 /* ---- invite accept, decline, revoke ---- */
@@ -561,7 +561,7 @@ static const struct ctl_cmd ctl_cmd_invite_accept = {
 	    "--book)\n"
 	    "With --json: {\"book\":{...}}.\n",
 	.flags = 0,
-	.exec = invite_accept_exec,
+	.exec_argv = invite_accept_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_decline = {
@@ -571,7 +571,7 @@ static const struct ctl_cmd ctl_cmd_invite_decline = {
 	.help =
 	    "The one who invited you is told.  With --json: {}.\n",
 	.flags = 0,
-	.exec = invite_decline_exec,
+	.exec_argv = invite_decline_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_revoke = {
@@ -581,8 +581,8 @@ static const struct ctl_cmd ctl_cmd_invite_revoke = {
 	.help =
 	    "Yours, or, with the 'manage' permission on the book, anyone's.  "
 	    "The one\ninvited is told.  With --json: {}.\n",
-	.flags = 0,
-	.exec = invite_revoke_exec,
+	.flags = CTL_CMD_WHOLE,
+	.exec_argv = invite_revoke_exec,
 };
 
 static const struct ctl_cmd *const invite_subcmds[] = {
@@ -726,7 +726,7 @@ const struct ctl_cmd ctl_cmd_members = {
 	    "\"role\":ROLE,\n\"permissions\":[...],\"joined_at\":"
 	    "UNIX_SECONDS}, ...]}.\n",
 	.flags = 0,
-	.exec = members_exec,
+	.exec_argv = members_exec,
 };
 
 /* ---- member set, member rm ---- */
@@ -891,7 +891,7 @@ static const struct ctl_cmd ctl_cmd_member_set = {
 	    "You need the 'manage' permission; only the owner gives or takes "
 	    "'manage'.\nWith --json: {\"member\":{...}}.\n",
 	.flags = 0,
-	.exec = member_set_exec,
+	.exec_argv = member_set_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_member_rm = {
@@ -902,8 +902,8 @@ static const struct ctl_cmd ctl_cmd_member_rm = {
 	    "The member can no longer see the book; the entries they made "
 	    "stay in it.\nYou need the 'manage' permission (the owner's, to "
 	    "remove a member who\nhas it).  With --json: {}.\n",
-	.flags = 0,
-	.exec = member_rm_exec,
+	.flags = CTL_CMD_WHOLE,
+	.exec_argv = member_rm_exec,
 };
 
 static const struct ctl_cmd *const member_subcmds[] = {
@@ -986,6 +986,6 @@ const struct ctl_cmd ctl_cmd_leave = {
 	    "back you need a new\ninvitation.  If it was your default book, "
 	    "no book is the default\nafterwards.  The owner cannot leave a "
 	    "book, only delete it.\nWith --json: {}.\n",
-	.flags = 0,
-	.exec = leave_exec,
+	.flags = CTL_CMD_WHOLE,
+	.exec_argv = leave_exec,
 };

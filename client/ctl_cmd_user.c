@@ -279,7 +279,7 @@ const struct ctl_cmd ctl_cmd_register = {
 	    "The password is never taken from the command line.  Exit status "
 	    "2 when\nthe two passwords differ.\n",
 	.flags = 0,
-	.exec = register_exec,
+	.exec_argv = register_exec,
 };
 
 /* ---- login ---- */
@@ -409,7 +409,7 @@ const struct ctl_cmd ctl_cmd_login = {
 	    "file.  After 5 failed logins in a row\nfor one username, "
 	    "cashbookd makes you wait before the next try.\n",
 	.flags = 0,
-	.exec = login_exec,
+	.exec_argv = login_exec,
 };
 
 /* ---- logout ---- */
@@ -504,7 +504,7 @@ const struct ctl_cmd ctl_cmd_logout = {
 	    "  --all    end every session of this user, on every machine\n"
 	    "With --json: {} (with --all: {\"revoked\":N}).\n",
 	.flags = 0,
-	.exec = logout_exec,
+	.exec_argv = logout_exec,
 };
 
 /* ---- whoami ---- */
@@ -647,7 +647,7 @@ const struct ctl_cmd ctl_cmd_whoami = {
 	    "\"token\"|\"peer\",\n\"unread\":N,\"expires_at\":"
 	    "UNIX_SECONDS} (expires_at only with a session).\n",
 	.flags = 0,
-	.exec = whoami_exec,
+	.exec_argv = whoami_exec,
 };
 
 /* ---- passwd ---- */
@@ -753,5 +753,5 @@ const struct ctl_cmd ctl_cmd_passwd = {
 	    "                      is none yet)\n"
 	    "Exit status 2 when the two new passwords differ.\n",
 	.flags = 0,
-	.exec = passwd_exec,
+	.exec_argv = passwd_exec,
 };

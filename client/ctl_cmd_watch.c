@@ -755,5 +755,5 @@ const struct ctl_cmd ctl_cmd_watch = {
 	    "{\"kind\":\"watching\",...} gives a book's\nbalance at the "
 	    "start and after catching up.\n",
 	.flags = 0,
-	.exec = watch_exec,
+	.exec_argv = watch_exec,
 };
