@@ -677,7 +677,7 @@ static enum ctl_retval
 restore_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
 {
-	const char *arg = args->nargs > 0 ? args->argv[0] : "";
+	const char *arg = args->nargs > 0 ? args->argv[1] : "";
 
 	/* restore ID brings an entry back; restore FILE, a database. */
 	if (arg[0] != '\0' && arg[strspn(arg, "0123456789")] != '\0')

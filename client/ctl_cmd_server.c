@@ -360,7 +360,7 @@ backup_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	int rc;
 
 	(void)self;
-	if ((rc = ctl_file_path(ctx, args->argv[0], path, sizeof path)) !=
+	if ((rc = ctl_file_path(ctx, args->argv[1], path, sizeof path)) !=
 	    CTL_EXIT_OK)
 		return rc;
 	if ((rc = ctl_call_path(ctx, CB_METHOD_SERVER_BACKUP, path, true,
