@@ -28,6 +28,7 @@
 #include "backup.h"
 #include "cb_limits.h"
 #include "clock.h"
+#include "db.h"
 #include "log.h"
 #include "pool.h"
 
@@ -175,28 +176,6 @@ backup_sync_dir(const char *path)
 	return rc;
 }
 
-/* Run sql, which answers at most one row, and give its first column's
- * text (if wanted).  An SQLite result code. */
-static int
-backup_exec(sqlite3 *conn, const char *sql, char *text, size_t textlen)
-{
-	sqlite3_stmt *stmt;
-	const unsigned char *t;
-	int rc;
-
-	rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW && text != NULL) {
-		t = sqlite3_column_text(stmt, 0);
-		snprintf(text, textlen, "%s", t != NULL ? (const char *)t :
-		    "");
-	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 /*
  * The source: a read-only connection of our own on the file the pool has
  * open (device and inode: never a file that replaced it), in a read
@@ -232,8 +211,8 @@ backup_open_source(struct pool *pool, const char *path, sqlite3 **out,
 		goto fail;
 	}
 	if ((rc = sqlite3_busy_timeout(conn, CB_DEFAULT_BUSY_TIMEOUT_MS)) !=
-	    SQLITE_OK || (rc = backup_exec(conn, sql_begin, NULL, 0)) !=
-	    SQLITE_OK || (rc = backup_exec(conn, sql_snapshot, NULL, 0)) !=
+	    SQLITE_OK || (rc = db_query_one(conn, sql_begin, NULL, NULL, 0)) !=
+	    SQLITE_OK || (rc = db_query_one(conn, sql_snapshot, NULL, NULL, 0)) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot read the database: %s",
 		    sqlite3_errmsg(conn));
@@ -295,7 +274,7 @@ backup_check_copy(sqlite3 *dst, char *err, size_t errlen)
 	char answer[256] = "";
 	int rc;
 
-	rc = backup_exec(dst, sql_integrity, answer, sizeof answer);
+	rc = db_query_one(dst, sql_integrity, NULL, answer, sizeof answer);
 	if (rc != SQLITE_OK || strcmp(answer, "ok") != 0) {
 		snprintf(err, errlen, "the copy failed its integrity check: %s",
 		    rc != SQLITE_OK ? sqlite3_errmsg(dst) : answer);
@@ -379,7 +358,7 @@ backup_write(struct pool *pool, const char *db_path, const char *dest,
 		goto fail;
 	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK || backup_exec(dst, sql_sync_off, NULL, 0) !=
+	if (rc != SQLITE_OK || db_query_one(dst, sql_sync_off, NULL, NULL, 0) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open the copy %s: %s", tmp,
 		    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));

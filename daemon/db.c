@@ -804,3 +804,30 @@ db_exec_cached(struct db *db, const char *sql)
 	db_note_rc(db, rc);		/* a COMMIT is where a disk fills up */
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
+
+int
+db_query_one(sqlite3 *conn, const char *sql, int *num, char *text,
+    size_t textlen)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *t;
+	int rc;
+
+	rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (num != NULL)
+			*num = sqlite3_column_int(stmt, 0);
+		if (text != NULL) {
+			t = sqlite3_column_text(stmt, 0);
+			snprintf(text, textlen, "%s", t != NULL ?
+			    (const char *)t : "");
+		}
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return rc;
+}

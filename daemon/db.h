@@ -146,4 +146,13 @@ int db_rest(struct db *db);
  * again until a write commits, which is logged too. */
 int db_exec_cached(struct db *db, const char *sql);
 
+/*
+ * On a connection of one's own (a backup's, a file being restored): run
+ * sql, which answers at most one row, and give its first column as an int
+ * (num) and as text (text, textlen), each when not NULL.  An SQLite result
+ * code (SQLITE_OK when it ran, with or without a row).
+ */
+int db_query_one(sqlite3 *conn, const char *sql, int *num, char *text,
+    size_t textlen);
+
 #endif

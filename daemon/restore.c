@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
+#include "db.h"
 #include "log.h"
 #include "restore.h"
 #include "schema.h"
@@ -54,34 +55,6 @@ restore_unlink_with_companions(const char *path)
 			log_warn("restore: cannot remove %s: %s", name,
 			    strerror(errno));
 	}
-}
-
-/* The first column of sql's one row, as an int or as text. */
-static int
-restore_query(sqlite3 *conn, const char *sql, int *num, char *text,
-    size_t textlen)
-{
-	sqlite3_stmt *stmt;
-	const unsigned char *t;
-	int rc;
-
-	rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		if (num != NULL)
-			*num = sqlite3_column_int(stmt, 0);
-		if (text != NULL) {
-			t = sqlite3_column_text(stmt, 0);
-			snprintf(text, textlen, "%s", t != NULL ?
-			    (const char *)t : "");
-		}
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	sqlite3_finalize(stmt);
-	return rc;
 }
 
 /* Copy src to dst (created 0600, never over a file) and fsync it. */
@@ -179,14 +152,14 @@ restore_check(const char *src, struct restore_plan *plan, char *err,
 
 	if (restore_open(plan->staged, &conn, err, errlen) != 0)
 		return RESTORE_FAILED;
-	rc = restore_query(conn, sql_integrity, NULL, answer, sizeof answer);
+	rc = db_query_one(conn, sql_integrity, NULL, answer, sizeof answer);
 	if (rc != SQLITE_OK || strcmp(answer, "ok") != 0) {
 		snprintf(err, errlen, "%s is not a sound SQLite database: %s",
 		    src, rc != SQLITE_OK ? sqlite3_errmsg(conn) : answer);
 		goto bad;
 	}
-	if (restore_query(conn, sql_version, &plan->from_version, NULL, 0) !=
-	    SQLITE_OK || restore_query(conn, sql_has_meta, &has_meta, NULL,
+	if (db_query_one(conn, sql_version, &plan->from_version, NULL, 0) !=
+	    SQLITE_OK || db_query_one(conn, sql_has_meta, &has_meta, NULL,
 	    0) != SQLITE_OK || has_meta != 1 || plan->from_version < 1) {
 		snprintf(err, errlen, "%s is not a cashbook database (it has no "
 		    "cashbook schema)", src);
@@ -203,9 +176,9 @@ restore_check(const char *src, struct restore_plan *plan, char *err,
 		    "%d: %s", src, schema_version_current(), why);
 		goto bad;
 	}
-	if (restore_query(conn, sql_wal, NULL, answer, sizeof answer) !=
+	if (db_query_one(conn, sql_wal, NULL, answer, sizeof answer) !=
 	    SQLITE_OK || strcmp(answer, "wal") != 0 ||
-	    restore_query(conn, sql_checkpoint, NULL, NULL, 0) != SQLITE_OK) {
+	    db_query_one(conn, sql_checkpoint, NULL, NULL, 0) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot prepare %s: %s", plan->staged,
 		    sqlite3_errmsg(conn));
 		sqlite3_close(conn);
@@ -369,7 +342,7 @@ restore_fold_wal(const char *db_path, char *err, size_t errlen)
 	rc = sqlite3_open_v2(db_path, &conn, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
-		rc = restore_query(conn, sql_checkpoint, &busy, answer,
+		rc = db_query_one(conn, sql_checkpoint, &busy, answer,
 		    sizeof answer);
 	if (rc != SQLITE_OK || busy != 0) {
 		snprintf(err, errlen, "cannot fold the WAL into %s: %s",
