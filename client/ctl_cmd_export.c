@@ -425,29 +425,24 @@ export_to_stdout(struct ctl_session *s, struct export *x)
 	return CTL_EXIT_OK;
 }
 
-static int
-export_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+export_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct export_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--format", &o.format, NULL },
-		{ "--from", &o.from, NULL },
-		{ "--to", &o.to, NULL },
-		{ "-o", &o.output, NULL },
-		{ "--output", &o.output, NULL },
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
+	struct export_opts o = {
+		.book = NULL,		/* -b/--book: ctx->book */
+		.format = ctl_arg(args, "format"),
+		.from = ctl_arg(args, "from"),
+		.to = ctl_arg(args, "to"),
+		.output = ctl_arg(args, "output"),
 	};
 	struct export x = { 0 };
 	struct ctl_session s;
 	struct ctl_book book;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0 ||
-	    (rc = export_check(ctx, self, &o, &x.fmt)) >= 0)
+	if ((rc = export_check(ctx, self, &o, &x.fmt)) >= 0)
 		return rc;
 	if ((x.r = malloc(sizeof *x.r)) == NULL)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
@@ -467,10 +462,22 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef export_opts_def[] = {
+	{ "format", 0, "csv|json|ledger", CTL_T_WORDS, "csv json ledger",
+	    "what to write (needed): see above", 0, 0, NULL },
+	{ "from", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only the entries of "
+	    "this date or later", 0, 0, NULL },
+	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only the entries of this "
+	    "date or earlier", 0, 0, NULL },
+	{ "output", 'o', "FILE", CTL_T_FILE, NULL, "write FILE (mode 0600) "
+	    "instead of standard output ('-': standard output)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_export = {
 	.name = "export",
-	.args = "--format csv|json|ledger [--from D] [--to D] [-o FILE]\n"
-	    "    [--book NAME|ID]",
+	.opts = export_opts_def,
+	.method = CB_METHOD_ENTRY_LIST,
 	.summary = "write every entry of a book, oldest first, for other "
 	    "programs",
 	.help =
@@ -507,19 +514,12 @@ const struct ctl_cmd ctl_cmd_export = {
 	    "the payee, and\n"
 	    "                     ':' and ';' in account and tag names, "
 	    "become '_'\n"
-	    "  --from D, --to D   only the entries of these dates "
-	    "(YYYY-MM-DD, both\n"
-	    "                     included)\n"
-	    "  -o FILE            write FILE (mode 0600) instead of standard "
-	    "output:\n"
-	    "                     the export goes to a temporary file beside "
-	    "it, renamed\n"
-	    "                     to FILE only once complete, so a failed "
-	    "export leaves\n"
-	    "                     FILE as it was; '-o -' is standard output\n"
+	    "With -o FILE the export goes to a temporary file beside FILE, "
+	    "renamed to\nFILE only once complete, so a failed export leaves "
+	    "FILE as it was.\n"
 	    "With -o, a last line says how many entries went where (with "
 	    "--json:\n"
 	    "{\"exported\":N,\"format\":F,\"file\":PATH}).\n",
 	.flags = 0,
-	.exec_argv = export_exec,
+	.exec = export_exec,
 };

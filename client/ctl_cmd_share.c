@@ -47,7 +47,7 @@ static const char *const perm_names[] = {
 
 /* The commands' own options. */
 struct share_opts {
-	const char *book;
+	const char *book;	/* NULL: the chosen one (-b/--book) */
 	const char *can;
 };
 
@@ -150,15 +150,12 @@ share_invite(struct ctl_session *s, const struct ctl_book *book,
 	return ctl_session_fail(s, rc);
 }
 
-static int
-share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--can", &o.can, NULL },
-		{ NULL, NULL, NULL },
-	};
+	struct share_opts o = { .can = ctl_arg(args, "can") };
+	char **argv = args->argv;
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
@@ -167,15 +164,10 @@ share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char label[CTL_BOOK_LABEL_BUF], who[CTL_USERNAME_BUF];
 	char can[PERM_TEXT_BUF];
 	int64_t invite_id;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 2,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 2)
-		return ctl_usage(ctx, self, "%s needs the book and the "
-		    "USERNAME of whom to share it with", self->name);
 	if (o.can != NULL && (rc = perms_parse(ctx, o.can, &perms)) >= 0)
 		return rc;
 	ctl_book_ref_arg(&ref, argv[1]);
@@ -206,9 +198,25 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef share_opts_def[] = {
+	{ "can", 0, "PERMISSIONS", CTL_T_TEXT, NULL, "some of those, "
+	    "separated by commas (add,reports); without it, they may only "
+	    "read", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand share_operands[] = {
+	{ "BOOK", CTL_T_BOOK, NULL, 0 },
+	{ "USERNAME", CTL_T_USER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_share = {
 	.name = "share",
-	.args = "BOOK USERNAME [--can PERMISSIONS]",
+	.opts = share_opts_def,
+	.operands = share_operands,
+	.needs = "the book and the USERNAME of whom to share it with",
+	.method = CB_METHOD_BOOK_INVITE,
 	.summary = "invite someone to a book",
 	.help =
 	    "Invites USERNAME to BOOK (NAME, OWNER/NAME or ID, see "
@@ -226,13 +234,10 @@ const struct ctl_cmd ctl_cmd_share = {
 	    "  reports    see reports, and verify the book\n"
 	    "  manage     share the book, change and remove members (only "
 	    "the owner\n             may give it)\n"
-	    "  --can PERMISSIONS   some of those, separated by commas "
-	    "(add,reports);\n"
-	    "                      without it, bob may only read\n"
 	    "You need the 'manage' permission on a book shared with you.\n"
 	    "With --json: {\"invite_id\":N}.\n",
 	.flags = 0,
-	.exec_argv = share_exec,
+	.exec = share_exec,
 };
 
 /* ---- invites ---- */
@@ -337,19 +342,20 @@ invites_of(const struct cb_reply *reply, const char *key)
 	return a != NULL && a->type == MSGPACK_OBJECT_ARRAY ? a : NULL;
 }
 
-static int
-invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	struct ctl_session s;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *received, *sent;
 	size_t pending_in, pending_out;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
+	(void)args;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0 ||
-	    (rc = ctl_session_begin(&s, ctx)) >= 0 ||
+	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = invites_get(&s, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
@@ -381,7 +387,7 @@ out:
 
 const struct ctl_cmd ctl_cmd_invites = {
 	.name = "invites",
-	.args = "",
+	.method = CB_METHOD_INVITE_LIST,
 	.summary = "list the invitations to you and the ones you sent",
 	.help =
 	    "Two tables, pending invitations first, then the newest: the "
@@ -391,7 +397,7 @@ const struct ctl_cmd ctl_cmd_invites = {
 	    "one to you, 'invite revoke ID'\ntakes back one you sent.\n"
 	    "With --json: {\"received\":[...],\"sent\":[...]}.\n",
 	.flags = 0,
-	.exec_argv = invites_exec,
+	.exec = invites_exec,
 };
 
 /* ---- invite accept, decline, revoke ---- */
@@ -477,23 +483,20 @@ accept_print(struct ctl_session *s, struct cb_reply *reply)
 }
 
 /* invite accept|decline|revoke ID. */
-static int
-invite_act_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, const struct invite_act *act)
+static enum ctl_retval
+invite_act_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args, const struct invite_act *act)
 {
+	char **argv = args->argv;
 	struct ctl_session s;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char label[CTL_USERNAME_BUF + CTL_BOOK_NAME_BUF + 64];
 	int64_t id;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the invitation's ID (see "
-		    "'cashbookctl invites')", self->name);
 	if ((rc = ctl_input_count(ctx, "invitation ID", argv[1], 1,
 	    SHARE_ID_MAX, &id)) >= 0 ||
 	    (rc = ctl_session_begin(&s, ctx)) >= 0)
@@ -528,30 +531,39 @@ out:
 	return rc;
 }
 
-static int
+static enum ctl_retval
 invite_accept_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_accept);
+	return invite_act_exec(self, ctx, args, &act_accept);
 }
 
-static int
+static enum ctl_retval
 invite_decline_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_decline);
+	return invite_act_exec(self, ctx, args, &act_decline);
 }
 
-static int
+static enum ctl_retval
 invite_revoke_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_revoke);
+	return invite_act_exec(self, ctx, args, &act_revoke);
 }
+
+static const struct ctl_operand invite_operands[] = {
+	{ "ID", CTL_T_NUMBER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define INVITE_NEEDS	"the invitation's ID (see 'cashbookctl invites')"
 
 static const struct ctl_cmd ctl_cmd_invite_accept = {
 	.name = "invite accept",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_ACCEPT,
 	.summary = "join the book an invitation to you is for",
 	.help =
 	    "You become a member of the book, with the permissions the "
@@ -561,28 +573,32 @@ static const struct ctl_cmd ctl_cmd_invite_accept = {
 	    "--book)\n"
 	    "With --json: {\"book\":{...}}.\n",
 	.flags = 0,
-	.exec_argv = invite_accept_exec,
+	.exec = invite_accept_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_decline = {
 	.name = "invite decline",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_DECLINE,
 	.summary = "say no to an invitation to you",
 	.help =
 	    "The one who invited you is told.  With --json: {}.\n",
 	.flags = 0,
-	.exec_argv = invite_decline_exec,
+	.exec = invite_decline_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_revoke = {
 	.name = "invite revoke",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_REVOKE,
 	.summary = "take back an invitation not yet answered",
 	.help =
 	    "Yours, or, with the 'manage' permission on the book, anyone's.  "
 	    "The one\ninvited is told.  With --json: {}.\n",
 	.flags = CTL_CMD_WHOLE,
-	.exec_argv = invite_revoke_exec,
+	.exec = invite_revoke_exec,
 };
 
 static const struct ctl_cmd *const invite_subcmds[] = {
@@ -594,7 +610,6 @@ static const struct ctl_cmd *const invite_subcmds[] = {
 
 const struct ctl_cmd ctl_cmd_invite = {
 	.name = "invite",
-	.args = "SUBCOMMAND ID",
 	.summary = "answer an invitation: accept, decline, revoke",
 	.help =
 	    "ID is the invitation's, as 'cashbookctl invites' lists it.  "
@@ -682,25 +697,20 @@ members_print(struct ctl_ctx *ctx, const struct ctl_book *book,
 	return CTL_EXIT_OK;
 }
 
-static int
-members_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+members_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
 	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *members;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
+	(void)args;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
 	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
 	    (rc = members_get(&s, &book, &reply, &members)) >= 0)
 		goto out;
@@ -714,7 +724,7 @@ out:
 
 const struct ctl_cmd ctl_cmd_members = {
 	.name = "members",
-	.args = "[--book BOOK]",
+	.method = CB_METHOD_MEMBER_LIST,
 	.summary = "list who is in a book, and what they may do",
 	.help =
 	    "The owner first, then the members by username: USERNAME, ROLE "
@@ -726,7 +736,7 @@ const struct ctl_cmd ctl_cmd_members = {
 	    "\"role\":ROLE,\n\"permissions\":[...],\"joined_at\":"
 	    "UNIX_SECONDS}, ...]}.\n",
 	.flags = 0,
-	.exec_argv = members_exec,
+	.exec = members_exec,
 };
 
 /* ---- member set, member rm ---- */
@@ -810,16 +820,12 @@ member_print(const struct ctl_book *book, const char *name,
 }
 
 /* member set USERNAME --can ... (set), or member rm USERNAME. */
-static int
-member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, bool set)
+static enum ctl_retval
+member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args, bool set)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ set ? "--can" : NULL, &o.can, NULL },	/* member rm: none */
-		{ NULL, NULL, NULL },
-	};
+	struct share_opts o = { .can = ctl_arg(args, "can") };
+	char **argv = args->argv;
 	const char *method = set ? CB_METHOD_MEMBER_UPDATE :
 	    CB_METHOD_MEMBER_REMOVE;
 	struct ctl_session s;
@@ -829,15 +835,9 @@ member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct cb_reply *reply = NULL;
 	char name[CTL_USERNAME_BUF];
 	int64_t user_id = 0;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the member's USERNAME "
-		    "(see 'cashbookctl members')", self->name);
 	if (set && o.can == NULL)
 		return ctl_usage(ctx, self, "%s needs --can PERMISSIONS (\"\" "
 		    "for none: the member may only read)", self->name);
@@ -865,23 +865,40 @@ out:
 	return rc;
 }
 
-static int
-member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	return member_change(self, ctx, argc, argv, true);
+	return member_change(self, ctx, args, true);
 }
 
-static int
-member_rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+member_rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	return member_change(self, ctx, argc, argv, false);
+	return member_change(self, ctx, args, false);
 }
+
+static const struct ctl_optdef member_set_opts[] = {
+	{ "can", 0, "PERMISSIONS", CTL_T_TEXT, NULL, "the member's "
+	    "permissions, separated by commas (\"\" for none: only reading)",
+	    0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand member_operands[] = {
+	{ "USERNAME", CTL_T_USER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MEMBER_NEEDS	"the member's USERNAME (see 'cashbookctl members')"
 
 static const struct ctl_cmd ctl_cmd_member_set = {
 	.name = "member set",
-	.args = "USERNAME --can PERMISSIONS [--book BOOK]",
+	.opts = member_set_opts,
+	.operands = member_operands,
+	.needs = MEMBER_NEEDS,
+	.method = CB_METHOD_MEMBER_UPDATE,
 	.summary = "change what a member may do",
 	.help =
 	    "Sets the member's permissions to exactly PERMISSIONS: some of "
@@ -891,19 +908,21 @@ static const struct ctl_cmd ctl_cmd_member_set = {
 	    "You need the 'manage' permission; only the owner gives or takes "
 	    "'manage'.\nWith --json: {\"member\":{...}}.\n",
 	.flags = 0,
-	.exec_argv = member_set_exec,
+	.exec = member_set_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_member_rm = {
 	.name = "member rm",
-	.args = "USERNAME [--book BOOK]",
+	.operands = member_operands,
+	.needs = MEMBER_NEEDS,
+	.method = CB_METHOD_MEMBER_REMOVE,
 	.summary = "remove a member from a book",
 	.help =
 	    "The member can no longer see the book; the entries they made "
 	    "stay in it.\nYou need the 'manage' permission (the owner's, to "
 	    "remove a member who\nhas it).  With --json: {}.\n",
 	.flags = CTL_CMD_WHOLE,
-	.exec_argv = member_rm_exec,
+	.exec = member_rm_exec,
 };
 
 static const struct ctl_cmd *const member_subcmds[] = {
@@ -914,7 +933,6 @@ static const struct ctl_cmd *const member_subcmds[] = {
 
 const struct ctl_cmd ctl_cmd_member = {
 	.name = "member",
-	.args = "SUBCOMMAND USERNAME [ARGS]",
 	.summary = "change or remove a member of a book: set, rm",
 	.help =
 	    "Works on the chosen book (--book BOOK, CASHBOOK_BOOK or the "
@@ -927,24 +945,21 @@ const struct ctl_cmd ctl_cmd_member = {
 
 /* ---- leave ---- */
 
-static int
-leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
+	char **argv = args->argv;
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char label[CTL_BOOK_LABEL_BUF], owner[CTL_USERNAME_BUF], hint[128];
-	int nargs, rc;
+	int rc;
 
+	(void)self;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the book (NAME, "
-		    "OWNER/NAME or ID)", self->name);
 	ctl_book_ref_arg(&ref, argv[1]);
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
@@ -976,9 +991,16 @@ out:
 	return rc;
 }
 
+static const struct ctl_operand leave_operands[] = {
+	{ "BOOK", CTL_T_BOOK, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_leave = {
 	.name = "leave",
-	.args = "BOOK",
+	.operands = leave_operands,
+	.needs = "the book (NAME, OWNER/NAME or ID)",
+	.method = CB_METHOD_BOOK_LEAVE,
 	.summary = "leave a book shared with you",
 	.help =
 	    "You are no longer a member of BOOK (OWNER/NAME, NAME or ID); the "
@@ -987,5 +1009,5 @@ const struct ctl_cmd ctl_cmd_leave = {
 	    "no book is the default\nafterwards.  The owner cannot leave a "
 	    "book, only delete it.\nWith --json: {}.\n",
 	.flags = CTL_CMD_WHOLE,
-	.exec_argv = leave_exec,
+	.exec = leave_exec,
 };
