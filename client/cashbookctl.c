@@ -9,10 +9,8 @@
  * connecting, error reporting and exit statuses -- is here, so every
  * command behaves the same.  Never talks msgpack-RPC itself.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

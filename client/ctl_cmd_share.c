@@ -346,7 +346,7 @@ static enum ctl_retval
 invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
 {
-	struct ctl_session s;
+	struct ctl_session *s = ctx->session;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *received, *sent;
 	size_t pending_in, pending_out;
@@ -354,9 +354,7 @@ invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 
 	(void)self;
 	(void)args;
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = invites_get(&s, &reply)) >= 0)
+	if ((rc = invites_get(s, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
 		rc = ctl_print_reply_json(reply);
@@ -365,7 +363,7 @@ invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	received = invites_of(reply, "received");
 	sent = invites_of(reply, "sent");
 	if (received == NULL || sent == NULL) {
-		rc = ctl_session_bad_answer(&s, CB_METHOD_INVITE_LIST);
+		rc = ctl_session_bad_answer(s, CB_METHOD_INVITE_LIST);
 		goto out;
 	}
 	if ((rc = invites_print(ctx, "Invitations to you", received, "FROM",
@@ -381,13 +379,13 @@ invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	rc = CTL_EXIT_OK;
 out:
 	cb_reply_free(reply);
-	ctl_session_end(&s);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_invites = {
 	.name = "invites",
 	.method = CB_METHOD_INVITE_LIST,
+	.flags = CTL_CMD_SESSION,
 	.summary = "list the invitations to you and the ones you sent",
 	.help =
 	    "Two tables, pending invitations first, then the newest: the "
@@ -396,7 +394,6 @@ const struct ctl_cmd ctl_cmd_invites = {
 	    "or revoked.  'invite\naccept ID' and 'invite decline ID' answer "
 	    "one to you, 'invite revoke ID'\ntakes back one you sent.\n"
 	    "With --json: {\"received\":[...],\"sent\":[...]}.\n",
-	.flags = 0,
 	.exec = invites_exec,
 };
 
@@ -701,30 +698,26 @@ static enum ctl_retval
 members_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
 {
-	struct share_opts o = { 0 };
-	struct ctl_session s;
-	struct ctl_book book;
+	const struct ctl_book *book = ctx->book_found;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *members;
 	int rc;
 
 	(void)self;
 	(void)args;
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
-	    (rc = members_get(&s, &book, &reply, &members)) >= 0)
+	if ((rc = members_get(ctx->session, book, &reply, &members)) >= 0)
 		goto out;
 	rc = ctx->json ? ctl_print_reply_json(reply) :
-	    members_print(ctx, &book, members);
+	    members_print(ctx, book, members);
 out:
 	cb_reply_free(reply);
-	ctl_session_end(&s);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_members = {
 	.name = "members",
 	.method = CB_METHOD_MEMBER_LIST,
+	.flags = CTL_CMD_BOOK,
 	.summary = "list who is in a book, and what they may do",
 	.help =
 	    "The owner first, then the members by username: USERNAME, ROLE "
@@ -735,7 +728,6 @@ const struct ctl_cmd ctl_cmd_members = {
 	    "With --json: {\"members\":[{\"user_id\":N,\"username\":NAME,"
 	    "\"role\":ROLE,\n\"permissions\":[...],\"joined_at\":"
 	    "UNIX_SECONDS}, ...]}.\n",
-	.flags = 0,
 	.exec = members_exec,
 };
 

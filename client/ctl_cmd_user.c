@@ -603,29 +603,25 @@ static enum ctl_retval
 whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
 {
-	struct ctl_session s;
+	struct ctl_session *s = ctx->session;
 	struct whoami w;
 	int rc;
 
 	(void)self;
 	(void)args;
-	memset(&s, 0, sizeof s);
 	memset(&w, 0, sizeof w);
 	/* A session is checked first, so that an ended one says so. */
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (s.token[0] != '\0' && (rc = whoami_expiry(&s, &w)) >= 0) ||
-	    (rc = whoami_profile(&s, &w)) >= 0)
-		goto out;
+	if ((s->token[0] != '\0' && (rc = whoami_expiry(s, &w)) >= 0) ||
+	    (rc = whoami_profile(s, &w)) >= 0)
+		return rc;
 	whoami_print(ctx, &w);
-	rc = CTL_EXIT_OK;
-out:
-	ctl_session_end(&s);
-	return rc;
+	return CTL_EXIT_OK;
 }
 
 const struct ctl_cmd ctl_cmd_whoami = {
 	.name = "whoami",
 	.method = CB_METHOD_USER_PROFILE,
+	.flags = CTL_CMD_SESSION,
 	.summary = "show who you are to cashbookd, and what is unread",
 	.help =
 	    "Asks cashbookd who you are: with a saved session (or "
@@ -640,7 +636,6 @@ const struct ctl_cmd ctl_cmd_whoami = {
 	    "With --json: {\"user_id\":N,\"username\":NAME,\"via\":"
 	    "\"token\"|\"peer\",\n\"unread\":N,\"expires_at\":"
 	    "UNIX_SECONDS} (expires_at only with a session).\n",
-	.flags = 0,
 	.exec = whoami_exec,
 };
 
