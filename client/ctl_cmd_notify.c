@@ -126,26 +126,22 @@ notifications_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		.method = CB_METHOD_NOTIFICATION_LIST, .key = "notifications",
 		.params = notify_params, .page = notify_page, .arg = &l,
 	};
-	struct ctl_session s;
 	int rc;
 
 	(void)self;
-	memset(&s, 0, sizeof s);
 	pg.all = o.all;
 	pg.json = ctx->json;
 	if (!ctx->json &&
 	    (l.t = ctl_table_new(notify_cols, NC_NCOLS)) == NULL)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_session_pages(&s, &pg)) >= 0)
+	if ((rc = ctl_session_pages(ctx->session, &pg)) >= 0)
 		goto out;
 	if (l.t != NULL)
 		notify_print(&l, pg.more);
 	rc = CTL_EXIT_OK;
 out:
 	ctl_table_free(l.t);
-	ctl_session_end(&s);
 	return rc;
 }
 
@@ -275,6 +271,7 @@ const struct ctl_cmd ctl_cmd_notifications = {
 	.name = "notifications",
 	.opts = notifications_opts,
 	.method = CB_METHOD_NOTIFICATION_LIST,
+	.flags = CTL_CMD_SESSION,
 	.summary = "what others did in your shared books and invitations",
 	.help =
 	    "Newest first, the latest 50: an ID, when, and what happened, "
@@ -289,7 +286,6 @@ const struct ctl_cmd ctl_cmd_notifications = {
 	    "\"kind\":KIND,\n\"text\":TEXT,\"read\":BOOL,...}, ...],"
 	    "\"next_cursor\":CURSOR|null} (with --all,\nevery page's in one "
 	    "array).\n",
-	.flags = 0,
 	.exec = notifications_exec,
 	.subcmds = notifications_subcmds,
 };

@@ -942,7 +942,7 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
 {
 	char **argv = args->argv;
-	struct ctl_session s;
+	struct ctl_session *s = ctx->session;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
@@ -951,10 +951,8 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	int rc;
 
 	(void)self;
-	memset(&s, 0, sizeof s);
 	ctl_book_ref_arg(&ref, argv[1]);
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+	if ((rc = ctl_book_find(s, &ref, &book)) >= 0)
 		goto out;
 	ctl_book_label(&book, label, sizeof label);
 	if (!book.member) {
@@ -964,9 +962,9 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		    "'%s': an owner cannot leave their book", label);
 		goto out;
 	}
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_LEAVE, p, &reply)) >= 0)
+	p = ctl_session_params(s);
+	ctl_param_int(s, p, "book_id", book.id);
+	if ((rc = ctl_session_call(s, CB_METHOD_BOOK_LEAVE, p, &reply)) >= 0)
 		goto out;
 	if (ctx->json)
 		(void)ctl_print_reply_json(reply);
@@ -979,7 +977,6 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
-	ctl_session_end(&s);
 	return rc;
 }
 
@@ -993,6 +990,7 @@ const struct ctl_cmd ctl_cmd_leave = {
 	.operands = leave_operands,
 	.needs = "the book (NAME, OWNER/NAME or ID)",
 	.method = CB_METHOD_BOOK_LEAVE,
+	.flags = CTL_CMD_WHOLE | CTL_CMD_SESSION,
 	.summary = "leave a book shared with you",
 	.help =
 	    "You are no longer a member of BOOK (OWNER/NAME, NAME or ID); the "
@@ -1000,6 +998,5 @@ const struct ctl_cmd ctl_cmd_leave = {
 	    "back you need a new\ninvitation.  If it was your default book, "
 	    "no book is the default\nafterwards.  The owner cannot leave a "
 	    "book, only delete it.\nWith --json: {}.\n",
-	.flags = CTL_CMD_WHOLE,
 	.exec = leave_exec,
 };
