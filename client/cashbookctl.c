@@ -9,10 +9,8 @@
  * connecting, error reporting and exit statuses -- is here, so every
  * command behaves the same.  Never talks msgpack-RPC itself.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,8 +377,6 @@ cmd_exec(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 	enum ctl_retval rc;
 	bool helped, begun = false;
 
-	if (cmd->exec_argv != NULL)
-		return (enum ctl_retval)cmd->exec_argv(cmd, ctx, argc, argv);
 	memset(&s, 0, sizeof s);
 	rc = ctl_args_parse(cmd, ctx, argc, argv, &args, &helped);
 	if (rc == CTL_EXIT_OK && !helped && cmd->check != NULL)
@@ -406,7 +402,7 @@ cmd_run(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 {
 	const struct ctl_cmd *sub;
 	enum ctl_retval status;
-	bool self = cmd->exec != NULL || cmd->exec_argv != NULL;
+	bool self = cmd->exec != NULL;
 
 	if (cmd->subcmds == NULL || (self && (argc < 2 ||
 	    argv[1][0] == '-')))
@@ -436,171 +432,6 @@ ctl_usage(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, const char *fmt,
 	} else
 		fprintf(stderr, "Try 'cashbookctl --help' for more.\n");
 	return CTL_EXIT_USAGE;
-}
-
-/*
- * The option of opts that a (an argument starting with "-") names, with
- * *inline_value pointing past the '=' of "--name=VALUE" (else NULL).
- */
-static const struct ctl_opt *
-opt_find(const struct ctl_opt *opts, const char *a, const char **inline_value)
-{
-	const char *eq = strchr(a, '=');
-	size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-
-	*inline_value = eq != NULL ? eq + 1 : NULL;
-	for (size_t i = 0; opts != NULL && opts[i].name != NULL; i++) {
-		if (strlen(opts[i].name) == len &&
-		    strncmp(opts[i].name, a, len) == 0)
-			return &opts[i];
-	}
-	return NULL;
-}
-
-int
-ctl_parse_args(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
-    char **argv, int max_args, int *nargs)
-{
-	return ctl_parse_args_opts(cmd, ctx, argc, argv, NULL, max_args,
-	    nargs);
-}
-
-int
-ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
-    int argc, char **argv, const struct ctl_opt *opts, int max_args,
-    int *nargs)
-{
-	return ctl_parse_args_multi(cmd, ctx, argc, argv, opts, NULL,
-	    max_args, nargs);
-}
-
-/* The repeatable option of multi that a names ("--tag" or "--tag=..."),
- * with *inline_value as opt_find sets it. */
-static const struct ctl_opt_multi *
-opt_multi_find(const struct ctl_opt_multi *multi, const char *a,
-    const char **inline_value)
-{
-	const char *eq = strchr(a, '=');
-	size_t len = eq != NULL ? (size_t)(eq - a) : strlen(a);
-
-	*inline_value = eq != NULL ? eq + 1 : NULL;
-	for (size_t i = 0; multi != NULL && multi[i].name != NULL; i++) {
-		if (strlen(multi[i].name) == len &&
-		    strncmp(multi[i].name, a, len) == 0)
-			return &multi[i];
-	}
-	return NULL;
-}
-
-/*
- * Take the repeatable option at argv[*i] when it is one of multi: 1 when
- * taken (*i moved past its value), 0 when it is not one, or the exit
- * status + 2 of a usage error (>= 2).
- */
-static int
-opt_multi_take(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
-    char **argv, const struct ctl_opt_multi *multi, int *i)
-{
-	const struct ctl_opt_multi *m;
-	const char *value;
-
-	m = opt_multi_find(multi, argv[*i], &value);
-	if (m == NULL)
-		return 0;
-	if (value == NULL) {
-		if (*i + 1 == argc)
-			return 2 + ctl_usage(ctx, cmd, "%s: %s needs a value",
-			    cmd->name, m->name);
-		value = argv[++*i];
-	}
-	if (*m->n == m->max)
-		return 2 + ctl_usage(ctx, cmd, "%s: %s may be given at most "
-		    "%zu times", cmd->name, m->name, m->max);
-	m->values[(*m->n)++] = value;
-	return 1;
-}
-
-int
-ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
-    int argc, char **argv, const struct ctl_opt *opts,
-    const struct ctl_opt_multi *multi, int max_args, int *nargs)
-{
-	const struct ctl_opt *opt;
-	const char *value;
-	int taken;
-	bool options = true;
-	int n = 0;
-
-	/* --help anywhere wins over everything else on the line. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			ctl_help_print(stdout, cmd);
-			return CTL_EXIT_OK;
-		}
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (options && strcmp(a, "--") == 0) {
-			options = false;
-			continue;
-		}
-		/* "-3" and "-.5" are operands (a negative amount, which
-		 * the command then refuses with a reason), not options. */
-		if (options && a[0] == '-' && a[1] != '\0' && a[1] != '.' &&
-		    !isdigit((unsigned char)a[1])) {
-			if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
-				ctx->json = true;
-				continue;
-			}
-			if (a[1] == '-' && (taken = opt_multi_take(cmd, ctx,
-			    argc, argv, multi, &i)) != 0) {
-				if (taken >= 2)
-					return taken - 2;
-				continue;
-			}
-			opt = opt_find(opts, a, &value);
-			/* Not the "=VALUE": it may be a secret
-			 * (--password=...). */
-			if (opt == NULL)
-				return ctl_usage(ctx, cmd, "%s: unknown option "
-				    "'%.*s'", cmd->name, (int)strcspn(a, "="),
-				    a);
-			if (opt->value == NULL && value != NULL)
-				return ctl_usage(ctx, cmd, "%s: %s takes no "
-				    "value", cmd->name, opt->name);
-			if (opt->value != NULL && value == NULL) {
-				if (i + 1 == argc)
-					return ctl_usage(ctx, cmd, "%s: %s needs "
-					    "a value", cmd->name, opt->name);
-				value = argv[++i];
-			}
-			if (opt->value != NULL)
-				*opt->value = value;
-			if (opt->set != NULL)
-				*opt->set = true;
-			continue;
-		}
-		if (n == max_args) {
-			if (max_args == 0)
-				return ctl_usage(ctx, cmd, "%s takes no "
-				    "arguments (got '%s')", cmd->name, a);
-			return ctl_usage(ctx, cmd, "%s: too many arguments",
-			    cmd->name);
-		}
-		argv[++n] = argv[i];
-	}
-	*nargs = n;
-	/* Connect only now, so that a usage error is reported as one even
-	 * when cashbookd is not running. */
-	if ((cmd->flags & CTL_CMD_CONNECT) != 0 && ctx->conn == NULL) {
-		int rc = ctl_connect(ctx);
-
-		if (rc != CTL_EXIT_OK)
-			return rc;
-	}
-	return -1;
 }
 
 /* Hints for the server's error codes; NULL where the message says all. */

@@ -72,6 +72,9 @@ enum ctl_type {
 #define CTL_OPT_MULTI		0x1	/* may be repeated: every value kept */
 #define CTL_OPT_HIDDEN		0x2	/* an old spelling: accepted, never
 					   shown nor completed */
+#define CTL_OPT_EXACT		0x4	/* never taken from an abbreviation
+					   ("--password" is not
+					   "--password-stdin") */
 
 /*
  * One option of a command: "--name VALUE", "--name=VALUE", "-x VALUE"
@@ -164,11 +167,6 @@ struct ctl_cmd {
 	    struct ctl_ctx *ctx, struct ctl_args *args);
 	enum ctl_retval (*exec)(const struct ctl_cmd *self,
 	    struct ctl_ctx *ctx, struct ctl_args *args);
-	/* Not yet ported to the table: parses argv itself (argv[0] is the
-	 * command name) with ctl_parse_args*. */
-	int (*exec_argv)(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-	    int argc, char **argv);
-	const char *args;	/* exec_argv only: its usage after the name */
 	/* A group of commands ("book"): its subcommands, NULL-terminated,
 	 * each named "GROUP SUB" ("book create").  The driver runs "GROUP
 	 * SUB ARGS" as the subcommand.  exec is NULL, or the group is a
@@ -214,53 +212,6 @@ extern const struct ctl_cmd ctl_cmd_leave;
 extern const struct ctl_cmd ctl_cmd_notifications;
 extern const struct ctl_cmd ctl_cmd_watch;
 extern const struct ctl_cmd ctl_cmd_import;
-
-/*
- * One of a command's own options, for ctl_parse_args_opts.  Given as
- * "--name VALUE" or "--name=VALUE" when value is set (the last one given
- * wins), as "--name" alone when it is a flag (set becomes true).
- */
-struct ctl_opt {
-	const char *name;	/* "--username" */
-	const char **value;	/* takes a value: stored here; or NULL */
-	bool *set;		/* a flag: set true when given; or NULL */
-};
-
-/*
- * A repeatable option of a command ("--tag A --tag B"), for
- * ctl_parse_args_multi: each value given is appended to values, which has
- * room for max; one more is a usage error.
- */
-struct ctl_opt_multi {
-	const char *name;	/* "--tag" */
-	const char **values;	/* max slots */
-	size_t max;
-	size_t *n;		/* how many were given */
-};
-
-/*
- * Parse a command's options that every command takes (-h/--help, -j/--json)
- * and refuse anything else past the first max_args operands (an argument
- * that looks like a negative number, "-3" or "-.5", is an operand, so
- * the command can say why it refuses it); then, for a
- * CTL_CMD_CONNECT command, connect ctx->conn.  Returns -1 when the command
- * should go on (*nargs operands are then at argv[1..]), otherwise the exit
- * status to return (help printed, usage error, cannot connect).
- */
-int ctl_parse_args(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
-    char **argv, int max_args, int *nargs);
-
-/* The same, also taking the command's own options opts (an array ended by
- * an entry whose name is NULL; NULL for none). */
-int ctl_parse_args_opts(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
-    int argc, char **argv, const struct ctl_opt *opts, int max_args,
-    int *nargs);
-
-/* The same, also taking repeatable options multi (an array ended by an
- * entry whose name is NULL; NULL for none). */
-int ctl_parse_args_multi(const struct ctl_cmd *cmd, struct ctl_ctx *ctx,
-    int argc, char **argv, const struct ctl_opt *opts,
-    const struct ctl_opt_multi *multi, int max_args, int *nargs);
 
 /* Connect ctx->conn, or report why not and return the exit status (for a
  * command without CTL_CMD_CONNECT that connects later, once it has done

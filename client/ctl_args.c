@@ -341,6 +341,37 @@ operands_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, int n,
 	return ctl_usage(ctx, cmd, "%s needs %s", cmd->name, need);
 }
 
+/*
+ * Refuse a long option typed as a strict prefix of a CTL_OPT_EXACT one
+ * ("--password" for "--password-stdin": the value after it could be a
+ * password, which must never be taken nor shown).  Runs before getopt.
+ */
+static enum ctl_retval
+exact_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, int argc,
+    char **argv, const struct option *lo, const char *os)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		size_t len = strcspn(a, "=");
+
+		if (i > 1 && takes_next(lo, os, argv[i - 1]))
+			continue;
+		if (strncmp(a, "--", 2) != 0 || len <= 2)
+			continue;
+		for (size_t k = 0; cmd->opts != NULL &&
+		    cmd->opts[k].name != NULL; k++) {
+			const char *name = cmd->opts[k].name;
+
+			if ((cmd->opts[k].flags & CTL_OPT_EXACT) != 0 &&
+			    strlen(name) > len - 2 &&
+			    strncmp(name, a + 2, len - 2) == 0)
+				return ctl_usage(ctx, cmd, "%s: unknown option "
+				    "'%.*s'", cmd->name, (int)len, a);
+		}
+	}
+	return CTL_EXIT_OK;
+}
+
 /* Whether -h or --help comes before any "--": help wins over everything
  * else on the line. */
 static bool
@@ -442,7 +473,8 @@ ctl_args_parse(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 		if (av[i] == NULL)
 			av[i] = argv[i];
 	}
-	if ((rc = args_getopt(a, ctx, cmd, argc, av, lo, os, nopts)) !=
+	if ((rc = exact_check(ctx, cmd, argc, argv, lo, os)) != CTL_EXIT_OK ||
+	    (rc = args_getopt(a, ctx, cmd, argc, av, lo, os, nopts)) !=
 	    CTL_EXIT_OK)
 		goto out;
 	a->argv[0] = argv[0];

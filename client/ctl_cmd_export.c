@@ -293,6 +293,17 @@ struct export_opts {
 	const char *book, *format, *from, *to, *output;
 };
 
+/* The format called name, or NULL. */
+static const struct export_format *
+export_format_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < EXPORT_NFORMATS; i++) {
+		if (strcmp(export_formats[i].name, name) == 0)
+			return &export_formats[i];
+	}
+	return NULL;
+}
+
 /* Check the options before anything is sent.  -1 to go on. */
 static int
 export_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
@@ -303,12 +314,7 @@ export_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 	if (o->format == NULL)
 		return ctl_usage(ctx, cmd, "%s: --format is missing: csv, json "
 		    "or ledger", cmd->name);
-	*fmt = NULL;
-	for (size_t i = 0; i < EXPORT_NFORMATS; i++) {
-		if (strcmp(export_formats[i].name, o->format) == 0)
-			*fmt = &export_formats[i];
-	}
-	if (*fmt == NULL)
+	if ((*fmt = export_format_find(o->format)) == NULL)
 		return ctl_usage(ctx, cmd, "%s: unknown format '%s': csv, json "
 		    "or ledger", cmd->name, o->format);
 	if (o->output != NULL && o->output[0] == '\0')
@@ -425,52 +431,76 @@ export_to_stdout(struct ctl_session *s, struct export *x)
 	return CTL_EXIT_OK;
 }
 
-static int
-export_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+/* The options as given (the book is the chosen one: -b/--book). */
+static void
+export_opts_get(const struct ctl_args *args, struct export_opts *o)
 {
-	struct export_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--format", &o.format, NULL },
-		{ "--from", &o.from, NULL },
-		{ "--to", &o.to, NULL },
-		{ "-o", &o.output, NULL },
-		{ "--output", &o.output, NULL },
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
-	struct export x = { 0 };
-	struct ctl_session s;
-	struct ctl_book book;
-	int nargs, rc;
+	o->book = NULL;
+	o->format = ctl_arg(args, "format");
+	o->from = ctl_arg(args, "from");
+	o->to = ctl_arg(args, "to");
+	o->output = ctl_arg(args, "output");
+}
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0 ||
-	    (rc = export_check(ctx, self, &o, &x.fmt)) >= 0)
-		return rc;
+/* Refuse bad options before connecting: a usage error is one even
+ * without cashbookd. */
+static enum ctl_retval
+export_check_args(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
+{
+	const struct export_format *fmt;
+	struct export_opts o;
+	int rc;
+
+	export_opts_get(args, &o);
+	rc = export_check(ctx, self, &o, &fmt);
+	return rc >= 0 ? rc : CTL_EXIT_OK;
+}
+
+static enum ctl_retval
+export_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
+{
+	struct export_opts o;
+	struct export x = { 0 };
+	int rc;
+
+	(void)self;
+	export_opts_get(args, &o);
+	/* Checked already (export_check_args). */
+	x.fmt = export_format_find(o.format);
 	if ((x.r = malloc(sizeof *x.r)) == NULL)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0)
-		goto out;
-	x.book = &book;
+	x.book = ctx->book_found;
 	x.from = o.from;
 	x.to = o.to;
 	if (o.output == NULL || strcmp(o.output, "-") == 0)
-		rc = export_to_stdout(&s, &x);
+		rc = export_to_stdout(ctx->session, &x);
 	else
-		rc = export_to_file(&s, &x, o.output);
-out:
+		rc = export_to_file(ctx->session, &x, o.output);
 	free(x.r);
-	ctl_session_end(&s);
 	return rc;
 }
 
+static const struct ctl_optdef export_opts_def[] = {
+	{ "format", 0, "csv|json|ledger", CTL_T_WORDS, "csv json ledger",
+	    "what to write (needed): see above", 0, 0, NULL },
+	{ "from", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only the entries of "
+	    "this date or later", 0, 0, NULL },
+	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only the entries of this "
+	    "date or earlier", 0, 0, NULL },
+	{ "output", 'o', "FILE", CTL_T_FILE, NULL, "write FILE (mode 0600) "
+	    "instead of standard output ('-': standard output)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_export = {
 	.name = "export",
-	.args = "--format csv|json|ledger [--from D] [--to D] [-o FILE]\n"
-	    "    [--book NAME|ID]",
+	.opts = export_opts_def,
+	.method = CB_METHOD_ENTRY_LIST,
+	.flags = CTL_CMD_BOOK,
+	.check = export_check_args,
 	.summary = "write every entry of a book, oldest first, for other "
 	    "programs",
 	.help =
@@ -507,19 +537,11 @@ const struct ctl_cmd ctl_cmd_export = {
 	    "the payee, and\n"
 	    "                     ':' and ';' in account and tag names, "
 	    "become '_'\n"
-	    "  --from D, --to D   only the entries of these dates "
-	    "(YYYY-MM-DD, both\n"
-	    "                     included)\n"
-	    "  -o FILE            write FILE (mode 0600) instead of standard "
-	    "output:\n"
-	    "                     the export goes to a temporary file beside "
-	    "it, renamed\n"
-	    "                     to FILE only once complete, so a failed "
-	    "export leaves\n"
-	    "                     FILE as it was; '-o -' is standard output\n"
+	    "With -o FILE the export goes to a temporary file beside FILE, "
+	    "renamed to\nFILE only once complete, so a failed export leaves "
+	    "FILE as it was.\n"
 	    "With -o, a last line says how many entries went where (with "
 	    "--json:\n"
 	    "{\"exported\":N,\"format\":F,\"file\":PATH}).\n",
-	.flags = 0,
-	.exec_argv = export_exec,
+	.exec = export_exec,
 };

@@ -847,26 +847,26 @@ import_read(struct ctl_ctx *ctx, FILE *in, const char *path,
 	return rc;
 }
 
-static int
-import_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+import_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct import_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ "--format", &o.format, NULL },
-		{ "--map", &o.map, NULL },
-		{ "--date-format", &o.date_format, NULL },
-		{ "--decimal-comma", NULL, &o.decimal_comma },
-		{ "--type-from", &o.type_from, NULL },
-		{ "--skip-rows", &o.skip_rows, NULL },
-		{ "--delimiter", &o.delimiter, NULL },
-		{ "--dry-run", NULL, &o.dry_run },
-		{ "--profile", &o.profile, NULL },
-		{ "--save-profile", &o.save_profile, NULL },
-		{ "--list-profiles", NULL, &o.list_profiles },
-		{ NULL, NULL, NULL },
+	struct import_opts o = {
+		.book = NULL,		/* -b/--book: ctx->book */
+		.format = ctl_arg(args, "format"),
+		.map = ctl_arg(args, "map"),
+		.date_format = ctl_arg(args, "date-format"),
+		.decimal_comma = ctl_arg_flag(args, "decimal-comma"),
+		.type_from = ctl_arg(args, "type-from"),
+		.skip_rows = ctl_arg(args, "skip-rows"),
+		.delimiter = ctl_arg(args, "delimiter"),
+		.dry_run = ctl_arg_flag(args, "dry-run"),
+		.profile = ctl_arg(args, "profile"),
+		.save_profile = ctl_arg(args, "save-profile"),
+		.list_profiles = ctl_arg_flag(args, "list-profiles"),
 	};
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct imp_profile prof = { 0 };
 	struct import_file f = { 0 };
 	struct import_result r = { 0 };
@@ -875,12 +875,9 @@ import_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct import_how how;
 	const char *path;
 	FILE *in = NULL;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
 	if (o.list_profiles)
 		return nargs == 0 ? profile_list(ctx) : ctl_usage(ctx, self,
 		    "%s: --list-profiles takes no FILE", self->name);
@@ -921,12 +918,46 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef import_opts_def[] = {
+	{ "map", 0, "COL=FIELD,...", CTL_T_TEXT, NULL, "which column is which "
+	    "field: date, time, type, amount (signed: negative is out), in and "
+	    "out (credit and debit columns), category, mode, party, note, "
+	    "reference, tags.  Default: columns named like the fields (what "
+	    "'cashbookctl export' writes)", 0, 0, NULL },
+	{ "date-format", 0, "FMT", CTL_T_TEXT, NULL, "%Y %y %m %d %b, e.g. "
+	    "'%d.%m.%Y' (default: detected; 03/04/2026 is ambiguous and needs "
+	    "it)", 0, 0, NULL },
+	{ "decimal-comma", 0, NULL, CTL_T_TEXT, NULL, "amounts are written "
+	    "1.234,56", 0, 0, NULL },
+	{ "type-from", 0, "sign|column", CTL_T_WORDS, "sign column", "a signed "
+	    "amount, or a type column (in/out)", 0, 0, NULL },
+	{ "skip-rows", 0, "N", CTL_T_NUMBER, NULL, "skip N rows before the "
+	    "header (a bank's preamble)", 0, 0, NULL },
+	{ "delimiter", 0, "D", CTL_T_TEXT, NULL, "',', ';' or tab (default: "
+	    "detected from the header)", 0, 0, NULL },
+	{ "format", 0, "csv", CTL_T_WORDS, "csv", "the file's format (only "
+	    "csv)", 0, 0, NULL },
+	{ "dry-run", 0, NULL, CTL_T_TEXT, NULL, "show the first rows as they "
+	    "would be booked, and the counts; write nothing", 0, 0, NULL },
+	{ "profile", 0, "NAME", CTL_T_TEXT, NULL, "use the options saved as "
+	    "NAME (options given override the profile's)", 0, 0, NULL },
+	{ "save-profile", 0, "NAME", CTL_T_TEXT, NULL, "remember these options "
+	    "as NAME", 0, 0, NULL },
+	{ "list-profiles", 0, NULL, CTL_T_TEXT, NULL, "the saved profiles (no "
+	    "FILE then)", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand import_operands[] = {
+	{ "FILE", CTL_T_FILE, NULL, CTL_ARG_OPTIONAL },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_import = {
 	.name = "import",
-	.args = "FILE [--book B] [--map COL=FIELD,...] [--date-format FMT]\n"
-	    "    [--decimal-comma] [--type-from sign|column] [--skip-rows N] "
-	    "[--delimiter D]\n    [--format csv] [--dry-run] [--profile NAME] "
-	    "[--save-profile NAME]\n    [--list-profiles]",
+	.opts = import_opts_def,
+	.operands = import_operands,
+	.method = CB_METHOD_ENTRY_ADD_BATCH,
 	.summary = "import a bank's CSV export into a book",
 	.help =
 	    "Reads FILE ('-': standard input), a CSV export with a header "
@@ -939,32 +970,6 @@ const struct ctl_cmd ctl_cmd_import = {
 	    "importing the\nsame file again adds only what is not there yet, "
 	    "so an import that stopped\n(Ctrl-C, a restarted cashbookd) is "
 	    "simply run again.\n"
-	    "  --map COL=FIELD,...  which column is which field: date, time, "
-	    "type,\n"
-	    "                   amount (signed: negative is out), in and out "
-	    "(credit\n"
-	    "                   and debit columns), category, mode, party, "
-	    "note,\n"
-	    "                   reference, tags.  Default: columns named like "
-	    "the\n"
-	    "                   fields (what 'cashbookctl export' writes)\n"
-	    "  --date-format FMT  %Y %y %m %d %b, e.g. '%d.%m.%Y' (default: "
-	    "detected;\n"
-	    "                   03/04/2026 is ambiguous and needs it)\n"
-	    "  --decimal-comma  amounts are written 1.234,56\n"
-	    "  --type-from sign|column  a signed amount, or a type column "
-	    "(in/out)\n"
-	    "  --skip-rows N    skip N rows before the header (a bank's "
-	    "preamble)\n"
-	    "  --delimiter D    ',', ';' or tab (default: detected from the "
-	    "header)\n"
-	    "  --dry-run        show the first rows as they would be booked, "
-	    "and the\n"
-	    "                   counts; write nothing\n"
-	    "  --save-profile NAME / --profile NAME  remember these options "
-	    "/ use them\n"
-	    "                   (options given override the profile's)\n"
-	    "  --list-profiles  the saved profiles\n"
 	    "A bad row stops the import before anything is written, naming "
 	    "its line and\ncolumn.  A progress bar shows on a terminal.\n"
 	    "Exit status: 0 imported (or dry run), 1 cashbookd failed or "
@@ -973,5 +978,5 @@ const struct ctl_cmd ctl_cmd_import = {
 	    "With --json: {\"imported\":N,\"already\":M,\"book_id\":ID,"
 	    "\"balance\":MINOR}.\n",
 	.flags = 0,
-	.exec_argv = import_exec,
+	.exec = import_exec,
 };

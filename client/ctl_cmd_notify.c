@@ -113,43 +113,35 @@ notify_print(const struct notify_list *l, bool more)
 		    "--all for every one\n");
 }
 
-static int
+static enum ctl_retval
 notifications_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	struct notify_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--unread", NULL, &o.unread },
-		{ "--all", NULL, &o.all },
-		{ NULL, NULL, NULL },
+	struct notify_opts o = {
+		.unread = ctl_arg_flag(args, "unread"),
+		.all = ctl_arg_flag(args, "all"),
 	};
 	struct notify_list l = { .o = &o };
 	struct ctl_pages pg = {
 		.method = CB_METHOD_NOTIFICATION_LIST, .key = "notifications",
 		.params = notify_params, .page = notify_page, .arg = &l,
 	};
-	struct ctl_session s;
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
+	(void)self;
 	pg.all = o.all;
 	pg.json = ctx->json;
 	if (!ctx->json &&
 	    (l.t = ctl_table_new(notify_cols, NC_NCOLS)) == NULL)
 		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_session_pages(&s, &pg)) >= 0)
+	if ((rc = ctl_session_pages(ctx->session, &pg)) >= 0)
 		goto out;
 	if (l.t != NULL)
 		notify_print(&l, pg.more);
 	rc = CTL_EXIT_OK;
 out:
 	ctl_table_free(l.t);
-	ctl_session_end(&s);
 	return rc;
 }
 
@@ -182,27 +174,22 @@ read_ids(struct ctl_ctx *ctx, const struct ctl_cmd *self, int nargs,
 	return -1;
 }
 
-static int
+static enum ctl_retval
 notifications_read_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	struct notify_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--all", NULL, &o.all },
-		{ NULL, NULL, NULL },
-	};
+	struct notify_opts o = { .all = ctl_arg_flag(args, "all") };
+	char **argv = args->argv;
+	int nargs = args->nargs;
 	struct ctl_session s;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	int64_t *ids = NULL, marked = 0;
 	const char *method;
 	size_t n = 0;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, argc,
-	    &nargs)) >= 0)
-		return rc;
 	if ((nargs == 0) == !o.all)
 		return ctl_usage(ctx, self, "%s needs the notifications' IDs, "
 		    "or --all (not both)", self->name);
@@ -239,9 +226,22 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef notifications_read_opts[] = {
+	{ "all", 'a', NULL, CTL_T_TEXT, NULL, "every unread one", 0, 0,
+	    NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand notifications_read_operands[] = {
+	{ "ID", CTL_T_NUMBER, NULL, CTL_ARG_OPTIONAL | CTL_ARG_REPEAT },
+	{ NULL, 0, NULL, 0 },
+};
+
 static const struct ctl_cmd ctl_cmd_notifications_read = {
 	.name = "notifications read",
-	.args = "ID... | --all",
+	.opts = notifications_read_opts,
+	.operands = notifications_read_operands,
+	.method = CB_METHOD_NOTIFICATION_READ,
 	.summary = "mark notifications read",
 	.help =
 	    "Marks the notifications with these IDs read (at most 500 at "
@@ -250,7 +250,7 @@ static const struct ctl_cmd ctl_cmd_notifications_read = {
 	    "IDs that are not yours or already read are passed over, and "
 	    "not counted.\nWith --json: {\"marked\":N}.\n",
 	.flags = 0,
-	.exec_argv = notifications_read_exec,
+	.exec = notifications_read_exec,
 };
 
 static const struct ctl_cmd *const notifications_subcmds[] = {
@@ -258,9 +258,20 @@ static const struct ctl_cmd *const notifications_subcmds[] = {
 	NULL
 };
 
+static const struct ctl_optdef notifications_opts[] = {
+	{ "unread", 0, NULL, CTL_T_TEXT, NULL, "only the unread ones", 0, 0,
+	    NULL },
+	{ "all", 'a', NULL, CTL_T_TEXT, NULL, "every one, however many (else "
+	    "a note on standard error says when older ones follow)", 0, 0,
+	    NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_notifications = {
 	.name = "notifications",
-	.args = "[--unread] [--all] | read ID...|--all",
+	.opts = notifications_opts,
+	.method = CB_METHOD_NOTIFICATION_LIST,
+	.flags = CTL_CMD_SESSION,
 	.summary = "what others did in your shared books and invitations",
 	.help =
 	    "Newest first, the latest 50: an ID, when, and what happened, "
@@ -269,17 +280,12 @@ const struct ctl_cmd ctl_cmd_notifications = {
 	    "  *  12  2026-11-27 08:08  bob added 12.50 out to 'Household' "
 	    "(entry 42)\n"
 	    "Unread ones are marked '*'; listing them marks nothing read.\n"
-	    "  --unread   only the unread ones\n"
-	    "  --all      every one, however many (else a note on standard "
-	    "error says\n"
-	    "             when older ones follow)\n"
 	    "'notifications read ID...' or 'notifications read --all' marks "
 	    "them read;\n'whoami' shows how many are unread.\n"
 	    "With --json: {\"notifications\":[{\"notification_id\":N,"
 	    "\"kind\":KIND,\n\"text\":TEXT,\"read\":BOOL,...}, ...],"
 	    "\"next_cursor\":CURSOR|null} (with --all,\nevery page's in one "
 	    "array).\n",
-	.flags = 0,
-	.exec_argv = notifications_exec,
+	.exec = notifications_exec,
 	.subcmds = notifications_subcmds,
 };

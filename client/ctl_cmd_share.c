@@ -47,7 +47,7 @@ static const char *const perm_names[] = {
 
 /* The commands' own options. */
 struct share_opts {
-	const char *book;
+	const char *book;	/* NULL: the chosen one (-b/--book) */
 	const char *can;
 };
 
@@ -150,15 +150,12 @@ share_invite(struct ctl_session *s, const struct ctl_book *book,
 	return ctl_session_fail(s, rc);
 }
 
-static int
-share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--can", &o.can, NULL },
-		{ NULL, NULL, NULL },
-	};
+	struct share_opts o = { .can = ctl_arg(args, "can") };
+	char **argv = args->argv;
 	struct ctl_session s;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
@@ -167,15 +164,10 @@ share_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char label[CTL_BOOK_LABEL_BUF], who[CTL_USERNAME_BUF];
 	char can[PERM_TEXT_BUF];
 	int64_t invite_id;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 2,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 2)
-		return ctl_usage(ctx, self, "%s needs the book and the "
-		    "USERNAME of whom to share it with", self->name);
 	if (o.can != NULL && (rc = perms_parse(ctx, o.can, &perms)) >= 0)
 		return rc;
 	ctl_book_ref_arg(&ref, argv[1]);
@@ -206,9 +198,25 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef share_opts_def[] = {
+	{ "can", 0, "PERMISSIONS", CTL_T_TEXT, NULL, "some of those, "
+	    "separated by commas (add,reports); without it, they may only "
+	    "read", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand share_operands[] = {
+	{ "BOOK", CTL_T_BOOK, NULL, 0 },
+	{ "USERNAME", CTL_T_USER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_share = {
 	.name = "share",
-	.args = "BOOK USERNAME [--can PERMISSIONS]",
+	.opts = share_opts_def,
+	.operands = share_operands,
+	.needs = "the book and the USERNAME of whom to share it with",
+	.method = CB_METHOD_BOOK_INVITE,
 	.summary = "invite someone to a book",
 	.help =
 	    "Invites USERNAME to BOOK (NAME, OWNER/NAME or ID, see "
@@ -226,13 +234,10 @@ const struct ctl_cmd ctl_cmd_share = {
 	    "  reports    see reports, and verify the book\n"
 	    "  manage     share the book, change and remove members (only "
 	    "the owner\n             may give it)\n"
-	    "  --can PERMISSIONS   some of those, separated by commas "
-	    "(add,reports);\n"
-	    "                      without it, bob may only read\n"
 	    "You need the 'manage' permission on a book shared with you.\n"
 	    "With --json: {\"invite_id\":N}.\n",
 	.flags = 0,
-	.exec_argv = share_exec,
+	.exec = share_exec,
 };
 
 /* ---- invites ---- */
@@ -337,20 +342,19 @@ invites_of(const struct cb_reply *reply, const char *key)
 	return a != NULL && a->type == MSGPACK_OBJECT_ARRAY ? a : NULL;
 }
 
-static int
-invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct ctl_session s;
+	struct ctl_session *s = ctx->session;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *received, *sent;
 	size_t pending_in, pending_out;
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0 ||
-	    (rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = invites_get(&s, &reply)) >= 0)
+	(void)self;
+	(void)args;
+	if ((rc = invites_get(s, &reply)) >= 0)
 		goto out;
 	if (ctx->json) {
 		rc = ctl_print_reply_json(reply);
@@ -359,7 +363,7 @@ invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	received = invites_of(reply, "received");
 	sent = invites_of(reply, "sent");
 	if (received == NULL || sent == NULL) {
-		rc = ctl_session_bad_answer(&s, CB_METHOD_INVITE_LIST);
+		rc = ctl_session_bad_answer(s, CB_METHOD_INVITE_LIST);
 		goto out;
 	}
 	if ((rc = invites_print(ctx, "Invitations to you", received, "FROM",
@@ -375,13 +379,13 @@ invites_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	rc = CTL_EXIT_OK;
 out:
 	cb_reply_free(reply);
-	ctl_session_end(&s);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_invites = {
 	.name = "invites",
-	.args = "",
+	.method = CB_METHOD_INVITE_LIST,
+	.flags = CTL_CMD_SESSION,
 	.summary = "list the invitations to you and the ones you sent",
 	.help =
 	    "Two tables, pending invitations first, then the newest: the "
@@ -390,8 +394,7 @@ const struct ctl_cmd ctl_cmd_invites = {
 	    "or revoked.  'invite\naccept ID' and 'invite decline ID' answer "
 	    "one to you, 'invite revoke ID'\ntakes back one you sent.\n"
 	    "With --json: {\"received\":[...],\"sent\":[...]}.\n",
-	.flags = 0,
-	.exec_argv = invites_exec,
+	.exec = invites_exec,
 };
 
 /* ---- invite accept, decline, revoke ---- */
@@ -477,23 +480,20 @@ accept_print(struct ctl_session *s, struct cb_reply *reply)
 }
 
 /* invite accept|decline|revoke ID. */
-static int
-invite_act_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, const struct invite_act *act)
+static enum ctl_retval
+invite_act_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args, const struct invite_act *act)
 {
+	char **argv = args->argv;
 	struct ctl_session s;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char label[CTL_USERNAME_BUF + CTL_BOOK_NAME_BUF + 64];
 	int64_t id;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the invitation's ID (see "
-		    "'cashbookctl invites')", self->name);
 	if ((rc = ctl_input_count(ctx, "invitation ID", argv[1], 1,
 	    SHARE_ID_MAX, &id)) >= 0 ||
 	    (rc = ctl_session_begin(&s, ctx)) >= 0)
@@ -528,30 +528,39 @@ out:
 	return rc;
 }
 
-static int
+static enum ctl_retval
 invite_accept_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_accept);
+	return invite_act_exec(self, ctx, args, &act_accept);
 }
 
-static int
+static enum ctl_retval
 invite_decline_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_decline);
+	return invite_act_exec(self, ctx, args, &act_decline);
 }
 
-static int
+static enum ctl_retval
 invite_revoke_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
-    int argc, char **argv)
+    struct ctl_args *args)
 {
-	return invite_act_exec(self, ctx, argc, argv, &act_revoke);
+	return invite_act_exec(self, ctx, args, &act_revoke);
 }
+
+static const struct ctl_operand invite_operands[] = {
+	{ "ID", CTL_T_NUMBER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define INVITE_NEEDS	"the invitation's ID (see 'cashbookctl invites')"
 
 static const struct ctl_cmd ctl_cmd_invite_accept = {
 	.name = "invite accept",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_ACCEPT,
 	.summary = "join the book an invitation to you is for",
 	.help =
 	    "You become a member of the book, with the permissions the "
@@ -561,28 +570,32 @@ static const struct ctl_cmd ctl_cmd_invite_accept = {
 	    "--book)\n"
 	    "With --json: {\"book\":{...}}.\n",
 	.flags = 0,
-	.exec_argv = invite_accept_exec,
+	.exec = invite_accept_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_decline = {
 	.name = "invite decline",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_DECLINE,
 	.summary = "say no to an invitation to you",
 	.help =
 	    "The one who invited you is told.  With --json: {}.\n",
 	.flags = 0,
-	.exec_argv = invite_decline_exec,
+	.exec = invite_decline_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_invite_revoke = {
 	.name = "invite revoke",
-	.args = "ID",
+	.operands = invite_operands,
+	.needs = INVITE_NEEDS,
+	.method = CB_METHOD_INVITE_REVOKE,
 	.summary = "take back an invitation not yet answered",
 	.help =
 	    "Yours, or, with the 'manage' permission on the book, anyone's.  "
 	    "The one\ninvited is told.  With --json: {}.\n",
 	.flags = CTL_CMD_WHOLE,
-	.exec_argv = invite_revoke_exec,
+	.exec = invite_revoke_exec,
 };
 
 static const struct ctl_cmd *const invite_subcmds[] = {
@@ -594,7 +607,6 @@ static const struct ctl_cmd *const invite_subcmds[] = {
 
 const struct ctl_cmd ctl_cmd_invite = {
 	.name = "invite",
-	.args = "SUBCOMMAND ID",
 	.summary = "answer an invitation: accept, decline, revoke",
 	.help =
 	    "ID is the invitation's, as 'cashbookctl invites' lists it.  "
@@ -682,39 +694,30 @@ members_print(struct ctl_ctx *ctx, const struct ctl_book *book,
 	return CTL_EXIT_OK;
 }
 
-static int
-members_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+members_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ NULL, NULL, NULL },
-	};
-	struct ctl_session s;
-	struct ctl_book book;
+	const struct ctl_book *book = ctx->book_found;
 	struct cb_reply *reply = NULL;
 	const msgpack_object *members;
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
-	if ((rc = ctl_book_open(&s, ctx, o.book, &book)) >= 0 ||
-	    (rc = members_get(&s, &book, &reply, &members)) >= 0)
+	(void)self;
+	(void)args;
+	if ((rc = members_get(ctx->session, book, &reply, &members)) >= 0)
 		goto out;
 	rc = ctx->json ? ctl_print_reply_json(reply) :
-	    members_print(ctx, &book, members);
+	    members_print(ctx, book, members);
 out:
 	cb_reply_free(reply);
-	ctl_session_end(&s);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_members = {
 	.name = "members",
-	.args = "[--book BOOK]",
+	.method = CB_METHOD_MEMBER_LIST,
+	.flags = CTL_CMD_BOOK,
 	.summary = "list who is in a book, and what they may do",
 	.help =
 	    "The owner first, then the members by username: USERNAME, ROLE "
@@ -725,8 +728,7 @@ const struct ctl_cmd ctl_cmd_members = {
 	    "With --json: {\"members\":[{\"user_id\":N,\"username\":NAME,"
 	    "\"role\":ROLE,\n\"permissions\":[...],\"joined_at\":"
 	    "UNIX_SECONDS}, ...]}.\n",
-	.flags = 0,
-	.exec_argv = members_exec,
+	.exec = members_exec,
 };
 
 /* ---- member set, member rm ---- */
@@ -810,16 +812,12 @@ member_print(const struct ctl_book *book, const char *name,
 }
 
 /* member set USERNAME --can ... (set), or member rm USERNAME. */
-static int
-member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv, bool set)
+static enum ctl_retval
+member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args, bool set)
 {
-	struct share_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--book", &o.book, NULL },
-		{ set ? "--can" : NULL, &o.can, NULL },	/* member rm: none */
-		{ NULL, NULL, NULL },
-	};
+	struct share_opts o = { .can = ctl_arg(args, "can") };
+	char **argv = args->argv;
 	const char *method = set ? CB_METHOD_MEMBER_UPDATE :
 	    CB_METHOD_MEMBER_REMOVE;
 	struct ctl_session s;
@@ -829,15 +827,9 @@ member_change(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct cb_reply *reply = NULL;
 	char name[CTL_USERNAME_BUF];
 	int64_t user_id = 0;
-	int nargs, rc;
+	int rc;
 
 	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 1,
-	    &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the member's USERNAME "
-		    "(see 'cashbookctl members')", self->name);
 	if (set && o.can == NULL)
 		return ctl_usage(ctx, self, "%s needs --can PERMISSIONS (\"\" "
 		    "for none: the member may only read)", self->name);
@@ -865,23 +857,40 @@ out:
 	return rc;
 }
 
-static int
-member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+member_set_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	return member_change(self, ctx, argc, argv, true);
+	return member_change(self, ctx, args, true);
 }
 
-static int
-member_rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+member_rm_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	return member_change(self, ctx, argc, argv, false);
+	return member_change(self, ctx, args, false);
 }
+
+static const struct ctl_optdef member_set_opts[] = {
+	{ "can", 0, "PERMISSIONS", CTL_T_TEXT, NULL, "the member's "
+	    "permissions, separated by commas (\"\" for none: only reading)",
+	    0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static const struct ctl_operand member_operands[] = {
+	{ "USERNAME", CTL_T_USER, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MEMBER_NEEDS	"the member's USERNAME (see 'cashbookctl members')"
 
 static const struct ctl_cmd ctl_cmd_member_set = {
 	.name = "member set",
-	.args = "USERNAME --can PERMISSIONS [--book BOOK]",
+	.opts = member_set_opts,
+	.operands = member_operands,
+	.needs = MEMBER_NEEDS,
+	.method = CB_METHOD_MEMBER_UPDATE,
 	.summary = "change what a member may do",
 	.help =
 	    "Sets the member's permissions to exactly PERMISSIONS: some of "
@@ -891,19 +900,21 @@ static const struct ctl_cmd ctl_cmd_member_set = {
 	    "You need the 'manage' permission; only the owner gives or takes "
 	    "'manage'.\nWith --json: {\"member\":{...}}.\n",
 	.flags = 0,
-	.exec_argv = member_set_exec,
+	.exec = member_set_exec,
 };
 
 static const struct ctl_cmd ctl_cmd_member_rm = {
 	.name = "member rm",
-	.args = "USERNAME [--book BOOK]",
+	.operands = member_operands,
+	.needs = MEMBER_NEEDS,
+	.method = CB_METHOD_MEMBER_REMOVE,
 	.summary = "remove a member from a book",
 	.help =
 	    "The member can no longer see the book; the entries they made "
 	    "stay in it.\nYou need the 'manage' permission (the owner's, to "
 	    "remove a member who\nhas it).  With --json: {}.\n",
 	.flags = CTL_CMD_WHOLE,
-	.exec_argv = member_rm_exec,
+	.exec = member_rm_exec,
 };
 
 static const struct ctl_cmd *const member_subcmds[] = {
@@ -914,7 +925,6 @@ static const struct ctl_cmd *const member_subcmds[] = {
 
 const struct ctl_cmd ctl_cmd_member = {
 	.name = "member",
-	.args = "SUBCOMMAND USERNAME [ARGS]",
 	.summary = "change or remove a member of a book: set, rm",
 	.help =
 	    "Works on the chosen book (--book BOOK, CASHBOOK_BOOK or the "
@@ -927,27 +937,22 @@ const struct ctl_cmd ctl_cmd_member = {
 
 /* ---- leave ---- */
 
-static int
-leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct ctl_session s;
+	char **argv = args->argv;
+	struct ctl_session *s = ctx->session;
 	struct ctl_book_ref ref;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char label[CTL_BOOK_LABEL_BUF], owner[CTL_USERNAME_BUF], hint[128];
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 1, &nargs)) >= 0)
-		return rc;
-	if (nargs != 1)
-		return ctl_usage(ctx, self, "%s needs the book (NAME, "
-		    "OWNER/NAME or ID)", self->name);
+	(void)self;
 	ctl_book_ref_arg(&ref, argv[1]);
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (rc = ctl_book_find(&s, &ref, &book)) >= 0)
+	if ((rc = ctl_book_find(s, &ref, &book)) >= 0)
 		goto out;
 	ctl_book_label(&book, label, sizeof label);
 	if (!book.member) {
@@ -957,9 +962,9 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 		    "'%s': an owner cannot leave their book", label);
 		goto out;
 	}
-	p = ctl_session_params(&s);
-	ctl_param_int(&s, p, "book_id", book.id);
-	if ((rc = ctl_session_call(&s, CB_METHOD_BOOK_LEAVE, p, &reply)) >= 0)
+	p = ctl_session_params(s);
+	ctl_param_int(s, p, "book_id", book.id);
+	if ((rc = ctl_session_call(s, CB_METHOD_BOOK_LEAVE, p, &reply)) >= 0)
 		goto out;
 	if (ctx->json)
 		(void)ctl_print_reply_json(reply);
@@ -972,13 +977,20 @@ leave_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 out:
 	cb_reply_free(reply);
 	cb_params_free(p);
-	ctl_session_end(&s);
 	return rc;
 }
 
+static const struct ctl_operand leave_operands[] = {
+	{ "BOOK", CTL_T_BOOK, NULL, 0 },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct ctl_cmd ctl_cmd_leave = {
 	.name = "leave",
-	.args = "BOOK",
+	.operands = leave_operands,
+	.needs = "the book (NAME, OWNER/NAME or ID)",
+	.method = CB_METHOD_BOOK_LEAVE,
+	.flags = CTL_CMD_WHOLE | CTL_CMD_SESSION,
 	.summary = "leave a book shared with you",
 	.help =
 	    "You are no longer a member of BOOK (OWNER/NAME, NAME or ID); the "
@@ -986,6 +998,5 @@ const struct ctl_cmd ctl_cmd_leave = {
 	    "back you need a new\ninvitation.  If it was your default book, "
 	    "no book is the default\nafterwards.  The owner cannot leave a "
 	    "book, only delete it.\nWith --json: {}.\n",
-	.flags = CTL_CMD_WHOLE,
-	.exec_argv = leave_exec,
+	.exec = leave_exec,
 };

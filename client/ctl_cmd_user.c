@@ -182,15 +182,13 @@ wipe_reply_str(struct cb_reply *reply, const char *key)
 
 /* ---- register ---- */
 
-static int
-register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct user_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--username", &o.username, NULL },
-		{ "--password-stdin", NULL, &o.password_stdin },
-		{ NULL, NULL, NULL },
+	struct user_opts o = {
+		.username = ctl_arg(args, "username"),
+		.password_stdin = ctl_arg_flag(args, "password-stdin"),
 	};
 	struct user_secrets s;
 	struct cb_params *p = NULL;
@@ -198,11 +196,8 @@ register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char namebuf[CTL_PROMPT_BUF], safe[CTL_PROMPT_BUF];
 	const char *name;
 	int64_t user_id;
-	int nargs, rc, prc;
+	int rc, prc;
 
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
 	if ((rc = check_password_stdin(ctx, self, &o, true)) >= 0)
 		return rc;
 	/* Before asking anything: a missing daemon is found out now. */
@@ -262,9 +257,20 @@ out:
 	return rc;
 }
 
+/* register's and login's options. */
+static const struct ctl_optdef login_opts[] = {
+	{ "username", 0, "NAME", CTL_T_USER, NULL, "the account's name", 0, 0,
+	    NULL },
+	{ "password-stdin", 0, NULL, CTL_T_TEXT, NULL, "read the password "
+	    "from the first line of standard input (for scripts; needs "
+	    "--username)", CTL_OPT_EXACT, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_register = {
 	.name = "register",
-	.args = "[--username NAME] [--password-stdin]",
+	.opts = login_opts,
+	.method = CB_METHOD_USER_REGISTER,
 	.summary = "create an account",
 	.help =
 	    "Asks for the username (unless --username NAME is given), then\n"
@@ -272,27 +278,21 @@ const struct ctl_cmd ctl_cmd_register = {
 	    "  registered alice (user 1); log in with: cashbookctl login\n"
 	    "A username is 1 to 64 bytes (names differing only in ASCII case\n"
 	    "are the same); a password 8 to 1024 bytes.\n"
-	    "  --username NAME     the account's name\n"
-	    "  --password-stdin    read the password from the first line of\n"
-	    "                      standard input (for scripts; needs "
-	    "--username)\n"
 	    "The password is never taken from the command line.  Exit status "
 	    "2 when\nthe two passwords differ.\n",
 	.flags = 0,
-	.exec_argv = register_exec,
+	.exec = register_exec,
 };
 
 /* ---- login ---- */
 
-static int
-login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct user_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--username", &o.username, NULL },
-		{ "--password-stdin", NULL, &o.password_stdin },
-		{ NULL, NULL, NULL },
+	struct user_opts o = {
+		.username = ctl_arg(args, "username"),
+		.password_stdin = ctl_arg_flag(args, "password-stdin"),
 	};
 	struct user_secrets s;
 	struct cb_params *p = NULL, *lp = NULL;
@@ -302,11 +302,8 @@ login_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char when[64];
 	const char *name, *env;
 	int64_t user_id, expires_at;
-	int nargs, rc, prc;
+	int rc, prc;
 
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
 	if ((rc = check_password_stdin(ctx, self, &o, true)) >= 0)
 		return rc;
 	/* Know where the token goes before asking for the password. */
@@ -391,7 +388,8 @@ out:
 
 const struct ctl_cmd ctl_cmd_login = {
 	.name = "login",
-	.args = "[--username NAME] [--password-stdin]",
+	.opts = login_opts,
+	.method = CB_METHOD_AUTH_LOGIN,
 	.summary = "log in, and keep the session for the next commands",
 	.help =
 	    "Asks for the username (unless --username NAME is given) and the\n"
@@ -399,30 +397,22 @@ const struct ctl_cmd ctl_cmd_login = {
 	    "$XDG_CONFIG_HOME/cashbook/token (else ~/.config/cashbook/token),\n"
 	    "mode 0600, e.g.\n"
 	    "  logged in as alice; session expires 2025-08-01\n"
-	    "  --username NAME     the account's name\n"
-	    "  --password-stdin    read the password from the first line of\n"
-	    "                      standard input (for scripts; needs "
-	    "--username)\n"
 	    "With --json: {\"user_id\":N,\"expires_at\":UNIX_SECONDS,"
 	    "\"token_file\":PATH};\nthe token itself is only written to the "
 	    "file.  Set CASHBOOK_TOKEN to a\ntoken to use it instead of the "
 	    "file.  After 5 failed logins in a row\nfor one username, "
 	    "cashbookd makes you wait before the next try.\n",
 	.flags = 0,
-	.exec_argv = login_exec,
+	.exec = login_exec,
 };
 
 /* ---- logout ---- */
 
-static int
-logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct user_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--all", NULL, &o.all },
-		{ NULL, NULL, NULL },
-	};
+	struct user_opts o = { .all = ctl_arg_flag(args, "all") };
 	const char *method = CB_METHOD_AUTH_LOGOUT;
 	struct user_secrets s;
 	struct cb_params *p = NULL;
@@ -430,11 +420,9 @@ logout_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	char path[PATH_MAX], err[PATH_MAX + 256];
 	bool from_env, removed = false, ended_before = false;
 	int64_t revoked = 0;
-	int nargs, rc, prc;
+	int rc, prc;
 
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
+	(void)self;
 	if (o.all)
 		method = CB_METHOD_AUTH_LOGOUT_ALL;
 	memset(&s, 0, sizeof s);
@@ -492,19 +480,25 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef logout_opts[] = {
+	{ "all", 'a', NULL, CTL_T_TEXT, NULL, "end every session of this "
+	    "user, on every machine", 0, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_logout = {
 	.name = "logout",
-	.args = "[--all]",
+	.opts = logout_opts,
+	.method = CB_METHOD_AUTH_LOGOUT,
 	.summary = "end the session, and forget its token",
 	.help =
 	    "Ends the session of the saved token (or of CASHBOOK_TOKEN) and\n"
 	    "removes the token file.  When the session had already expired or\n"
 	    "been revoked, the file is removed all the same and the exit "
 	    "status\nis 0.  A token from CASHBOOK_TOKEN leaves the file alone.\n"
-	    "  --all    end every session of this user, on every machine\n"
 	    "With --json: {} (with --all: {\"revoked\":N}).\n",
 	.flags = 0,
-	.exec_argv = logout_exec,
+	.exec = logout_exec,
 };
 
 /* ---- whoami ---- */
@@ -605,33 +599,29 @@ whoami_print(struct ctl_ctx *ctx, const struct whoami *w)
 		    "notifications\n", w->unread, w->unread == 1 ? "" : "s");
 }
 
-static int
-whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+whoami_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct ctl_session s;
+	struct ctl_session *s = ctx->session;
 	struct whoami w;
-	int nargs, rc;
+	int rc;
 
-	memset(&s, 0, sizeof s);
+	(void)self;
+	(void)args;
 	memset(&w, 0, sizeof w);
-	if ((rc = ctl_parse_args(self, ctx, argc, argv, 0, &nargs)) >= 0)
-		return rc;
 	/* A session is checked first, so that an ended one says so. */
-	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
-	    (s.token[0] != '\0' && (rc = whoami_expiry(&s, &w)) >= 0) ||
-	    (rc = whoami_profile(&s, &w)) >= 0)
-		goto out;
+	if ((s->token[0] != '\0' && (rc = whoami_expiry(s, &w)) >= 0) ||
+	    (rc = whoami_profile(s, &w)) >= 0)
+		return rc;
 	whoami_print(ctx, &w);
-	rc = CTL_EXIT_OK;
-out:
-	ctl_session_end(&s);
-	return rc;
+	return CTL_EXIT_OK;
 }
 
 const struct ctl_cmd ctl_cmd_whoami = {
 	.name = "whoami",
-	.args = "",
+	.method = CB_METHOD_USER_PROFILE,
+	.flags = CTL_CMD_SESSION,
 	.summary = "show who you are to cashbookd, and what is unread",
 	.help =
 	    "Asks cashbookd who you are: with a saved session (or "
@@ -646,20 +636,17 @@ const struct ctl_cmd ctl_cmd_whoami = {
 	    "With --json: {\"user_id\":N,\"username\":NAME,\"via\":"
 	    "\"token\"|\"peer\",\n\"unread\":N,\"expires_at\":"
 	    "UNIX_SECONDS} (expires_at only with a session).\n",
-	.flags = 0,
-	.exec_argv = whoami_exec,
+	.exec = whoami_exec,
 };
 
 /* ---- passwd ---- */
 
-static int
-passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	struct user_opts o = { 0 };
-	const struct ctl_opt opts[] = {
-		{ "--password-stdin", NULL, &o.password_stdin },
-		{ NULL, NULL, NULL },
+	struct user_opts o = {
+		.password_stdin = ctl_arg_flag(args, "password-stdin"),
 	};
 	struct user_secrets s;
 	struct ctl_session ss;
@@ -667,11 +654,8 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
 	char safe[256];
-	int nargs, rc, prc;
+	int rc, prc;
 
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
 	if ((rc = check_password_stdin(ctx, self, &o, false)) >= 0)
 		return rc;
 	memset(&s, 0, sizeof s);
@@ -735,9 +719,18 @@ out:
 	return rc;
 }
 
+static const struct ctl_optdef passwd_opts[] = {
+	{ "password-stdin", 0, NULL, CTL_T_TEXT, NULL, "read the current "
+	    "password from the first line of standard input and the new one "
+	    "from the second (for scripts; only the new one when there is none "
+	    "yet)", CTL_OPT_EXACT, 0, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
+};
+
 const struct ctl_cmd ctl_cmd_passwd = {
 	.name = "passwd",
-	.args = "[--password-stdin]",
+	.opts = passwd_opts,
+	.method = CB_METHOD_USER_PASSWORD,
 	.summary = "change your password",
 	.help =
 	    "Asks for the current password, then the new one twice, without\n"
@@ -745,13 +738,7 @@ const struct ctl_cmd ctl_cmd_passwd = {
 	    "goes on.  Without a session, it is the account of your user on "
 	    "this\nmachine: its first password needs no current one, and "
 	    "lets programs that\nrun as another user log in as you.\n"
-	    "  --password-stdin    read the current password from the first "
-	    "line\n"
-	    "                      of standard input and the new one from the\n"
-	    "                      second (for scripts; only the new one "
-	    "when there\n"
-	    "                      is none yet)\n"
 	    "Exit status 2 when the two new passwords differ.\n",
 	.flags = 0,
-	.exec_argv = passwd_exec,
+	.exec = passwd_exec,
 };

@@ -693,29 +693,23 @@ watch_loop(struct watch *w)
 	}
 }
 
-static int
-watch_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx, int argc,
-    char **argv)
+static enum ctl_retval
+watch_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
+    struct ctl_args *args)
 {
-	const char *book = NULL;
-	const struct ctl_opt opts[] = {
-		{ "--book", &book, NULL },
-		{ NULL, NULL, NULL },
-	};
 	struct watch w;
 	struct ctl_book found;
-	int nargs, rc;
+	int rc;
 
+	(void)self;
+	(void)args;
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
-	if ((rc = ctl_parse_args_opts(self, ctx, argc, argv, opts, 0,
-	    &nargs)) >= 0)
-		return rc;
 	/* Line by line, also into a pipe: a status bar reads each as it
 	 * comes. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (book != NULL || ctx->book != NULL) {
-		if ((rc = ctl_book_open(&w.s, ctx, book, &found)) >= 0)
+	if (ctx->book != NULL) {	/* -b/--book: that one only */
+		if ((rc = ctl_book_open(&w.s, ctx, NULL, &found)) >= 0)
 			goto out;
 		w.only = found.id;
 	} else if ((rc = ctl_session_begin(&w.s, ctx)) >= 0) {
@@ -731,7 +725,7 @@ out:
 
 const struct ctl_cmd ctl_cmd_watch = {
 	.name = "watch",
-	.args = "[--book NAME|ID]",
+	.method = CB_METHOD_EVENTS_SUBSCRIBE,
 	.summary = "show changes as they happen, until Ctrl-C",
 	.help =
 	    "Every book you can see (those you make or join later too), or "
@@ -755,5 +749,5 @@ const struct ctl_cmd ctl_cmd_watch = {
 	    "{\"kind\":\"watching\",...} gives a book's\nbalance at the "
 	    "start and after catching up.\n",
 	.flags = 0,
-	.exec_argv = watch_exec,
+	.exec = watch_exec,
 };

@@ -60,10 +60,6 @@ synopsis(FILE *f, const struct ctl_cmd *cmd)
 	const struct ctl_operand *ops = cmd->operands;
 
 	fputs(cmd->name, f);
-	if (cmd->exec_argv != NULL) {
-		fprintf(f, "%s%s", cmd->args[0] != '\0' ? " " : "", cmd->args);
-		return;
-	}
 	if (cmd->subcmds != NULL && cmd->exec == NULL) {
 		fputs(" SUBCOMMAND ...", f);
 		return;
@@ -162,14 +158,8 @@ ctl_help_print(FILE *f, const struct ctl_cmd *cmd)
 			    cmd->subcmds[i]->summary);
 		fprintf(f, "\nRun 'cashbookctl help %s SUBCOMMAND' for more "
 		    "about one.\n", cmd->name);
-		if (cmd->exec == NULL && cmd->exec_argv == NULL)
+		if (cmd->exec == NULL)
 			return;
-	}
-	if (cmd->exec_argv != NULL) {
-		fprintf(f, "\nOptions: -j/--json prints the result as JSON; "
-		    "see 'cashbookctl --help'\nfor the global options and "
-		    "exit statuses.\n");
-		return;
 	}
 	fprintf(f, "\nGlobal options, before or after the command: -j/--json "
 	    "prints the result\nas JSON, -b/--book NAME|ID, -s/--socket PATH, "
@@ -208,8 +198,6 @@ check_cmd(const struct ctl_cmd *cmd, const char **by_letter)
 {
 	int bad = 0;
 
-	if (cmd->exec_argv != NULL)
-		return 0;
 	for (size_t i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL;
 	    i++) {
 		const struct ctl_optdef *o = &cmd->opts[i];
@@ -313,8 +301,6 @@ opt_words(FILE *f, const struct ctl_optdef *opts)
 static void
 sh_opts_case(FILE *f, const struct ctl_cmd *c)
 {
-	if (c->exec_argv != NULL)
-		return;
 	fprintf(f, "\t\t'%s') _cb_r='", c->name);
 	opt_words(f, c->opts);
 	fprintf(f, "' ;;\n");
@@ -680,7 +666,7 @@ man_cmd(FILE *f, const struct ctl_cmd *c)
 	fputs("*", f);
 	scd_text(f, c->name);
 	fputs("*", f);
-	if (c->exec_argv == NULL || c->args[0] != '\0') {
+	{
 		char syn[512];
 		FILE *m = fmemopen(syn, sizeof syn, "w");
 

@@ -14,6 +14,11 @@ _cashbookctl_opts() {
 		'stats') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'info') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'backup') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'register') _cb_r=' --username --password-stdin --socket -s --json -j --timeout --book -b --help' ;;
+		'login') _cb_r=' --username --password-stdin --socket -s --json -j --timeout --book -b --help' ;;
+		'logout') _cb_r=' --all -a --socket -s --json -j --timeout --book -b --help' ;;
+		'whoami') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'passwd') _cb_r=' --password-stdin --socket -s --json -j --timeout --book -b --help' ;;
 		'book') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book create') _cb_r=' --currency --description --socket -s --json -j --timeout --book -b --help' ;;
 		'book list') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -23,7 +28,9 @@ _cashbookctl_opts() {
 		'book describe') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book delete') _cb_r=' --force --socket -s --json -j --timeout --book -b --help' ;;
 		'add') _cb_r=' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --key -k --socket -s --json -j --timeout --book -b --help' ;;
+		'import') _cb_r=' --map --date-format --decimal-comma --type-from --skip-rows --delimiter --format --dry-run --profile --save-profile --list-profiles --socket -s --json -j --timeout --book -b --help' ;;
 		'list') _cb_r=' --from --to --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'export') _cb_r=' --format --from --to --output -o --socket -s --json -j --timeout --book -b --help' ;;
 		'show') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'edit') _cb_r=' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --clear --socket -s --json -j --timeout --book -b --help' ;;
 		'rm') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -32,8 +39,20 @@ _cashbookctl_opts() {
 		'balance') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'report') _cb_r=' --by --from --to --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'verify') _cb_r=' --repair --socket -s --json -j --timeout --book -b --help' ;;
+		'share') _cb_r=' --can --socket -s --json -j --timeout --book -b --help' ;;
+		'invites') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'invite') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'invite accept') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'invite decline') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'invite revoke') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'members') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'member') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'member set') _cb_r=' --can --socket -s --json -j --timeout --book -b --help' ;;
+		'member rm') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'leave') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
+		'notifications') _cb_r=' --unread --all -a --socket -s --json -j --timeout --book -b --help' ;;
+		'notifications read') _cb_r=' --all -a --socket -s --json -j --timeout --book -b --help' ;;
+		'watch') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'help') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 	esac
 }
@@ -42,6 +61,8 @@ _cashbookctl_opts() {
 _cashbookctl_optarg() {
 	_cb_r=
 	case "$1|$2" in
+		'register|--username') _cb_r='none' ;;
+		'login|--username') _cb_r='none' ;;
 		'book create|--currency') _cb_r='none' ;;
 		'book create|--description') _cb_r='none' ;;
 		'add|--date'|'add|-d') _cb_r='none' ;;
@@ -54,6 +75,14 @@ _cashbookctl_optarg() {
 		'add|--ref') _cb_r='none' ;;
 		'add|--tag'|'add|-t') _cb_r='none' ;;
 		'add|--key'|'add|-k') _cb_r='none' ;;
+		'import|--map') _cb_r='none' ;;
+		'import|--date-format') _cb_r='none' ;;
+		'import|--type-from') _cb_r='words sign column' ;;
+		'import|--skip-rows') _cb_r='none' ;;
+		'import|--delimiter') _cb_r='none' ;;
+		'import|--format') _cb_r='words csv' ;;
+		'import|--profile') _cb_r='none' ;;
+		'import|--save-profile') _cb_r='none' ;;
 		'list|--from') _cb_r='none' ;;
 		'list|--to') _cb_r='none' ;;
 		'list|--type') _cb_r='words in out' ;;
@@ -65,6 +94,10 @@ _cashbookctl_optarg() {
 		'list|--min') _cb_r='none' ;;
 		'list|--max') _cb_r='none' ;;
 		'list|--limit'|'list|-l') _cb_r='none' ;;
+		'export|--format') _cb_r='words csv json ledger' ;;
+		'export|--from') _cb_r='none' ;;
+		'export|--to') _cb_r='none' ;;
+		'export|--output'|'export|-o') _cb_r='file' ;;
 		'edit|--type') _cb_r='words in out' ;;
 		'edit|--amount') _cb_r='none' ;;
 		'edit|--date'|'edit|-d') _cb_r='none' ;;
@@ -80,6 +113,8 @@ _cashbookctl_optarg() {
 		'report|--by') _cb_r='words month category mode party' ;;
 		'report|--from') _cb_r='none' ;;
 		'report|--to') _cb_r='none' ;;
+		'share|--can') _cb_r='none' ;;
+		'member set|--can') _cb_r='none' ;;
 		*'|--socket'|*'|-s') _cb_r='file' ;;
 		*'|--timeout'|*'|-t') _cb_r='none' ;;
 		*'|--book'|*'|-b') _cb_r='book' ;;
@@ -112,11 +147,21 @@ _cashbookctl_operand() {
 		'book delete|0') _cb_r='book' ;;
 		'add|0') _cb_r='words in out' ;;
 		'add|1') _cb_r='none' ;;
+		'import|0') _cb_r='file' ;;
 		'show|0') _cb_r='none' ;;
 		'edit|0') _cb_r='none' ;;
 		'rm|0') _cb_r='none' ;;
 		'restore|0') _cb_r='file' ;;
 		'history|0') _cb_r='none' ;;
+		'share|0') _cb_r='book' ;;
+		'share|1') _cb_r='none' ;;
+		'invite accept|0') _cb_r='none' ;;
+		'invite decline|0') _cb_r='none' ;;
+		'invite revoke|0') _cb_r='none' ;;
+		'member set|0') _cb_r='none' ;;
+		'member rm|0') _cb_r='none' ;;
+		'leave|0') _cb_r='book' ;;
+		'notifications read|'*) _cb_r='none' ;;
 		'help|0') _cb_r='command' ;;
 		'help|1') _cb_r='command' ;;
 	esac

@@ -6,9 +6,10 @@ ones, so help, completion and man page never disagree with the parser;
 prefixes (a unique one runs, an ambiguous one names the candidates, the
 destructive commands must be typed whole), "did you mean" for a typo,
 global options before and after the command word, the short flags and
---reference (with --ref kept as a hidden alias), and "__complete" of book
+--reference (with --ref kept as a hidden alias), "__complete" of book
 names and categories with the daemon up (the names) and down (silent,
-exit 0, fast).
+exit 0, fast), and the commands ported last (account, sharing, import,
+export, notifications) parsed, checked and completed from the table.
 
 Usage: test_ctl_table.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
 """
@@ -213,6 +214,80 @@ def test_complete(t):
     check(took < 1.0, "daemon down: quick", took=took)
 
 
+def test_ported_commands(t):
+    """The commands once parsed by hand (account, sharing, import, export,
+    notifications, watch) take the global options after their word, their
+    declared short flags, count their operands from the table, and are
+    completed; --password is never taken for --password-stdin."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        u.ok("book", "create", "Home", "--currency", "EUR")
+        u.ok("book", "create", "Trip", "--currency", "JPY")
+        u.ok("add", "in", "700", "-b", "Trip")
+        check_eq(json.loads(u.ok("whoami", "-j"))["username"], "alice",
+                 "whoami -j")
+        out = u.ok("export", "--format", "csv", "-b", "Trip")
+        check_eq(out.splitlines()[1].split(",")[2:4], ["in", "700"],
+                 "export -b Trip (after the word)")
+        check_eq(u.ok("export", "--format", "csv", "--book", "Home"),
+                 "date,time,type,amount,category,mode,party,note,"
+                 "reference,tags\r\n", "export --book Home: no entries")
+        path = os.path.join(u.dir, "trip.csv")
+        u.ok("export", "--format=csv", "-o", path, "-b", "Trip")
+        with open(path) as f:
+            check_eq(f.read().count("700"), 1, "export -o FILE")
+        # Trip is not the default book (Home, the first, is).
+        out = json.loads(u.ok("import", path, "--dry-run", "-jb", "Trip"))
+        check_eq(out, {"dry_run": True, "rows": 1, "book_id": 2,
+                       "cash_in": 700, "cash_out": 0},
+                 "import FILE --dry-run -jb Trip")
+        members = json.loads(u.ok("members", "-b", "Trip", "-j"))
+        check_eq([m["username"] for m in members["members"]], ["alice"],
+                 "members -b Trip -j")
+        check_eq(json.loads(u.ok("notifications", "-a", "-j")),
+                 {"notifications": [], "next_cursor": None},
+                 "notifications -a -j")
+        check_eq(json.loads(u.ok("invites", "--json")),
+                 {"received": [], "sent": []}, "invites --json")
+    # Usage errors, from the table, without a daemon.
+    for args, want in (
+            (["share", "Home"], "share needs the book and the USERNAME of "
+             "whom to share it with"),
+            (["invite", "accept"], "invite accept needs the invitation's "
+             "ID"),
+            (["member", "rm", "bob", "--can", "add"],
+             "member rm: unknown option '--can'"),
+            (["leave"], "leave needs the book"),
+            (["whoami", "extra"], "whoami takes no arguments (got 'extra')"),
+            (["login", "--password", "hunter22"],
+             "login: unknown option '--password'"),
+            (["passwd", "--pass=hunter22"],
+             "passwd: unknown option '--pass'"),
+            (["export", "--format", "csv", "-x"],
+             "export: unknown option '-x'")):
+        code, out, err = run(t, *args)
+        check_eq(code, 2, "exit status of %s" % args, stderr=err)
+        check(want in err, "message of %s" % args, stderr=err)
+        check("hunter22" not in err, "no password in the message", stderr=err)
+    # Their options are completed now.
+    script = os.path.join(SRC, GENERATED["bash"])
+    for words, want in (("export --f", ["--format", "--from"]),
+                        ("login --p", ["--password-stdin"]),
+                        ("export --format ", ["csv", "json", "ledger"]),
+                        ("notifications --", ["--all", "--unread"])):
+        sh = ('source "$1"; COMP_WORDS=(cashbookctl %s); '
+              'COMP_CWORD=${#COMP_WORDS[@]}; %s _cashbookctl; '
+              'printf "%%s\\n" "${COMPREPLY[@]}"') % (
+                  words, "COMP_WORDS+=(''); " if words.endswith(" ")
+                  else "COMP_CWORD=$((COMP_CWORD-1));")
+        p = subprocess.run(["bash", "-c", sh, "x", script],
+                           capture_output=True, timeout=10)
+        got = sorted(w for w in p.stdout.decode().split("\n") if w)
+        for w in want:
+            check(w in got, "bash completes %r with %s" % (words, w),
+                  got=got, stderr=p.stderr.decode())
+
+
 if __name__ == "__main__":
     main([
         test_generated_files_are_current,
@@ -221,4 +296,5 @@ if __name__ == "__main__":
         test_did_you_mean,
         test_global_options_after_command,
         test_complete,
+        test_ported_commands,
     ])
