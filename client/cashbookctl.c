@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "ctl_args.h"
 #include "ctl_book.h"
+#include "ctl_input.h"
 #include "ctl_start_hint.h"
 #include "ctl_output.h"
 #include "ctl_session.h"
@@ -383,6 +384,8 @@ cmd_exec(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 		return (enum ctl_retval)cmd->exec_argv(cmd, ctx, argc, argv);
 	memset(&s, 0, sizeof s);
 	rc = ctl_args_parse(cmd, ctx, argc, argv, &args, &helped);
+	if (rc == CTL_EXIT_OK && !helped)
+		rc = ctl_input_dates(ctx, &args);
 	if (rc == CTL_EXIT_OK && !helped && cmd->check != NULL)
 		rc = cmd->check(cmd, ctx, &args);
 	if (rc == CTL_EXIT_OK && !helped)

@@ -117,6 +117,8 @@ struct ctl_args {
 	const char **given;	/* every value in order ... */
 	int *given_opt;		/* ... and whose it is (index in opts) */
 	int ngiven;
+	char *dates;		/* owned: the dates as read by
+				   ctl_input_dates, that value points into */
 };
 
 /* The value of option name (its last one), NULL when not given. */

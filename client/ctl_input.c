@@ -3,6 +3,8 @@
  * ctl_input.h.
  */
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -134,4 +136,303 @@ ctl_input_today(char buf[CTL_DATE_BUF])
 	    strftime(buf, CTL_DATE_BUF, "%Y-%m-%d", &tm) != CTL_DATE_BUF - 1)
 		return -1;
 	return 0;
+}
+
+/* ---- dates as people write them ---- */
+
+/* The date of day number z (days from 1970-01-01): caldate_days' inverse
+ * (H. Hinnant's civil_from_days). */
+static void
+day_of_days(int32_t z, struct ctl_day *out)
+{
+	int32_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	out->d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->y = (int)(yoe + era * 400 + (out->m <= 2));
+}
+
+static bool
+day_in_range(const struct ctl_day *d)
+{
+	return d->y >= CB_CALDATE_MIN_YEAR && d->y <= CB_CALDATE_MAX_YEAR;
+}
+
+static void
+day_format(const struct ctl_day *d, char out[CTL_DATE_BUF])
+{
+	snprintf(out, CTL_DATE_BUF, "%04d-%02d-%02d", d->y, d->m, d->d);
+}
+
+/* d moved by n months (the day kept, or the month's last). */
+static void
+day_add_months(struct ctl_day *d, int64_t n)
+{
+	int64_t m = (int64_t)d->y * 12 + (d->m - 1) + n;
+	int last;
+
+	if (m < (int64_t)CB_CALDATE_MIN_YEAR * 12 ||
+	    m > (int64_t)CB_CALDATE_MAX_YEAR * 12 + 11) {
+		d->y = 0;	/* out of range: day_in_range says no */
+		return;
+	}
+	d->y = (int)(m / 12);
+	d->m = (int)(m % 12) + 1;
+	last = caldate_month_days(d->y, d->m);
+	if (d->d > last)
+		d->d = last;
+}
+
+/* "YYYY" (4 digits) or "YYYY-MM" into *y (and *m); false otherwise. */
+static bool
+parse_year_month(const char *s, bool with_month, int *y, int *m)
+{
+	size_t want = with_month ? 7 : 4;
+	int64_t v;
+	char ys[5];
+
+	if (strlen(s) != want)
+		return false;
+	memcpy(ys, s, 4);
+	ys[4] = '\0';
+	if (!ctl_input_digits(ys, &v) || v < CB_CALDATE_MIN_YEAR ||
+	    v > CB_CALDATE_MAX_YEAR)
+		return false;
+	*y = (int)v;
+	if (!with_month)
+		return true;
+	if (s[4] != '-' || s[5] < '0' || s[5] > '1' || s[6] < '0' ||
+	    s[6] > '9')
+		return false;
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	return *m >= 1 && *m <= 12;
+}
+
+/* "-Nd", "+3w", ...: *sign_n and the unit; false when not one. */
+static bool
+parse_offset(const char *s, int64_t *n, char *unit)
+{
+	size_t len = strlen(s);
+	char digits[CTL_DATE_OFFSET_DIGITS + 1];
+
+	if (len < 3 || len > CTL_DATE_OFFSET_DIGITS + 2 ||
+	    (s[0] != '-' && s[0] != '+') ||
+	    strchr("dwmy", s[len - 1]) == NULL)
+		return false;
+	memcpy(digits, s + 1, len - 2);
+	digits[len - 2] = '\0';
+	if (!ctl_input_digits(digits, n))
+		return false;
+	if (s[0] == '-')
+		*n = -*n;
+	*unit = s[len - 1];
+	return true;
+}
+
+static int
+date_why(char *why, size_t len, const char *msg)
+{
+	snprintf(why, len, "%s", msg);
+	return -1;
+}
+
+int
+ctl_date_resolve(const char *text, enum ctl_date_role role,
+    const struct ctl_day *today, char out[CTL_DATE_BUF], char *why,
+    size_t len)
+{
+	struct ctl_day d = *today;
+	int64_t n;
+	char unit;
+
+	if (caldate_parse(text, strlen(text), &d.y, &d.m, &d.d)) {
+		day_format(&d, out);
+		return 0;
+	}
+	if (parse_year_month(text, true, &d.y, &d.m)) {
+		if (role == CTL_DATE_DAY)
+			return date_why(why, len, "a month is not a day; "
+			    "write YYYY-MM-DD");
+		d.d = role == CTL_DATE_FROM ? 1 : caldate_month_days(d.y,
+		    d.m);
+		day_format(&d, out);
+		return 0;
+	}
+	if (strcmp(text, "today") == 0)
+		n = 0, unit = 'd';
+	else if (strcmp(text, "yesterday") == 0)
+		n = -1, unit = 'd';
+	else if (strcmp(text, "tomorrow") == 0)
+		n = 1, unit = 'd';
+	else if (!parse_offset(text, &n, &unit))
+		return date_why(why, len, "not a date; write YYYY-MM-DD, "
+		    "today, yesterday, an offset like -3d, -2w, -1m or -1y, "
+		    "or YYYY-MM for a whole month in --from/--to");
+	if (unit == 'd' || unit == 'w')
+		day_of_days(caldate_days(d.y, d.m, d.d) + (int32_t)(unit ==
+		    'w' ? n * 7 : n), &d);
+	else
+		day_add_months(&d, unit == 'm' ? n : n * 12);
+	if (!day_in_range(&d))
+		return date_why(why, len, "that is before 1900 or after 9999");
+	day_format(&d, out);
+	return 0;
+}
+
+/* text is word1, then a space or a '-', then word2. */
+static bool
+two_words(const char *text, const char *word1, const char *word2)
+{
+	size_t n = strlen(word1);
+
+	return strncmp(text, word1, n) == 0 && (text[n] == ' ' ||
+	    text[n] == '-') && strcmp(text + n + 1, word2) == 0;
+}
+
+int
+ctl_period_resolve(const char *text, const struct ctl_day *today,
+    char from[CTL_DATE_BUF], char to[CTL_DATE_BUF], char *why, size_t len)
+{
+	struct ctl_day a = *today, b;
+	bool month;
+
+	if (two_words(text, "this", "month") ||
+	    two_words(text, "last", "month")) {
+		a.d = 1;
+		if (text[0] == 'l')
+			day_add_months(&a, -1);
+		month = true;
+	} else if (two_words(text, "this", "year") ||
+	    two_words(text, "last", "year")) {
+		a.y -= text[0] == 'l';
+		month = false;
+	} else if (parse_year_month(text, true, &a.y, &a.m))
+		month = true;
+	else if (parse_year_month(text, false, &a.y, &a.m))
+		month = false;
+	else
+		return date_why(why, len, "not a period; write 'this month', "
+		    "'last month', 'this year', 'last year', YYYY-MM or "
+		    "YYYY");
+	if (!day_in_range(&a))
+		return date_why(why, len, "that is before 1900 or after 9999");
+	if (!month)
+		a.m = 1;
+	a.d = 1;
+	b = a;
+	b.m = month ? a.m : 12;
+	b.d = caldate_month_days(b.y, b.m);
+	day_format(&a, from);
+	day_format(&b, to);
+	return 0;
+}
+
+int
+ctl_input_today_day(struct ctl_day *out)
+{
+	char buf[CTL_DATE_BUF];
+
+	if (ctl_input_today(buf) != 0 || !caldate_parse(buf, strlen(buf),
+	    &out->y, &out->m, &out->d))
+		return -1;
+	return 0;
+}
+
+/* The index of option name in args->opts, or -1. */
+static int
+args_opt(const struct ctl_args *args, const char *name)
+{
+	for (int i = 0; args->opts != NULL && args->opts[i].name != NULL;
+	    i++) {
+		if (strcmp(args->opts[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* --month or --period (option p) into --from and --to, in slots. */
+static enum ctl_retval
+period_take(struct ctl_ctx *ctx, struct ctl_args *args, int p,
+    const struct ctl_day *today, char *slots)
+{
+	int f = args_opt(args, "from"), t = args_opt(args, "to");
+	const char *name = args->opts[p].name, *text = args->value[p];
+	char why[256];
+	int y, m;
+
+	if (f < 0 || t < 0)
+		return CTL_EXIT_OK;
+	if (args->count[f] > 0 || args->count[t] > 0)
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "--%s "
+		    "and --from/--to say the same thing; give one of them",
+		    name);
+	if (strcmp(name, "month") == 0 && !parse_year_month(text, true, &y,
+	    &m))
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "--month "
+		    "'%s': write YYYY-MM, e.g. 2026-11 (or --period 'last "
+		    "month')", text);
+	if (ctl_period_resolve(text, today, slots, slots + CTL_DATE_BUF, why,
+	    sizeof why) != 0)
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "--%s "
+		    "'%s': %s", name, text, why);
+	args->value[f] = slots;
+	args->value[t] = slots + CTL_DATE_BUF;
+	args->count[f] = args->count[t] = 1;
+	return CTL_EXIT_OK;
+}
+
+enum ctl_retval
+ctl_input_dates(struct ctl_ctx *ctx, struct ctl_args *args)
+{
+	struct ctl_day today;
+	enum ctl_date_role role;
+	const struct ctl_optdef *o;
+	enum ctl_retval rc;
+	char why[256], *slot;
+	int month = args_opt(args, "month"), period = args_opt(args,
+	    "period");
+
+	if (args->ngiven == 0)
+		return CTL_EXIT_OK;
+	if (ctl_input_today_day(&today) != 0)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "clock", NULL, "cannot "
+		    "tell today's date; give dates as YYYY-MM-DD");
+	/* One slot per value given, and two for --month/--period. */
+	args->dates = calloc((size_t)args->ngiven + 2, CTL_DATE_BUF);
+	if (args->dates == NULL)
+		return ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+	for (int k = 0; k < args->ngiven; k++) {
+		o = &args->opts[args->given_opt[k]];
+		if (o->type != CTL_T_DATE)
+			continue;
+		role = strcmp(o->name, "from") == 0 ? CTL_DATE_FROM :
+		    strcmp(o->name, "to") == 0 ? CTL_DATE_TO : CTL_DATE_DAY;
+		slot = args->dates + (size_t)k * CTL_DATE_BUF;
+		if (ctl_date_resolve(args->given[k], role, &today, slot, why,
+		    sizeof why) != 0)
+			return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL,
+			    "--%s '%s': %s", o->name, args->given[k], why);
+		if (args->value[args->given_opt[k]] == args->given[k])
+			args->value[args->given_opt[k]] = slot;
+		args->given[k] = slot;
+	}
+	if (month >= 0 && period >= 0 && args->count[month] > 0 &&
+	    args->count[period] > 0)
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "give "
+		    "--month or --period, not both");
+	slot = args->dates + (size_t)args->ngiven * CTL_DATE_BUF;
+	if (month >= 0 && args->count[month] > 0 &&
+	    (rc = period_take(ctx, args, month, &today, slot)) != CTL_EXIT_OK)
+		return rc;
+	if (period >= 0 && args->count[period] > 0 &&
+	    (rc = period_take(ctx, args, period, &today, slot)) != CTL_EXIT_OK)
+		return rc;
+	return CTL_EXIT_OK;
 }

@@ -1,7 +1,10 @@
 /*
  * ctl_input.h -- checking what the user typed before it goes to
  * cashbookd: amounts (exact, in a book's currency), dates, times, entry
- * types, counts; and today's date.
+ * types, counts; and today's date.  Dates as people write them
+ * ("yesterday", "-3d", "2026-11" for a whole month, "last month") are
+ * turned into the strict "YYYY-MM-DD" the wire takes here, once for every
+ * date option of the command table (ctl_input_dates).
  *
  * Each check reports a refused value (ctl_output.h) with why, and
  * returns -1 to go on or CTL_EXIT_USAGE.  Dates are "YYYY-MM-DD" and
@@ -53,6 +56,65 @@ bool ctl_input_digits(const char *text, int64_t *out);
 /* A whole number from min to max into *out (text NULL: *out unchanged). */
 int ctl_input_count(struct ctl_ctx *ctx, const char *what, const char *text,
     int64_t min, int64_t max, int64_t *out);
+
+/* A day of the calendar, as numbers. */
+struct ctl_day {
+	int y, m, d;
+};
+
+/* How a date option reads "YYYY-MM", a whole month: --from takes its
+ * first day, --to its last; a single day (--date) refuses it. */
+enum ctl_date_role {
+	CTL_DATE_DAY,
+	CTL_DATE_FROM,
+	CTL_DATE_TO,
+};
+
+/* Most digits of N in an offset "-Nd": up to 9999 days, weeks, months or
+ * years (the result must still be a date from 1900 to 9999). */
+#define CTL_DATE_OFFSET_DIGITS	4
+
+/*
+ * A date as a person gives it, relative to today, into out as
+ * "YYYY-MM-DD": "YYYY-MM-DD"; "today", "yesterday", "tomorrow"; an offset
+ * "-Nd", "+Nd" (days), "-Nw" (weeks), "-Nm" (months: the same day of the
+ * month, or the month's last day when it has fewer, so 03-31 -1m is
+ * 02-28), "-Ny" (years, the same way); and for CTL_DATE_FROM / CTL_DATE_TO
+ * "YYYY-MM" (the month's first / last day).  0, or -1 with why (a
+ * sentence without the value) in why[len].  Pure: no clock, no I/O.
+ */
+int ctl_date_resolve(const char *text, enum ctl_date_role role,
+    const struct ctl_day *today, char out[CTL_DATE_BUF], char *why,
+    size_t len);
+
+/*
+ * A period into its first and last day: "this month", "last month",
+ * "this year", "last year" (also with '-' for the space: "last-month"),
+ * "YYYY-MM" (a month) or "YYYY" (a year).  0, or -1 with why.  Pure.
+ */
+int ctl_period_resolve(const char *text, const struct ctl_day *today,
+    char from[CTL_DATE_BUF], char to[CTL_DATE_BUF], char *why, size_t len);
+
+/*
+ * The command table's hook: every CTL_T_DATE option of args, read by
+ * ctl_date_resolve (--from as CTL_DATE_FROM, --to as CTL_DATE_TO, others
+ * as a day) and replaced by its "YYYY-MM-DD"; --month YYYY-MM and
+ * --period P (when the command has them) become --from and --to (given
+ * with either, a usage error).  The new values are kept in args (freed by
+ * ctl_args_free).  CTL_EXIT_OK, or the exit status of the error reported.
+ */
+enum ctl_retval ctl_input_dates(struct ctl_ctx *ctx, struct ctl_args *args);
+
+/* --month and --period, for the table of a command with --from/--to. */
+#define CTL_INPUT_PERIOD_OPTS \
+	{ "month", 0, "YYYY-MM", CTL_T_TEXT, NULL, "that whole month (the " \
+	    "same as --from YYYY-MM --to YYYY-MM)", 0, 0, NULL },	\
+	{ "period", 0, "P", CTL_T_WORDS, "this-month last-month "	\
+	    "this-year last-year", "'this month', 'last month', 'this "	\
+	    "year', 'last year', YYYY-MM or YYYY", 0, 0, NULL }
+
+/* Today's local date as numbers; -1 when the clock cannot say. */
+int ctl_input_today_day(struct ctl_day *out);
 
 /* Today's local date (localtime_r) into buf; -1 when the clock or the
  * time zone cannot say, else 0. */

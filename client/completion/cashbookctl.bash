@@ -23,14 +23,14 @@ _cashbookctl_opts() {
 		'book describe') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book delete') _cb_r=' --force --socket -s --json -j --timeout --book -b --help' ;;
 		'add') _cb_r=' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --key -k --socket -s --json -j --timeout --book -b --help' ;;
-		'list') _cb_r=' --from --to --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'list') _cb_r=' --from --to --month --period --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'show') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'edit') _cb_r=' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --clear --socket -s --json -j --timeout --book -b --help' ;;
 		'rm') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'restore') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'history') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'balance') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
-		'report') _cb_r=' --by --from --to --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'report') _cb_r=' --by --from --to --month --period --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'verify') _cb_r=' --repair --socket -s --json -j --timeout --book -b --help' ;;
 		'invite') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'member') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -56,6 +56,8 @@ _cashbookctl_optarg() {
 		'add|--key'|'add|-k') _cb_r='none' ;;
 		'list|--from') _cb_r='none' ;;
 		'list|--to') _cb_r='none' ;;
+		'list|--month') _cb_r='none' ;;
+		'list|--period') _cb_r='words this-month last-month this-year last-year' ;;
 		'list|--type') _cb_r='words in out' ;;
 		'list|--category'|'list|-c') _cb_r='category' ;;
 		'list|--mode'|'list|-m') _cb_r='words Cash Online Card UPI Bank Other' ;;
@@ -80,6 +82,8 @@ _cashbookctl_optarg() {
 		'report|--by') _cb_r='words month category mode party' ;;
 		'report|--from') _cb_r='none' ;;
 		'report|--to') _cb_r='none' ;;
+		'report|--month') _cb_r='none' ;;
+		'report|--period') _cb_r='words this-month last-month this-year last-year' ;;
 		*'|--socket'|*'|-s') _cb_r='file' ;;
 		*'|--timeout'|*'|-t') _cb_r='none' ;;
 		*'|--book'|*'|-b') _cb_r='book' ;;

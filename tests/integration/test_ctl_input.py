@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""
+test_ctl_input.py -- what cashbookctl accepts as people write it, against a
+real cashbookd: dates ("yesterday", "-3d", "2026-02" for a whole month in
+--from/--to, --month, --period 'last month') sent as strict YYYY-MM-DD;
+alignment by display width (wide CJK and emoji); --tag a,b as two tags;
+amounts and field errors in a person's words; the warning on far dates
+and large amounts, and --yes.
+
+Usage: test_ctl_input.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
+"""
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, check_eq, main  # noqa
+from test_ctl_books import User, add  # noqa
+
+
+def days_ago(n):
+    return (datetime.date.today() - datetime.timedelta(days=n)).isoformat()
+
+
+def month_bounds(d):
+    first = d.replace(day=1)
+    nxt = (first + datetime.timedelta(days=32)).replace(day=1)
+    return first, nxt - datetime.timedelta(days=1)
+
+
+def book(u):
+    u.ok("book", "create", "Household", "--currency", "EUR")
+
+
+def dates_of(u, *args):
+    return sorted(e["date"] for e in u.json("list", *args)["entries"])
+
+
+def test_dates(t):
+    """Relative dates become YYYY-MM-DD before they are sent; whole months
+    in --from/--to, --month and --period pick the right entries."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        book(u)
+        add(u, "out", "1", "--date", "yesterday")
+        add(u, "out", "2", "--date", "-3d")
+        add(u, "out", "3", "-d", "today")
+        add(u, "out", "4", "--date", "2026-02-14")
+        add(u, "out", "5", "--date", "2026-03-01")
+        add(u, "out", "6", "--date", "2025-12-31")
+        got = dates_of(u, "--from", "-3d")
+        check_eq(got, sorted([days_ago(1), days_ago(3), days_ago(0)]),
+                 "--from -3d")
+        check_eq(dates_of(u, "--from", "2026-02", "--to", "2026-02"),
+                 ["2026-02-14"], "--from/--to YYYY-MM: the whole month")
+        check_eq(dates_of(u, "--month", "2026-02"), ["2026-02-14"],
+                 "--month")
+        check_eq(dates_of(u, "--period", "2025"), ["2025-12-31"],
+                 "--period YYYY")
+        check_eq(dates_of(u, "--to", "2026-02"),
+                 ["2025-12-31", "2026-02-14"], "--to YYYY-MM: its last day")
+        first, last = month_bounds(datetime.date.today())
+        want = sorted(x for x in [days_ago(0), days_ago(1), days_ago(3),
+                                  "2026-02-14", "2026-03-01", "2025-12-31"]
+                      if first.isoformat() <= x <= last.isoformat())
+        check_eq(dates_of(u, "--period", "this month"), want,
+                 "--period 'this month'")
+        lm_last = first - datetime.timedelta(days=1)
+        lm_first = lm_last.replace(day=1)
+        want = sorted(x for x in [days_ago(0), days_ago(1), days_ago(3),
+                                  "2026-02-14", "2026-03-01", "2025-12-31"]
+                      if lm_first.isoformat() <= x <= lm_last.isoformat())
+        check_eq(dates_of(u, "--period", "last-month"), want,
+                 "--period last-month")
+        out = u.ok("report", "--month", "2026-02", "--by", "category")
+        check("4.00" in out, "report --month", out=out)
+        for args, what in (
+                (["list", "--month", "2026-02", "--from", "2026-01-01"],
+                 "--month and --from/--to say the same thing"),
+                (["list", "--month", "last month"], "write YYYY-MM"),
+                (["list", "--period", "next week"], "not a period"),
+                (["list", "--month", "2026-01", "--period", "2026"],
+                 "give --month or --period, not both"),
+                (["list", "--from", "-3x"], "an offset like -3d"),
+                (["add", "out", "5", "--date", "2026-02"],
+                 "a month is not a day")):
+            err = u.fails(2, *args)
+            check(what in err, "%s: %s" % (" ".join(args), what), err=err)
+
+
+TESTS = [
+    test_dates,
+]
+
+if __name__ == "__main__":
+    main(TESTS)

@@ -1,0 +1,166 @@
+/*
+ * test_ctl_input.c -- cashbookctl's reading of dates as people write them
+ * (client/ctl_input.c): ctl_date_resolve and ctl_period_resolve, against
+ * a fixed "today", so every expected value is exact.  Nothing here needs
+ * cashbookd or the clock.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_input.h"
+#include "tap.h"
+
+/* ctl_input.c reports through ctl_error (cashbookctl.c); the pure
+ * functions tested here never call it. */
+int
+ctl_error(struct ctl_ctx *ctx, int status, const char *code,
+    const char *hint, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)code;
+	(void)hint;
+	(void)fmt;
+	return status;
+}
+
+static const struct ctl_day today = { 2026, 3, 31 };
+
+/* text read in role gives want (NULL: refused). */
+static void
+check_date(const char *text, enum ctl_date_role role, const char *want)
+{
+	char out[CTL_DATE_BUF] = "", why[256] = "";
+	int rc = ctl_date_resolve(text, role, &today, out, why, sizeof why);
+
+	if (want == NULL) {
+		CHECK_EQ_INT(rc, -1);
+		CHECK(why[0] != '\0');
+		if (rc != -1)
+			printf("# '%s' was read as %s\n", text, out);
+	} else {
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_STR(out, want);
+		if (rc != 0)
+			printf("# '%s' refused: %s\n", text, why);
+	}
+}
+
+static void
+check_period(const char *text, const char *from, const char *to)
+{
+	char f[CTL_DATE_BUF] = "", t[CTL_DATE_BUF] = "", why[256] = "";
+	int rc = ctl_period_resolve(text, &today, f, t, why, sizeof why);
+
+	if (from == NULL) {
+		CHECK_EQ_INT(rc, -1);
+		CHECK(why[0] != '\0');
+	} else {
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_STR(f, from);
+		CHECK_EQ_STR(t, to);
+	}
+}
+
+/* Days, and the words for today and its neighbours. */
+static void
+test_days(void)
+{
+	check_date("2026-01-15", CTL_DATE_DAY, "2026-01-15");
+	check_date("today", CTL_DATE_DAY, "2026-03-31");
+	check_date("yesterday", CTL_DATE_DAY, "2026-03-30");
+	check_date("tomorrow", CTL_DATE_DAY, "2026-04-01");
+	check_date("2026-01-15", CTL_DATE_TO, "2026-01-15");
+}
+
+/* Offsets in days and weeks cross months and years. */
+static void
+test_offsets(void)
+{
+	check_date("-3d", CTL_DATE_DAY, "2026-03-28");
+	check_date("+1d", CTL_DATE_DAY, "2026-04-01");
+	check_date("-31d", CTL_DATE_DAY, "2026-02-28");
+	check_date("-365d", CTL_DATE_DAY, "2025-03-31");
+	check_date("-0d", CTL_DATE_DAY, "2026-03-31");
+	check_date("-2w", CTL_DATE_DAY, "2026-03-17");
+}
+
+/* Offsets in months and years keep the day, or take the month's last. */
+static void
+test_month_offsets(void)
+{
+	check_date("-1m", CTL_DATE_DAY, "2026-02-28");
+	check_date("-13m", CTL_DATE_DAY, "2025-02-28");
+	check_date("-25m", CTL_DATE_DAY, "2024-02-29");
+	check_date("-3m", CTL_DATE_DAY, "2025-12-31");
+	check_date("+1m", CTL_DATE_DAY, "2026-04-30");
+	check_date("-1y", CTL_DATE_DAY, "2025-03-31");
+}
+
+/* YYYY-MM is a whole month where a range is meant, never a day. */
+static void
+test_whole_months(void)
+{
+	check_date("2026-02", CTL_DATE_FROM, "2026-02-01");
+	check_date("2026-02", CTL_DATE_TO, "2026-02-28");
+	check_date("2024-02", CTL_DATE_TO, "2024-02-29");
+	check_date("2026-12", CTL_DATE_TO, "2026-12-31");
+	check_date("2026-02", CTL_DATE_DAY, NULL);
+	check_date("2026-13", CTL_DATE_FROM, NULL);
+	check_date("2026-00", CTL_DATE_TO, NULL);
+}
+
+static void
+test_refused(void)
+{
+	check_date("-3", CTL_DATE_DAY, NULL);
+	check_date("3d", CTL_DATE_DAY, NULL);
+	check_date("-3x", CTL_DATE_DAY, NULL);
+	check_date("-99999d", CTL_DATE_DAY, NULL);
+	check_date("-9999y", CTL_DATE_DAY, NULL);
+	check_date("2026-02-30", CTL_DATE_DAY, NULL);
+	check_date("Today", CTL_DATE_DAY, NULL);
+	check_date("", CTL_DATE_DAY, NULL);
+	check_date("26-03-01", CTL_DATE_FROM, NULL);
+}
+
+static void
+test_periods(void)
+{
+	check_period("this month", "2026-03-01", "2026-03-31");
+	check_period("last month", "2026-02-01", "2026-02-28");
+	check_period("last-month", "2026-02-01", "2026-02-28");
+	check_period("this year", "2026-01-01", "2026-12-31");
+	check_period("last year", "2025-01-01", "2025-12-31");
+	check_period("2026-11", "2026-11-01", "2026-11-30");
+	check_period("2025", "2025-01-01", "2025-12-31");
+	check_period("next month", NULL, NULL);
+	check_period("lastmonth", NULL, NULL);
+	check_period("1899", NULL, NULL);
+}
+
+/* "last month" in January is December of the year before. */
+static void
+test_period_january(void)
+{
+	static const struct ctl_day jan = { 2027, 1, 15 };
+	char f[CTL_DATE_BUF], t[CTL_DATE_BUF], why[256];
+
+	CHECK_EQ_INT(ctl_period_resolve("last month", &jan, f, t, why,
+	    sizeof why), 0);
+	CHECK_EQ_STR(f, "2026-12-01");
+	CHECK_EQ_STR(t, "2026-12-31");
+}
+
+int
+main(void)
+{
+	tap_run("days", test_days);
+	tap_run("offsets", test_offsets);
+	tap_run("month_offsets", test_month_offsets);
+	tap_run("whole_months", test_whole_months);
+	tap_run("refused", test_refused);
+	tap_run("periods", test_periods);
+	tap_run("period_january", test_period_january);
+	return tap_done();
+}
