@@ -12,6 +12,7 @@ Usage: test_ctl_input.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
 import datetime
 import os
 import sys
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, check_eq, main  # noqa
@@ -88,8 +89,42 @@ def test_dates(t):
             check(what in err, "%s: %s" % (" ".join(args), what), err=err)
 
 
+def columns(text):
+    """Display columns of text, as a terminal shows it."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def test_width(t):
+    """Wide characters (CJK, emoji) take two columns: the NOTE column
+    starts at the same column in every row, and a party cut to its 20
+    columns ends in an ellipsis without passing them."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        book(u)
+        for party in ("Bakery", "ramen 🍜", "一蘭",
+                      "café", "一蘭" * 15):
+            add(u, "out", "5", "--date", "2026-01-02", "--party", party,
+                "--note", "N")
+        out = u.ok("list")
+        lines = out.split("\n")
+        header = lines[0]
+        want = header.index("NOTE")
+        rows = [ln for ln in lines[1:6]]
+        for ln in rows:
+            check_eq(columns(ln[:ln.rindex("N")]), want,
+                     "NOTE's column in %r" % ln, out=out)
+        cut = [ln for ln in rows if "…" in ln]
+        check_eq(len(cut), 1, "one party cut", out=out)
+        party = cut[0][header.index("PARTY"):].split("…")[0]
+        check_eq(party, "一蘭" * 4 + "一", "cut at 19 columns "
+                 "(9 wide characters, then the ellipsis)", out=out)
+
+
 TESTS = [
     test_dates,
+    test_width,
 ]
 
 if __name__ == "__main__":
