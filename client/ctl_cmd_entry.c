@@ -58,8 +58,9 @@ struct entry_opts {
 	const char *book;
 	const char *type, *amount, *date, *time;
 	const char *category, *mode, *party, *note, *ref, *key;
-	const char *tags[CB_ENTRY_TAGS_MAX];
+	const char *tags[CB_ENTRY_TAGS_MAX];	/* as split (ctl_tags_split) */
 	size_t ntags;
+	char tagbuf[CTL_TAGS_SPLIT_BUF];
 	const char *clear[CLEAR_MAX];
 	size_t nclear;
 };
@@ -133,16 +134,37 @@ entry_opts_read(struct entry_opts *o, const struct ctl_args *args)
 	o->ntags = ctl_arg_list(args, "tag", o->tags, CB_ENTRY_TAGS_MAX);
 }
 
-/* Check the values given, before anything is sent.  -1 to go on. */
+/* Check the values given, before anything is sent, and split the tags
+ * ("--tag family,xmas" is two).  -1 to go on. */
 static int
-entry_opts_check(struct ctl_ctx *ctx, const struct entry_opts *o)
+entry_opts_check(struct ctl_ctx *ctx, struct entry_opts *o)
 {
-	int rc;
+	const char *given[CB_ENTRY_TAGS_MAX];
+	char why[256];
+	int rc, n;
 
 	if ((rc = ctl_input_type(ctx, "--type", o->type)) >= 0 ||
 	    (rc = ctl_input_date(ctx, "--date", o->date)) >= 0 ||
-	    (rc = ctl_input_time(ctx, "--time", o->time)) >= 0)
+	    (rc = ctl_input_time(ctx, "--time", o->time)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "category", o->category,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "mode", o->mode,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "party", o->party,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "reference", o->ref,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "note", o->note,
+	    CB_ENTRY_NOTE_MAX)) >= 0)
 		return rc;
+	if (o->ntags > 0) {
+		memcpy(given, o->tags, o->ntags * sizeof given[0]);
+		if ((n = ctl_tags_split(given, o->ntags, o->tags, o->tagbuf,
+		    why, sizeof why)) < 0)
+			return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL,
+			    "%s", why);
+		o->ntags = (size_t)n;
+	}
 	if (o->amount != NULL &&
 	    (rc = ctl_input_amount_syntax(ctx, "--amount", o->amount)) >= 0)
 		return rc;
@@ -304,8 +326,9 @@ out:
 	    "or invoice number", 0, 0, NULL },				\
 	{ "ref", 0, "R", CTL_T_TEXT, NULL, NULL, CTL_OPT_HIDDEN, 0,	\
 	    "reference" },						\
-	{ "tag", 't', "T", CTL_T_TEXT, NULL, "a tag; give it again for "	\
-	    "more (at most 20)", CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL }
+	{ "tag", 't', "T[,T...]", CTL_T_TEXT, NULL, "tags, ',' between " \
+	    "them (family,xmas); or give it again (at most 20 tags)",	\
+	    CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL }
 
 static const struct ctl_optdef add_opts[] = {
 	ENTRY_FIELD_OPTS,
@@ -482,7 +505,7 @@ edit_sets(const struct entry_opts *o, const char *key)
  * not also given a value.  -1 to go on. */
 static int
 edit_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
-    const struct entry_opts *o)
+    struct entry_opts *o)
 {
 	const char *key;
 

@@ -436,3 +436,82 @@ ctl_input_dates(struct ctl_ctx *ctx, struct ctl_args *args)
 		return rc;
 	return CTL_EXIT_OK;
 }
+
+/* ---- tags and text fields ---- */
+
+/* One tag piece s[0..n) trimmed, checked and copied to buf at *used. */
+static int
+tag_take(const char *s, size_t n, const char **out, size_t *nout,
+    char *buf, size_t *used, char *why, size_t len)
+{
+	while (n > 0 && (s[0] == ' ' || s[0] == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		snprintf(why, len, "a tag cannot be empty (write --tag "
+		    "family,xmas, without a ',' at either end or two together)");
+		return -1;
+	}
+	if (n > CB_ENTRY_TAG_MAX) {
+		snprintf(why, len, "a tag is 1 to %d bytes (this one, '%.20s...', "
+		    "is %zu)", CB_ENTRY_TAG_MAX, s, n);
+		return -1;
+	}
+	if (*nout == CB_ENTRY_TAGS_MAX) {
+		snprintf(why, len, "an entry has at most %d tags",
+		    CB_ENTRY_TAGS_MAX);
+		return -1;
+	}
+	memcpy(buf + *used, s, n);
+	buf[*used + n] = '\0';
+	out[(*nout)++] = buf + *used;
+	*used += n + 1;
+	return 0;
+}
+
+int
+ctl_tags_split(const char *const *in, size_t nin, const char **out,
+    char buf[CTL_TAGS_SPLIT_BUF], char *why, size_t len)
+{
+	size_t nout = 0, used = 0;
+
+	for (size_t i = 0; i < nin; i++) {
+		const char *s = in[i], *comma;
+
+		if (strchr(s, ';') != NULL) {
+			snprintf(why, len, "tag '%s': a tag cannot hold ';' "
+			    "(it separates tags in tables and CSV); give "
+			    "several tags as --tag a,b", s);
+			return -1;
+		}
+		for (;;) {
+			comma = strchr(s, ',');
+			if (tag_take(s, comma != NULL ? (size_t)(comma - s) :
+			    strlen(s), out, &nout, buf, &used, why, len) != 0)
+				return -1;
+			if (comma == NULL)
+				break;
+			s = comma + 1;
+		}
+	}
+	return (int)nout;
+}
+
+int
+ctl_input_text(struct ctl_ctx *ctx, const char *what, const char *text,
+    size_t max)
+{
+	size_t n;
+
+	if (text == NULL || ((n = strlen(text)) >= 1 && n <= max))
+		return -1;
+	if (n == 0)
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "a%s %s "
+		    "is 1 to %zu bytes (this one is empty): leave it out, or "
+		    "remove it with 'edit ID --clear %s'", strchr("aeiou",
+		    what[0]) != NULL ? "n" : "", what, max, what);
+	return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "a%s %s is 1 to "
+	    "%zu bytes (this one is %zu)", strchr("aeiou", what[0]) != NULL ?
+	    "n" : "", what, max, n);
+}

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cb_limits.h"
+
 #include "ctl.h"
 #include "ctl_book.h"
 
@@ -112,6 +114,28 @@ enum ctl_retval ctl_input_dates(struct ctl_ctx *ctx, struct ctl_args *args);
 	{ "period", 0, "P", CTL_T_WORDS, "this-month last-month "	\
 	    "this-year last-year", "'this month', 'last month', 'this "	\
 	    "year', 'last year', YYYY-MM or YYYY", 0, 0, NULL }
+
+/* Room for every tag of an entry, each with its NUL. */
+#define CTL_TAGS_SPLIT_BUF	(CB_ENTRY_TAGS_MAX * (CB_ENTRY_TAG_MAX + 1))
+
+/*
+ * The tags of --tag values in[0..nin), each split on ',' ("family,xmas"
+ * is two tags), with spaces around each cut off, copied into buf and
+ * pointed to from out (room for CB_ENTRY_TAGS_MAX).  The number of tags,
+ * or -1 with why[len] in a person's words: a ';' (it separates tags in
+ * tables and CSV), an empty tag, a tag longer than CB_ENTRY_TAG_MAX bytes,
+ * or more than CB_ENTRY_TAGS_MAX tags.  Pure.
+ */
+int ctl_tags_split(const char *const *in, size_t nin, const char **out,
+    char buf[CTL_TAGS_SPLIT_BUF], char *why, size_t len);
+
+/*
+ * A text field of an entry (what: "category", "party", ...) checked
+ * against its size in bytes: -1 to go on (NULL passes), or a usage error
+ * "a category is 1 to 100 bytes (this one is 130)".
+ */
+int ctl_input_text(struct ctl_ctx *ctx, const char *what, const char *text,
+    size_t max);
 
 /* Today's local date as numbers; -1 when the clock cannot say. */
 int ctl_input_today_day(struct ctl_day *out);

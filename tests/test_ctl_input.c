@@ -152,6 +152,50 @@ test_period_january(void)
 	CHECK_EQ_STR(t, "2026-12-31");
 }
 
+/* "--tag family,xmas --tag a" is three tags, spaces cut off. */
+static void
+test_tags_split(void)
+{
+	const char *in[] = { "family, xmas", " a ", "b,c,d" };
+	const char *out[CB_ENTRY_TAGS_MAX];
+	char buf[CTL_TAGS_SPLIT_BUF], why[256];
+
+	CHECK_EQ_INT(ctl_tags_split(in, 3, out, buf, why, sizeof why), 6);
+	CHECK_EQ_STR(out[0], "family");
+	CHECK_EQ_STR(out[1], "xmas");
+	CHECK_EQ_STR(out[2], "a");
+	CHECK_EQ_STR(out[3], "b");
+	CHECK_EQ_STR(out[4], "c");
+	CHECK_EQ_STR(out[5], "d");
+}
+
+static void
+test_tags_refused(void)
+{
+	const char *semi[] = { "a;b" }, *empty[] = { "a,,b" },
+	    *trail[] = { "a," }, *blank[] = { " " };
+	const char *many[] = { "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,"
+	    "19,20,21" };
+	const char *out[CB_ENTRY_TAGS_MAX];
+	char buf[CTL_TAGS_SPLIT_BUF], why[256], longtag[CB_ENTRY_TAG_MAX + 2];
+	const char *lng[] = { longtag };
+
+	CHECK_EQ_INT(ctl_tags_split(semi, 1, out, buf, why, sizeof why), -1);
+	CHECK(strstr(why, "cannot hold ';'") != NULL);
+	CHECK_EQ_INT(ctl_tags_split(empty, 1, out, buf, why, sizeof why), -1);
+	CHECK(strstr(why, "cannot be empty") != NULL);
+	CHECK_EQ_INT(ctl_tags_split(trail, 1, out, buf, why, sizeof why), -1);
+	CHECK_EQ_INT(ctl_tags_split(blank, 1, out, buf, why, sizeof why), -1);
+	CHECK_EQ_INT(ctl_tags_split(many, 1, out, buf, why, sizeof why), -1);
+	CHECK(strstr(why, "at most 20 tags") != NULL);
+	memset(longtag, 'x', sizeof longtag - 1);
+	longtag[sizeof longtag - 1] = '\0';
+	CHECK_EQ_INT(ctl_tags_split(lng, 1, out, buf, why, sizeof why), -1);
+	CHECK(strstr(why, "is 65)") != NULL);
+	longtag[CB_ENTRY_TAG_MAX] = '\0';
+	CHECK_EQ_INT(ctl_tags_split(lng, 1, out, buf, why, sizeof why), 1);
+}
+
 int
 main(void)
 {
@@ -162,5 +206,7 @@ main(void)
 	tap_run("refused", test_refused);
 	tap_run("periods", test_periods);
 	tap_run("period_january", test_period_january);
+	tap_run("tags_split", test_tags_split);
+	tap_run("tags_refused", test_tags_refused);
 	return tap_done();
 }

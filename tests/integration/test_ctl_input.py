@@ -122,9 +122,47 @@ def test_width(t):
                  "(9 wide characters, then the ellipsis)", out=out)
 
 
+def test_tags(t):
+    """--tag family,xmas is two tags, found by list --tag family; edit
+    --tag a,b replaces them; ';', empty tags and too long fields are
+    refused before anything is sent, in a person's words, exit 2."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        book(u)
+        eid = add(u, "out", "5", "--tag", "family, xmas", "-t", "gift")
+        check_eq(u.json("show", str(eid))["entry"]["tags"], ["family", "xmas", "gift"],
+                 "three tags")
+        ids = [e["entry_id"] for e in
+               u.json("list", "--tag", "family")["entries"]]
+        check_eq(ids, [eid], "list --tag family finds it")
+        u.ok("edit", str(eid), "--tag", "a,b")
+        check_eq(u.json("show", str(eid))["entry"]["tags"], ["a", "b"],
+                 "edit --tag a,b")
+        for args, want in (
+                (["add", "out", "5", "--tag", "a;b"],
+                 "cashbookctl: tag 'a;b': a tag cannot hold ';' (it "
+                 "separates tags in tables and CSV); give several tags as "
+                 "--tag a,b\n"),
+                (["edit", str(eid), "--tag", "a,,b"],
+                 "cashbookctl: a tag cannot be empty (write --tag "
+                 "family,xmas, without a ',' at either end or two "
+                 "together)\n"),
+                (["add", "out", "5", "--category", "x" * 130],
+                 "cashbookctl: a category is 1 to 100 bytes (this one is "
+                 "130)\n"),
+                (["add", "out", "5", "--party", ""],
+                 "cashbookctl: a party is 1 to 100 bytes (this one is "
+                 "empty): leave it out, or remove it with 'edit ID --clear "
+                 "party'\n")):
+            check_eq(u.fails(2, *args), want, " ".join(args))
+        check_eq(u.json("show", str(eid))["entry"]["tags"], ["a", "b"],
+                 "nothing changed")
+
+
 TESTS = [
     test_dates,
     test_width,
+    test_tags,
 ]
 
 if __name__ == "__main__":
