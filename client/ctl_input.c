@@ -2,6 +2,7 @@
  * ctl_input.c -- checks of the user's values before they are sent.  See
  * ctl_input.h.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,133 @@
 #include "money.h"
 
 #include "ctl_input.h"
+
+/* Whether s[0..n) is 1 or more ASCII digits. */
+static bool
+all_digits(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+/* "12,50" and "1,250.50" / "1,250": the amount with '.' for the decimal
+ * point and no separators into out; false when text is not like that. */
+static bool
+comma_amount(const char *text, char *out, size_t len)
+{
+	const char *comma = strchr(text, ','), *dot = strchr(text, '.');
+	size_t o = 0;
+
+	if (comma == NULL || strlen(text) >= len)
+		return false;
+	/* One comma with 1 or 2 digits after it, no '.': a decimal comma. */
+	if (dot == NULL && strchr(comma + 1, ',') == NULL &&
+	    all_digits(text, (size_t)(comma - text)) &&
+	    strlen(comma + 1) >= 1 && strlen(comma + 1) <= 2 &&
+	    all_digits(comma + 1, strlen(comma + 1))) {
+		snprintf(out, len, "%.*s.%s", (int)(comma - text), text,
+		    comma + 1);
+		return true;
+	}
+	/* Thousands separators: groups of 3 digits after each comma. */
+	for (const char *p = text; *p != '\0' && p != dot; p++) {
+		if (*p == ',') {
+			if (p == text || !all_digits(p + 1, 3) ||
+			    (p[4] != ',' && p[4] != '.' && p[4] != '\0'))
+				return false;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return false;
+		out[o++] = *p;
+	}
+	if (dot != NULL) {
+		if (!all_digits(dot + 1, strlen(dot + 1)))
+			return false;
+		memcpy(out + o, dot, strlen(dot) + 1);
+	} else
+		out[o] = '\0';
+	return true;
+}
+
+/* text without a currency sign or code at either end ("€5", "5 EUR")
+ * into out; false when it has none, or is more than that. */
+static bool
+strip_currency(const char *text, char *out, size_t len)
+{
+	static const char *const signs[] = { "\xe2\x82\xac", "$", "\xc2\xa3",
+	    "\xc2\xa5", "\xe2\x82\xb9" };	/* € $ £ ¥ ₹ */
+	size_t n = strlen(text), start = 0, end = n;
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof signs / sizeof signs[0]; i++) {
+		size_t k = strlen(signs[i]);
+
+		if (end - start > k && strncmp(text + start, signs[i], k) == 0)
+			start += k, found = true;
+		else if (end - start > k && strncmp(text + end - k, signs[i],
+		    k) == 0)
+			end -= k, found = true;
+	}
+	/* "EUR 5", "5EUR": three letters at either end. */
+	if (!found && n > 3 && isupper((unsigned char)text[0]) &&
+	    isupper((unsigned char)text[1]) && isupper((unsigned char)text[2]))
+		start = 3, found = true;
+	else if (!found && n > 3 && isupper((unsigned char)text[n - 1]) &&
+	    isupper((unsigned char)text[n - 2]) &&
+	    isupper((unsigned char)text[n - 3]))
+		end = n - 3, found = true;
+	while (start < end && text[start] == ' ')
+		start++;
+	while (end > start && text[end - 1] == ' ')
+		end--;
+	if (!found || end == start || end - start >= len)
+		return false;
+	memcpy(out, text + start, end - start);
+	out[end - start] = '\0';
+	for (size_t i = 0; out[i] != '\0'; i++) {
+		if ((out[i] < '0' || out[i] > '9') && out[i] != '.' &&
+		    out[i] != ',')
+			return false;
+	}
+	return true;
+}
+
+bool
+ctl_amount_hint(const char *text, char *why, size_t len)
+{
+	char plain[64], fixed[64];
+
+	if (strip_currency(text, plain, sizeof plain)) {
+		if (!comma_amount(plain, fixed, sizeof fixed))
+			snprintf(fixed, sizeof fixed, "%s", plain);
+		snprintf(why, len, "leave out the currency sign: write %s (the "
+		    "amount is in the book's currency)", fixed);
+		return true;
+	}
+	if (comma_amount(text, fixed, sizeof fixed)) {
+		const char *comma = strchr(text, ',');
+
+		/* "1,250": a thousand, or one and a quarter? */
+		if (strchr(text, '.') == NULL && strchr(comma + 1, ',') ==
+		    NULL && strlen(comma + 1) == 3) {
+			snprintf(why, len, "write %s, or %.*s.%s if the ',' is "
+			    "a decimal point ('.' is the decimal point here; "
+			    "no thousands separators)", fixed,
+			    (int)(comma - text), text, comma + 1);
+			return true;
+		}
+		snprintf(why, len, "write %s (a '.' for the decimal point; no "
+		    "decimal commas or thousands separators)", fixed);
+		return true;
+	}
+	return false;
+}
 
 int
 ctl_input_amount_syntax(struct ctl_ctx *ctx, const char *what,
@@ -24,6 +152,7 @@ ctl_input_amount_syntax(struct ctl_ctx *ctx, const char *what,
 	    sizeof why)) {
 	case MONEY_PARSE_EMPTY:
 	case MONEY_PARSE_SYNTAX:
+		(void)ctl_amount_hint(text, why, sizeof why);
 		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "%s '%s': "
 		    "%s", what, text, why);
 	default:
@@ -48,12 +177,17 @@ ctl_input_amount(struct ctl_ctx *ctx, const char *what, const char *text,
 	case MONEY_PARSE_DECIMALS:
 		if (book->decimals == 0)
 			return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL,
-			    "%s '%s': %s amounts have no decimals", what,
-			    text, book->currency);
+			    "%s '%s': %s amounts have no decimals (book "
+			    "'%s')", what, text, book->currency, book->name);
 		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "%s '%s': "
-		    "%s amounts have at most %d decimal%s", what, text,
-		    book->currency, book->decimals, book->decimals == 1 ? "" :
-		    "s");
+		    "%s amounts have at most %d decimal%s (book '%s')", what,
+		    text, book->currency, book->decimals, book->decimals == 1 ?
+		    "" : "s", book->name);
+	case MONEY_PARSE_EMPTY:
+	case MONEY_PARSE_SYNTAX:
+		(void)ctl_amount_hint(text, why, sizeof why);
+		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "%s '%s': "
+		    "%s", what, text, why);
 	default:
 		return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "%s '%s': "
 		    "%s", what, text, why);

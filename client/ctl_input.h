@@ -34,6 +34,15 @@
 int ctl_input_amount_syntax(struct ctl_ctx *ctx, const char *what,
     const char *text);
 
+/*
+ * A better word for an amount money_parse refused, when text looks like
+ * one written another way: "12,50" (write 12.50), "1,250.50" (write
+ * 1250.50), "€5", "5€", "$5", "EUR 5" (leave out the currency).  true
+ * with the sentence in why[len]; false when there is nothing better to
+ * say.  Pure.
+ */
+bool ctl_amount_hint(const char *text, char *why, size_t len);
+
 /* An amount in book's currency into *out (minor units, >= 1), e.g.
  * "12.505: EUR amounts have at most 2 decimals". */
 int ctl_input_amount(struct ctl_ctx *ctx, const char *what,

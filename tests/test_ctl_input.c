@@ -196,6 +196,54 @@ test_tags_refused(void)
 	CHECK_EQ_INT(ctl_tags_split(lng, 1, out, buf, why, sizeof why), 1);
 }
 
+/* text's hint is want (NULL: none). */
+static void
+check_hint(const char *text, const char *want)
+{
+	char why[256] = "";
+	bool got = ctl_amount_hint(text, why, sizeof why);
+
+	if (want == NULL) {
+		CHECK(!got);
+		return;
+	}
+	CHECK(got);
+	CHECK_EQ_STR(why, want);
+}
+
+static void
+test_amount_hints(void)
+{
+	check_hint("12,50", "write 12.50 (a '.' for the decimal point; no "
+	    "decimal commas or thousands separators)");
+	check_hint("12,5", "write 12.5 (a '.' for the decimal point; no "
+	    "decimal commas or thousands separators)");
+	check_hint("1,250.50", "write 1250.50 (a '.' for the decimal point; "
+	    "no decimal commas or thousands separators)");
+	check_hint("1,234,567", "write 1234567 (a '.' for the decimal point; "
+	    "no decimal commas or thousands separators)");
+	check_hint("1,250", "write 1250, or 1.250 if the ',' is a decimal "
+	    "point ('.' is the decimal point here; no thousands separators)");
+	check_hint("\xe2\x82\xac" "5", "leave out the currency sign: write 5 "
+	    "(the amount is in the book's currency)");
+	check_hint("5\xe2\x82\xac", "leave out the currency sign: write 5 "
+	    "(the amount is in the book's currency)");
+	check_hint("$12.50", "leave out the currency sign: write 12.50 (the "
+	    "amount is in the book's currency)");
+	check_hint("EUR 5", "leave out the currency sign: write 5 (the amount "
+	    "is in the book's currency)");
+	check_hint("\xc2\xa3" "1,250.5", "leave out the currency sign: write "
+	    "1250.5 (the amount is in the book's currency)");
+	check_hint("12,505", "write 12505, or 12.505 if the ',' is a decimal "
+	    "point ('.' is the decimal point here; no thousands separators)");
+	check_hint("1,25,0", NULL);
+	check_hint("-5", NULL);
+	check_hint("1e3", NULL);
+	check_hint("$", NULL);
+	check_hint("EUR", NULL);
+	check_hint("$x", NULL);
+}
+
 int
 main(void)
 {
@@ -208,5 +256,6 @@ main(void)
 	tap_run("period_january", test_period_january);
 	tap_run("tags_split", test_tags_split);
 	tap_run("tags_refused", test_tags_refused);
+	tap_run("amount_hints", test_amount_hints);
 	return tap_done();
 }

@@ -159,10 +159,36 @@ def test_tags(t):
                  "nothing changed")
 
 
+def test_amount_words(t):
+    """Amounts written another way get the right suggestion, exit 2, and
+    the currency's decimals name the book."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        u.ok("book", "create", "Travel", "--currency", "JPY")
+        for args, want in (
+                (["add", "out", "12,50"], "amount '12,50': write 12.50 (a "
+                 "'.' for the decimal point; no decimal commas or "
+                 "thousands separators)"),
+                (["add", "out", "\u20ac5"], "amount '\u20ac5': leave out "
+                 "the currency sign: write 5 (the amount is in the book's "
+                 "currency)"),
+                (["add", "out", "5\u20ac"], "amount '5\u20ac': leave out "
+                 "the currency sign: write 5 (the amount is in the book's "
+                 "currency)"),
+                (["list", "--min", "$5"], "--min '$5': leave out the "
+                 "currency sign: write 5 (the amount is in the book's "
+                 "currency)"),
+                (["add", "out", "12.5"], "amount '12.5': JPY amounts have "
+                 "no decimals (book 'Travel')")):
+            check_eq(u.fails(2, *args), "cashbookctl: %s\n" % want,
+                     " ".join(args))
+
+
 TESTS = [
     test_dates,
     test_width,
     test_tags,
+    test_amount_words,
 ]
 
 if __name__ == "__main__":
