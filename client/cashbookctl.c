@@ -669,7 +669,11 @@ ctl_fail(struct ctl_ctx *ctx, int rc)
 	if (code != NULL) {
 		/* The server said it: CB_ESERVER, or CB_EPROTO from its
 		 * protocol_error notice ("too many clients", ...). */
-		ctl_print_error(ctx->json, code, NULL, msg, hint_for_code(code));
+		char words[256];
+
+		ctl_print_error(ctx->json, code, NULL, msg,
+		    ctl_field_words(msg, words, sizeof words) ? NULL :
+		    hint_for_code(code));
 		return CTL_EXIT_FAILED;
 	}
 	switch (rc) {

@@ -10,6 +10,7 @@ and large amounts, and --yes.
 Usage: test_ctl_input.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
 """
 import datetime
+import json
 import os
 import sys
 import unicodedata
@@ -184,11 +185,35 @@ def test_amount_words(t):
                      " ".join(args))
 
 
+def test_field_words(t):
+    """cashbookd's refusals of a field reach people in their words,
+    without the protocol's wording or the version hint; --json keeps the
+    code bad_request."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        long_name = "x" * 101
+        check_eq(u.fails(1, "book", "create", long_name, "--currency",
+                         "EUR"),
+                 "cashbookctl: a book name is 1 to 100 bytes\n", "name")
+        code, out, err = u.run("--json", "book", "create", long_name,
+                               "--currency", "EUR")
+        check_eq(code, 1, "--json exit status")
+        check_eq(json.loads(out), {"error": {
+            "code": "bad_request",
+            "message": "a book name is 1 to 100 bytes"}}, "--json")
+        check_eq(u.fails(1, "book", "create", "B", "--currency", "EUR",
+                         "--description", "a\x01b"),
+                 "cashbookctl: a description cannot hold control "
+                 "characters (tabs, escapes) or bytes that are not UTF-8\n",
+                 "description")
+
+
 TESTS = [
     test_dates,
     test_width,
     test_tags,
     test_amount_words,
+    test_field_words,
 ]
 
 if __name__ == "__main__":
