@@ -171,6 +171,22 @@ entry_opts_check(struct ctl_ctx *ctx, struct entry_opts *o)
 	return -1;
 }
 
+/* Ask about a likely typing mistake (ctl_input_unusual) unless --yes.
+ * -1 to go on. */
+static int
+entry_confirm(struct ctl_ctx *ctx, const struct ctl_args *args,
+    const struct ctl_book *book, int64_t amount, const char *date,
+    const char *what)
+{
+	struct ctl_day today;
+	char why[256];
+
+	if (ctl_input_today_day(&today) != 0 || !ctl_input_unusual(amount,
+	    book->decimals, book->currency, date, &today, why, sizeof why))
+		return -1;
+	return ctl_input_confirm(ctx, ctl_arg_flag(args, "yes"), why, what);
+}
+
 /* ---- add ---- */
 
 /* A random idempotency key into buf; false when the system has no
@@ -281,7 +297,9 @@ add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		o.key = key;
 	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0 ||
 	    (rc = ctl_input_amount(ctx, "amount", o.amount, &book,
-	    &amount)) >= 0)
+	    &amount)) >= 0 ||
+	    (rc = entry_confirm(ctx, args, &book, amount, o.date, "add "
+	    "it")) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "book_id", book.id);
@@ -328,7 +346,9 @@ out:
 	    "reference" },						\
 	{ "tag", 't', "T[,T...]", CTL_T_TEXT, NULL, "tags, ',' between " \
 	    "them (family,xmas); or give it again (at most 20 tags)",	\
-	    CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL }
+	    CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL },			\
+	{ "yes", 'y', NULL, CTL_T_TEXT, NULL, "do not ask about an amount " \
+	    "over 1,000,000 or a date over a year ahead", 0, 0, NULL }
 
 static const struct ctl_optdef add_opts[] = {
 	ENTRY_FIELD_OPTS,
@@ -567,7 +587,9 @@ edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0 ||
 	    (o.amount != NULL && (rc = ctl_input_amount(ctx, "--amount",
-	    o.amount, &book, &amount)) >= 0))
+	    o.amount, &book, &amount)) >= 0) ||
+	    (rc = entry_confirm(ctx, args, &book, amount, o.date, "change "
+	    "it")) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "entry_id", id);

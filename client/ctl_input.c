@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "caldate.h"
 #include "money.h"
@@ -648,4 +649,58 @@ ctl_input_text(struct ctl_ctx *ctx, const char *what, const char *text,
 	return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL, "a%s %s is 1 to "
 	    "%zu bytes (this one is %zu)", strchr("aeiou", what[0]) != NULL ?
 	    "n" : "", what, max, n);
+}
+
+/* ---- likely mistakes: asked about, never refused ---- */
+
+bool
+ctl_input_unusual(int64_t amount, int decimals, const char *currency,
+    const char *date, const struct ctl_day *today, char *why, size_t len)
+{
+	int64_t limit = CTL_WARN_AMOUNT_UNITS;
+	struct ctl_day d, ahead = *today;
+	char a[64], l[64];
+
+	for (int i = 0; i < decimals; i++)
+		limit *= 10;
+	if (amount > limit && money_format(amount, decimals, a, sizeof a) >=
+	    0 && money_format(limit, decimals, l, sizeof l) >= 0) {
+		snprintf(why, len, "%s %s is more than %s %s", a, currency, l,
+		    currency);
+		return true;
+	}
+	day_add_months(&ahead, CTL_WARN_MONTHS_AHEAD);
+	if (date != NULL && caldate_parse(date, strlen(date), &d.y, &d.m,
+	    &d.d) && day_in_range(&ahead) && caldate_days(d.y, d.m, d.d) >
+	    caldate_days(ahead.y, ahead.m, ahead.d)) {
+		snprintf(why, len, "the date %s is more than a year from today",
+		    date);
+		return true;
+	}
+	return false;
+}
+
+int
+ctl_input_confirm(struct ctl_ctx *ctx, bool yes, const char *why,
+    const char *what)
+{
+	char line[16] = "";
+
+	if (yes)
+		return -1;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		fprintf(stderr, "cashbookctl: warning: %s (give --yes if that "
+		    "is meant)\n", why);
+		return -1;
+	}
+	fprintf(stderr, "cashbookctl: %s; %s anyway? [y/N] ", why, what);
+	fflush(stderr);
+	if (fgets(line, sizeof line, stdin) != NULL &&
+	    (strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0 ||
+	    strcmp(line, "Y\n") == 0))
+		return -1;
+	if (strchr(line, '\n') == NULL)
+		fputc('\n', stderr);
+	return ctl_error(ctx, CTL_EXIT_FAILED, "declined", NULL, "nothing "
+	    "was sent; check the value, or give --yes");
 }

@@ -146,6 +146,35 @@ int ctl_tags_split(const char *const *in, size_t nin, const char **out,
 int ctl_input_text(struct ctl_ctx *ctx, const char *what, const char *text,
     size_t max);
 
+/*
+ * add and edit ask before writing what is likely a typing mistake (they
+ * never refuse it): an amount above CTL_WARN_AMOUNT_UNITS whole units of
+ * the book's currency (1,000,000.00 EUR, 1,000,000 JPY), or a date more
+ * than CTL_WARN_MONTHS_AHEAD months after today.
+ */
+#define CTL_WARN_AMOUNT_UNITS	1000000
+#define CTL_WARN_MONTHS_AHEAD	12
+
+/*
+ * What is unusual about an entry about to be written, into why[len]
+ * ("2028-03-01 is more than a year from today"): amount in minor units
+ * (0: not given) with the currency's decimals and code, date (NULL: not
+ * given).  false when nothing is.  Pure.
+ */
+bool ctl_input_unusual(int64_t amount, int decimals, const char *currency,
+    const char *date, const struct ctl_day *today, char *why, size_t len);
+
+/*
+ * Ask whether to go on with what ctl_input_unusual found (what: "add
+ * it"): with yes (--yes), go on; when standard input and standard error
+ * are a terminal, ask "... add it anyway? [y/N]" and go on only on y or
+ * yes; otherwise (a script) go on with a warning on standard error.  -1
+ * to go on, else the exit status (CTL_EXIT_FAILED: declined, nothing
+ * sent).
+ */
+int ctl_input_confirm(struct ctl_ctx *ctx, bool yes, const char *why,
+    const char *what);
+
 /* Today's local date as numbers; -1 when the clock cannot say. */
 int ctl_input_today_day(struct ctl_day *out);
 

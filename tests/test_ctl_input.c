@@ -244,6 +244,30 @@ test_amount_hints(void)
 	check_hint("$x", NULL);
 }
 
+/* The thresholds: 1,000,000 whole units of the currency, a year ahead
+ * (today is 2026-03-31, so up to 2027-03-31 is quiet). */
+static void
+test_unusual(void)
+{
+	char why[256];
+
+	CHECK(!ctl_input_unusual(100000000, 2, "EUR", "2027-03-31", &today,
+	    why, sizeof why));
+	CHECK(ctl_input_unusual(100000001, 2, "EUR", NULL, &today, why,
+	    sizeof why));
+	CHECK_EQ_STR(why, "1000000.01 EUR is more than 1000000.00 EUR");
+	CHECK(!ctl_input_unusual(1000000, 0, "JPY", NULL, &today, why,
+	    sizeof why));
+	CHECK(ctl_input_unusual(1000001, 0, "JPY", NULL, &today, why,
+	    sizeof why));
+	CHECK_EQ_STR(why, "1000001 JPY is more than 1000000 JPY");
+	CHECK(ctl_input_unusual(0, 2, "EUR", "2027-04-01", &today, why,
+	    sizeof why));
+	CHECK_EQ_STR(why, "the date 2027-04-01 is more than a year from today");
+	CHECK(!ctl_input_unusual(0, 2, "EUR", "1990-01-01", &today, why,
+	    sizeof why));
+}
+
 int
 main(void)
 {
@@ -257,5 +281,6 @@ main(void)
 	tap_run("tags_split", test_tags_split);
 	tap_run("tags_refused", test_tags_refused);
 	tap_run("amount_hints", test_amount_hints);
+	tap_run("unusual", test_unusual);
 	return tap_done();
 }

@@ -22,10 +22,10 @@ _cashbookctl_opts() {
 		'book rename') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book describe') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book delete') _cb_r=' --force --socket -s --json -j --timeout --book -b --help' ;;
-		'add') _cb_r=' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --key -k --socket -s --json -j --timeout --book -b --help' ;;
+		'add') _cb_r=' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --yes -y --key -k --socket -s --json -j --timeout --book -b --help' ;;
 		'list') _cb_r=' --from --to --month --period --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'show') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
-		'edit') _cb_r=' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --clear --socket -s --json -j --timeout --book -b --help' ;;
+		'edit') _cb_r=' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --yes -y --clear --socket -s --json -j --timeout --book -b --help' ;;
 		'rm') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'restore') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'history') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;

@@ -12,6 +12,8 @@ Usage: test_ctl_input.py CASHBOOKD CASHBOOKCTL [TEST_NAME...]   (TAP)
 import datetime
 import json
 import os
+import select
+import subprocess
 import sys
 import unicodedata
 
@@ -208,12 +210,79 @@ def test_field_words(t):
                  "description")
 
 
+def run_asked(u, answer, *args):
+    """cashbookctl with standard input and error a terminal, answer typed
+    ahead (the terminal keeps it until read): (status, stdout, what the
+    terminal showed)."""
+    master, slave = os.openpty()
+    try:
+        p = subprocess.Popen(u.argv(args), stdin=slave, stdout=subprocess.PIPE,
+                             stderr=slave, env=u.env(),
+                             start_new_session=True)
+    finally:
+        os.close(slave)
+    os.write(master, answer.encode())
+    shown = b""
+    try:
+        while True:
+            r, _, _ = select.select([master], [], [], 10)
+            check(r, "terminal output in time", shown=shown)
+            try:
+                data = os.read(master, 65536)
+            except OSError:         # EIO: the child closed the terminal
+                data = b""
+            if not data:
+                break
+            shown += data
+        out = p.stdout.read().decode()
+        code = p.wait(10)
+        p.stdout.close()
+    finally:
+        os.close(master)
+    return code, out, shown.decode().replace("\r\n", "\n")
+
+
+def test_unusual(t):
+    """An amount over 1,000,000.00 in the book's currency or a date more
+    than a year ahead: a script gets a warning on stderr and the entry;
+    a terminal is asked, and 'n' sends nothing; --yes asks nothing."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        book(u)
+        code, out, err = u.run("add", "in", "2000000")
+        check_eq((code, err), (0, "cashbookctl: warning: 2000000.00 EUR is "
+                 "more than 1000000.00 EUR (give --yes if that is meant)\n"),
+                 "a script is warned", out=out)
+        far = (datetime.date.today() + datetime.timedelta(days=400))
+        code, out, err = u.run("add", "out", "5", "--date", "+400d")
+        check_eq((code, err), (0, "cashbookctl: warning: the date %s is "
+                 "more than a year from today (give --yes if that is "
+                 "meant)\n" % far.isoformat()), "far date", out=out)
+        code, out, err = u.run("add", "in", "1000000", "--date", "+11m")
+        check_eq((code, err), (0, ""), "1,000,000.00 and 11 months: no "
+                 "warning", out=out)
+        code, out, err = u.run("add", "in", "2000000", "-y")
+        check_eq((code, err), (0, ""), "--yes: no warning", out=out)
+        n = len(u.json("list")["entries"])
+        code, out, shown = run_asked(u, "n\n", "add", "in", "3000000")
+        check_eq(code, 1, "declined", shown=shown)
+        check("3000000.00 EUR is more than 1000000.00 EUR; add it anyway? "
+              "[y/N] " in shown and "nothing was sent" in shown,
+              "asked, then declined", shown=shown)
+        check_eq(len(u.json("list")["entries"]), n, "nothing added")
+        code, out, shown = run_asked(u, "y\n", "add", "in", "3000000")
+        check_eq(code, 0, "accepted", shown=shown)
+        check(out.startswith("added entry"), "added", out=out)
+        check_eq(len(u.json("list")["entries"]), n + 1, "one added")
+
+
 TESTS = [
     test_dates,
     test_width,
     test_tags,
     test_amount_words,
     test_field_words,
+    test_unusual,
 ]
 
 if __name__ == "__main__":
