@@ -61,7 +61,9 @@ enum ctl_type {
 	CTL_T_BOOK,		/* a book: NAME, OWNER/NAME or ID (asks
 				   cashbookd) */
 	CTL_T_CATEGORY,		/* a category of the book (asks cashbookd) */
-	CTL_T_DATE,		/* YYYY-MM-DD */
+	CTL_T_DATE,		/* YYYY-MM-DD, or as people write it
+				   (today, -3d, YYYY-MM): ctl_input_dates
+				   turns it into YYYY-MM-DD */
 	CTL_T_AMOUNT,		/* 12.50 */
 	CTL_T_NUMBER,		/* a count or an ID */
 	CTL_T_FILE,		/* a file name */
