@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "ctl_args.h"
 #include "ctl_book.h"
+#include "ctl_input.h"
 #include "ctl_start_hint.h"
 #include "ctl_output.h"
 #include "ctl_session.h"
@@ -379,6 +380,8 @@ cmd_exec(const struct ctl_cmd *cmd, struct ctl_ctx *ctx, int argc,
 
 	memset(&s, 0, sizeof s);
 	rc = ctl_args_parse(cmd, ctx, argc, argv, &args, &helped);
+	if (rc == CTL_EXIT_OK && !helped)
+		rc = ctl_input_dates(ctx, &args);
 	if (rc == CTL_EXIT_OK && !helped && cmd->check != NULL)
 		rc = cmd->check(cmd, ctx, &args);
 	if (rc == CTL_EXIT_OK && !helped)
@@ -497,7 +500,11 @@ ctl_fail(struct ctl_ctx *ctx, int rc)
 	if (code != NULL) {
 		/* The server said it: CB_ESERVER, or CB_EPROTO from its
 		 * protocol_error notice ("too many clients", ...). */
-		ctl_print_error(ctx->json, code, NULL, msg, hint_for_code(code));
+		char words[256];
+
+		ctl_print_error(ctx->json, code, NULL, msg,
+		    ctl_field_words(msg, words, sizeof words) ? NULL :
+		    hint_for_code(code));
 		return CTL_EXIT_FAILED;
 	}
 	switch (rc) {

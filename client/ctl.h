@@ -61,7 +61,9 @@ enum ctl_type {
 	CTL_T_BOOK,		/* a book: NAME, OWNER/NAME or ID (asks
 				   cashbookd) */
 	CTL_T_CATEGORY,		/* a category of the book (asks cashbookd) */
-	CTL_T_DATE,		/* YYYY-MM-DD */
+	CTL_T_DATE,		/* YYYY-MM-DD, or as people write it
+				   (today, -3d, YYYY-MM): ctl_input_dates
+				   turns it into YYYY-MM-DD */
 	CTL_T_AMOUNT,		/* 12.50 */
 	CTL_T_NUMBER,		/* a count or an ID */
 	CTL_T_FILE,		/* a file name */
@@ -120,6 +122,8 @@ struct ctl_args {
 	const char **given;	/* every value in order ... */
 	int *given_opt;		/* ... and whose it is (index in opts) */
 	int ngiven;
+	char *dates;		/* owned: the dates as read by
+				   ctl_input_dates, that value points into */
 };
 
 /* The value of option name (its last one), NULL when not given. */

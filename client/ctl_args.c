@@ -95,6 +95,7 @@ ctl_args_free(struct ctl_args *a)
 	free(a->count);
 	free(a->given);
 	free(a->given_opt);
+	free(a->dates);
 	memset(a, 0, sizeof *a);
 }
 

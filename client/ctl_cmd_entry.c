@@ -58,8 +58,9 @@ struct entry_opts {
 	const char *book;
 	const char *type, *amount, *date, *time;
 	const char *category, *mode, *party, *note, *ref, *key;
-	const char *tags[CB_ENTRY_TAGS_MAX];
+	const char *tags[CB_ENTRY_TAGS_MAX];	/* as split (ctl_tags_split) */
 	size_t ntags;
+	char tagbuf[CTL_TAGS_SPLIT_BUF];
 	const char *clear[CLEAR_MAX];
 	size_t nclear;
 };
@@ -133,20 +134,57 @@ entry_opts_read(struct entry_opts *o, const struct ctl_args *args)
 	o->ntags = ctl_arg_list(args, "tag", o->tags, CB_ENTRY_TAGS_MAX);
 }
 
-/* Check the values given, before anything is sent.  -1 to go on. */
+/* Check the values given, before anything is sent, and split the tags
+ * ("--tag family,xmas" is two).  -1 to go on. */
 static int
-entry_opts_check(struct ctl_ctx *ctx, const struct entry_opts *o)
+entry_opts_check(struct ctl_ctx *ctx, struct entry_opts *o)
 {
-	int rc;
+	const char *given[CB_ENTRY_TAGS_MAX];
+	char why[256];
+	int rc, n;
 
 	if ((rc = ctl_input_type(ctx, "--type", o->type)) >= 0 ||
 	    (rc = ctl_input_date(ctx, "--date", o->date)) >= 0 ||
-	    (rc = ctl_input_time(ctx, "--time", o->time)) >= 0)
+	    (rc = ctl_input_time(ctx, "--time", o->time)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "category", o->category,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "mode", o->mode,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "party", o->party,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "reference", o->ref,
+	    CB_ENTRY_TEXT_MAX)) >= 0 ||
+	    (rc = ctl_input_text(ctx, "note", o->note,
+	    CB_ENTRY_NOTE_MAX)) >= 0)
 		return rc;
+	if (o->ntags > 0) {
+		memcpy(given, o->tags, o->ntags * sizeof given[0]);
+		if ((n = ctl_tags_split(given, o->ntags, o->tags, o->tagbuf,
+		    why, sizeof why)) < 0)
+			return ctl_error(ctx, CTL_EXIT_USAGE, "usage", NULL,
+			    "%s", why);
+		o->ntags = (size_t)n;
+	}
 	if (o->amount != NULL &&
 	    (rc = ctl_input_amount_syntax(ctx, "--amount", o->amount)) >= 0)
 		return rc;
 	return -1;
+}
+
+/* Ask about a likely typing mistake (ctl_input_unusual) unless --yes.
+ * -1 to go on. */
+static int
+entry_confirm(struct ctl_ctx *ctx, const struct ctl_args *args,
+    const struct ctl_book *book, int64_t amount, const char *date,
+    const char *what)
+{
+	struct ctl_day today;
+	char why[256];
+
+	if (ctl_input_today_day(&today) != 0 || !ctl_input_unusual(amount,
+	    book->decimals, book->currency, date, &today, why, sizeof why))
+		return -1;
+	return ctl_input_confirm(ctx, ctl_arg_flag(args, "yes"), why, what);
 }
 
 /* ---- add ---- */
@@ -259,7 +297,9 @@ add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		o.key = key;
 	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0 ||
 	    (rc = ctl_input_amount(ctx, "amount", o.amount, &book,
-	    &amount)) >= 0)
+	    &amount)) >= 0 ||
+	    (rc = entry_confirm(ctx, args, &book, amount, o.date, "add "
+	    "it")) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "book_id", book.id);
@@ -304,8 +344,11 @@ out:
 	    "or invoice number", 0, 0, NULL },				\
 	{ "ref", 0, "R", CTL_T_TEXT, NULL, NULL, CTL_OPT_HIDDEN, 0,	\
 	    "reference" },						\
-	{ "tag", 't', "T", CTL_T_TEXT, NULL, "a tag; give it again for "	\
-	    "more (at most 20)", CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL }
+	{ "tag", 't', "T[,T...]", CTL_T_TEXT, NULL, "tags, ',' between " \
+	    "them (family,xmas); or give it again (at most 20 tags)",	\
+	    CTL_OPT_MULTI, CB_ENTRY_TAGS_MAX, NULL },			\
+	{ "yes", 'y', NULL, CTL_T_TEXT, NULL, "do not ask about an amount " \
+	    "over 1,000,000 or a date over a year ahead", 0, 0, NULL }
 
 static const struct ctl_optdef add_opts[] = {
 	ENTRY_FIELD_OPTS,
@@ -338,6 +381,13 @@ const struct ctl_cmd ctl_cmd_add = {
 	    "more than 0.\n"
 	    "The book is the one -b/--book NAME|ID names, else the one 'book "
 	    "use' chose.\n"
+	    "--date takes YYYY-MM-DD, today, yesterday, or an offset: -3d, "
+	    "-2w, -1m, -1y\n(a month back keeps the day, or takes the "
+	    "month's last).\n"
+	    "--tag family,xmas gives two tags; a tag cannot hold ';'.\n"
+	    "An amount over 1,000,000 in the book's currency or a date over "
+	    "a year\nahead is asked about at a terminal, warned about "
+	    "otherwise; -y/--yes\nskips that.\n"
 	    "When the answer is lost (connection lost, timeout, cashbookd "
 	    "busy),\nadd tries once more: the key makes sure the entry is "
 	    "added once.\n"
@@ -482,7 +532,7 @@ edit_sets(const struct entry_opts *o, const char *key)
  * not also given a value.  -1 to go on. */
 static int
 edit_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
-    const struct entry_opts *o)
+    struct entry_opts *o)
 {
 	const char *key;
 
@@ -544,7 +594,9 @@ edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	if ((rc = ctl_session_begin(&s, ctx)) >= 0 ||
 	    (rc = entry_fetch(&s, id, &got, &entry, &book)) >= 0 ||
 	    (o.amount != NULL && (rc = ctl_input_amount(ctx, "--amount",
-	    o.amount, &book, &amount)) >= 0))
+	    o.amount, &book, &amount)) >= 0) ||
+	    (rc = entry_confirm(ctx, args, &book, amount, o.date, "change "
+	    "it")) >= 0)
 		goto out;
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "entry_id", id);

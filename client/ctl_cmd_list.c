@@ -280,6 +280,7 @@ static const struct ctl_optdef list_opts[] = {
 	    "(included)", 0, 0, NULL },
 	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "up to that day "
 	    "(included)", 0, 0, NULL },
+	CTL_INPUT_PERIOD_OPTS,
 	{ "type", 0, "in|out", CTL_T_WORDS, "in out", "money in or out only",
 	    0, 0, NULL },
 	{ "category", 'c', "C", CTL_T_CATEGORY, NULL, "that category "

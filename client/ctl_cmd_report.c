@@ -269,6 +269,7 @@ static const struct ctl_optdef report_opts[] = {
 	    "that day on", 0, 0, NULL },
 	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated up to "
 	    "that day", 0, 0, NULL },
+	CTL_INPUT_PERIOD_OPTS,
 	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV (RFC 4180, CR LF line ends): "
 	    "key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, "
 	    "net_minor, count, currency; one line per group, no total line; "

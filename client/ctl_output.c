@@ -234,15 +234,93 @@ ctl_sanitize(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* The protocol's field names as a person says them; others are named
+ * with '_' as a space. */
+static const struct {
+	const char *field, *noun;
+} field_nouns[] = {
+	{ "name", "a book name" },
+	{ "tags", "a tag" },
+	{ "q", "a search text" },
+	{ "username", "a username" },
+	{ "currency", "a currency code" },
+	{ "new_name", "a book name" },
+	{ "new_password", "a password" },
+	{ "old_password", "a password" },
+};
+
+/* "a category", "an idempotency key" for field[0..n). */
+static void
+field_noun(const char *field, size_t n, char *out, size_t len)
+{
+	size_t o;
+
+	for (size_t i = 0; i < sizeof field_nouns / sizeof field_nouns[0];
+	    i++) {
+		if (strlen(field_nouns[i].field) == n &&
+		    strncmp(field_nouns[i].field, field, n) == 0) {
+			snprintf(out, len, "%s", field_nouns[i].noun);
+			return;
+		}
+	}
+	o = (size_t)snprintf(out, len, "%s ", strchr("aeiou", field[0]) !=
+	    NULL ? "an" : "a");
+	for (size_t i = 0; i < n && o + 1 < len; i++)
+		out[o++] = field[i] == '_' ? ' ' : field[i];
+	out[o < len ? o : len - 1] = '\0';
+}
+
+bool
+ctl_field_words(const char *message, char *out, size_t len)
+{
+	const char *name = message + 7, *end, *rest;
+	char noun[64];
+	long long a, b;
+	int used = 0;
+
+	if (strncmp(message, "field '", 7) != 0 ||
+	    (end = strchr(name, '\'')) == NULL || end == name)
+		return false;
+	field_noun(name, (size_t)(end - name), noun, sizeof noun);
+	rest = end + 1;
+	if (sscanf(rest, " must be %lld to %lld bytes%n", &a, &b, &used) == 2
+	    && (rest[used] == '\0' || strcmp(rest + used, " (nil for none)")
+	    == 0))
+		snprintf(out, len, "%s is %lld to %lld bytes", noun, a, b);
+	else if (sscanf(rest, " is longer than %lld bytes%n", &a, &used) ==
+	    1 && rest[used] == '\0')
+		snprintf(out, len, "%s is at most %lld bytes", noun, a);
+	else if (sscanf(rest, " must be at least %lld bytes%n", &a, &used) ==
+	    1 && rest[used] == '\0')
+		snprintf(out, len, "%s is at least %lld bytes", noun, a);
+	else if (strcmp(rest, " is empty") == 0)
+		snprintf(out, len, "%s cannot be empty", noun);
+	else if (strcmp(rest, " must be valid UTF-8 without control "
+	    "characters") == 0)
+		snprintf(out, len, "%s cannot hold control characters (tabs, "
+		    "escapes) or bytes that are not UTF-8", noun);
+	else
+		return false;
+	return true;
+}
+
 void
 ctl_print_error(bool json, const char *server_code, const char *local_code,
     const char *message, const char *hint)
 {
-	char safe_code[64], safe_msg[512];
+	char safe_code[64], safe_msg[512], words[256];
 	const char *code = server_code != NULL ? server_code : local_code;
 
 	if (message == NULL)
 		message = "";
+	/* A field the user gave, refused: said in their words, without
+	 * the code (still in --json). */
+	if (server_code != NULL && strcmp(server_code, "bad_request") == 0 &&
+	    ctl_field_words(message, words, sizeof words)) {
+		message = words;
+		local_code = server_code;
+		server_code = NULL;
+	}
 	ctl_sanitize(message, safe_msg, sizeof safe_msg);
 	if (server_code != NULL) {
 		ctl_sanitize(server_code, safe_code, sizeof safe_code);

@@ -41,6 +41,13 @@ void ctl_print_json_line(const msgpack_object *o);
  * Text that came from the server is printed with control characters made
  * visible, so a broken daemon cannot drive the terminal.
  */
+/*
+ * cashbookd's words for a refused field ("field 'category' must be 1 to
+ * 100 bytes (nil for none)") as a person's ("a category is 1 to 100
+ * bytes") into out[len]; false when message is not one of those.
+ */
+bool ctl_field_words(const char *message, char *out, size_t len);
+
 void ctl_print_error(bool json, const char *server_code,
     const char *local_code, const char *message, const char *hint);
 

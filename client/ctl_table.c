@@ -5,10 +5,19 @@
  * Every row is one allocation: its cell pointers followed by the cells'
  * text.  Widths are computed when printing, so rows can be added in any
  * number first.  Owns the rows; ctl_table_free releases them.
+ *
+ * Widths are display columns, as a terminal shows them: each character's
+ * wcwidth(3) under a UTF-8 LC_CTYPE ("一蘭" and "🍜" take two columns each,
+ * a combining accent none).  Cashbook's text is UTF-8 whatever the
+ * user's locale, so the first measure sets LC_CTYPE to C.UTF-8 (never
+ * LC_ALL: numbers and messages are untouched); where that locale is
+ * missing, every character counts one column.
  */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "ctl_output.h"
 #include "ctl_table.h"
@@ -148,40 +157,78 @@ char_shown(const unsigned char *p, size_t n, size_t *len)
 	return 0;
 }
 
-/* Code points s shows as in the aligned form. */
-static size_t
-text_width(const char *s)
+/* Whether wcwidth can measure UTF-8 text (LC_CTYPE set once). */
+static bool
+width_locale(void)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, w = 0, len;
+	static int ready = -1;
 
-	for (; i < n; i += len, w++)
-		(void)char_shown(p + i, n - i, &len);
-	return w;
+	if (ready < 0)
+		ready = MB_CUR_MAX > 1 || setlocale(LC_CTYPE, "C.UTF-8") !=
+		    NULL;
+	return ready == 1;
+}
+
+/* Display columns of the character at p (len bytes, shown as it is):
+ * wcwidth's, 1 when it cannot tell. */
+static size_t
+char_columns(const unsigned char *p, size_t len)
+{
+	mbstate_t st;
+	wchar_t wc;
+	int w;
+
+	if (len == 1 || !width_locale())
+		return 1;
+	memset(&st, 0, sizeof st);
+	if (mbrtowc(&wc, (const char *)p, len, &st) != len)
+		return 1;
+	w = wcwidth(wc);
+	return w < 0 ? 1 : (size_t)w;
 }
 
 /*
- * Write s as shown, at most max code points (0: all); when it is longer,
- * max - 1 of them and an ellipsis.
+ * Walk s as shown, at most max columns (0: all); when it is wider, as
+ * much as fits in max - 1 columns and an ellipsis.  Writes it to f
+ * (unless f is NULL); the columns it takes.
  */
-static void
-text_put(FILE *f, const char *s, size_t max)
+static size_t
+text_walk(FILE *f, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, w = 0, len;
-	bool cut = max != 0 && text_width(s) > max;
+	size_t n = strlen(s), i = 0, w = 0, len, cw;
+	bool cut = max != 0 && text_walk(NULL, s, 0) > max;
 	char c;
 
-	for (; i < n; i += len, w++) {
-		if (cut && w == max - 1) {
-			fputs(CTL_ELLIPSIS, f);
-			return;
+	for (; i < n; i += len, w += cw) {
+		c = char_shown(p + i, n - i, &len);
+		cw = c != 0 ? 1 : char_columns(p + i, len);
+		if (cut && w + cw > max - 1) {
+			if (f != NULL)
+				fputs(CTL_ELLIPSIS, f);
+			return w + 1;
 		}
-		if ((c = char_shown(p + i, n - i, &len)) != 0)
+		if (f == NULL)
+			continue;
+		if (c != 0)
 			fputc(c, f);
 		else
 			fwrite(p + i, 1, len, f);
 	}
+	return w;
+}
+
+/* Display columns s shows as in the aligned form. */
+static size_t
+text_width(const char *s)
+{
+	return text_walk(NULL, s, 0);
+}
+
+static void
+text_put(FILE *f, const char *s, size_t max)
+{
+	(void)text_walk(f, s, max);
 }
 
 void
@@ -208,13 +255,13 @@ ctl_text_clean(const char *s, char *buf, size_t len)
 
 /* ---- the aligned form ---- */
 
-/* Width of cell text s in column col, as shown (cut to its limit). */
+/* Width of cell text s in column col, as shown (cut to its limit: a
+ * wide character that does not fit before the ellipsis leaves the cut
+ * cell a column narrower). */
 static size_t
 cell_width(const struct ctl_col *col, const char *s)
 {
-	size_t w = text_width(s);
-
-	return col->max_width != 0 && w > col->max_width ? col->max_width : w;
+	return text_walk(NULL, s, col->max_width);
 }
 
 /* The width of each column shown (0: left out) into widths. */

@@ -4,9 +4,8 @@
  * colours and bars that go with them.
  *
  * A table has fixed columns; each row is a copy of its cells' text.  The
- * aligned form measures text in code points (UTF-8 aware: "café" is 4
- * wide, not 5; wide CJK characters and combining marks are not
- * measured specially), shows control characters as '?' (tab and newline
+ * aligned form measures text in display columns (UTF-8, wcwidth: "café"
+ * is 4 wide, "一蘭" 4, "ramen 🍜" 8, a combining mark 0), shows control characters as '?' (tab and newline
  * as a space) and invalid UTF-8 bytes as '?', cuts cells longer than
  * their column's limit with an ellipsis ("…"), and leaves out the
  * columns marked CTL_COL_HIDE_EMPTY when no row has text in them.  The
@@ -43,7 +42,7 @@ struct ctl_col {
 	const char *header;	/* in the aligned form; NULL: CSV only */
 	const char *csv_header;	/* in the CSV form; NULL: aligned only */
 	int flags;		/* CTL_COL_* */
-	size_t max_width;	/* code points shown at most; 0: no limit */
+	size_t max_width;	/* columns shown at most; 0: no limit */
 	enum ctl_color color;	/* of the cells (not the header) */
 };
 

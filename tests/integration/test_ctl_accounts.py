@@ -150,7 +150,8 @@ def test_register(t):
         code, out, err = ctl(t, d, h, "register", "--username", "carol",
                              "--password-stdin", stdin="short\n")
         check_eq(code, 1, "short password exit status", stderr=err)
-        check("field 'password'" in err and "short" not in err and
+        check("a password is at least 8 bytes" in err and
+              "field 'password'" not in err and "short" not in err and
               "hint" not in err, "short password message", stderr=err)
         # Nothing was written anywhere.
         check(not os.path.exists(h.token_file), "register saves no token")

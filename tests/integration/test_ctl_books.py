@@ -384,7 +384,7 @@ def test_amounts(t):
               out=out)
         err = u.fails(2, "add", "out", "12.505")
         check_eq(err, "cashbookctl: amount '12.505': EUR amounts have at most "
-                 "2 decimals\n", "12.505 refused")
+                 "2 decimals (book 'Household')\n", "12.505 refused")
         err = u.fails(2, "add", "out", "0")
         check("more than 0" in err, "0 refused", stderr=err)
         err = u.fails(2, "add", "out", "10000000000000.01")
@@ -397,7 +397,7 @@ def test_amounts(t):
         u.ok("book", "create", "Trip", "--currency", "JPY")
         err = u.fails(2, "add", "in", "12.5", "--book", "Trip")
         check_eq(err, "cashbookctl: amount '12.5': JPY amounts have no "
-                 "decimals\n", "JPY refuses decimals")
+                 "decimals (book 'Trip')\n", "JPY refuses decimals")
         eid = add(u, "in", "1250", "--book", "Trip")
         check_eq(u.json("show", str(eid))["entry"]["amount"], 1250,
                  "1250 JPY is 1250 yen")
