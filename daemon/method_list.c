@@ -17,6 +17,10 @@
  * the row's own effect -- so a page costs its own span, never one lookup
  * per row into the rest of the book.
  *
+ * category, mode, party and tag each match any of 1 to
+ * CB_FILTER_VALUES_MAX values (ARG_TEXTS), passed to SQL as one bound
+ * string of newline-ended values: never SQL built from input.
+ *
  * q (a substring of note, category, party or reference, ASCII letters in
  * any case) is LIKE '%q%' on those four.  A q of 3 characters or more
  * is first looked up in the trigram index entries_fts (entry_index.h),
@@ -55,6 +59,9 @@ static int cursor_check_arg(struct call *call, const struct arg_spec *spec,
 #define LIST_ARG_TEXT(key, maxlen) { .name = (key), .type = ARG_TEXT, \
     .min = 1, \
     .max = (maxlen) }
+/* A filter of one value or several, any of which matches. */
+#define LIST_ARG_TEXTS(key, maxlen) { .name = (key), .type = ARG_TEXTS, \
+    .min = 1, .max = (maxlen) }
 #define LIST_ARG_AMOUNT(key) { .name = (key), .type = ARG_INT, .min = 1, \
     .max = CB_MONEY_MAX_AMOUNT }
 
@@ -69,10 +76,10 @@ static const struct arg_spec list_args[] = {
 	[LIST_FROM] = { .name = "from", .type = ARG_DATE },
 	[LIST_TO] = { .name = "to", .type = ARG_DATE },
 	[LIST_TYPE] = { .name = "type", .type = ARG_ENUM, .choices = entry_types },
-	[LIST_CATEGORY] = LIST_ARG_TEXT("category", CB_ENTRY_TEXT_MAX),
-	[LIST_MODE] = LIST_ARG_TEXT("mode", CB_ENTRY_TEXT_MAX),
-	[LIST_PARTY] = LIST_ARG_TEXT("party", CB_ENTRY_TEXT_MAX),
-	[LIST_TAG] = LIST_ARG_TEXT("tag", CB_ENTRY_TAG_MAX),
+	[LIST_CATEGORY] = LIST_ARG_TEXTS("category", CB_ENTRY_TEXT_MAX),
+	[LIST_MODE] = LIST_ARG_TEXTS("mode", CB_ENTRY_TEXT_MAX),
+	[LIST_PARTY] = LIST_ARG_TEXTS("party", CB_ENTRY_TEXT_MAX),
+	[LIST_TAG] = LIST_ARG_TEXTS("tag", CB_ENTRY_TAG_MAX),
 	[LIST_Q] = LIST_ARG_TEXT("q", CB_SEARCH_MAX),
 	[LIST_AMOUNT_MIN] = LIST_ARG_AMOUNT("amount_min"),
 	[LIST_AMOUNT_MAX] = LIST_ARG_AMOUNT("amount_max"),
@@ -93,8 +100,9 @@ struct list_query {
 	struct book_position after;		/* rows strictly after this */
 	struct book_position before;		/* and strictly before this */
 	const char *type;		/* "in", "out" or NULL */
-	const char *text[4];		/* category, mode, party, tag; or NULL */
-	size_t textlen[4];
+	/* category, mode, party, tag: the values asked for, each followed
+	 * by a newline (which text never holds), or "" for any. */
+	char text[4][CB_FILTER_VALUES_MAX * (CB_ENTRY_TEXT_MAX + 1) + 1];
 	char like[2 * CB_SEARCH_MAX + 3]; /* q as a LIKE pattern, or "" */
 	char match[2 * CB_SEARCH_MAX + 3]; /* q as an FTS5 phrase, or "" */
 	int64_t amount_min, amount_max;
@@ -207,6 +215,24 @@ list_match(char *out, const char *q, size_t len)
 	out[n] = '\0';
 }
 
+/* A filter's values (ARG_TEXTS, checked: no newlines, each at most
+ * CB_ENTRY_TEXT_MAX bytes) into out, each followed by a newline, so
+ * the SQL can find a whole value among them with instr(). */
+static void
+list_values(char *out, const struct arg_value *v)
+{
+	const char *s;
+	size_t n = 0, len;
+
+	for (uint32_t i = 0; i < v->len; i++) {
+		len = args_text(v, i, &s);
+		memcpy(out + n, s, len);
+		n += len;
+		out[n++] = '\n';
+	}
+	out[n] = '\0';
+}
+
 /* The query the call's arguments ask for (checked when parsed). */
 static void
 list_query_from_args(const struct call *call, struct list_query *q)
@@ -224,8 +250,7 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	}
 	for (int i = 0; i < 4; i++) {
 		if (call_has(call, LIST_CATEGORY + i)) {
-			q->text[i] = a[LIST_CATEGORY + i].s;
-			q->textlen[i] = a[LIST_CATEGORY + i].len;
+			list_values(q->text[i], &a[LIST_CATEGORY + i]);
 			q->row_filters = true;
 		}
 	}
@@ -261,6 +286,19 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	    call_has(call, LIST_AMOUNT_MAX);
 }
 
+/* Whether column's value is one of the newline-ended values in param
+ * (list_values), ignoring ASCII case as COLLATE NOCASE does; NULL never
+ * is. */
+#define LIST_ONE_OF(param, column) \
+    "instr(char(10) || lower(" param "), " \
+    "char(10) || lower(" column ") || char(10)) > 0"
+/* The newline-ended values in param as the rows v of a table want: one
+ * step per value, so at most CB_FILTER_VALUES_MAX. */
+#define LIST_SPLIT(param) \
+    "WITH RECURSIVE want(v, rest) AS (SELECT NULL, " param " UNION ALL " \
+    "SELECT substr(rest, 1, instr(rest, char(10)) - 1), " \
+    "substr(rest, instr(rest, char(10)) + 1) FROM want WHERE rest <> '') "
+
 /* In the order asked for (ASC or DESC).  Filters that are NULL match
  * everything; the position range is one range of the
  * entries_by_position index. */
@@ -270,11 +308,12 @@ list_query_from_args(const struct call *call, struct list_query *q)
     "AND (date, minute, entry_id) > (?3, ?16, ?17) " \
     "AND (date, minute, entry_id) < (?4, ?5, ?6) " \
     "AND (?7 IS NULL OR type = ?7) " \
-    "AND (?8 IS NULL OR category = ?8 COLLATE NOCASE) " \
-    "AND (?9 IS NULL OR mode = ?9 COLLATE NOCASE) " \
-    "AND (?10 IS NULL OR party = ?10 COLLATE NOCASE) " \
-    "AND (?11 IS NULL OR instr(char(10) || lower(tags) || char(10), " \
-    "  char(10) || lower(?11) || char(10)) > 0) " \
+    "AND (?8 IS NULL OR " LIST_ONE_OF("?8", "category") ") " \
+    "AND (?9 IS NULL OR " LIST_ONE_OF("?9", "mode") ") " \
+    "AND (?10 IS NULL OR " LIST_ONE_OF("?10", "party") ") " \
+    "AND (?11 IS NULL OR EXISTS (" LIST_SPLIT("?11") "SELECT 1 FROM want " \
+    "  WHERE instr(char(10) || lower(tags) || char(10), " \
+    "  char(10) || lower(v) || char(10)) > 0)) " \
     "AND (?12 IS NULL OR note LIKE ?12 ESCAPE '\\' " \
     "  OR category LIKE ?12 ESCAPE '\\' OR party LIKE ?12 ESCAPE '\\' " \
     "  OR reference LIKE ?12 ESCAPE '\\') " \
@@ -349,9 +388,9 @@ list_prepare(struct call *call, const struct list_query *q)
 	if (q->type != NULL)
 		sqlite3_bind_text(stmt, 7, q->type, -1, SQLITE_STATIC);
 	for (int i = 0; i < 4; i++) {
-		if (q->text[i] != NULL)
-			sqlite3_bind_text(stmt, 8 + i, q->text[i],
-			    (int)q->textlen[i], SQLITE_STATIC);
+		if (q->text[i][0] != '\0')
+			sqlite3_bind_text(stmt, 8 + i, q->text[i], -1,
+			    SQLITE_STATIC);
 	}
 	if (q->like[0] != '\0')
 		sqlite3_bind_text(stmt, 12, q->like, -1, SQLITE_STATIC);

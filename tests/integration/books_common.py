@@ -492,6 +492,12 @@ def report_key(g):
     return (0, b.lower(), b)
 
 
+def one_or_many(v):
+    """A filter's values: entry.list takes one string or a list of them,
+    any of which matches."""
+    return v if isinstance(v, list) else [v]
+
+
 def matches(e, f):
     if "from" in f and e["date"] < f["from"]:
         return False
@@ -500,9 +506,11 @@ def matches(e, f):
     if "type" in f and e["type"] != f["type"]:
         return False
     for k in ("category", "mode", "party"):
-        if k in f and (e[k] is None or alower(e[k]) != alower(f[k])):
+        if k in f and (e[k] is None or alower(e[k]) not in
+                       [alower(v) for v in one_or_many(f[k])]):
             return False
-    if "tag" in f and alower(f["tag"]) not in [alower(x) for x in e["tags"]]:
+    if "tag" in f and not ({alower(v) for v in one_or_many(f["tag"])} &
+                           {alower(x) for x in e["tags"]}):
         return False
     if "q" in f:
         q = alower(f["q"])
