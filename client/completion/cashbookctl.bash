@@ -23,7 +23,7 @@ _cashbookctl_opts() {
 		'book describe') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'book delete') _cb_r=' --force --socket -s --json -j --timeout --book -b --help' ;;
 		'add') _cb_r=' --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --key -k --socket -s --json -j --timeout --book -b --help' ;;
-		'list') _cb_r=' --from --to --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'list') _cb_r=' --from --to --type --category -c --mode -m --party -p --tag -t --search --min --max --trash --limit -l --all -a --page --cursor --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'show') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'edit') _cb_r=' --type --amount --date -d --time --category -c --mode -m --party -p --note -n --reference -r --tag -t --clear --socket -s --json -j --timeout --book -b --help' ;;
 		'rm') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -65,6 +65,8 @@ _cashbookctl_optarg() {
 		'list|--min') _cb_r='none' ;;
 		'list|--max') _cb_r='none' ;;
 		'list|--limit'|'list|-l') _cb_r='none' ;;
+		'list|--page') _cb_r='none' ;;
+		'list|--cursor') _cb_r='none' ;;
 		'edit|--type') _cb_r='words in out' ;;
 		'edit|--amount') _cb_r='none' ;;
 		'edit|--date'|'edit|-d') _cb_r='none' ;;

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -493,6 +494,81 @@ def test_list_running_balance(t):
         check_eq(res["next_cursor"], None, "--json --all: no cursor left")
 
 
+def next_command(err):
+    """The next page's command printed on stderr, as argv after
+    'cashbookctl'."""
+    m = re.search(r"the next page: (cashbookctl .*)", err)
+    check(m is not None, "the next page's command", stderr=err)
+    words = shlex.split(m.group(1))
+    check_eq(words[0], "cashbookctl", "a cashbookctl command", stderr=err)
+    return words[1:]
+
+
+def test_list_paging_and_any_of(t):
+    """list --limit N prints the exact command of the next page
+    (--cursor C, the same filters), which lists exactly the next rows;
+    --page N lists the Nth page; --json gives next_cursor and takes
+    --cursor; a repeated --category/--tag matches any of its values."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        ids = ledger(u)
+        newest = [ids[r[0]] for r in NEWEST_FIRST]
+        seen, args = [], ["list", "--limit", "2"]
+        for page in range(3):
+            code, out, err = u.run(*args)
+            check_eq(code, 0, "page %d" % (page + 1), stderr=err)
+            seen += [int(r.split()[0]) for r in table(out)[1]]
+            if page < 2:
+                args = next_command(err)
+                check("--limit" in args and "--cursor" in args,
+                      "the same options and a cursor", args=args)
+            else:
+                check_eq(err, "", "nothing more after the last page")
+        check_eq(seen, newest, "three pages by the printed commands")
+        # Quoting: a filter with a space and a quote survives the shell.
+        u.ok("add", "out", "1", "--date", "2026-01-01", "--category",
+             "Bob's lunch")
+        u.ok("add", "out", "2", "--date", "2026-01-02", "--category",
+             "Bob's lunch")
+        code, out, err = u.run("list", "--limit", "1", "--category",
+                               "bob's LUNCH")
+        args = next_command(err)
+        check_eq(args[args.index("--category") + 1], "bob's LUNCH",
+                 "the filter quoted back", stderr=err)
+        code, out, err = u.run(*args)
+        check_eq((code, len(table(out)[1]), err), (0, 1, ""),
+                 "the second of two lunches, and no more", stdout=out)
+        # --page N and --json --cursor.
+        code, out, err = u.run("list", "--limit", "2", "--page", "2",
+                               "--category", "Food", "--category", "Gift",
+                               "--category", "Rent")
+        check_eq(code, 0, "--page 2", stderr=err)
+        check_eq([int(r.split()[0]) for r in table(out)[1]],
+                 [ids[2], ids[1]], "page 2 of Rent, Gift, Food, Food",
+                 out=out)
+        check_eq(err, "", "page 2 is the last")
+        err = u.fails(1, "list", "--limit", "2", "--page", "9",
+                      "--category", "Food")
+        check("page 9 is past the end: the listing has 1 page" in err,
+              "past the end", stderr=err)
+        first = u.json("list", "--limit", "2", "--category", "food",
+                       "--category", "SALARY")
+        check_eq([e["entry_id"] for e in first["entries"]],
+                 [ids[2], ids[1]], "--json first page of Food or Salary")
+        rest = u.json("list", "--limit", "2", "--category", "food",
+                      "--category", "SALARY", "--cursor",
+                      first["next_cursor"])
+        check_eq(([e["entry_id"] for e in rest["entries"]],
+                  rest["next_cursor"]), ([ids[0]], None),
+                 "--json --cursor: the rest")
+        for args, what in ((["--all", "--page", "2"], "leave out --page"),
+                           (["--page", "2", "--cursor", "x"], "choose one"),
+                           (["--page", "0"], "--page"),
+                           (["--cursor", "x" * 65], "--cursor takes")):
+            err = u.fails(2, "list", *args)
+            check(what in err, "list %s" % " ".join(args), stderr=err)
+
+
 def test_csv(t):
     """--csv: RFC 4180 that Python's csv module reads back exactly."""
     with t.daemon().start() as d, User(t, d) as u:
@@ -875,6 +951,7 @@ TESTS = [
     test_books,
     test_amounts,
     test_list_running_balance,
+    test_list_paging_and_any_of,
     test_csv,
     test_report,
     test_balance_verify,
