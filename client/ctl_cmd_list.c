@@ -366,7 +366,7 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		goto out;
 	if (q.t != NULL) {
 		list_print(&o, q.t, &book);
-		if (pg.more)
+		if (pg.more && !o.csv)	/* CSV stays whole on its own */
 			list_print_next(ctx, args, pg.next);
 	}
 	rc = CTL_EXIT_OK;
