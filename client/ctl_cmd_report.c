@@ -5,10 +5,14 @@
  *
  * The bars are drawn only when standard output is a terminal (a pipe
  * gets the table without them): two per row, in and out, each scaled
- * with integer arithmetic to the largest in or out of the report.  They
- * are green and red when colour is on (ctl_table.h), and stand apart by
- * column otherwise.  Amounts are printed with money_format, never through
- * floating point.
+ * with integer arithmetic to the largest of its own side (so a salary
+ * does not flatten every expense to one cell).  They are green and red
+ * when colour is on (ctl_table.h), and stand apart by column otherwise;
+ * a zero amount is never coloured.  --percent adds each row's share of
+ * the total in and of the total out, in tenths of a percent by integer
+ * arithmetic; --sort amount orders the rows by the money they moved (in
+ * plus out), largest first.  Amounts are printed with money_format,
+ * never through floating point.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,23 +48,40 @@ static const struct {
 
 #define REPORT_NGROUPS	(sizeof report_groups / sizeof report_groups[0])
 
+/* "100.0%" and a NUL, with room for what the compiler cannot rule out. */
+#define REPORT_PCT_BUF		24
+
 struct report_opts {
-	const char *by, *from, *to;
-	bool csv;
+	const char *by, *from, *to, *sort;
+	bool csv, percent;
 };
 
 enum {
-	RC_KEY, RC_IN, RC_IN_MINOR, RC_OUT, RC_OUT_MINOR, RC_NET,
-	RC_NET_MINOR, RC_COUNT, RC_CURRENCY, RC_IN_BAR, RC_OUT_BAR, RC_NCOLS
+	RC_KEY, RC_IN, RC_IN_MINOR, RC_IN_PCT, RC_OUT, RC_OUT_MINOR,
+	RC_OUT_PCT, RC_NET, RC_NET_MINOR, RC_COUNT, RC_CURRENCY, RC_IN_BAR,
+	RC_OUT_BAR, RC_NCOLS
+};
+
+/* The scales of a report: the bars' (0: none) and the totals the
+ * percentages are of (0: none shown). */
+struct report_scale {
+	int64_t in_bar, out_bar;
+	int64_t in_total, out_total;
 };
 
 /* The columns; the key's header is set per report. */
 static const struct ctl_col report_cols[RC_NCOLS] = {
 	[RC_KEY] = { NULL, "key", 0, 30, CTL_COLOR_NONE },
-	[RC_IN] = { "IN", "cash_in", CTL_COL_RIGHT, 0, CTL_COLOR_GREEN },
+	[RC_IN] = { "IN", "cash_in", CTL_COL_RIGHT | CTL_COL_PLAIN_ZERO, 0,
+	    CTL_COLOR_GREEN },
 	[RC_IN_MINOR] = { NULL, "cash_in_minor", 0, 0, CTL_COLOR_NONE },
-	[RC_OUT] = { "OUT", "cash_out", CTL_COL_RIGHT, 0, CTL_COLOR_RED },
+	[RC_IN_PCT] = { "IN%", NULL, CTL_COL_RIGHT | CTL_COL_HIDE_EMPTY, 0,
+	    CTL_COLOR_NONE },
+	[RC_OUT] = { "OUT", "cash_out", CTL_COL_RIGHT | CTL_COL_PLAIN_ZERO, 0,
+	    CTL_COLOR_RED },
 	[RC_OUT_MINOR] = { NULL, "cash_out_minor", 0, 0, CTL_COLOR_NONE },
+	[RC_OUT_PCT] = { "OUT%", NULL, CTL_COL_RIGHT | CTL_COL_HIDE_EMPTY, 0,
+	    CTL_COLOR_NONE },
 	[RC_NET] = { "NET", "net", CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
 	[RC_NET_MINOR] = { NULL, "net_minor", 0, 0, CTL_COLOR_NONE },
 	[RC_COUNT] = { "ENTRIES", "count", CTL_COL_RIGHT, 0, CTL_COLOR_NONE },
@@ -81,14 +102,37 @@ bar_text(int64_t value, int64_t max, char buf[REPORT_BAR_BUF])
 		memcpy(buf + 3 * i, "\xe2\x96\x88", 4);
 }
 
+/* value's share of total as "12.3%" (tenths of a percent, rounded half
+ * up, integer arithmetic) into buf; "" when total is 0 (not shown). */
+static void
+pct_text(int64_t value, int64_t total, char buf[REPORT_PCT_BUF])
+{
+	int64_t tenths;
+
+	buf[0] = '\0';
+	if (total <= 0 || value < 0)
+		return;
+	if (value > total)
+		value = total;
+	/* Scale both down until value * 1000 cannot overflow. */
+	while (total > INT64_MAX / 1000) {
+		total >>= 1;
+		value >>= 1;
+	}
+	tenths = (value * 1000 + total / 2) / total;
+	snprintf(buf, REPORT_PCT_BUF, "%" PRId64 ".%" PRId64 "%%",
+	    tenths / 10, tenths % 10);
+}
+
 /* One row of figures (a group, or the total) into t. */
 static int
 report_row(struct ctl_table *t, const char *key, const msgpack_object *r,
-    const struct ctl_book *book, int64_t bar_max)
+    const struct ctl_book *book, const struct report_scale *sc)
 {
 	char in[CTL_AMOUNT_BUF], out[CTL_AMOUNT_BUF], net[CTL_AMOUNT_BUF];
 	char in_minor[24], out_minor[24], net_minor[24], count[24];
 	char in_bar[REPORT_BAR_BUF], out_bar[REPORT_BAR_BUF];
+	char in_pct[REPORT_PCT_BUF], out_pct[REPORT_PCT_BUF];
 	const char *cells[RC_NCOLS];
 
 	ctl_field_amount(r, "cash_in", book->decimals, in, sizeof in);
@@ -101,13 +145,17 @@ report_row(struct ctl_table *t, const char *key, const msgpack_object *r,
 	snprintf(net_minor, sizeof net_minor, "%" PRId64,
 	    ctl_field_int(r, "net"));
 	snprintf(count, sizeof count, "%" PRId64, ctl_field_int(r, "count"));
-	bar_text(ctl_field_int(r, "cash_in"), bar_max, in_bar);
-	bar_text(ctl_field_int(r, "cash_out"), bar_max, out_bar);
+	bar_text(ctl_field_int(r, "cash_in"), sc->in_bar, in_bar);
+	bar_text(ctl_field_int(r, "cash_out"), sc->out_bar, out_bar);
+	pct_text(ctl_field_int(r, "cash_in"), sc->in_total, in_pct);
+	pct_text(ctl_field_int(r, "cash_out"), sc->out_total, out_pct);
 	cells[RC_KEY] = key;
 	cells[RC_IN] = in;
 	cells[RC_IN_MINOR] = in_minor;
+	cells[RC_IN_PCT] = in_pct;
 	cells[RC_OUT] = out;
 	cells[RC_OUT_MINOR] = out_minor;
+	cells[RC_OUT_PCT] = out_pct;
 	cells[RC_NET] = net;
 	cells[RC_NET_MINOR] = net_minor;
 	cells[RC_COUNT] = count;
@@ -117,21 +165,45 @@ report_row(struct ctl_table *t, const char *key, const msgpack_object *r,
 	return ctl_table_add(t, cells);
 }
 
-/* The largest cash_in or cash_out of rows: the bars' full scale. */
+/* The largest field ("cash_in" or "cash_out") of rows: the full scale
+ * of that side's bars. */
 static int64_t
-bar_scale(const msgpack_object *rows)
+bar_scale(const msgpack_object *rows, const char *field)
 {
 	int64_t max = 0;
 
 	for (uint32_t i = 0; i < rows->via.array.size; i++) {
 		const msgpack_object *r = &rows->via.array.ptr[i];
 
-		if (ctl_field_int(r, "cash_in") > max)
-			max = ctl_field_int(r, "cash_in");
-		if (ctl_field_int(r, "cash_out") > max)
-			max = ctl_field_int(r, "cash_out");
+		if (ctl_field_int(r, field) > max)
+			max = ctl_field_int(r, field);
 	}
 	return max;
+}
+
+/* The money a row moved, in plus out (each within 0..INT64_MAX, so the
+ * sum fits unsigned). */
+static uint64_t
+row_moved(const msgpack_object *r)
+{
+	int64_t in = ctl_field_int(r, "cash_in");
+	int64_t out = ctl_field_int(r, "cash_out");
+
+	return (uint64_t)(in > 0 ? in : 0) + (uint64_t)(out > 0 ? out : 0);
+}
+
+/* --sort amount: the most money moved first; equal ones in the
+ * daemon's order (their addresses, which follow it). */
+static int
+row_cmp_amount(const void *a, const void *b)
+{
+	const msgpack_object *ra = *(const msgpack_object *const *)a;
+	const msgpack_object *rb = *(const msgpack_object *const *)b;
+	uint64_t ma = row_moved(ra), mb = row_moved(rb);
+
+	if (ma != mb)
+		return ma > mb ? -1 : 1;
+	return ra < rb ? -1 : ra > rb;
 }
 
 /* The table of rows (and, for people, the total), then printed.  0, -1
@@ -144,27 +216,46 @@ report_print(const struct report_opts *o,
 	const msgpack_object *rows = cb_map_get(res, "rows");
 	const msgpack_object *total = cb_map_get(res, "total");
 	char key[CTL_TEXT_BUF], name[CTL_BOOK_NAME_BUF];
+	const msgpack_object **order;
 	struct ctl_table *t;
-	int64_t max;
+	struct report_scale sc = { 0 };
 	int rc = 0;
 
 	if (rows == NULL || rows->type != MSGPACK_OBJECT_ARRAY ||
 	    total == NULL || total->type != MSGPACK_OBJECT_MAP)
 		return -2;
-	/* Bars only for a terminal; max 0 draws none. */
-	max = !o->csv && isatty(STDOUT_FILENO) ? bar_scale(rows) : 0;
-	if ((t = ctl_table_new(cols, RC_NCOLS)) == NULL)
+	/* Bars only for a terminal; a scale of 0 draws none. */
+	if (!o->csv && isatty(STDOUT_FILENO)) {
+		sc.in_bar = bar_scale(rows, "cash_in");
+		sc.out_bar = bar_scale(rows, "cash_out");
+	}
+	if (o->percent && !o->csv) {
+		sc.in_total = ctl_field_int(total, "cash_in");
+		sc.out_total = ctl_field_int(total, "cash_out");
+	}
+	if ((order = calloc(rows->via.array.size + 1, sizeof *order)) == NULL)
 		return -1;
+	for (uint32_t i = 0; i < rows->via.array.size; i++)
+		order[i] = &rows->via.array.ptr[i];
+	if (strcmp(o->sort, "amount") == 0)
+		qsort(order, rows->via.array.size, sizeof *order,
+		    row_cmp_amount);
+	if ((t = ctl_table_new(cols, RC_NCOLS)) == NULL) {
+		free(order);
+		return -1;
+	}
 	for (uint32_t i = 0; rc == 0 && i < rows->via.array.size; i++) {
-		const msgpack_object *r = &rows->via.array.ptr[i];
+		const msgpack_object *r = order[i];
 
 		ctl_field_text(r, "key", key, sizeof key);
 		if (!o->csv && ctl_field_nil(r, "key"))
 			snprintf(key, sizeof key, "(none)");
-		rc = report_row(t, key, r, book, max);
+		rc = report_row(t, key, r, book, &sc);
 	}
+	free(order);
+	sc.in_bar = sc.out_bar = 0;		/* no bar for the total */
 	if (rc == 0 && !o->csv)
-		rc = report_row(t, "(total)", total, book, 0);
+		rc = report_row(t, "(total)", total, book, &sc);
 	if (rc != 0) {
 		ctl_table_free(t);
 		return -1;
@@ -198,6 +289,10 @@ report_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 	if (*group == REPORT_NGROUPS)
 		return ctl_usage(ctx, cmd, "%s: --by '%s': give month, "
 		    "category, mode or party", cmd->name, o->by);
+	if (strcmp(o->sort, "key") != 0 && strcmp(o->sort, "amount") != 0)
+		return ctl_usage(ctx, cmd, "%s: --sort '%s': give key (the "
+		    "group's order, the default) or amount (largest first)",
+		    cmd->name, o->sort);
 	if ((rc = ctl_input_date(ctx, "--from", o->from)) >= 0 ||
 	    (rc = ctl_input_date(ctx, "--to", o->to)) >= 0)
 		return rc;
@@ -213,14 +308,17 @@ report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		    "month",
 		.from = ctl_arg(args, "from"),
 		.to = ctl_arg(args, "to"),
+		.sort = ctl_arg(args, "sort") != NULL ? ctl_arg(args, "sort") :
+		    "key",
 		.csv = ctl_arg_flag(args, "csv"),
+		.percent = ctl_arg_flag(args, "percent"),
 	};
 	struct ctl_col cols[RC_NCOLS];
 	struct ctl_session s;
 	struct ctl_book book;
 	struct cb_params *p = NULL;
 	struct cb_reply *reply = NULL;
-	size_t group;
+	size_t group = 0;
 	int rc;
 
 	memset(&s, 0, sizeof s);
@@ -269,6 +367,10 @@ static const struct ctl_optdef report_opts[] = {
 	    "that day on", 0, 0, NULL },
 	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated up to "
 	    "that day", 0, 0, NULL },
+	{ "sort", 0, "key|amount", CTL_T_WORDS, "key amount", "the groups' "
+	    "order (default) or the most money moved first", 0, 0, NULL },
+	{ "percent", 0, NULL, CTL_T_TEXT, NULL, "each group's share of the "
+	    "total in and of the total out", 0, 0, NULL },
 	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV (RFC 4180, CR LF line ends): "
 	    "key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, "
 	    "net_minor, count, currency; one line per group, no total line; "
@@ -287,8 +389,12 @@ const struct ctl_cmd ctl_cmd_report = {
 	    "in, money out,\nthe net and the number of entries, then the "
 	    "total.  Live entries only.\n"
 	    "When standard output is a terminal, each line also gets two "
-	    "bars, in and\nout, scaled to the largest figure (green and red "
-	    "unless NO_COLOR is set);\na pipe gets the table without them.\n"
+	    "bars, in and\nout, each scaled to the largest figure of its own "
+	    "side (green and\nred unless NO_COLOR is set; a zero is not "
+	    "coloured); a pipe gets the\ntable without them.  --sort amount "
+	    "puts the groups that moved the most\nmoney (in plus out) first; "
+	    "--percent adds IN% and OUT%, each group's\nshare of the total "
+	    "in and the total out (not in CSV or JSON).\n"
 	    "With --json: report.summary's result {\"rows\":[{\"key\",\n"
 	    "\"cash_in\",\"cash_out\",\"net\",\"count\"}, ...],\"total\":"
 	    "{...}}, in minor units.\n",

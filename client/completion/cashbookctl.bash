@@ -30,7 +30,7 @@ _cashbookctl_opts() {
 		'restore') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'history') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'balance') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
-		'report') _cb_r=' --by --from --to --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'report') _cb_r=' --by --from --to --sort --percent --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'verify') _cb_r=' --repair --socket -s --json -j --timeout --book -b --help' ;;
 		'invite') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'member') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
@@ -82,6 +82,7 @@ _cashbookctl_optarg() {
 		'report|--by') _cb_r='words month category mode party' ;;
 		'report|--from') _cb_r='none' ;;
 		'report|--to') _cb_r='none' ;;
+		'report|--sort') _cb_r='words key amount' ;;
 		*'|--socket'|*'|-s') _cb_r='file' ;;
 		*'|--timeout'|*'|-t') _cb_r='none' ;;
 		*'|--book'|*'|-b') _cb_r='book' ;;

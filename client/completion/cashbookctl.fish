@@ -84,6 +84,8 @@ complete -c cashbookctl -n '__fish_use_subcommand' -a report -d 'sum a book\'s m
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l by -x -a 'month category mode party' -d 'month (default), category, mode or party'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l from -x -d 'only entries dated from that day on'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l to -x -d 'only entries dated up to that day'
+complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l sort -x -a 'key amount' -d 'the groups\' order (default) or the most money moved first'
+complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l percent -d 'each group\'s share of the total in and of the total out'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l csv -d 'CSV (RFC 4180, CR LF line ends): key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, net_minor, count, currency; one line per group, no total line; an empty key is \'(none)\''
 complete -c cashbookctl -n '__fish_use_subcommand' -a verify -d 'check a book\'s stored totals against its entries'
 complete -c cashbookctl -n '__fish_seen_subcommand_from verify' -l repair -d 'rewrite the stored figures from the entries (exit status 0 once repaired)'

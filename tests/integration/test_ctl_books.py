@@ -643,6 +643,23 @@ def test_report(t):
         check_eq([ln.split()[0] for ln in out.splitlines()[:4]],
                  ["MODE", "Cash", "(none)", "(total)"], "report --by mode",
                  out=out)
+        # --sort amount: the most money moved (in plus out) first;
+        # --percent: each group's share of the total in and out.
+        out = u.ok("report", "--by", "category", "--sort", "amount",
+                   "--percent")
+        # 200 / 213.55 = 93.65..% rounds to 93.7%, 12.55 / 213.55 to 5.9%.
+        check_eq([ln.split() for ln in out.splitlines()[:7]], [
+            ["CATEGORY", "IN", "IN%", "OUT", "OUT%", "NET", "ENTRIES"],
+            ["Salary", "1000.00", "90.9%", "0.00", "0.0%", "1000.00", "1"],
+            ["Rent", "0.00", "0.0%", "200.00", "93.7%", "-200.00", "1"],
+            ["Gift", "100.10", "9.1%", "0.00", "0.0%", "100.10", "1"],
+            ["Food", "0.00", "0.0%", "12.55", "5.9%", "-12.55", "2"],
+            ["(none)", "0.00", "0.0%", "1.00", "0.5%", "-1.00", "1"],
+            ["(total)", "1100.10", "100.0%", "213.55", "100.0%", "886.55",
+             "6"]], "report --sort amount --percent", out=out)
+        err = u.fails(2, "report", "--sort", "size")
+        check("give key" in err and "or amount" in err, "--sort size",
+              stderr=err)
 
 
 def test_balance_verify(t):
@@ -930,18 +947,28 @@ def test_terminal_colour(t):
         check_eq(code, 0, "report at a terminal")
         check(ESC not in out, "NO_COLOR report: no escapes", out=out)
         lines = {ln.split()[0]: ln for ln in out.splitlines()}
-        # Bars are scaled to the largest figure (1000.00) over 20 cells.
+        # Each side's bars are scaled to its own largest figure over 20
+        # cells: in to 1000.00, out to 200.00 (a salary does not flatten
+        # every expense to one cell).
         check(lines["Salary"].endswith("  " + "\u2588" * 20),
               "the largest in fills the bar", out=out)
-        check(re.search("  \u2588{4}$", lines["Rent"]),
-              "200 of 1000 is 4 cells", out=out)
+        check(re.search("  \u2588{2}$", lines["Gift"]),
+              "100.10 of 1000 is 2 cells", out=out)
+        check(re.search("  \u2588{20}$", lines["Rent"]),
+              "the largest out fills its bar too", out=out)
         check(re.search("  \u2588$", lines["Food"]),
-              "12.55 of 1000 still shows a cell", out=out)
+              "12.55 of 200 is one cell", out=out)
         check("\u2588" not in lines["(total)"], "no bar for the total",
               out=out)
         code, out = run_tty(u, "report", env={"TERM": "xterm"})
         check("\x1b[32m" + "\u2588" in out and "\x1b[31m\u2588" in out,
               "coloured bars", out=out)
+        code, out = run_tty(u, "report", "--by", "category",
+                            env={"TERM": "xterm"})
+        check("\x1b[31m12.55\x1b[0m" in out and
+              "\x1b[32m100.10\x1b[0m" in out, "amounts coloured", out=out)
+        check("0.00" in out and "\x1b[32m0.00" not in out and
+              "\x1b[31m0.00" not in out, "a zero is not coloured", out=out)
 
 
 TESTS = [
