@@ -21,8 +21,9 @@
  * CB_FILTER_VALUES_MAX values (ARG_TEXTS), passed to SQL as one bound
  * string of newline-ended values: never SQL built from input.
  *
- * q (a substring of note, category, party or reference, ASCII letters in
- * any case) is LIKE '%q%' on those four.  A q of 3 characters or more
+ * q (a substring of note, category, party, reference or a tag, ASCII
+ * letters in any case) is LIKE '%q%' on those five (tags joined by
+ * newlines, which q never holds, so no match spans two tags).  A q of 3 characters or more
  * is first looked up in the trigram index entries_fts (entry_index.h),
  * which finds a superset (it folds case by Unicode rules), and the page
  * is made of those hits that pass the same LIKE test: fast when q is
@@ -316,7 +317,7 @@ list_query_from_args(const struct call *call, struct list_query *q)
     "  char(10) || lower(v) || char(10)) > 0)) " \
     "AND (?12 IS NULL OR note LIKE ?12 ESCAPE '\\' " \
     "  OR category LIKE ?12 ESCAPE '\\' OR party LIKE ?12 ESCAPE '\\' " \
-    "  OR reference LIKE ?12 ESCAPE '\\') " \
+    "  OR reference LIKE ?12 ESCAPE '\\' OR tags LIKE ?12 ESCAPE '\\') " \
     "AND amount BETWEEN ?13 AND ?14 " \
     "ORDER BY date " order ", minute " order ", entry_id " order " " \
     "LIMIT ?15"

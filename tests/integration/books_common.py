@@ -514,8 +514,9 @@ def matches(e, f):
         return False
     if "q" in f:
         q = alower(f["q"])
-        if not any(e[k] is not None and q in alower(e[k])
-                   for k in ("note", "category", "party", "reference")):
+        if not (any(e[k] is not None and q in alower(e[k])
+                    for k in ("note", "category", "party", "reference"))
+                or any(q in alower(x) for x in e["tags"])):
             return False
     if "amount_min" in f and e["amount"] < f["amount_min"]:
         return False

@@ -667,8 +667,12 @@ def test_filters(t):
         check_eq(u.list_page(b, {"q": "zzunique"})["entries"], [],
                  "q does not search mode")
         tag_only = u.add(b, "in", 3, "2026-01-01", tags=["ZzUniqueTag"])
-        check_eq(u.list_page(b, {"q": "zzunique"})["entries"], [],
-                 "q does not search tags")
+        check_eq([x["entry_id"] for x in u.list_page(
+            b, {"q": "zzunique"})["entries"]], [tag_only["entry_id"]],
+            "q searches tags (not mode)")
+        check_eq([x["entry_id"] for x in u.list_page(
+            b, {"q": "ueTAG"})["entries"]], [tag_only["entry_id"]],
+            "q searches tags through the index too")
         check_eq([x["entry_id"] for x in u.list_page(
             b, {"tag": "zzuniquetag"})["entries"]], [tag_only["entry_id"]],
             "tag matches case-insensitively")
