@@ -394,7 +394,7 @@ static const struct ctl_optdef list_opts[] = {
 	{ "tag", 't', "T", CTL_T_TEXT, NULL, "that tag (repeat for any of "
 	    "several)", CTL_OPT_MULTI, CB_FILTER_VALUES_MAX, NULL },
 	{ "search", 0, "TEXT", CTL_T_TEXT, NULL, "TEXT in the note, "
-	    "category, party or reference", 0, 0, NULL },
+	    "category, party, reference or a tag", 0, 0, NULL },
 	{ "min", 0, "A", CTL_T_AMOUNT, NULL, "amounts from A (included)", 0,
 	    0, NULL },
 	{ "max", 0, "A", CTL_T_AMOUNT, NULL, "amounts up to A (included)", 0,

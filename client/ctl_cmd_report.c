@@ -44,6 +44,7 @@ static const struct {
 	{ "category", "CATEGORY" },
 	{ "mode", "MODE" },
 	{ "party", "PARTY" },
+	{ "tag", "TAG" },
 };
 
 #define REPORT_NGROUPS	(sizeof report_groups / sizeof report_groups[0])
@@ -288,7 +289,7 @@ report_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 	}
 	if (*group == REPORT_NGROUPS)
 		return ctl_usage(ctx, cmd, "%s: --by '%s': give month, "
-		    "category, mode or party", cmd->name, o->by);
+		    "category, mode, party or tag", cmd->name, o->by);
 	if (strcmp(o->sort, "key") != 0 && strcmp(o->sort, "amount") != 0)
 		return ctl_usage(ctx, cmd, "%s: --sort '%s': give key (the "
 		    "group's order, the default) or amount (largest first)",
@@ -361,8 +362,8 @@ out:
 }
 
 static const struct ctl_optdef report_opts[] = {
-	{ "by", 0, "GROUP", CTL_T_WORDS, "month category mode party",
-	    "month (default), category, mode or party", 0, 0, NULL },
+	{ "by", 0, "GROUP", CTL_T_WORDS, "month category mode party tag",
+	    "month (default), category, mode, party or tag", 0, 0, NULL },
 	{ "from", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated from "
 	    "that day on", 0, 0, NULL },
 	{ "to", 0, "YYYY-MM-DD", CTL_T_DATE, NULL, "only entries dated up to "

@@ -35,7 +35,8 @@
  *
  * report.summary by month reads the day rows of book_periods; by
  * category, mode or party the year, month and day rows of
- * book_key_totals that tile the date range.
+ * book_key_totals that tile the date range; by tag scans the live
+ * entries in the date range (no totals are kept per tag).
  */
 #include <stdio.h>
 #include <string.h>
@@ -553,19 +554,49 @@ const struct method method_entry_list = {
     "AND period BETWEEN ?2 AND ?3 GROUP BY k HAVING sum(entry_count) > 0 " \
     "ORDER BY k"
 
+/*
+ * By tag: no totals are kept per tag, so this scans the book's live
+ * entries in the date range (the entries_by_position index), splitting
+ * each one's tags (joined by newlines) into one row per tag; entries
+ * without tags are the nil key.  Bounded by the statement timeout like
+ * every read.  An entry with several tags counts under each, so the
+ * rows may add up to more than the total, which is summed apart
+ * (REPORT_TOTAL_SQL) and counts each entry once.
+ */
+#define REPORT_TAG_SQL \
+    "WITH RECURSIVE split(cin, cout, tag, rest) AS (" \
+    "SELECT CASE type WHEN 'in' THEN amount ELSE 0 END, " \
+    "CASE type WHEN 'out' THEN amount ELSE 0 END, NULL, " \
+    "tags || char(10) FROM entries WHERE book_id = ?1 AND deleted = 0 " \
+    "AND date BETWEEN ?2 AND ?3 " \
+    "UNION ALL SELECT cin, cout, substr(rest, 1, instr(rest, char(10)) - 1), " \
+    "substr(rest, instr(rest, char(10)) + 1) FROM split WHERE rest <> '') " \
+    "SELECT tag AS k, sum(cin), sum(cout), count(*) FROM split " \
+    "WHERE tag IS NOT NULL OR rest IS NULL GROUP BY tag " \
+    "ORDER BY k IS NULL, k COLLATE NOCASE, k"
+/* The total of a grouping whose rows overlap (by tag). */
+static const char sql_report_total[] =
+    "SELECT coalesce(sum(CASE type WHEN 'in' THEN amount END), 0), "
+    "coalesce(sum(CASE type WHEN 'out' THEN amount END), 0), count(*) "
+    "FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "AND date BETWEEN ?2 AND ?3";
+
 static const struct report_by {
 	const char *name;
 	const char *sql;
 	bool month;			/* k is YYYYMM, shown "YYYY-MM" */
+	bool dates;			/* binds from, to as ?2, ?3 */
+	bool overlap;			/* rows overlap: total summed apart */
 } report_bys[] = {
-	{ "category", REPORT_KEY_SQL, false },
-	{ "month", REPORT_MONTH_SQL, true },
-	{ "mode", REPORT_KEY_SQL, false },
-	{ "party", REPORT_KEY_SQL, false },
+	{ "category", REPORT_KEY_SQL, false, false, false },
+	{ "month", REPORT_MONTH_SQL, true, true, false },
+	{ "mode", REPORT_KEY_SQL, false, false, false },
+	{ "party", REPORT_KEY_SQL, false, false, false },
+	{ "tag", REPORT_TAG_SQL, false, true, true },
 };
 
 static const char *const report_by_names[] = { "category", "month", "mode",
-    "party", NULL };
+    "party", "tag", NULL };
 _Static_assert(sizeof report_bys / sizeof report_bys[0] ==
     sizeof report_by_names / sizeof report_by_names[0] - 1,
     "one name per report_bys row, in order");
@@ -682,7 +713,7 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book_id);
-	if (by->month) {
+	if (by->dates) {
 		sqlite3_bind_int(stmt, 2, from);
 		sqlite3_bind_int(stmt, 3, to);
 	} else {
@@ -700,11 +731,12 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 		out = sqlite3_column_int64(stmt, 2);
 		count = sqlite3_column_int64(stmt, 3);
 		/* Parts of the book's totals, which fit; checked anyway. */
-		if (!money_add(t->in, in, &t->in) ||
-		    !money_add(t->out, out, &t->out))
+		if (!by->overlap && (!money_add(t->in, in, &t->in) ||
+		    !money_add(t->out, out, &t->out)))
 			return call_fail(call, CB_INTERNAL, "report totals "
 			    "overflow: run book.verify");
-		t->count += count;
+		if (!by->overlap)
+			t->count += count;
 		msgpack_pack_map(&rows->pk, 5);
 		rpc_pack_cstr(&rows->pk, "key");
 		report_pack_key(&rows->pk, stmt, by->month);
@@ -715,6 +747,29 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 		return call_fail_sqlite(call, rc, "summing entries");
 	if (packbuf_failed(rows))
 		return call_fail(call, CB_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The total of the live entries dated from..to, each once. */
+static int
+report_total(struct call *call, int64_t book_id, int32_t from, int32_t to,
+    struct report_total *t)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_report_total,
+	    "summing entries");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	sqlite3_bind_int(stmt, 2, from);
+	sqlite3_bind_int(stmt, 3, to);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "summing entries");
+	t->in = sqlite3_column_int64(stmt, 0);
+	t->out = sqlite3_column_int64(stmt, 1);
+	t->count = sqlite3_column_int64(stmt, 2);
+	sqlite3_reset(stmt);
 	return 0;
 }
 
@@ -736,7 +791,8 @@ report_exec(struct call *call)
 	if (book_access(call, book_id, BOOK_REPORTS, &book, "book") != 0)
 		return -1;
 	packbuf_init(&rows);
-	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0)
+	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0 ||
+	    (by->overlap && report_total(call, book_id, from, to, &t) != 0))
 		goto out;
 	msgpack_pack_map(call->result, 2);
 	rpc_pack_cstr(call->result, "rows");

@@ -79,7 +79,7 @@ _cashbookctl_optarg() {
 		'edit|--ref') _cb_r='none' ;;
 		'edit|--tag'|'edit|-t') _cb_r='none' ;;
 		'edit|--clear') _cb_r='words time category mode party note reference tags' ;;
-		'report|--by') _cb_r='words month category mode party' ;;
+		'report|--by') _cb_r='words month category mode party tag' ;;
 		'report|--from') _cb_r='none' ;;
 		'report|--to') _cb_r='none' ;;
 		'report|--sort') _cb_r='words key amount' ;;

@@ -189,8 +189,8 @@ def test_usage(t):
                 (["list", "--limit", "0"], "from 1 to 500"),
                 (["list", "--csv", "--json"], "choose one"),
                 (["list", "--min", "1 000"], "no spaces"),
-                (["report", "--by", "year"], "month, category, mode or "
-                 "party"),
+                (["report", "--by", "year"], "month, category, mode, "
+                 "party or tag"),
                 (["edit", "3"], "nothing to change"),
                 (["edit", "3", "--clear", "amount"], "give one of time"),
                 (["edit", "3", "--note", "x", "--clear", "note"],
@@ -657,6 +657,21 @@ def test_report(t):
             ["(none)", "0.00", "0.0%", "1.00", "0.5%", "-1.00", "1"],
             ["(total)", "1100.10", "100.0%", "213.55", "100.0%", "886.55",
              "6"]], "report --sort amount --percent", out=out)
+        # --by tag: an entry under each of its tags; the total counts
+        # it once.
+        add(u, "out", "3", "--date", "2026-02-04", "--tag", "trip",
+            "--tag", "Work")
+        res = u.json("report", "--by", "tag")
+        check_eq([(r["key"], r["cash_out"], r["count"])
+                  for r in res["rows"]],
+                 [("trip", 300, 1), ("Work", 300, 1), (None, 21355, 6)],
+                 "--json report --by tag")
+        check_eq((res["total"]["cash_out"], res["total"]["count"]),
+                 (21655, 7), "by tag: each entry once in the total")
+        out = u.ok("report", "--by", "tag")
+        check_eq([ln.split()[0] for ln in out.splitlines()[:5]],
+                 ["TAG", "trip", "Work", "(none)", "(total)"],
+                 "report --by tag", out=out)
         err = u.fails(2, "report", "--sort", "size")
         check("give key" in err and "or amount" in err, "--sort size",
               stderr=err)

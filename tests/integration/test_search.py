@@ -120,7 +120,7 @@ def report_ranges(rnd, start, days):
 
 
 def check_reports(u, b, m, ranges, what):
-    for by in ("category", "mode", "party", "month"):
+    for by in ("category", "mode", "party", "month", "tag"):
         for frm, to in ranges:
             p = {"book_id": b, "by": by}
             if frm is not None:
