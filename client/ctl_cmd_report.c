@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "methods.h"
@@ -54,7 +55,7 @@ static const struct {
 
 struct report_opts {
 	const char *by, *from, *to, *sort;
-	bool csv, percent;
+	bool csv, percent, monthly;
 };
 
 enum {
@@ -272,6 +273,291 @@ report_print(const struct report_opts *o,
 	return 0;
 }
 
+/* ---- --monthly: a GROUP x month table of nets, like hledger's
+ * "balance -M".  report.summary by month gives the months that have
+ * entries (within --from/--to); then one report.summary by GROUP per
+ * month, over that month's days within --from/--to.  Each cell is the
+ * group's net (in - out) that month, blank when it had no entries. */
+
+/* The most months side by side: one request each. */
+#define REPORT_MONTHS_MAX	24
+
+struct report_month {
+	char key[8];			/* "YYYY-MM" */
+	struct cb_reply *reply;		/* report.summary by GROUP */
+	const msgpack_object *rows;
+	int64_t net;			/* the month's total net */
+};
+
+struct report_monthly {
+	struct report_month m[REPORT_MONTHS_MAX];
+	size_t nmonths;
+	char **keys;			/* the groups' keys, NULL for none */
+	size_t nkeys;
+};
+
+static int
+month_days(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* Keys in report.summary's order: none last, then ASCII case-
+ * insensitively, then bytewise. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	const char *ka = *(char *const *)a, *kb = *(char *const *)b;
+	int c;
+
+	if (ka == NULL || kb == NULL)
+		return (ka == NULL) - (kb == NULL);
+	if ((c = strcasecmp(ka, kb)) != 0)
+		return c;
+	return strcmp(ka, kb);
+}
+
+static bool
+key_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* The row of rows whose key is key, or NULL. */
+static const msgpack_object *
+month_row(const msgpack_object *rows, const char *key)
+{
+	char k[CTL_TEXT_BUF];
+
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		const msgpack_object *r = &rows->via.array.ptr[i];
+
+		if (ctl_field_nil(r, "key")) {
+			if (key == NULL)
+				return r;
+			continue;
+		}
+		ctl_field_text(r, "key", k, sizeof k);
+		if (key != NULL && strcmp(k, key) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void
+monthly_free(struct report_monthly *rm)
+{
+	for (size_t i = 0; i < rm->nmonths; i++)
+		cb_reply_free(rm->m[i].reply);
+	for (size_t i = 0; i < rm->nkeys; i++)
+		free(rm->keys[i]);
+	free(rm->keys);
+}
+
+/* report.summary of the book by by, from..to (NULL: open); rows into
+ * *rows.  -1, or the exit status (reported). */
+static int
+monthly_call(struct ctl_session *s, const struct ctl_book *book,
+    const char *by, const char *from, const char *to,
+    struct cb_reply **reply, const msgpack_object **rows)
+{
+	struct cb_params *p = ctl_session_params(s);
+	int rc;
+
+	ctl_param_int(s, p, "book_id", book->id);
+	ctl_param_str(s, p, "by", by);
+	ctl_param_str(s, p, "from", from);
+	ctl_param_str(s, p, "to", to);
+	rc = ctl_session_call(s, CB_METHOD_REPORT_SUMMARY, p, reply);
+	cb_params_free(p);
+	if (rc >= 0)
+		return rc;
+	*rows = cb_map_get(cb_reply_result(*reply), "rows");
+	if (*rows == NULL || (*rows)->type != MSGPACK_OBJECT_ARRAY)
+		return ctl_session_bad_answer(s, CB_METHOD_REPORT_SUMMARY);
+	return -1;
+}
+
+/* One month's report by the group: its days within --from/--to. */
+static int
+monthly_month(struct ctl_session *s, const struct report_opts *o,
+    const struct ctl_book *book, struct report_month *m)
+{
+	char from[16], to[16];
+	int y = atoi(m->key), mo = atoi(m->key + 5);
+
+	snprintf(from, sizeof from, "%.7s-01", m->key);
+	snprintf(to, sizeof to, "%.7s-%02d", m->key, month_days(y, mo));
+	if (o->from != NULL && strcmp(o->from, from) > 0)
+		snprintf(from, sizeof from, "%s", o->from);
+	if (o->to != NULL && strcmp(o->to, to) < 0)
+		snprintf(to, sizeof to, "%s", o->to);
+	return monthly_call(s, book, o->by, from, to, &m->reply, &m->rows);
+}
+
+/* The distinct keys of every month, sorted.  -1, or 0 out of memory. */
+static int
+monthly_keys(struct report_monthly *rm)
+{
+	size_t max = 0;
+	char k[CTL_TEXT_BUF];
+
+	for (size_t i = 0; i < rm->nmonths; i++)
+		max += rm->m[i].rows->via.array.size;
+	if ((rm->keys = calloc(max + 1, sizeof *rm->keys)) == NULL)
+		return 0;
+	for (size_t i = 0; i < rm->nmonths; i++) {
+		const msgpack_object *rows = rm->m[i].rows;
+
+		for (uint32_t j = 0; j < rows->via.array.size; j++) {
+			const msgpack_object *r = &rows->via.array.ptr[j];
+			char *key = NULL;
+			size_t n;
+
+			if (!ctl_field_nil(r, "key")) {
+				ctl_field_text(r, "key", k, sizeof k);
+				if ((key = strdup(k)) == NULL)
+					return 0;
+			}
+			for (n = 0; n < rm->nkeys; n++)
+				if (key_same(rm->keys[n], key))
+					break;
+			if (n < rm->nkeys)
+				free(key);
+			else
+				rm->keys[rm->nkeys++] = key;
+		}
+	}
+	qsort(rm->keys, rm->nkeys, sizeof *rm->keys, key_cmp);
+	return -1;
+}
+
+/* The table: a key column, one per month, the total; 0, or -1 out of
+ * memory. */
+static int
+monthly_print(const struct report_opts *o, const char *header,
+    struct report_monthly *rm, const struct ctl_book *book)
+{
+	size_t ncols = rm->nmonths + 2;
+	struct ctl_col *cols = calloc(ncols, sizeof *cols);
+	const char **cells = calloc(ncols, sizeof *cells);
+	char (*buf)[CTL_AMOUNT_BUF] = calloc(ncols, sizeof *buf);
+	char name[CTL_BOOK_NAME_BUF];
+	struct ctl_table *t = NULL;
+	int64_t sum, all = 0;
+	int rc = -1;
+
+	if (cols == NULL || cells == NULL || buf == NULL)
+		goto out;
+	cols[0] = (struct ctl_col){ header, "key", 0, 30, CTL_COLOR_NONE };
+	for (size_t i = 0; i < rm->nmonths; i++)
+		cols[i + 1] = (struct ctl_col){ rm->m[i].key, rm->m[i].key,
+		    CTL_COL_RIGHT, 0, CTL_COLOR_NONE };
+	cols[ncols - 1] = (struct ctl_col){ "TOTAL", "total", CTL_COL_RIGHT,
+	    0, CTL_COLOR_NONE };
+	if ((t = ctl_table_new(cols, ncols)) == NULL)
+		goto out;
+	for (size_t k = 0; k < rm->nkeys; k++) {
+		sum = 0;
+		cells[0] = rm->keys[k] != NULL ? rm->keys[k] : o->csv ? "" :
+		    "(none)";
+		for (size_t i = 0; i < rm->nmonths; i++) {
+			const msgpack_object *r = month_row(rm->m[i].rows,
+			    rm->keys[k]);
+
+			buf[i + 1][0] = '\0';
+			if (r != NULL) {
+				ctl_amount_text(ctl_field_int(r, "net"),
+				    book->decimals, buf[i + 1], sizeof buf[0]);
+				sum += ctl_field_int(r, "net");
+			}
+			cells[i + 1] = buf[i + 1];
+		}
+		ctl_amount_text(sum, book->decimals, buf[ncols - 1],
+		    sizeof buf[0]);
+		cells[ncols - 1] = buf[ncols - 1];
+		if (ctl_table_add(t, cells) != 0)
+			goto out;
+	}
+	if (!o->csv) {
+		cells[0] = "(total)";
+		for (size_t i = 0; i < rm->nmonths; i++) {
+			ctl_amount_text(rm->m[i].net, book->decimals,
+			    buf[i + 1], sizeof buf[0]);
+			cells[i + 1] = buf[i + 1];
+			all += rm->m[i].net;
+		}
+		ctl_amount_text(all, book->decimals, buf[ncols - 1],
+		    sizeof buf[0]);
+		cells[ncols - 1] = buf[ncols - 1];
+		if (ctl_table_add(t, cells) != 0)
+			goto out;
+	}
+	if (o->csv)
+		ctl_table_print_csv(t, stdout);
+	else {
+		ctl_table_print(t, stdout);
+		ctl_text_clean(book->name, name, sizeof name);
+		printf("book '%s', net (in - out) per month, amounts in %s\n",
+		    name, book->currency);
+	}
+	rc = 0;
+out:
+	ctl_table_free(t);
+	free(buf);
+	free(cells);
+	free(cols);
+	return rc;
+}
+
+static int
+report_monthly(struct ctl_session *s, struct ctl_ctx *ctx,
+    const struct report_opts *o, const char *header,
+    const struct ctl_book *book)
+{
+	struct report_monthly rm = { .nmonths = 0 };
+	struct cb_reply *months = NULL;
+	const msgpack_object *rows;
+	int rc;
+
+	if ((rc = monthly_call(s, book, "month", o->from, o->to, &months,
+	    &rows)) >= 0)
+		goto out;
+	if (rows->via.array.size > REPORT_MONTHS_MAX) {
+		rc = ctl_error(ctx, CTL_EXIT_USAGE, "too_many_months",
+		    "narrow the range with --from and --to", "%u months have "
+		    "entries; --monthly shows at most %d side by side",
+		    rows->via.array.size, REPORT_MONTHS_MAX);
+		goto out;
+	}
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		struct report_month *m = &rm.m[rm.nmonths];
+
+		ctl_field_text(&rows->via.array.ptr[i], "key", m->key,
+		    sizeof m->key);
+		m->net = ctl_field_int(&rows->via.array.ptr[i], "net");
+		if ((rc = monthly_month(s, o, book, m)) >= 0)
+			goto out;
+		rm.nmonths++;
+	}
+	if (monthly_keys(&rm) == 0 ||
+	    monthly_print(o, header, &rm, book) != 0) {
+		rc = ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
+		    "out of memory");
+		goto out;
+	}
+	rc = CTL_EXIT_OK;
+out:
+	cb_reply_free(months);
+	monthly_free(&rm);
+	return rc;
+}
+
 /* The index of --by's value in report_groups; -1 to go on, else the exit
  * status. */
 static int
@@ -290,6 +576,14 @@ report_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
 	if (*group == REPORT_NGROUPS)
 		return ctl_usage(ctx, cmd, "%s: --by '%s': give month, "
 		    "category, mode, party or tag", cmd->name, o->by);
+	if (o->monthly && (ctx->json || strcmp(o->by, "month") == 0 ||
+	    strcmp(o->sort, "key") != 0 || o->percent))
+		return ctl_usage(ctx, cmd, "%s: --monthly is a table of "
+		    "--by category, mode, party or tag per month, in the "
+		    "groups' order; leave out %s", cmd->name, ctx->json ?
+		    "--json (call report --json per month with --from and "
+		    "--to)" : strcmp(o->by, "month") == 0 ? "--by month" :
+		    o->percent ? "--percent" : "--sort");
 	if (strcmp(o->sort, "key") != 0 && strcmp(o->sort, "amount") != 0)
 		return ctl_usage(ctx, cmd, "%s: --sort '%s': give key (the "
 		    "group's order, the default) or amount (largest first)",
@@ -313,6 +607,7 @@ report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		    "key",
 		.csv = ctl_arg_flag(args, "csv"),
 		.percent = ctl_arg_flag(args, "percent"),
+		.monthly = ctl_arg_flag(args, "monthly"),
 	};
 	struct ctl_col cols[RC_NCOLS];
 	struct ctl_session s;
@@ -327,6 +622,11 @@ report_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		return rc;
 	if ((rc = ctl_book_open(&s, ctx, NULL, &book)) >= 0)
 		goto out;
+	if (o.monthly) {
+		rc = report_monthly(&s, ctx, &o, report_groups[group].header,
+		    &book);
+		goto out;
+	}
 	p = ctl_session_params(&s);
 	ctl_param_int(&s, p, "book_id", book.id);
 	ctl_param_str(&s, p, "by", o.by);
@@ -372,6 +672,8 @@ static const struct ctl_optdef report_opts[] = {
 	    "order (default) or the most money moved first", 0, 0, NULL },
 	{ "percent", 0, NULL, CTL_T_TEXT, NULL, "each group's share of the "
 	    "total in and of the total out", 0, 0, NULL },
+	{ "monthly", 'M', NULL, CTL_T_TEXT, NULL, "one column per month: "
+	    "each group's net that month (at most 24 months)", 0, 0, NULL },
 	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV (RFC 4180, CR LF line ends): "
 	    "key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, "
 	    "net_minor, count, currency; one line per group, no total line; "
@@ -396,6 +698,10 @@ const struct ctl_cmd ctl_cmd_report = {
 	    "puts the groups that moved the most\nmoney (in plus out) first; "
 	    "--percent adds IN% and OUT%, each group's\nshare of the total "
 	    "in and the total out (not in CSV or JSON).\n"
+	    "--monthly (-M) makes a table of the groups by month, like "
+	    "hledger's\nbalance -M: each cell the group's net (in - out) "
+	    "that month, blank\nwithout entries, then the TOTAL column and "
+	    "row (not with --json).\n"
 	    "With --json: report.summary's result {\"rows\":[{\"key\",\n"
 	    "\"cash_in\",\"cash_out\",\"net\",\"count\"}, ...],\"total\":"
 	    "{...}}, in minor units.\n",

@@ -30,7 +30,7 @@ _cashbookctl_opts() {
 		'restore') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'history') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'balance') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
-		'report') _cb_r=' --by --from --to --sort --percent --csv --socket -s --json -j --timeout --book -b --help' ;;
+		'report') _cb_r=' --by --from --to --sort --percent --monthly -M --csv --socket -s --json -j --timeout --book -b --help' ;;
 		'verify') _cb_r=' --repair --socket -s --json -j --timeout --book -b --help' ;;
 		'invite') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;
 		'member') _cb_r=' --socket -s --json -j --timeout --book -b --help' ;;

@@ -86,6 +86,7 @@ complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l from -x -d 'o
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l to -x -d 'only entries dated up to that day'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l sort -x -a 'key amount' -d 'the groups\' order (default) or the most money moved first'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l percent -d 'each group\'s share of the total in and of the total out'
+complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l monthly -s M -d 'one column per month: each group\'s net that month (at most 24 months)'
 complete -c cashbookctl -n '__fish_seen_subcommand_from report' -l csv -d 'CSV (RFC 4180, CR LF line ends): key, cash_in, cash_in_minor, cash_out, cash_out_minor, net, net_minor, count, currency; one line per group, no total line; an empty key is \'(none)\''
 complete -c cashbookctl -n '__fish_use_subcommand' -a verify -d 'check a book\'s stored totals against its entries'
 complete -c cashbookctl -n '__fish_seen_subcommand_from verify' -l repair -d 'rewrite the stored figures from the entries (exit status 0 once repaired)'

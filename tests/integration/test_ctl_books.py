@@ -672,6 +672,36 @@ def test_report(t):
         check_eq([ln.split()[0] for ln in out.splitlines()[:5]],
                  ["TAG", "trip", "Work", "(none)", "(total)"],
                  "report --by tag", out=out)
+        # --monthly: a category x month table of nets, TOTAL last.
+        out = u.ok("report", "--by", "category", "--monthly")
+        check_eq([ln.split() for ln in out.splitlines()[:7]], [
+            ["CATEGORY", "2026-01", "2026-02", "TOTAL"],
+            ["Food", "-12.55", "-12.55"],
+            ["Gift", "100.10", "100.10"],
+            ["Rent", "-200.00", "-200.00"],
+            ["Salary", "1000.00", "1000.00"],
+            ["(none)", "-4.00", "-4.00"],
+            ["(total)", "1087.55", "-204.00", "883.55"]],
+            "report --by category --monthly", out=out)
+        rows = list(csv.reader(io.StringIO(u.ok(
+            "report", "--by", "category", "-M", "--csv", "--from",
+            "2026-01-02", "--to", "2026-02-03"), newline="")))
+        check_eq(rows, [["key", "2026-01", "2026-02", "total"],
+                        ["Food", "-12.55", "", "-12.55"],
+                        ["Gift", "100.10", "", "100.10"],
+                        ["Rent", "", "-200.00", "-200.00"],
+                        ["", "", "-1.00", "-1.00"]],
+                 "report -M --csv --from --to")
+        for args, what in ((["--by", "month"], "leave out --by month"),
+                           (["--by", "mode", "--percent"],
+                            "leave out --percent"),
+                           (["--by", "party", "--sort", "amount"],
+                            "leave out --sort")):
+            err = u.fails(2, "report", "--monthly", *args)
+            check(what in err, "report --monthly %s" % " ".join(args),
+                  stderr=err)
+        err = u.fails(2, "--json", "report", "--by", "tag", "--monthly")
+        check("leave out --json" in err, "--monthly --json", stderr=err)
         err = u.fails(2, "report", "--sort", "size")
         check("give key" in err and "or amount" in err, "--sort size",
               stderr=err)
