@@ -29,16 +29,27 @@
 /* Rows per page for --all when --limit is not given: the most a page may
  * have, for the fewest round trips. */
 #define LIST_ALL_PAGE		CB_LIST_MAX_LIMIT
+/* The furthest --page N: each page before it is one request. */
+#define LIST_PAGE_MAX		10000
+
+/* The filters that may be repeated, any value matching (entry.list takes
+ * a list), in the order of list_filter_names. */
+enum { LF_CATEGORY, LF_MODE, LF_PARTY, LF_TAG, LF_COUNT };
+static const char *const list_filter_names[LF_COUNT] = { "category", "mode",
+    "party", "tag" };
 
 struct list_opts {
-	const char *from, *to, *type, *category, *mode, *party, *tag;
-	const char *search, *min, *max, *limit;
+	const char *from, *to, *type;
+	const char *filter[LF_COUNT][CB_FILTER_VALUES_MAX];
+	size_t nfilter[LF_COUNT];
+	const char *search, *min, *max, *limit, *cursor, *page;
 	bool trash, all, csv;
 };
 
 /* The filters as they are sent, and where the rows go. */
 struct list_query {
 	const struct list_opts *o;
+	bool skip;		/* a page before --page N: rows not kept */
 	int64_t book_id;
 	int64_t min, max;	/* 0: not given */
 	int64_t limit;		/* 0: the daemon's default */
@@ -85,10 +96,11 @@ list_opts_read(struct list_opts *o, const struct ctl_args *args)
 	o->from = ctl_arg(args, "from");
 	o->to = ctl_arg(args, "to");
 	o->type = ctl_arg(args, "type");
-	o->category = ctl_arg(args, "category");
-	o->mode = ctl_arg(args, "mode");
-	o->party = ctl_arg(args, "party");
-	o->tag = ctl_arg(args, "tag");
+	for (int i = 0; i < LF_COUNT; i++)
+		o->nfilter[i] = ctl_arg_list(args, list_filter_names[i],
+		    o->filter[i], CB_FILTER_VALUES_MAX);
+	o->cursor = ctl_arg(args, "cursor");
+	o->page = ctl_arg(args, "page");
 	o->search = ctl_arg(args, "search");
 	o->min = ctl_arg(args, "min");
 	o->max = ctl_arg(args, "max");
@@ -101,13 +113,28 @@ list_opts_read(struct list_opts *o, const struct ctl_args *args)
 /* Check the options before anything is sent.  -1 to go on. */
 static int
 list_check(struct ctl_ctx *ctx, const struct ctl_cmd *cmd,
-    const struct list_opts *o, int64_t *limit)
+    const struct list_opts *o, int64_t *limit, int64_t *page)
 {
 	int rc;
 
 	if (o->csv && ctx->json)
 		return ctl_usage(ctx, cmd, "%s: --csv and --json at once; "
 		    "choose one", cmd->name);
+	if (o->all && (o->page != NULL || o->cursor != NULL))
+		return ctl_usage(ctx, cmd, "%s: --all lists every page; leave "
+		    "out --%s", cmd->name, o->page != NULL ? "page" : "cursor");
+	if (o->page != NULL && o->cursor != NULL)
+		return ctl_usage(ctx, cmd, "%s: --page and --cursor at once; "
+		    "--page N counts from the first page, --cursor goes on "
+		    "from where a page ended: choose one", cmd->name);
+	if (o->cursor != NULL && (o->cursor[0] == '\0' ||
+	    strlen(o->cursor) > CB_CURSOR_MAX))
+		return ctl_usage(ctx, cmd, "%s: --cursor takes the cursor a "
+		    "page ended with (as printed after it, or next_cursor in "
+		    "--json)", cmd->name);
+	if ((rc = ctl_input_count(ctx, "--page", o->page, 1,
+	    LIST_PAGE_MAX, page)) >= 0)
+		return rc;
 	if ((rc = ctl_input_date(ctx, "--from", o->from)) >= 0 ||
 	    (rc = ctl_input_date(ctx, "--to", o->to)) >= 0 ||
 	    (rc = ctl_input_type(ctx, "--type", o->type)) >= 0 ||
@@ -135,10 +162,14 @@ list_params(struct ctl_session *s, const char *cursor, void *arg)
 	ctl_param_str(s, p, "from", o->from);
 	ctl_param_str(s, p, "to", o->to);
 	ctl_param_str(s, p, "type", o->type);
-	ctl_param_str(s, p, "category", o->category);
-	ctl_param_str(s, p, "mode", o->mode);
-	ctl_param_str(s, p, "party", o->party);
-	ctl_param_str(s, p, "tag", o->tag);
+	for (int i = 0; i < LF_COUNT; i++) {
+		if (o->nfilter[i] == 1)
+			ctl_param_str(s, p, list_filter_names[i],
+			    o->filter[i][0]);
+		else if (o->nfilter[i] > 1)
+			ctl_param_str_array(s, p, list_filter_names[i],
+			    o->filter[i], o->nfilter[i]);
+	}
 	ctl_param_str(s, p, "q", o->search);
 	if (q->min > 0)
 		ctl_param_int(s, p, "amount_min", q->min);
@@ -188,6 +219,8 @@ list_page(struct ctl_session *s, const msgpack_object *entries, void *arg)
 	struct list_query *q = arg;
 	struct ctl_entry_text *r;
 
+	if (q->skip)
+		return -1;
 	if ((r = malloc(sizeof *r)) == NULL)
 		return ctl_error(s->ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
@@ -203,9 +236,59 @@ list_page(struct ctl_session *s, const msgpack_object *entries, void *arg)
 	return -1;
 }
 
+/* One word of a command line as a POSIX shell reads it back. */
+static void
+list_shell_word(FILE *f, const char *w)
+{
+	if (w[0] != '\0' && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-") == strlen(w)) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *w != '\0'; w++) {
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	}
+	fputc('\'', f);
+}
+
+/* The command that lists the next page: this one's book and options
+ * (in the order given, --page and --cursor left out) and --cursor. */
+static void
+list_print_next(const struct ctl_ctx *ctx, const struct ctl_args *args,
+    const char *next)
+{
+	const struct ctl_optdef *d;
+
+	fputs("cashbookctl: more entries follow; the next page: cashbookctl",
+	    stderr);
+	if (ctx->book != NULL) {
+		fputs(" -b ", stderr);
+		list_shell_word(stderr, ctx->book);
+	}
+	fputs(" list", stderr);
+	for (int k = 0; k < args->ngiven; k++) {
+		d = &args->opts[args->given_opt[k]];
+		if (strcmp(d->name, "page") == 0 ||
+		    strcmp(d->name, "cursor") == 0)
+			continue;
+		fprintf(stderr, " --%s", d->name);
+		if (d->arg != NULL) {
+			fputc(' ', stderr);
+			list_shell_word(stderr, args->given[k]);
+		}
+	}
+	fputs(" --cursor ", stderr);
+	list_shell_word(stderr, next);
+	fputs("\n(or --all for every entry)\n", stderr);
+}
+
 static void
 list_print(const struct list_opts *o, struct ctl_table *t,
-    const struct ctl_book *book, bool more)
+    const struct ctl_book *book)
 {
 	char name[CTL_BOOK_NAME_BUF];
 	size_t n = ctl_table_rows(t);
@@ -224,9 +307,6 @@ list_print(const struct list_opts *o, struct ctl_table *t,
 		    n == 1 ? "y" : "ies", o->trash ? " in the trash" : "", name,
 		    book->currency);
 	}
-	if (more)
-		fprintf(stderr, "cashbookctl: more entries follow; pass --all "
-		    "for every one, or --limit N\n");
 }
 
 static enum ctl_retval
@@ -241,11 +321,12 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	};
 	struct ctl_session s;
 	struct ctl_book book;
+	int64_t page = 1;
 	int rc;
 
 	memset(&s, 0, sizeof s);
 	list_opts_read(&o, args);
-	if ((rc = list_check(ctx, self, &o, &q.limit)) >= 0)
+	if ((rc = list_check(ctx, self, &o, &q.limit, &page)) >= 0)
 		return rc;
 	if (o.all && q.limit == 0)
 		q.limit = LIST_ALL_PAGE;
@@ -258,16 +339,36 @@ list_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	q.book_id = book.id;
 	q.book = &book;
 	pg.all = o.all;
-	pg.json = ctx->json;
+	pg.start = o.cursor;
 	if (!ctx->json && (q.t = ctl_table_new(list_cols, LC_NCOLS)) == NULL) {
 		rc = ctl_error(ctx, CTL_EXIT_FAILED, "out_of_memory", NULL,
 		    "out of memory");
 		goto out;
 	}
+	/* --page N: the N - 1 pages before it are walked, not kept. */
+	for (int64_t i = 1; i < page; i++) {
+		q.skip = true;
+		if ((rc = ctl_session_pages(&s, &pg)) >= 0)
+			goto out;
+		if (!pg.more) {
+			rc = ctl_error(ctx, CTL_EXIT_FAILED, "not_found",
+			    "a smaller --page, or a larger --limit", "page %"
+			    PRId64 " is past the end: the listing has %" PRId64
+			    " page%s of this size", page, i, i == 1 ? "" :
+			    "s");
+			goto out;
+		}
+		pg.start = pg.next;
+	}
+	q.skip = false;
+	pg.json = ctx->json;
 	if ((rc = ctl_session_pages(&s, &pg)) >= 0)
 		goto out;
-	if (q.t != NULL)
-		list_print(&o, q.t, &book, pg.more);
+	if (q.t != NULL) {
+		list_print(&o, q.t, &book);
+		if (pg.more && !o.csv)	/* CSV stays whole on its own */
+			list_print_next(ctx, args, pg.next);
+	}
 	rc = CTL_EXIT_OK;
 out:
 	ctl_table_free(q.t);
@@ -284,13 +385,17 @@ static const struct ctl_optdef list_opts[] = {
 	{ "type", 0, "in|out", CTL_T_WORDS, "in out", "money in or out only",
 	    0, 0, NULL },
 	{ "category", 'c', "C", CTL_T_CATEGORY, NULL, "that category "
-	    "(ignoring ASCII case)", 0, 0, NULL },
+	    "(ignoring ASCII case; repeat for any of several)", CTL_OPT_MULTI,
+	    CB_FILTER_VALUES_MAX, NULL },
 	{ "mode", 'm', "M", CTL_T_WORDS, "Cash Online Card UPI Bank Other",
-	    "that mode", 0, 0, NULL },
-	{ "party", 'p', "P", CTL_T_TEXT, NULL, "that party", 0, 0, NULL },
-	{ "tag", 't', "T", CTL_T_TEXT, NULL, "that tag", 0, 0, NULL },
+	    "that mode (repeat for any of several)", CTL_OPT_MULTI,
+	    CB_FILTER_VALUES_MAX, NULL },
+	{ "party", 'p', "P", CTL_T_TEXT, NULL, "that party (repeat for any "
+	    "of several)", CTL_OPT_MULTI, CB_FILTER_VALUES_MAX, NULL },
+	{ "tag", 't', "T", CTL_T_TEXT, NULL, "that tag (repeat for any of "
+	    "several)", CTL_OPT_MULTI, CB_FILTER_VALUES_MAX, NULL },
 	{ "search", 0, "TEXT", CTL_T_TEXT, NULL, "TEXT in the note, "
-	    "category, party or reference", 0, 0, NULL },
+	    "category, party, reference or a tag", 0, 0, NULL },
 	{ "min", 0, "A", CTL_T_AMOUNT, NULL, "amounts from A (included)", 0,
 	    0, NULL },
 	{ "max", 0, "A", CTL_T_AMOUNT, NULL, "amounts up to A (included)", 0,
@@ -301,6 +406,10 @@ static const struct ctl_optdef list_opts[] = {
 	    "500; default 50), or with --all, N per request", 0, 0, NULL },
 	{ "all", 'a', NULL, CTL_T_TEXT, NULL, "every entry, however many", 0,
 	    0, NULL },
+	{ "page", 0, "N", CTL_T_NUMBER, NULL, "the Nth page of --limit "
+	    "entries (1 is the first)", 0, 0, NULL },
+	{ "cursor", 0, "C", CTL_T_TEXT, NULL, "go on from where a page ended "
+	    "(with the same filters)", 0, 0, NULL },
 	{ "csv", 0, NULL, CTL_T_TEXT, NULL, "CSV with a header line (see "
 	    "above)", 0, 0, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL, 0, 0, NULL },
@@ -317,7 +426,9 @@ const struct ctl_cmd ctl_cmd_list = {
 	    "the book's balance\njust after that entry, counting every live "
 	    "entry whatever the filters.\n"
 	    "--category, --mode, --party and --tag match that exact value "
-	    "(ignoring\nASCII case).  --csv writes CSV (RFC 4180, CR LF line "
+	    "(ignoring\nASCII case); given more than once, any of the values "
+	    "(--category Food\n--category Groceries), and every other filter "
+	    "too.  --csv writes CSV (RFC 4180, CR LF line "
 	    "ends) with a header\nline: entry_id, date, time, type, amount, "
 	    "amount_minor, running_balance,\nrunning_balance_minor, currency, "
 	    "category, mode, party, note, reference,\ntags (';' between "
@@ -326,7 +437,9 @@ const struct ctl_cmd ctl_cmd_list = {
 	    "The table leaves out columns no entry has, and cuts long notes "
 	    "with\n'…'.  Money in is green and money out red when standard "
 	    "output is a\nterminal (never with NO_COLOR set).  When more "
-	    "entries follow, a note on\nstandard error says so.\n"
+	    "entries follow, standard\nerror says so and gives the command "
+	    "for the next page (the same one\nwith --cursor C); --page N "
+	    "lists the Nth page of --limit entries.\n"
 	    "With --json: {\"entries\":[...],\"next_cursor\":CURSOR|null}, "
 	    "amounts in\nminor units (with --all, every page's entries in "
 	    "one array).\n",

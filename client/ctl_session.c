@@ -297,8 +297,11 @@ ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg)
 	struct cb_params *p;
 	struct cb_reply *reply;
 	const msgpack_object *res, *rows;
-	bool first = true, opened = false, have_cursor = false;
+	bool first = true, opened = false, have_cursor = pg->start != NULL;
 	int rc;
+
+	if (have_cursor)
+		snprintf(cursor, sizeof cursor, "%s", pg->start);
 
 	do {
 		p = pg->params(s, have_cursor ? cursor : NULL, pg->arg);
@@ -331,6 +334,8 @@ ctl_session_pages(struct ctl_session *s, struct ctl_pages *pg)
 			return rc;
 	} while (pg->all && have_cursor);
 	pg->more = have_cursor;
+	if (have_cursor)
+		memcpy(pg->next, cursor, sizeof pg->next);
 	if (pg->json)
 		pages_json_end(have_cursor ? cursor : NULL);
 	return -1;

@@ -134,6 +134,8 @@ struct ctl_pages {
 	    void *arg);
 	void *arg;
 	bool more;		/* out: pages are left (without all) */
+	const char *start;	/* the first page's cursor, or NULL */
+	char next[CTL_CURSOR_BUF];	/* out: with more, the next page's */
 };
 
 /* Walk pg's pages.  -1 when done, else the exit status (reported). */

@@ -317,6 +317,9 @@ table_line(const struct ctl_table *t, FILE *f, const size_t *widths,
 
 		if (widths[c] == 0)
 			continue;
+		if ((col->flags & CTL_COL_PLAIN_ZERO) != 0 &&
+		    strspn(s, "0.") == strlen(s))
+			color = CTL_COLOR_NONE;
 		w = widths[c] - cell_width(col, s);
 		if (!first)
 			spaces += CTL_TABLE_GAP;

@@ -30,6 +30,7 @@
 /* Column flags. */
 #define CTL_COL_RIGHT		0x1	/* right-aligned (numbers) */
 #define CTL_COL_HIDE_EMPTY	0x2	/* left out when no cell has text */
+#define CTL_COL_PLAIN_ZERO	0x4	/* a zero ("0", "0.00") is not coloured */
 
 /* Colours. */
 enum ctl_color {

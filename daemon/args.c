@@ -288,6 +288,55 @@ args_parse_tags(struct call *call, const struct arg_spec *spec,
 	return 0;
 }
 
+/* A filter's values: one string, or an array of 1 to
+ * CB_FILTER_VALUES_MAX distinct ones, each checked as ARG_TEXT.  A lone
+ * string is the array of itself: items points at it, len is 1. */
+static int
+args_parse_texts(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *o, struct arg_value *v)
+{
+	const msgpack_object *t, *u;
+	struct arg_value one;
+
+	if (o->type == MSGPACK_OBJECT_STR) {
+		if (args_parse_text(call, spec, o, &one) != 0)
+			return -1;
+		v->items = o;
+		v->len = 1;
+		return 0;
+	}
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
+	    o->via.array.size > CB_FILTER_VALUES_MAX)
+		return call_fail(call, CB_BAD_REQUEST, "field '%s' must be a "
+		    "string or an array of 1 to %d strings", spec->name,
+		    CB_FILTER_VALUES_MAX);
+	for (uint32_t i = 0; i < o->via.array.size; i++) {
+		t = &o->via.array.ptr[i];
+		if (t->type != MSGPACK_OBJECT_STR ||
+		    t->via.str.size < (uint64_t)spec->min ||
+		    t->via.str.size > (uint64_t)spec->max ||
+		    !text_is_clean(t->via.str.ptr, t->via.str.size))
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' must "
+			    "hold strings of %lld to %lld bytes of UTF-8 "
+			    "without control characters (item %u is not)",
+			    spec->name, (long long)spec->min,
+			    (long long)spec->max, i + 1);
+		for (uint32_t j = 0; j < i; j++) {
+			u = &o->via.array.ptr[j];
+			if (u->via.str.size == t->via.str.size &&
+			    memcmp(u->via.str.ptr, t->via.str.ptr,
+			    t->via.str.size) == 0)
+				return call_fail(call, CB_BAD_REQUEST, "field "
+				    "'%s' holds '%.*s' twice", spec->name,
+				    args_echo_len(t->via.str.size),
+				    t->via.str.ptr);
+		}
+	}
+	v->items = o->via.array.ptr;
+	v->len = o->via.array.size;
+	return 0;
+}
+
 /* Ids: distinct positive integers.  Distinct is checked pairwise: the
  * arrays are short (a few hundred at most). */
 static int
@@ -386,6 +435,8 @@ args_parse_value(struct call *call, const struct arg_spec *spec,
 		return args_parse_enum(call, spec, o, v);
 	case ARG_TAGS:
 		return args_parse_tags(call, spec, o, v);
+	case ARG_TEXTS:
+		return args_parse_texts(call, spec, o, v);
 	case ARG_IDS:
 		return args_parse_ids(call, spec, o, v);
 	case ARG_MAPS:
@@ -505,6 +556,13 @@ args_tag(const struct arg_value *v, uint32_t i, const char **s)
 	return v->items[i].via.str.size;
 }
 
+size_t
+args_text(const struct arg_value *v, uint32_t i, const char **s)
+{
+	*s = v->items[i].via.str.ptr;
+	return v->items[i].via.str.size;
+}
+
 void
 args_signature(const struct method *m, char *buf, size_t len)
 {
@@ -540,6 +598,7 @@ args_spec_consistent(const struct arg_spec *spec)
 {
 	bool sized = spec->type == ARG_STR || spec->type == ARG_TEXT ||
 	    spec->type == ARG_LINES || spec->type == ARG_TAGS ||
+	    spec->type == ARG_TEXTS ||
 	    spec->type == ARG_IDS || spec->type == ARG_MAPS;
 
 	return (spec->type == ARG_ENUM) == (spec->choices != NULL) &&

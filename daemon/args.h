@@ -42,6 +42,9 @@ enum arg_type {
 	ARG_ENUM,	/* one of .choices: .i is its index, .s/.len its name */
 	ARG_TAGS,	/* an array of at most max distinct tags (ARG_TEXT of
 			 * 1..CB_ENTRY_TAG_MAX bytes): read with args_tag() */
+	ARG_TEXTS,	/* one ARG_TEXT of min..max bytes, or an array of 1
+			 * to CB_FILTER_VALUES_MAX distinct ones (a filter
+			 * matching any): read with args_text() */
 	ARG_IDS,	/* an array of min..max distinct positive integers
 			 * (ids): read with args_id() */
 	ARG_MAPS,	/* an array of min..max maps, each checked against
@@ -91,9 +94,9 @@ struct arg_value {
 	int64_t i;			/* INT, BOOL, DATE, TIME, ENUM */
 	const char *s;			/* STR, TEXT, LINES, ENUM: into the
 					 * request message, not NUL-ended */
-	size_t len;			/* string bytes; TAGS, IDS, MAPS: the
-					 * count */
-	const msgpack_object *items;	/* TAGS, IDS, MAPS */
+	size_t len;			/* string bytes; TAGS, TEXTS, IDS,
+					 * MAPS: the count */
+	const msgpack_object *items;	/* TAGS, TEXTS, IDS, MAPS */
 	int64_t decoded[3];		/* a check function's own decoding */
 };
 
@@ -126,6 +129,9 @@ int64_t args_id(const struct arg_value *v, uint32_t i);
 
 /* Tag i of a TAGS value (i < v->len): its bytes and length. */
 size_t args_tag(const struct arg_value *v, uint32_t i, const char **s);
+
+/* String i of a TEXTS value (i < v->len): its bytes and length. */
+size_t args_text(const struct arg_value *v, uint32_t i, const char **s);
 
 /* The method's params as docs/protocol.md writes them: "{token, book_id,
  * name?, description?}", "none", or "any map".  Cut to len. */

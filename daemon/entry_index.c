@@ -19,23 +19,24 @@ text_same(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* The indexed texts and then the tags (joined by newlines). */
 static bool
 index_texts_same(const struct entry *a, const struct entry *b)
 {
 	for (int i = 0; i < INDEX_TEXTS; i++)
 		if (!text_same(a->text[index_texts[i]], b->text[index_texts[i]]))
 			return false;
-	return true;
+	return text_same(a->tags, b->tags);
 }
 
 /* An FTS5 table's UPDATE is its delete and insert: the row's old texts
  * are read from its own copy. */
 static const char sql_text_insert[] =
-    "INSERT INTO entries_fts (rowid, note, category, party, reference) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO entries_fts (rowid, note, category, party, reference, "
+    "tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char sql_text_update[] =
-    "UPDATE entries_fts SET (note, category, party, reference) = "
-    "(?2, ?3, ?4, ?5) WHERE rowid = ?1";
+    "UPDATE entries_fts SET (note, category, party, reference, tags) = "
+    "(?2, ?3, ?4, ?5, ?6) WHERE rowid = ?1";
 
 int
 entry_index_text(struct call *call, int64_t entry_id,
@@ -59,6 +60,11 @@ entry_index_text(struct call *call, int64_t entry_id,
 		else
 			sqlite3_bind_text(stmt, 2 + i, t, -1, SQLITE_STATIC);
 	}
+	if (after->tags == NULL)
+		sqlite3_bind_null(stmt, 2 + INDEX_TEXTS);
+	else
+		sqlite3_bind_text(stmt, 2 + INDEX_TEXTS, after->tags, -1,
+		    SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_clear_bindings(stmt);	/* they point into after */
 	if (rc != SQLITE_DONE)

@@ -17,8 +17,13 @@
  * the row's own effect -- so a page costs its own span, never one lookup
  * per row into the rest of the book.
  *
- * q (a substring of note, category, party or reference, ASCII letters in
- * any case) is LIKE '%q%' on those four.  A q of 3 characters or more
+ * category, mode, party and tag each match any of 1 to
+ * CB_FILTER_VALUES_MAX values (ARG_TEXTS), passed to SQL as one bound
+ * string of newline-ended values: never SQL built from input.
+ *
+ * q (a substring of note, category, party, reference or a tag, ASCII
+ * letters in any case) is LIKE '%q%' on those five (tags joined by
+ * newlines, which q never holds, so no match spans two tags).  A q of 3 characters or more
  * is first looked up in the trigram index entries_fts (entry_index.h),
  * which finds a superset (it folds case by Unicode rules), and the page
  * is made of those hits that pass the same LIKE test: fast when q is
@@ -30,7 +35,8 @@
  *
  * report.summary by month reads the day rows of book_periods; by
  * category, mode or party the year, month and day rows of
- * book_key_totals that tile the date range.
+ * book_key_totals that tile the date range; by tag scans the live
+ * entries in the date range (no totals are kept per tag).
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +61,9 @@ static int cursor_check_arg(struct call *call, const struct arg_spec *spec,
 #define LIST_ARG_TEXT(key, maxlen) { .name = (key), .type = ARG_TEXT, \
     .min = 1, \
     .max = (maxlen) }
+/* A filter of one value or several, any of which matches. */
+#define LIST_ARG_TEXTS(key, maxlen) { .name = (key), .type = ARG_TEXTS, \
+    .min = 1, .max = (maxlen) }
 #define LIST_ARG_AMOUNT(key) { .name = (key), .type = ARG_INT, .min = 1, \
     .max = CB_MONEY_MAX_AMOUNT }
 
@@ -69,10 +78,10 @@ static const struct arg_spec list_args[] = {
 	[LIST_FROM] = { .name = "from", .type = ARG_DATE },
 	[LIST_TO] = { .name = "to", .type = ARG_DATE },
 	[LIST_TYPE] = { .name = "type", .type = ARG_ENUM, .choices = entry_types },
-	[LIST_CATEGORY] = LIST_ARG_TEXT("category", CB_ENTRY_TEXT_MAX),
-	[LIST_MODE] = LIST_ARG_TEXT("mode", CB_ENTRY_TEXT_MAX),
-	[LIST_PARTY] = LIST_ARG_TEXT("party", CB_ENTRY_TEXT_MAX),
-	[LIST_TAG] = LIST_ARG_TEXT("tag", CB_ENTRY_TAG_MAX),
+	[LIST_CATEGORY] = LIST_ARG_TEXTS("category", CB_ENTRY_TEXT_MAX),
+	[LIST_MODE] = LIST_ARG_TEXTS("mode", CB_ENTRY_TEXT_MAX),
+	[LIST_PARTY] = LIST_ARG_TEXTS("party", CB_ENTRY_TEXT_MAX),
+	[LIST_TAG] = LIST_ARG_TEXTS("tag", CB_ENTRY_TAG_MAX),
 	[LIST_Q] = LIST_ARG_TEXT("q", CB_SEARCH_MAX),
 	[LIST_AMOUNT_MIN] = LIST_ARG_AMOUNT("amount_min"),
 	[LIST_AMOUNT_MAX] = LIST_ARG_AMOUNT("amount_max"),
@@ -93,8 +102,9 @@ struct list_query {
 	struct book_position after;		/* rows strictly after this */
 	struct book_position before;		/* and strictly before this */
 	const char *type;		/* "in", "out" or NULL */
-	const char *text[4];		/* category, mode, party, tag; or NULL */
-	size_t textlen[4];
+	/* category, mode, party, tag: the values asked for, each followed
+	 * by a newline (which text never holds), or "" for any. */
+	char text[4][CB_FILTER_VALUES_MAX * (CB_ENTRY_TEXT_MAX + 1) + 1];
 	char like[2 * CB_SEARCH_MAX + 3]; /* q as a LIKE pattern, or "" */
 	char match[2 * CB_SEARCH_MAX + 3]; /* q as an FTS5 phrase, or "" */
 	int64_t amount_min, amount_max;
@@ -207,6 +217,24 @@ list_match(char *out, const char *q, size_t len)
 	out[n] = '\0';
 }
 
+/* A filter's values (ARG_TEXTS, checked: no newlines, each at most
+ * CB_ENTRY_TEXT_MAX bytes) into out, each followed by a newline, so
+ * the SQL can find a whole value among them with instr(). */
+static void
+list_values(char *out, const struct arg_value *v)
+{
+	const char *s;
+	size_t n = 0, len;
+
+	for (uint32_t i = 0; i < v->len; i++) {
+		len = args_text(v, i, &s);
+		memcpy(out + n, s, len);
+		n += len;
+		out[n++] = '\n';
+	}
+	out[n] = '\0';
+}
+
 /* The query the call's arguments ask for (checked when parsed). */
 static void
 list_query_from_args(const struct call *call, struct list_query *q)
@@ -224,8 +252,7 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	}
 	for (int i = 0; i < 4; i++) {
 		if (call_has(call, LIST_CATEGORY + i)) {
-			q->text[i] = a[LIST_CATEGORY + i].s;
-			q->textlen[i] = a[LIST_CATEGORY + i].len;
+			list_values(q->text[i], &a[LIST_CATEGORY + i]);
 			q->row_filters = true;
 		}
 	}
@@ -261,6 +288,19 @@ list_query_from_args(const struct call *call, struct list_query *q)
 	    call_has(call, LIST_AMOUNT_MAX);
 }
 
+/* Whether column's value is one of the newline-ended values in param
+ * (list_values), ignoring ASCII case as COLLATE NOCASE does; NULL never
+ * is. */
+#define LIST_ONE_OF(param, column) \
+    "instr(char(10) || lower(" param "), " \
+    "char(10) || lower(" column ") || char(10)) > 0"
+/* The newline-ended values in param as the rows v of a table want: one
+ * step per value, so at most CB_FILTER_VALUES_MAX. */
+#define LIST_SPLIT(param) \
+    "WITH RECURSIVE want(v, rest) AS (SELECT NULL, " param " UNION ALL " \
+    "SELECT substr(rest, 1, instr(rest, char(10)) - 1), " \
+    "substr(rest, instr(rest, char(10)) + 1) FROM want WHERE rest <> '') "
+
 /* In the order asked for (ASC or DESC).  Filters that are NULL match
  * everything; the position range is one range of the
  * entries_by_position index. */
@@ -270,14 +310,15 @@ list_query_from_args(const struct call *call, struct list_query *q)
     "AND (date, minute, entry_id) > (?3, ?16, ?17) " \
     "AND (date, minute, entry_id) < (?4, ?5, ?6) " \
     "AND (?7 IS NULL OR type = ?7) " \
-    "AND (?8 IS NULL OR category = ?8 COLLATE NOCASE) " \
-    "AND (?9 IS NULL OR mode = ?9 COLLATE NOCASE) " \
-    "AND (?10 IS NULL OR party = ?10 COLLATE NOCASE) " \
-    "AND (?11 IS NULL OR instr(char(10) || lower(tags) || char(10), " \
-    "  char(10) || lower(?11) || char(10)) > 0) " \
+    "AND (?8 IS NULL OR " LIST_ONE_OF("?8", "category") ") " \
+    "AND (?9 IS NULL OR " LIST_ONE_OF("?9", "mode") ") " \
+    "AND (?10 IS NULL OR " LIST_ONE_OF("?10", "party") ") " \
+    "AND (?11 IS NULL OR EXISTS (" LIST_SPLIT("?11") "SELECT 1 FROM want " \
+    "  WHERE instr(char(10) || lower(tags) || char(10), " \
+    "  char(10) || lower(v) || char(10)) > 0)) " \
     "AND (?12 IS NULL OR note LIKE ?12 ESCAPE '\\' " \
     "  OR category LIKE ?12 ESCAPE '\\' OR party LIKE ?12 ESCAPE '\\' " \
-    "  OR reference LIKE ?12 ESCAPE '\\') " \
+    "  OR reference LIKE ?12 ESCAPE '\\' OR tags LIKE ?12 ESCAPE '\\') " \
     "AND amount BETWEEN ?13 AND ?14 " \
     "ORDER BY date " order ", minute " order ", entry_id " order " " \
     "LIMIT ?15"
@@ -349,9 +390,9 @@ list_prepare(struct call *call, const struct list_query *q)
 	if (q->type != NULL)
 		sqlite3_bind_text(stmt, 7, q->type, -1, SQLITE_STATIC);
 	for (int i = 0; i < 4; i++) {
-		if (q->text[i] != NULL)
-			sqlite3_bind_text(stmt, 8 + i, q->text[i],
-			    (int)q->textlen[i], SQLITE_STATIC);
+		if (q->text[i][0] != '\0')
+			sqlite3_bind_text(stmt, 8 + i, q->text[i], -1,
+			    SQLITE_STATIC);
 	}
 	if (q->like[0] != '\0')
 		sqlite3_bind_text(stmt, 12, q->like, -1, SQLITE_STATIC);
@@ -513,19 +554,49 @@ const struct method method_entry_list = {
     "AND period BETWEEN ?2 AND ?3 GROUP BY k HAVING sum(entry_count) > 0 " \
     "ORDER BY k"
 
+/*
+ * By tag: no totals are kept per tag, so this scans the book's live
+ * entries in the date range (the entries_by_position index), splitting
+ * each one's tags (joined by newlines) into one row per tag; entries
+ * without tags are the nil key.  Bounded by the statement timeout like
+ * every read.  An entry with several tags counts under each, so the
+ * rows may add up to more than the total, which is summed apart
+ * (REPORT_TOTAL_SQL) and counts each entry once.
+ */
+#define REPORT_TAG_SQL \
+    "WITH RECURSIVE split(cin, cout, tag, rest) AS (" \
+    "SELECT CASE type WHEN 'in' THEN amount ELSE 0 END, " \
+    "CASE type WHEN 'out' THEN amount ELSE 0 END, NULL, " \
+    "tags || char(10) FROM entries WHERE book_id = ?1 AND deleted = 0 " \
+    "AND date BETWEEN ?2 AND ?3 " \
+    "UNION ALL SELECT cin, cout, substr(rest, 1, instr(rest, char(10)) - 1), " \
+    "substr(rest, instr(rest, char(10)) + 1) FROM split WHERE rest <> '') " \
+    "SELECT tag AS k, sum(cin), sum(cout), count(*) FROM split " \
+    "WHERE tag IS NOT NULL OR rest IS NULL GROUP BY tag " \
+    "ORDER BY k IS NULL, k COLLATE NOCASE, k"
+/* The total of a grouping whose rows overlap (by tag). */
+static const char sql_report_total[] =
+    "SELECT coalesce(sum(CASE type WHEN 'in' THEN amount END), 0), "
+    "coalesce(sum(CASE type WHEN 'out' THEN amount END), 0), count(*) "
+    "FROM entries WHERE book_id = ?1 AND deleted = 0 "
+    "AND date BETWEEN ?2 AND ?3";
+
 static const struct report_by {
 	const char *name;
 	const char *sql;
 	bool month;			/* k is YYYYMM, shown "YYYY-MM" */
+	bool dates;			/* binds from, to as ?2, ?3 */
+	bool overlap;			/* rows overlap: total summed apart */
 } report_bys[] = {
-	{ "category", REPORT_KEY_SQL, false },
-	{ "month", REPORT_MONTH_SQL, true },
-	{ "mode", REPORT_KEY_SQL, false },
-	{ "party", REPORT_KEY_SQL, false },
+	{ "category", REPORT_KEY_SQL, false, false, false },
+	{ "month", REPORT_MONTH_SQL, true, true, false },
+	{ "mode", REPORT_KEY_SQL, false, false, false },
+	{ "party", REPORT_KEY_SQL, false, false, false },
+	{ "tag", REPORT_TAG_SQL, false, true, true },
 };
 
 static const char *const report_by_names[] = { "category", "month", "mode",
-    "party", NULL };
+    "party", "tag", NULL };
 _Static_assert(sizeof report_bys / sizeof report_bys[0] ==
     sizeof report_by_names / sizeof report_by_names[0] - 1,
     "one name per report_bys row, in order");
@@ -642,7 +713,7 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, book_id);
-	if (by->month) {
+	if (by->dates) {
 		sqlite3_bind_int(stmt, 2, from);
 		sqlite3_bind_int(stmt, 3, to);
 	} else {
@@ -660,11 +731,12 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 		out = sqlite3_column_int64(stmt, 2);
 		count = sqlite3_column_int64(stmt, 3);
 		/* Parts of the book's totals, which fit; checked anyway. */
-		if (!money_add(t->in, in, &t->in) ||
-		    !money_add(t->out, out, &t->out))
+		if (!by->overlap && (!money_add(t->in, in, &t->in) ||
+		    !money_add(t->out, out, &t->out)))
 			return call_fail(call, CB_INTERNAL, "report totals "
 			    "overflow: run book.verify");
-		t->count += count;
+		if (!by->overlap)
+			t->count += count;
 		msgpack_pack_map(&rows->pk, 5);
 		rpc_pack_cstr(&rows->pk, "key");
 		report_pack_key(&rows->pk, stmt, by->month);
@@ -675,6 +747,29 @@ report_rows(struct call *call, const struct report_by *by, int64_t book_id,
 		return call_fail_sqlite(call, rc, "summing entries");
 	if (packbuf_failed(rows))
 		return call_fail(call, CB_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The total of the live entries dated from..to, each once. */
+static int
+report_total(struct call *call, int64_t book_id, int32_t from, int32_t to,
+    struct report_total *t)
+{
+	sqlite3_stmt *stmt = call_prepare(call, sql_report_total,
+	    "summing entries");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, book_id);
+	sqlite3_bind_int(stmt, 2, from);
+	sqlite3_bind_int(stmt, 3, to);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+		return call_fail_sqlite(call, rc, "summing entries");
+	t->in = sqlite3_column_int64(stmt, 0);
+	t->out = sqlite3_column_int64(stmt, 1);
+	t->count = sqlite3_column_int64(stmt, 2);
+	sqlite3_reset(stmt);
 	return 0;
 }
 
@@ -696,7 +791,8 @@ report_exec(struct call *call)
 	if (book_access(call, book_id, BOOK_REPORTS, &book, "book") != 0)
 		return -1;
 	packbuf_init(&rows);
-	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0)
+	if (report_rows(call, by, book_id, from, to, &rows, &n, &t) != 0 ||
+	    (by->overlap && report_total(call, book_id, from, to, &t) != 0))
 		goto out;
 	msgpack_pack_map(call->result, 2);
 	rpc_pack_cstr(call->result, "rows");

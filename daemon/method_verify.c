@@ -137,15 +137,15 @@ static const char sql_verify_text[] =
     "LEFT JOIN entries_fts f ON f.rowid = e.entry_id WHERE e.book_id = ?1 "
     "AND (f.rowid IS NULL OR f.note IS NOT e.note "
     "OR f.category IS NOT e.category OR f.party IS NOT e.party "
-    "OR f.reference IS NOT e.reference)";
+    "OR f.reference IS NOT e.reference OR f.tags IS NOT e.tags)";
 /* An FTS5 row is removed by rowid alone (it keeps the texts it indexed). */
 static const char sql_repair_text_clear[] =
     "DELETE FROM entries_fts WHERE rowid IN "
     "(SELECT entry_id FROM entries WHERE book_id = ?1)";
 static const char sql_repair_text[] =
-    "INSERT INTO entries_fts (rowid, note, category, party, reference) "
-    "SELECT entry_id, note, category, party, reference FROM entries "
-    "WHERE book_id = ?1";
+    "INSERT INTO entries_fts (rowid, note, category, party, reference, "
+    "tags) SELECT entry_id, note, category, party, reference, tags "
+    "FROM entries WHERE book_id = ?1";
 
 static void
 verify_problem(struct verify *v, const char *fmt, long long a, long long b)

@@ -284,6 +284,15 @@ static const char *const migrations[] = {
 	"  cash_out, entry_count)"
 	"  SELECT book_id, field, period, key, sum(cash_in), sum(cash_out),"
 	"  sum(n) FROM periods GROUP BY book_id, field, period, key;",
+
+	/* 7: entry.list's q looks at tags too: entries_fts gains a fifth
+	 * column, tags (joined by newlines, as in entries), and is rebuilt
+	 * from the entries, live or trashed. */
+	"DROP TABLE entries_fts;"
+	"CREATE VIRTUAL TABLE entries_fts USING fts5(note, category, party,"
+	"  reference, tags, tokenize = 'trigram', columnsize = 0);"
+	"INSERT INTO entries_fts (rowid, note, category, party, reference, tags)"
+	"  SELECT entry_id, note, category, party, reference, tags FROM entries;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -81,6 +81,9 @@
 #define CB_IDEMPOTENCY_KEY_MAX        128
 #define CB_BATCH_MAX                  1000	/* entry.add_batch entries */
 #define CB_SEARCH_MAX                 100	/* entry.list q */
+/* entry.list's category, mode, party and tag: one string, or an array of
+ * 1 to this many (any of them matches). */
+#define CB_FILTER_VALUES_MAX          20
 /* entry.list q: at this many hits in the text index (any book), q is
  * common enough that scanning the book in order fills a page sooner than
  * looking each hit up (method_list.c). */

@@ -467,19 +467,30 @@ class Model:
                 continue
             if to is not None and e["date"] > to:
                 continue
-            key = e["date"][:7] if by == "month" else e[by]
-            g = groups.setdefault(key, {"key": key, "cash_in": 0,
-                                        "cash_out": 0, "count": 0})
-            g["cash_in" if e["type"] == "in" else "cash_out"] += e["amount"]
-            g["count"] += 1
+            if by == "tag":     # each of its tags; none: nil
+                keys = sorted(set(e["tags"])) or [None]
+            else:
+                keys = [e["date"][:7] if by == "month" else e[by]]
+            for key in keys:
+                g = groups.setdefault(key, {"key": key, "cash_in": 0,
+                                            "cash_out": 0, "count": 0})
+                g["cash_in" if e["type"] == "in" else "cash_out"] += \
+                    e["amount"]
+                g["count"] += 1
         rows = []
         for g in groups.values():
             g["net"] = g["cash_in"] - g["cash_out"]
             rows.append(g)
         rows.sort(key=report_key)
-        total = {"cash_in": sum(g["cash_in"] for g in rows),
-                 "cash_out": sum(g["cash_out"] for g in rows),
-                 "count": sum(g["count"] for g in rows)}
+        # Each entry once, whatever the grouping (tags overlap).
+        inside = [e for e in self.live()
+                  if (frm is None or e["date"] >= frm) and
+                  (to is None or e["date"] <= to)]
+        total = {"cash_in": sum(e["amount"] for e in inside
+                                if e["type"] == "in"),
+                 "cash_out": sum(e["amount"] for e in inside
+                                 if e["type"] == "out"),
+                 "count": len(inside)}
         total["net"] = total["cash_in"] - total["cash_out"]
         return {"rows": rows, "total": total}
 
@@ -492,6 +503,12 @@ def report_key(g):
     return (0, b.lower(), b)
 
 
+def one_or_many(v):
+    """A filter's values: entry.list takes one string or a list of them,
+    any of which matches."""
+    return v if isinstance(v, list) else [v]
+
+
 def matches(e, f):
     if "from" in f and e["date"] < f["from"]:
         return False
@@ -500,14 +517,17 @@ def matches(e, f):
     if "type" in f and e["type"] != f["type"]:
         return False
     for k in ("category", "mode", "party"):
-        if k in f and (e[k] is None or alower(e[k]) != alower(f[k])):
+        if k in f and (e[k] is None or alower(e[k]) not in
+                       [alower(v) for v in one_or_many(f[k])]):
             return False
-    if "tag" in f and alower(f["tag"]) not in [alower(x) for x in e["tags"]]:
+    if "tag" in f and not ({alower(v) for v in one_or_many(f["tag"])} &
+                           {alower(x) for x in e["tags"]}):
         return False
     if "q" in f:
         q = alower(f["q"])
-        if not any(e[k] is not None and q in alower(e[k])
-                   for k in ("note", "category", "party", "reference")):
+        if not (any(e[k] is not None and q in alower(e[k])
+                    for k in ("note", "category", "party", "reference"))
+                or any(q in alower(x) for x in e["tags"])):
             return False
     if "amount_min" in f and e["amount"] < f["amount_min"]:
         return False

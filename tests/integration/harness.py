@@ -38,7 +38,7 @@ ERROR_CODES = (
 )
 
 # The database schema this cashbookd creates (daemon/schema.c).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 DEFAULT_READ_TIMEOUT = 10.0     # seconds, for one message
 START_TIMEOUT = 10.0            # seconds, for "listening on"

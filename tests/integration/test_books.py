@@ -599,6 +599,7 @@ def report_book(u, b, rnd):
             "\u00e9cole", "Zeta", "_x", "alpha", None, None]
     modes = ["Cash", "cash", "Card", "UPI", None]
     parties = ["ACME", "Acme", "Bob", None]
+    tags = ["Trip", "trip", "TRIP", "work", "_x", "\u00e9t\u00e9"]
     calls, fields = [], []
     start = datetime.date(2025, 10, 15)
     for i in range(140):
@@ -608,7 +609,8 @@ def report_book(u, b, rnd):
              "date": (start + datetime.timedelta(days=rnd.randrange(170))
                       ).isoformat(),
              "category": rnd.choice(cats), "mode": rnd.choice(modes),
-             "party": rnd.choice(parties)}
+             "party": rnd.choice(parties),
+             "tags": sorted(rnd.sample(tags, rnd.choice((0, 0, 1, 2))))}
         fields.append(f)
         calls.append(("entry.add", dict({k: v for k, v in f.items()
                                          if v is not None}, book_id=b)))
@@ -622,8 +624,8 @@ def report_book(u, b, rnd):
 
 
 def test_report_summary(t):
-    """report.summary by category, month, mode and party, with and without
-    from/to, against a recomputation: live entries only, month keys
+    """report.summary by category, month, mode, party and tag, with and
+    without from/to, against a recomputation: live entries only, month keys
     'YYYY-MM' ascending, text keys by ASCII case-insensitive then bytewise
     order with the nil key last, and the total."""
     with t.daemon().start() as d, d.client() as c:
@@ -633,7 +635,7 @@ def test_report_summary(t):
         ranges = [(None, None), ("2025-11-01", None), (None, "2026-01-31"),
                   ("2025-12-10", "2026-02-10"), ("2026-01-15", "2026-01-15"),
                   ("2030-01-01", None)]
-        for by in ("category", "month", "mode", "party"):
+        for by in ("category", "month", "mode", "party", "tag"):
             for frm, to in ranges:
                 p = {"book_id": b, "by": by}
                 if frm:
@@ -670,7 +672,7 @@ def test_report_summary(t):
                                 "count": tot["count"]},
                  "total = the book's live totals")
         empty = u.book("Empty")
-        for by in ("category", "month", "mode", "party"):
+        for by in ("category", "month", "mode", "party", "tag"):
             check_eq(u.ok("report.summary", {"book_id": empty, "by": by}),
                      {"rows": [], "total": {"cash_in": 0, "cash_out": 0,
                                             "net": 0, "count": 0}},
@@ -683,7 +685,7 @@ def test_report_validation(t):
     with t.daemon().start() as d, d.client() as c:
         u = register_login(c, "alice")
         b = u.book("R")
-        for v in ("year", "Category", "MONTH", "", "tag", "type", None, 1,
+        for v in ("year", "Category", "MONTH", "", "tags", "type", None, 1,
                   ["month"]):
             u.bad("report.summary", {"book_id": b, "by": v}, "by",
                   "by %r" % (v,))

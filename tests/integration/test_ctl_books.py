@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -188,8 +189,8 @@ def test_usage(t):
                 (["list", "--limit", "0"], "from 1 to 500"),
                 (["list", "--csv", "--json"], "choose one"),
                 (["list", "--min", "1 000"], "no spaces"),
-                (["report", "--by", "year"], "month, category, mode or "
-                 "party"),
+                (["report", "--by", "year"], "month, category, mode, "
+                 "party or tag"),
                 (["edit", "3"], "nothing to change"),
                 (["edit", "3", "--clear", "amount"], "give one of time"),
                 (["edit", "3", "--note", "x", "--clear", "note"],
@@ -493,6 +494,81 @@ def test_list_running_balance(t):
         check_eq(res["next_cursor"], None, "--json --all: no cursor left")
 
 
+def next_command(err):
+    """The next page's command printed on stderr, as argv after
+    'cashbookctl'."""
+    m = re.search(r"the next page: (cashbookctl .*)", err)
+    check(m is not None, "the next page's command", stderr=err)
+    words = shlex.split(m.group(1))
+    check_eq(words[0], "cashbookctl", "a cashbookctl command", stderr=err)
+    return words[1:]
+
+
+def test_list_paging_and_any_of(t):
+    """list --limit N prints the exact command of the next page
+    (--cursor C, the same filters), which lists exactly the next rows;
+    --page N lists the Nth page; --json gives next_cursor and takes
+    --cursor; a repeated --category/--tag matches any of its values."""
+    with t.daemon().start() as d, User(t, d) as u:
+        u.login()
+        ids = ledger(u)
+        newest = [ids[r[0]] for r in NEWEST_FIRST]
+        seen, args = [], ["list", "--limit", "2"]
+        for page in range(3):
+            code, out, err = u.run(*args)
+            check_eq(code, 0, "page %d" % (page + 1), stderr=err)
+            seen += [int(r.split()[0]) for r in table(out)[1]]
+            if page < 2:
+                args = next_command(err)
+                check("--limit" in args and "--cursor" in args,
+                      "the same options and a cursor", args=args)
+            else:
+                check_eq(err, "", "nothing more after the last page")
+        check_eq(seen, newest, "three pages by the printed commands")
+        # Quoting: a filter with a space and a quote survives the shell.
+        u.ok("add", "out", "1", "--date", "2026-01-01", "--category",
+             "Bob's lunch")
+        u.ok("add", "out", "2", "--date", "2026-01-02", "--category",
+             "Bob's lunch")
+        code, out, err = u.run("list", "--limit", "1", "--category",
+                               "bob's LUNCH")
+        args = next_command(err)
+        check_eq(args[args.index("--category") + 1], "bob's LUNCH",
+                 "the filter quoted back", stderr=err)
+        code, out, err = u.run(*args)
+        check_eq((code, len(table(out)[1]), err), (0, 1, ""),
+                 "the second of two lunches, and no more", stdout=out)
+        # --page N and --json --cursor.
+        code, out, err = u.run("list", "--limit", "2", "--page", "2",
+                               "--category", "Food", "--category", "Gift",
+                               "--category", "Rent")
+        check_eq(code, 0, "--page 2", stderr=err)
+        check_eq([int(r.split()[0]) for r in table(out)[1]],
+                 [ids[2], ids[1]], "page 2 of Rent, Gift, Food, Food",
+                 out=out)
+        check_eq(err, "", "page 2 is the last")
+        err = u.fails(1, "list", "--limit", "2", "--page", "9",
+                      "--category", "Food")
+        check("page 9 is past the end: the listing has 1 page" in err,
+              "past the end", stderr=err)
+        first = u.json("list", "--limit", "2", "--category", "food",
+                       "--category", "SALARY")
+        check_eq([e["entry_id"] for e in first["entries"]],
+                 [ids[2], ids[1]], "--json first page of Food or Salary")
+        rest = u.json("list", "--limit", "2", "--category", "food",
+                      "--category", "SALARY", "--cursor",
+                      first["next_cursor"])
+        check_eq(([e["entry_id"] for e in rest["entries"]],
+                  rest["next_cursor"]), ([ids[0]], None),
+                 "--json --cursor: the rest")
+        for args, what in ((["--all", "--page", "2"], "leave out --page"),
+                           (["--page", "2", "--cursor", "x"], "choose one"),
+                           (["--page", "0"], "--page"),
+                           (["--cursor", "x" * 65], "--cursor takes")):
+            err = u.fails(2, "list", *args)
+            check(what in err, "list %s" % " ".join(args), stderr=err)
+
+
 def test_csv(t):
     """--csv: RFC 4180 that Python's csv module reads back exactly."""
     with t.daemon().start() as d, User(t, d) as u:
@@ -567,6 +643,68 @@ def test_report(t):
         check_eq([ln.split()[0] for ln in out.splitlines()[:4]],
                  ["MODE", "Cash", "(none)", "(total)"], "report --by mode",
                  out=out)
+        # --sort amount: the most money moved (in plus out) first;
+        # --percent: each group's share of the total in and out.
+        out = u.ok("report", "--by", "category", "--sort", "amount",
+                   "--percent")
+        # 200 / 213.55 = 93.65..% rounds to 93.7%, 12.55 / 213.55 to 5.9%.
+        check_eq([ln.split() for ln in out.splitlines()[:7]], [
+            ["CATEGORY", "IN", "IN%", "OUT", "OUT%", "NET", "ENTRIES"],
+            ["Salary", "1000.00", "90.9%", "0.00", "0.0%", "1000.00", "1"],
+            ["Rent", "0.00", "0.0%", "200.00", "93.7%", "-200.00", "1"],
+            ["Gift", "100.10", "9.1%", "0.00", "0.0%", "100.10", "1"],
+            ["Food", "0.00", "0.0%", "12.55", "5.9%", "-12.55", "2"],
+            ["(none)", "0.00", "0.0%", "1.00", "0.5%", "-1.00", "1"],
+            ["(total)", "1100.10", "100.0%", "213.55", "100.0%", "886.55",
+             "6"]], "report --sort amount --percent", out=out)
+        # --by tag: an entry under each of its tags; the total counts
+        # it once.
+        add(u, "out", "3", "--date", "2026-02-04", "--tag", "trip",
+            "--tag", "Work")
+        res = u.json("report", "--by", "tag")
+        check_eq([(r["key"], r["cash_out"], r["count"])
+                  for r in res["rows"]],
+                 [("trip", 300, 1), ("Work", 300, 1), (None, 21355, 6)],
+                 "--json report --by tag")
+        check_eq((res["total"]["cash_out"], res["total"]["count"]),
+                 (21655, 7), "by tag: each entry once in the total")
+        out = u.ok("report", "--by", "tag")
+        check_eq([ln.split()[0] for ln in out.splitlines()[:5]],
+                 ["TAG", "trip", "Work", "(none)", "(total)"],
+                 "report --by tag", out=out)
+        # --monthly: a category x month table of nets, TOTAL last.
+        out = u.ok("report", "--by", "category", "--monthly")
+        check_eq([ln.split() for ln in out.splitlines()[:7]], [
+            ["CATEGORY", "2026-01", "2026-02", "TOTAL"],
+            ["Food", "-12.55", "-12.55"],
+            ["Gift", "100.10", "100.10"],
+            ["Rent", "-200.00", "-200.00"],
+            ["Salary", "1000.00", "1000.00"],
+            ["(none)", "-4.00", "-4.00"],
+            ["(total)", "1087.55", "-204.00", "883.55"]],
+            "report --by category --monthly", out=out)
+        rows = list(csv.reader(io.StringIO(u.ok(
+            "report", "--by", "category", "-M", "--csv", "--from",
+            "2026-01-02", "--to", "2026-02-03"), newline="")))
+        check_eq(rows, [["key", "2026-01", "2026-02", "total"],
+                        ["Food", "-12.55", "", "-12.55"],
+                        ["Gift", "100.10", "", "100.10"],
+                        ["Rent", "", "-200.00", "-200.00"],
+                        ["", "", "-1.00", "-1.00"]],
+                 "report -M --csv --from --to")
+        for args, what in ((["--by", "month"], "leave out --by month"),
+                           (["--by", "mode", "--percent"],
+                            "leave out --percent"),
+                           (["--by", "party", "--sort", "amount"],
+                            "leave out --sort")):
+            err = u.fails(2, "report", "--monthly", *args)
+            check(what in err, "report --monthly %s" % " ".join(args),
+                  stderr=err)
+        err = u.fails(2, "--json", "report", "--by", "tag", "--monthly")
+        check("leave out --json" in err, "--monthly --json", stderr=err)
+        err = u.fails(2, "report", "--sort", "size")
+        check("give key" in err and "or amount" in err, "--sort size",
+              stderr=err)
 
 
 def test_balance_verify(t):
@@ -854,18 +992,28 @@ def test_terminal_colour(t):
         check_eq(code, 0, "report at a terminal")
         check(ESC not in out, "NO_COLOR report: no escapes", out=out)
         lines = {ln.split()[0]: ln for ln in out.splitlines()}
-        # Bars are scaled to the largest figure (1000.00) over 20 cells.
+        # Each side's bars are scaled to its own largest figure over 20
+        # cells: in to 1000.00, out to 200.00 (a salary does not flatten
+        # every expense to one cell).
         check(lines["Salary"].endswith("  " + "\u2588" * 20),
               "the largest in fills the bar", out=out)
-        check(re.search("  \u2588{4}$", lines["Rent"]),
-              "200 of 1000 is 4 cells", out=out)
+        check(re.search("  \u2588{2}$", lines["Gift"]),
+              "100.10 of 1000 is 2 cells", out=out)
+        check(re.search("  \u2588{20}$", lines["Rent"]),
+              "the largest out fills its bar too", out=out)
         check(re.search("  \u2588$", lines["Food"]),
-              "12.55 of 1000 still shows a cell", out=out)
+              "12.55 of 200 is one cell", out=out)
         check("\u2588" not in lines["(total)"], "no bar for the total",
               out=out)
         code, out = run_tty(u, "report", env={"TERM": "xterm"})
         check("\x1b[32m" + "\u2588" in out and "\x1b[31m\u2588" in out,
               "coloured bars", out=out)
+        code, out = run_tty(u, "report", "--by", "category",
+                            env={"TERM": "xterm"})
+        check("\x1b[31m12.55\x1b[0m" in out and
+              "\x1b[32m100.10\x1b[0m" in out, "amounts coloured", out=out)
+        check("0.00" in out and "\x1b[32m0.00" not in out and
+              "\x1b[31m0.00" not in out, "a zero is not coloured", out=out)
 
 
 TESTS = [
@@ -875,6 +1023,7 @@ TESTS = [
     test_books,
     test_amounts,
     test_list_running_balance,
+    test_list_paging_and_any_of,
     test_csv,
     test_report,
     test_balance_verify,

@@ -135,6 +135,9 @@ def test_running_balance_property(t):
                               limit=rnd.choice((None, 5)), what=what)
                 check_listing(u, b, m, {"category": rnd.choice(
                     ["food", "RENT", "\u00e9cole"])}, limit=3, what=what)
+                check_listing(u, b, m, {"category": rnd.sample(
+                    ["food", "RENT", "\u00e9cole", "Salary"], 2)},
+                    limit=3, what=what)
                 lo = rand_date(rnd)
                 check_listing(u, b, m, {"from": lo, "to": rand_date(
                     rnd, datetime.date.fromisoformat(lo), 40)}, limit=4,
@@ -664,8 +667,12 @@ def test_filters(t):
         check_eq(u.list_page(b, {"q": "zzunique"})["entries"], [],
                  "q does not search mode")
         tag_only = u.add(b, "in", 3, "2026-01-01", tags=["ZzUniqueTag"])
-        check_eq(u.list_page(b, {"q": "zzunique"})["entries"], [],
-                 "q does not search tags")
+        check_eq([x["entry_id"] for x in u.list_page(
+            b, {"q": "zzunique"})["entries"]], [tag_only["entry_id"]],
+            "q searches tags (not mode)")
+        check_eq([x["entry_id"] for x in u.list_page(
+            b, {"q": "ueTAG"})["entries"]], [tag_only["entry_id"]],
+            "q searches tags through the index too")
         check_eq([x["entry_id"] for x in u.list_page(
             b, {"tag": "zzuniquetag"})["entries"]], [tag_only["entry_id"]],
             "tag matches case-insensitively")
@@ -703,6 +710,65 @@ def test_filter_validation(t):
         u.bad("entry.list", {}, "book_id", "missing book_id")
 
 
+def test_filter_lists(t):
+    """category, mode, party and tag take a list of 1 to 20 strings as
+    well as one string: any of them matches (OR within a field, AND
+    between fields), against the model, with paging and the running
+    balances of the whole book; a list of one is the string itself."""
+    rnd = random.Random(777)
+    with t.daemon("--synchronous", "normal").start() as d, \
+            d.client() as c:
+        u = register_login(c, "alice")
+        b = u.book("Lists")
+        m = filter_book(u, b, rnd)
+        cases = [
+            {"category": ["food"]}, {"category": ["Food", "Rent"]},
+            {"category": ["rent", "SALARY", "\u00e9cole", "nothing"]},
+            {"category": ["F%", "_ood"]},
+            {"mode": ["cash", "card"]}, {"mode": ["UPI", "Bank Transfer"]},
+            {"party": ["acme", "Bob's Shop"]}, {"party": ["caf\u00e9 100%"]},
+            {"tag": ["work", "home"]}, {"tag": ["trip_2026", "x", "50%"]},
+            {"tag": ["trip", "%"]}, {"tag": ["TRIPX2026", "WORK"]},
+            {"category": ["food", "rent"], "mode": ["cash", "card"]},
+            {"category": ["food", "rent"], "tag": ["work", "home"],
+             "type": "out"},
+            {"party": ["acme", "Bob's Shop"], "q": "lunch"},
+            {"category": ["food", "salary"], "order": "asc"},
+            {"category": ["c%d" % i for i in range(19)] + ["food"]},
+        ]
+        for f in cases:
+            rows = check_listing(u, b, m, f, what="filter %r" % f)
+            check_listing(u, b, m, f, limit=3, what="filter %r" % f)
+            t.diag("%r: %d rows" % (f, len(rows)))
+        one = u.list_page(b, {"category": "food"})
+        check_eq(u.list_page(b, {"category": ["food"]}), one,
+                 "a list of one is the string")
+        both = [x["entry_id"] for x in u.list_page(
+            b, {"category": ["food", "rent"], "limit": 500})["entries"]]
+        check(len(both) > len(one["entries"]) > 0,
+              "food or rent finds more than food alone")
+
+
+def test_filter_list_validation(t):
+    """A list filter is 1 to 20 distinct strings, each as the string
+    filter's rules; anything else is bad_request naming the field."""
+    with t.daemon().start() as d, d.client() as c:
+        u = register_login(c, "alice")
+        b = u.book("F")
+        for f, v in (("category", []), ("category", ["x"] * 2),
+                     ("category", ["c%d" % i for i in range(21)]),
+                     ("mode", ["Cash", 1]), ("party", ["a", ""]),
+                     ("party", ["a", "b\nc"]), ("tag", ["x" * 65]),
+                     ("tag", [None]), ("category", [["a"]]),
+                     ("mode", {"a": 1})):
+            u.bad("entry.list", {"book_id": b, f: v}, f,
+                  "entry.list %s=%r" % (f, v))
+        res = u.list_page(b, {"category": ["c%d" % i for i in range(20)],
+                              "tag": ["x" * 64, "y"]})
+        check_eq(res, {"entries": [], "next_cursor": None},
+                 "20 values, and the longest tag, on an empty book")
+
+
 TESTS = [
     test_running_balance_property,
     test_two_actors_property,
@@ -715,6 +781,8 @@ TESTS = [
     test_order_cursors,
     test_filters,
     test_filter_validation,
+    test_filter_lists,
+    test_filter_list_validation,
 ]
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ WORDS = ["Hello", "hello world", "HELLO", "\u00c9cole", "\u00e9cole",
 CATEGORIES = ["Food", "food", "FOOD", "Rent", "rent ", "\u00c9cole",
               "\u00e9cole", "100%", "_x", None, None]
 MODES = ["Cash", "cash", "Card", "UPI", None]
+# Tags q must find as well (no ',' or ';': tags cannot hold them).
+TAGS = ["Hello", "\u00e9cole", "100%", "a_b", "trip", "Kelvin", "zz"]
 PARTIES = ["ACME", "Acme", "Bob's", "Caf\u00e9", "say \"hi\"", None]
 QUERIES = ["h", "e", "%", "_", "\\", '"', "ab", "É", "é", "hel", "HEL",
            "hello", "llo w", "o wo", "\u00e9co", "\u00c9CO", "\u00c9co",
@@ -63,7 +65,8 @@ def rand_fields(rnd, start, days):
             "party": rnd.choice(PARTIES),
             "note": rand_note(rnd),
             "reference": rnd.choice((None, None, "INV-1", "inv-10",
-                                     "\u00e9co-7"))}
+                                     "\u00e9co-7")),
+            "tags": sorted(rnd.sample(TAGS, rnd.choice((0, 0, 1, 2))))}
 
 
 def add_params(b, f):
@@ -117,7 +120,7 @@ def report_ranges(rnd, start, days):
 
 
 def check_reports(u, b, m, ranges, what):
-    for by in ("category", "mode", "party", "month"):
+    for by in ("category", "mode", "party", "month", "tag"):
         for frm, to in ranges:
             p = {"book_id": b, "by": by}
             if frm is not None:
@@ -270,6 +273,9 @@ def test_verify_repairs_keys_and_index(t):
             ("an index row missing", "search index",
              "DELETE FROM entries_fts WHERE rowid = "
              "(SELECT max(entry_id) FROM entries WHERE book_id = ?)"),
+            ("an index row's tags out of date", "search index",
+             "UPDATE entries_fts SET tags = 'other' WHERE rowid = "
+             "(SELECT min(entry_id) FROM entries WHERE book_id = ?)"),
             ("a trashed entry's index row missing", "search index",
              "DELETE FROM entries_fts WHERE rowid = %d AND ? > 0" % e2),
         ]
@@ -340,6 +346,48 @@ def migrate_from_5(t, top):
         check_eq(u.verify(b)["ok"], True, "verify after more changes")
 
 
+def test_migration_indexes_tags(t):
+    """A database of schema 6 (a text index without tags) gets its index
+    rebuilt with the tags when cashbookd 7 opens it: q finds tags through
+    the index at once, exactly as the model says, and book.verify is
+    ok."""
+    top = tempfile.mkdtemp(prefix="cbit-search-")
+    try:
+        d = t.daemon("--synchronous", "normal", dir=top)
+        with d.start(), d.client() as c:
+            u = register_login(c, "alice")
+            b = u.book("Six")
+            m = Model()
+            rnd = random.Random(7)
+            start, days = datetime.date(2025, 11, 1), 120
+            fill(u, b, m, rnd, 120, start, days)
+        con = sqlite3.connect(d.db)
+        try:
+            con.executescript(
+                "DROP TABLE entries_fts; CREATE VIRTUAL TABLE entries_fts "
+                "USING fts5(note, category, party, reference, "
+                "tokenize = 'trigram', columnsize = 0); INSERT INTO "
+                "entries_fts (rowid, note, category, party, reference) "
+                "SELECT entry_id, note, category, party, reference FROM "
+                "entries; PRAGMA user_version = 6;")
+        finally:
+            con.close()
+        d2 = t.daemon("--synchronous", "normal", dir=top)
+        with d2.start(), d2.client() as c:
+            res = c.call_ok("auth.login", {"username": "alice",
+                                           "password": PW})
+            u = User(c, "alice", res["token"], res["user_id"])
+            check_eq(u.verify(b)["ok"], True, "verify after migration 7")
+            for q in ("trip", "TRIP", "kelvin", "\u00e9cole", "a_b",
+                      "100%", "zz"):
+                rows = check_listing(u, b, m, {"q": q}, what="q %r" % q)
+                t.diag("q %r: %d rows" % (q, len(rows)))
+            check(check_listing(u, b, m, {"q": "trip"}, what="trip") != [],
+                  "q finds tags")
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def test_deleted_book_leaves_no_index(t):
     """Deleting a book removes its text index rows and key totals with
     its entries (the reaper): nothing of it is left in either table."""
@@ -377,6 +425,7 @@ TESTS = [
     test_common_query_scans,
     test_verify_repairs_keys_and_index,
     test_migration_builds_index,
+    test_migration_indexes_tags,
     test_deleted_book_leaves_no_index,
 ]
 
