@@ -71,6 +71,11 @@
  * refused rate_limited (then 1 s, 2 s, 4 s ... up to 15 min). */
 #define CB_LOGIN_FAILURES_BEFORE_DELAY 5
 
+/* A new password's length in bytes: cashbookd refuses others, cashbookctl
+ * says so after the first entry, before asking for it again. */
+#define CB_PASSWORD_MIN_LEN           8
+#define CB_PASSWORD_MAX_LEN           1024
+
 /* Books and entries: text sizes in bytes of UTF-8. */
 #define CB_BOOK_NAME_MAX              100
 #define CB_BOOK_DESCRIPTION_MAX       4096
