@@ -583,7 +583,8 @@ class Pty:
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
-                raise AssertionError("cashbookctl did not exit")
+                raise AssertionError("cashbookctl did not exit; got %r"
+                                     % self.out)
             try:                    # keep the terminal drained
                 r, _, _ = select.select([self.fd], [], [], 0.05)
                 if r:
@@ -667,6 +668,24 @@ def test_prompt(t):
         finally:
             p.close()
         ctl_ok(t, d, h, "whoami")
+
+
+def test_prompt_typed_ahead(t):
+    """Both passwords typed (or pasted) at once, before the second prompt:
+    the second line is kept for it, not thrown away (which left
+    cashbookctl waiting at 'Repeat password: ')."""
+    with t.daemon().start() as d, Home() as h:
+        p = Pty(t, d, h, "register", "--username", "alice")
+        try:
+            p.expect("Password: ")
+            p.send(PW + "\n" + PW + "\n")
+            st = p.wait()
+            check_eq(os.WEXITSTATUS(st), 0, "register", out=p.out)
+            check(b"registered alice" in p.out, "registered", out=p.out)
+            check(PW.encode() not in p.out, "no password on screen",
+                  out=p.out)
+        finally:
+            p.close()
 
 
 def test_prompt_short_password(t):
@@ -753,6 +772,7 @@ TESTS = [
     test_expired_session,
     test_token_file_refused,
     test_prompt,
+    test_prompt_typed_ahead,
     test_prompt_short_password,
     test_prompt_interrupted,
 ]
