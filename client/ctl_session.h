@@ -12,7 +12,8 @@
  * are sticky: after one fails the others do nothing, and the call reports
  * that failure instead of sending, so a command checks once.
  *
- * Never prints anything but errors (through ctl_output.h); never keeps
+ * Never prints anything but errors (through ctl_output.h) and, on
+ * stderr, that a call is sent again (ctl_session_try_again); never keeps
  * state between commands.
  */
 #ifndef CASHBOOK_CLIENT_CTL_SESSION_H
