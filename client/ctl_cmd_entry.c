@@ -6,8 +6,11 @@
  * its ID and work on that entry's own book.  Amounts are read exactly in
  * the book's currency (ctl_input.h) and printed with money_format, never
  * through floating point.  add sends an idempotency key (--key, else a
- * random one), so that the one retry it makes after a lost connection or
- * a timeout can never add the entry twice.  Like the other ctl_cmd_*.c
+ * random one), so that sending it again after a lost answer (waiting a
+ * few seconds for cashbookd to come back, ctl_session_try_again) can
+ * never add the entry twice; when even that fails it prints the command
+ * that adds it at most once.  edit is never sent twice: a lost answer
+ * says to look with show.  Like the other ctl_cmd_*.c
  * files, nothing here talks msgpack-RPC itself or prints an error itself.
  */
 #include <errno.h>
@@ -215,31 +218,35 @@ make_key(char buf[KEY_BUF])
 }
 
 /*
- * entry.add with p; when the answer is lost (connection lost, timeout) or
- * the daemon was too busy, once more -- safe only because p carries an
- * idempotency key (keyed).  CB_OK or a libcashbook code.
+ * Report an add whose answer never came, even after trying again: it may
+ * or may not have been added, and the same command with the same key adds
+ * it at most once.  date: the day add chose (NULL: given); key: the key
+ * add made up (NULL: given).  The exit status.
  */
 static int
-add_call(struct ctl_session *s, const struct cb_params *p, bool keyed,
-    struct cb_reply **reply)
+add_lost(struct ctl_session *s, const struct ctl_args *args, const char *date,
+    const char *key, const char *used)
 {
-	struct ctl_ctx *ctx = s->ctx;
-	int rc = ctl_session_try(s, CB_METHOD_ENTRY_ADD, p, reply);
-	bool busy = ctl_session_code_is(s, rc, "pool_timeout");
+	const char *extra[4];
+	char cmd[2048], msg[256], hint[sizeof cmd + 128];
+	size_t n = 0;
 
-	if (!keyed || (rc != CB_EIO && rc != CB_ETIMEOUT && !busy))
-		return rc;
-	fprintf(stderr, "cashbookctl: %s; trying once more (the idempotency "
-	    "key makes that safe)\n", busy ? "cashbookd is busy" :
-	    cb_strerror(rc));
-	if (!busy) {
-		cb_close(ctx->conn);
-		ctx->conn = NULL;
-		if (cb_connect(ctx->socket_path, ctx->timeout_ms, &ctx->conn,
-		    NULL, 0) != CB_OK)
-			return rc;	/* reported as the first failure */
+	if (date != NULL) {
+		extra[n++] = "--date";
+		extra[n++] = date;
 	}
-	return ctl_session_try(s, CB_METHOD_ENTRY_ADD, p, reply);
+	if (key != NULL) {
+		extra[n++] = "--key";
+		extra[n++] = key;
+	}
+	ctl_session_command(s->ctx, "add", args, extra, n, cmd, sizeof cmd);
+	snprintf(msg, sizeof msg, "cashbookd did not answer, even after "
+	    "waiting %d s for it to come back: the entry may or may not have "
+	    "been added (idempotency key %s)", CB_CTL_RECONNECT_MS / 1000, used);
+	snprintf(hint, sizeof hint, "once cashbookd runs again, this adds it "
+	    "at most once (or says it was already added):\n  %s", cmd);
+	ctl_print_error(s->ctx->json, NULL, "answer_lost", msg, hint);
+	return CTL_EXIT_FAILED;
 }
 
 static void
@@ -307,8 +314,12 @@ add_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	ctl_param_int(&s, p, "amount", amount);
 	entry_opts_params(&s, p, &o);
 	ctl_param_str(&s, p, "idempotency_key", o.key);
-	if ((rc = add_call(&s, p, o.key != NULL, &reply)) != CB_OK) {
-		rc = ctl_session_fail(&s, rc);
+	rc = o.key != NULL ? ctl_session_try_again(&s, CB_METHOD_ENTRY_ADD, p,
+	    &reply) : ctl_session_try(&s, CB_METHOD_ENTRY_ADD, p, &reply);
+	if (rc != CB_OK) {
+		rc = o.key != NULL && ctl_session_answer_lost(&s, rc) ?
+		    add_lost(&s, args, o.date == today ? today : NULL,
+		    o.key == key ? key : NULL, o.key) : ctl_session_fail(&s, rc);
 		goto out;
 	}
 	if (ctx->json)
@@ -388,9 +399,12 @@ const struct ctl_cmd ctl_cmd_add = {
 	    "An amount over 1,000,000 in the book's currency or a date over "
 	    "a year\nahead is asked about at a terminal, warned about "
 	    "otherwise; -y/--yes\nskips that.\n"
-	    "When the answer is lost (connection lost, timeout, cashbookd "
-	    "busy),\nadd tries once more: the key makes sure the entry is "
-	    "added once.\n"
+	    "When the answer is lost (connection lost, timeout), add waits up "
+	    "to 5 s\nfor cashbookd to come back and sends it again (cashbookd "
+	    "busy: once\nmore); the key makes sure the entry is added once, "
+	    "and the answer says\nif it was already.  Without an answer even "
+	    "then, add prints the key and\nthe command that adds the entry at "
+	    "most once (exit status 1).\n"
 	    "Exit status 2 when a value is refused before sending (e.g. "
 	    "12.505 for\nEUR).  With --json: {\"entry_id\":N,\"balance\":"
 	    "MINOR,\"replayed\":BOOL}.\n",
@@ -568,6 +582,26 @@ print_done(const char *verb, int64_t id, const char *where,
 	    book->currency);
 }
 
+/*
+ * Report an edit whose answer never came.  It is not sent again: an edit
+ * has no idempotency key, and sending it twice could undo a change someone
+ * made in between; the user looks and decides.  The exit status.
+ */
+static int
+edit_lost(struct ctl_ctx *ctx, int64_t id)
+{
+	char cmd[1024], hint[sizeof cmd + 64], num[24], msg[128];
+	const char *show[] = { num };
+
+	snprintf(num, sizeof num, "%" PRId64, id);
+	ctl_session_command(ctx, "show", NULL, show, 1, cmd, sizeof cmd);
+	snprintf(msg, sizeof msg, "the answer from cashbookd was lost: entry "
+	    "%" PRId64 " may or may not have been changed", id);
+	snprintf(hint, sizeof hint, "check it with: %s", cmd);
+	ctl_print_error(ctx->json, NULL, "answer_lost", msg, hint);
+	return CTL_EXIT_FAILED;
+}
+
 static enum ctl_retval
 edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
     struct ctl_args *args)
@@ -614,8 +648,12 @@ edit_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		if (!twice)
 			ctl_param_nil(&s, p, key);
 	}
-	if ((rc = ctl_session_call(&s, CB_METHOD_ENTRY_UPDATE, p, &reply)) >= 0)
+	if ((rc = ctl_session_try(&s, CB_METHOD_ENTRY_UPDATE, p, &reply)) !=
+	    CB_OK) {
+		rc = ctl_session_answer_lost(&s, rc) ? edit_lost(ctx, id) :
+		    ctl_session_fail(&s, rc);
 		goto out;
+	}
 	if (ctx->json)
 		rc = ctl_print_reply_json(reply);
 	else {
@@ -656,6 +694,9 @@ const struct ctl_cmd ctl_cmd_edit = {
 	    "the tags with\nthe ones given.\n"
 	    "Every change is kept in the entry's history ('cashbookctl "
 	    "history ID').\nAn entry in the trash must be restored first.\n"
+	    "When the answer is lost, edit is not sent again (it has no key, "
+	    "and\ncould undo a change made meanwhile): it may or may not have "
+	    "been made;\ncheck with 'cashbookctl show ID' (exit status 1).\n"
 	    "With --json: {\"entry\":{...},\"balance\":MINOR}.\n",
 	.exec = edit_exec,
 };

@@ -166,6 +166,26 @@ get_password(struct ctl_ctx *ctx, const struct user_opts *o,
 }
 
 /*
+ * A new password of a length cashbookd takes: checked after the first
+ * entry, so a short one is not typed twice for nothing.  -1 to go on,
+ * else the exit status (2: the user's mistake).
+ */
+static int
+check_new_password(struct ctl_ctx *ctx, const char *pw, const char *nothing)
+{
+	char msg[256];
+	size_t n = strlen(pw);
+
+	if (n >= CB_PASSWORD_MIN_LEN && n <= CB_PASSWORD_MAX_LEN)
+		return -1;
+	snprintf(msg, sizeof msg, "the password is too %s: it must be %d to "
+	    "%d bytes long; %s, try again", n < CB_PASSWORD_MIN_LEN ?
+	    "short" : "long", CB_PASSWORD_MIN_LEN, CB_PASSWORD_MAX_LEN,
+	    nothing);
+	return user_usage_error(ctx, msg);
+}
+
+/*
  * Wipe the string value under key in reply's result.  The reply owns that
  * memory (it was decoded from our own read buffer), so writing to it is
  * fine; libcashbook does not wipe replies it frees.
@@ -205,7 +225,9 @@ register_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 		return rc;
 	memset(&s, 0, sizeof s);
 	if ((rc = get_username(ctx, &o, &name, namebuf, sizeof namebuf)) >= 0 ||
-	    (rc = get_password(ctx, &o, "Password: ", s.password)) >= 0)
+	    (rc = get_password(ctx, &o, "Password: ", s.password)) >= 0 ||
+	    (rc = check_new_password(ctx, s.password,
+	    "nothing was registered")) >= 0)
 		goto out;
 	if (!o.password_stdin) {
 		if ((rc = get_password(ctx, &o, "Repeat password: ",
@@ -668,7 +690,9 @@ passwd_exec(const struct ctl_cmd *self, struct ctl_ctx *ctx,
 	    (w.has_password && (rc = get_password(ctx, &o,
 	    "Current password: ", s.password)) >= 0) ||
 	    (rc = get_password(ctx, &o, "New password: ",
-	    s.new_password)) >= 0)
+	    s.new_password)) >= 0 ||
+	    (rc = check_new_password(ctx, s.new_password,
+	    "nothing was changed")) >= 0)
 		goto out;
 	if (!o.password_stdin) {
 		if ((rc = get_password(ctx, &o, "Repeat new password: ",

@@ -235,8 +235,13 @@ again:
 		term = st.old_term;
 		term.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 		/* Set first, then flag: restoring never runs on settings
-		 * that were not changed. */
-		if (tcsetattr(fd, TCSAFLUSH, &term) != 0) {
+		 * that were not changed.  TCSANOW, not readpassphrase's
+		 * TCSAFLUSH: what was typed ahead is kept for this prompt.
+		 * Flushing it lost the repeated password typed (or pasted)
+		 * with the first, and left the user at "Repeat password: "
+		 * waiting; a line typed ahead while echo was on was seen
+		 * already, and discarding it would not unsee it. */
+		if (tcsetattr(fd, TCSANOW, &term) != 0) {
 			errbuf_set(err, errlen, "cannot turn off echo: %s",
 			    strerror(errno));
 			rc = CTL_PROMPT_FAILED;

@@ -5,10 +5,12 @@
  * The token is read the way the account commands read it (ctl_token.h),
  * with the same messages, so "not logged in" reads alike everywhere.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cb_limits.h"
 
@@ -159,6 +161,186 @@ ctl_session_call(struct ctl_session *s, const char *method,
 	int rc = ctl_session_try(s, method, p, reply);
 
 	return rc == CB_OK ? -1 : ctl_session_fail(s, rc);
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail on Linux. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pause_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+	    .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * A new ctx->conn in place of the lost one, trying until deadline (on
+ * now_ms) with doubling pauses.  0, or -1 when cashbookd did not come
+ * back in time (ctx->conn is then NULL).
+ */
+static int
+reconnect(struct ctl_ctx *ctx, int64_t deadline)
+{
+	int64_t wait = CB_CTL_RECONNECT_FIRST_MS, left;
+
+	cb_close(ctx->conn);
+	ctx->conn = NULL;
+	for (;;) {
+		if (cb_connect(ctx->socket_path, ctx->timeout_ms, &ctx->conn,
+		    NULL, 0) == CB_OK)
+			return 0;
+		ctx->conn = NULL;
+		if ((left = deadline - now_ms()) <= 0)
+			return -1;
+		pause_ms(wait < left ? wait : left);
+		wait = wait * 2 < CB_CTL_RECONNECT_PAUSE_MAX_MS ? wait * 2 :
+		    CB_CTL_RECONNECT_PAUSE_MAX_MS;
+	}
+}
+
+bool
+ctl_session_answer_lost(struct ctl_session *s, int rc)
+{
+	return !s->local && (rc == CB_EIO || rc == CB_ETIMEOUT);
+}
+
+int
+ctl_session_try_again(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply)
+{
+	struct ctl_ctx *ctx = s->ctx;
+	int64_t deadline = 0;
+	int rc = ctl_session_try(s, method, p, reply);
+
+	if (ctl_session_code_is(s, rc, "pool_timeout")) {
+		fprintf(stderr, "cashbookctl: cashbookd is busy; trying once "
+		    "more (the idempotency key makes that safe)\n");
+		return ctl_session_try(s, method, p, reply);
+	}
+	while (ctl_session_answer_lost(s, rc)) {
+		bool first = deadline == 0;
+
+		if (first)
+			deadline = now_ms() + CB_CTL_RECONNECT_MS;
+		else if (now_ms() >= deadline)
+			return rc;
+		fprintf(stderr, "cashbookctl: %s%s; trying once more on a new "
+		    "connection, waiting up to %d s for cashbookd (the "
+		    "idempotency key makes that safe)\n", first ? "" : "again: ",
+		    rc == CB_EIO ? "the connection to cashbookd was lost" :
+		    "no answer from cashbookd in time",
+		    CB_CTL_RECONNECT_MS / 1000);
+		if (reconnect(ctx, deadline) != 0)
+			return rc;
+		rc = ctl_session_try(s, method, p, reply);
+	}
+	return rc;
+}
+
+/* Whether c needs no quoting in a POSIX shell word. */
+static bool
+shell_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("_-./:=@%+,", c) != NULL;
+}
+
+/* Append str at buf[*off], as much as fits; *off stays at the end. */
+static void
+buf_put(char *buf, size_t len, size_t *off, const char *str)
+{
+	int k = snprintf(buf + *off, len - *off, "%s", str);
+
+	*off = k < 0 || (size_t)k >= len - *off ? len - 1 : *off + (size_t)k;
+}
+
+/* A control character that must not reach the terminal as it is (a
+ * newline or a tab may, inside quotes). */
+static bool
+shell_ctrl(unsigned char c)
+{
+	return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+}
+
+/* Append one shell word for w at buf[*off] (with a space before it
+ * unless first): bare when plain, else in single quotes (POSIX: a note's
+ * newline stays in them as it is), or as bash's $'...' when it holds
+ * other control characters. */
+static void
+shell_word(char *buf, size_t len, size_t *off, const char *w)
+{
+	bool plain = w[0] != '\0', ctrl = false;
+	char tmp[8];
+
+	for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+		plain &= shell_plain(*c);
+		ctrl |= shell_ctrl(*c);
+	}
+	if (*off > 0)
+		buf_put(buf, len, off, " ");
+	if (plain) {
+		buf_put(buf, len, off, w);
+		return;
+	}
+	buf_put(buf, len, off, ctrl ? "$'" : "'");
+	for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+		if (ctrl && (*c < 0x20 || *c == 0x7f || *c == '\\' ||
+		    *c == '\''))
+			snprintf(tmp, sizeof tmp, "\\x%02x", *c);
+		else if (!ctrl && *c == '\'')
+			snprintf(tmp, sizeof tmp, "'\\''");
+		else
+			snprintf(tmp, sizeof tmp, "%c", *c);
+		buf_put(buf, len, off, tmp);
+	}
+	buf_put(buf, len, off, "'");
+}
+
+void
+ctl_session_command(const struct ctl_ctx *ctx, const char *word,
+    const struct ctl_args *a, const char *const *extra, size_t n,
+    char *buf, size_t len)
+{
+	size_t off = 0;
+	char opt[128];
+
+	buf[0] = '\0';
+	shell_word(buf, len, &off, "cashbookctl");
+	if (ctx->socket_given) {
+		shell_word(buf, len, &off, "--socket");
+		shell_word(buf, len, &off, ctx->socket_path);
+	}
+	if (ctx->book != NULL) {
+		shell_word(buf, len, &off, "--book");
+		shell_word(buf, len, &off, ctx->book);
+	}
+	if (word != NULL)
+		shell_word(buf, len, &off, word);
+	for (int i = 1; a != NULL && i <= a->nargs; i++)
+		shell_word(buf, len, &off, a->argv[i]);
+	for (int k = 0; a != NULL && k < a->ngiven; k++) {
+		const struct ctl_optdef *o = &a->opts[a->given_opt[k]];
+
+		snprintf(opt, sizeof opt, "--%s", o->name);
+		shell_word(buf, len, &off, opt);
+		if (o->arg != NULL)
+			shell_word(buf, len, &off, a->given[k]);
+	}
+	for (size_t i = 0; i < n; i++)
+		shell_word(buf, len, &off, extra[i]);
+	if (off >= len - 1 && len > 4)
+		memcpy(buf + len - 4, "...", 4);
 }
 
 bool

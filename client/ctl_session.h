@@ -12,7 +12,8 @@
  * are sticky: after one fails the others do nothing, and the call reports
  * that failure instead of sending, so a command checks once.
  *
- * Never prints anything but errors (through ctl_output.h); never keeps
+ * Never prints anything but errors (through ctl_output.h) and, on
+ * stderr, that a call is sent again (ctl_session_try_again); never keeps
  * state between commands.
  */
 #ifndef CASHBOOK_CLIENT_CTL_SESSION_H
@@ -87,6 +88,36 @@ void ctl_param_int_array(struct ctl_session *s, struct cb_params *p,
  */
 int ctl_session_try(struct ctl_session *s, const char *method,
     const struct cb_params *p, struct cb_reply **reply);
+
+/*
+ * Call method with p, which must be safe to send twice (it carries an
+ * idempotency key): when cashbookd is too busy, or the answer is lost
+ * (the connection lost, or no answer within the timeout), say so on
+ * stderr and send it again; after a lost answer on a new connection,
+ * waiting up to CB_CTL_RECONNECT_MS in all for cashbookd to come back
+ * (connection attempts with pauses doubling from CB_CTL_RECONNECT_FIRST_MS
+ * to CB_CTL_RECONNECT_PAUSE_MAX_MS), and again as long as that time lasts.
+ * As ctl_session_try; on failure ctl_session_answer_lost tells whether
+ * method may or may not have been done.
+ */
+int ctl_session_try_again(struct ctl_session *s, const char *method,
+    const struct cb_params *p, struct cb_reply **reply);
+
+/* Whether rc, a failure of ctl_session_try or ctl_session_try_again,
+ * leaves it unknown whether cashbookd did the call: the request may have
+ * gone out and its answer never came. */
+bool ctl_session_answer_lost(struct ctl_session *s, int rc);
+
+/*
+ * The command line that chooses the same cashbookd and book as this one
+ * (cashbookctl, then --socket PATH and --book BOOK when they were given),
+ * then word (a command, NULL for none), then, with a, that command's
+ * operands and options as given, then extra[n]: shell-quoted, into buf.
+ * Cut short with "..." when buf is too small.
+ */
+void ctl_session_command(const struct ctl_ctx *ctx, const char *word,
+    const struct ctl_args *a, const char *const *extra, size_t n,
+    char *buf, size_t len);
 
 /*
  * Call method with p.  -1 with *reply set on success; else *reply is NULL

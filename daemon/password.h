@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cb_limits.h"	/* CB_PASSWORD_MIN_LEN, CB_PASSWORD_MAX_LEN */
+
 /* Defaults: OWASP's floor for argon2id (19 MiB, 2 passes, 1 lane).  The
  * daemon's flags may raise them, never lower them below these. */
 #define CB_PASSWORD_DEFAULT_T_COST	2
@@ -52,10 +54,6 @@
 #define CB_PASSWORD_MAX_T_COST		16
 #define CB_PASSWORD_MAX_M_COST_KIB	(256u * 1024u)
 #define CB_PASSWORD_MAX_PARALLELISM	8
-
-/* Password length in bytes (the caller checks the minimum). */
-#define CB_PASSWORD_MIN_LEN		8
-#define CB_PASSWORD_MAX_LEN		1024
 
 /* Salt and raw hash sizes of the hashes we make. */
 #define PASSWORD_SALT_BYTES		16

@@ -71,6 +71,19 @@
  * refused rate_limited (then 1 s, 2 s, 4 s ... up to 15 min). */
 #define CB_LOGIN_FAILURES_BEFORE_DELAY 5
 
+/* cashbookctl, after losing the answer to a request it may safely send
+ * again (add, with its idempotency key): how long it waits in all for
+ * cashbookd to come back, and its pauses between connection attempts
+ * (the first, doubled each time up to the longest). */
+#define CB_CTL_RECONNECT_MS           5000
+#define CB_CTL_RECONNECT_FIRST_MS     50
+#define CB_CTL_RECONNECT_PAUSE_MAX_MS 1000
+
+/* A new password's length in bytes: cashbookd refuses others, cashbookctl
+ * says so after the first entry, before asking for it again. */
+#define CB_PASSWORD_MIN_LEN           8
+#define CB_PASSWORD_MAX_LEN           1024
+
 /* Books and entries: text sizes in bytes of UTF-8. */
 #define CB_BOOK_NAME_MAX              100
 #define CB_BOOK_DESCRIPTION_MAX       4096

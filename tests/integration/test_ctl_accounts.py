@@ -146,13 +146,14 @@ def test_register(t):
                              "alice", "--password-stdin", stdin=PW + "\n")
         check_eq(code, 1, "duplicate register --json exit status")
         check_eq(json.loads(out)["error"]["code"], "conflict", "--json code")
-        # A password the daemon refuses: its message, no version hint.
+        # A password of a length cashbookd refuses: said by cashbookctl
+        # in a person's words, a usage-level mistake (exit 2).
         code, out, err = ctl(t, d, h, "register", "--username", "carol",
                              "--password-stdin", stdin="short\n")
-        check_eq(code, 1, "short password exit status", stderr=err)
-        check("a password is at least 8 bytes" in err and
-              "field 'password'" not in err and "short" not in err and
-              "hint" not in err, "short password message", stderr=err)
+        check_eq(code, 2, "short password exit status", stderr=err)
+        check_eq(err, "cashbookctl: the password is too short: it must be "
+                 "8 to 1024 bytes long; nothing was registered, try "
+                 "again\n", "short password message")
         # Nothing was written anywhere.
         check(not os.path.exists(h.token_file), "register saves no token")
 
@@ -582,7 +583,8 @@ class Pty:
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
-                raise AssertionError("cashbookctl did not exit")
+                raise AssertionError("cashbookctl did not exit; got %r"
+                                     % self.out)
             try:                    # keep the terminal drained
                 r, _, _ = select.select([self.fd], [], [], 0.05)
                 if r:
@@ -668,6 +670,58 @@ def test_prompt(t):
         ctl_ok(t, d, h, "whoami")
 
 
+def test_prompt_typed_ahead(t):
+    """Both passwords typed (or pasted) at once, before the second prompt:
+    the second line is kept for it, not thrown away (which left
+    cashbookctl waiting at 'Repeat password: ')."""
+    with t.daemon().start() as d, Home() as h:
+        p = Pty(t, d, h, "register", "--username", "alice")
+        try:
+            p.expect("Password: ")
+            p.send(PW + "\n" + PW + "\n")
+            st = p.wait()
+            check_eq(os.WEXITSTATUS(st), 0, "register", out=p.out)
+            check(b"registered alice" in p.out, "registered", out=p.out)
+            check(PW.encode() not in p.out, "no password on screen",
+                  out=p.out)
+        finally:
+            p.close()
+
+
+def test_prompt_short_password(t):
+    """A password too short is refused after the first entry: it is not
+    asked again, and nothing is registered or changed."""
+    with t.daemon().start() as d, Home() as h:
+        p = Pty(t, d, h, "register", "--username", "alice")
+        try:
+            p.expect("Password: ")
+            p.send("short\n")
+            st = p.wait()
+            check_eq(os.WEXITSTATUS(st), 2, "short: exit 2", out=p.out)
+            check(b"too short: it must be 8 to 1024 bytes" in p.out,
+                  "says so", out=p.out)
+            check(b"Repeat" not in p.out, "not asked twice", out=p.out)
+        finally:
+            p.close()
+        code, out, err = ctl(t, d, h, "login", "--username", "alice",
+                             "--password-stdin", stdin=PW + "\n")
+        check_eq(code, 1, "nothing registered", stderr=err)
+        # passwd: the peer account's first password, refused alike.
+        p = Pty(t, d, h, "passwd")
+        try:
+            p.expect("New password: ")
+            p.send("1234567\n")
+            st = p.wait()
+            check_eq(os.WEXITSTATUS(st), 2, "passwd short: exit 2",
+                     out=p.out)
+            check(b"too short" in p.out and b"nothing was changed" in
+                  p.out, "passwd says so", out=p.out)
+            check(b"Repeat" not in p.out, "passwd not asked twice",
+                  out=p.out)
+        finally:
+            p.close()
+
+
 def test_prompt_interrupted(t):
     """A signal while the password is asked ends cashbookctl as usual, and
     echo is back on."""
@@ -718,6 +772,8 @@ TESTS = [
     test_expired_session,
     test_token_file_refused,
     test_prompt,
+    test_prompt_typed_ahead,
+    test_prompt_short_password,
     test_prompt_interrupted,
 ]
 
