@@ -18,12 +18,18 @@
  *   - at the end the daemon stops cleanly, and under ASan LeakSanitizer
  *     finds nothing left allocated (scripts/test --sanitize).
  *
- * Bounded: N runs over the allocations of one warm mix (about 350), with a
- * stride when a sanitizer or CASHBOOK_OOM_STRIDE asks for fewer.  The cold
+ * Bounded: N runs over the allocations of one warm mix, at most
+ * OOM_POINTS of them: a mix that writes the text index (FTS5) makes
+ * thousands of allocations, and the book, and so each book.verify, grows
+ * with every round, so every allocation of it would take the sweep past
+ * any timeout; the stride spreads the points over the whole mix instead
+ * (CASHBOOK_OOM_STRIDE sets it; sanitizer builds ask for a larger one).  The cold
  * paths (preparing statements) fail too, whenever a failure costs a
  * handle and it is opened again.
  */
 #include <errno.h>
+#include <execinfo.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -63,6 +69,22 @@ static atomic_long oom_countdown = -1;	/* -1: off; 0: fail the next one */
 static atomic_long oom_failed;		/* failures injected */
 static _Thread_local bool oom_exempt;
 static long oom_internal;		/* answers "internal" (client thread) */
+static atomic_bool oom_trace;		/* print where (CASHBOOK_OOM_TRACE) */
+
+/* Where the failing allocation was made (CASHBOOK_OOM_TRACE=N: for
+ * allocation N of the sweep), to find the path behind a failure. */
+static void
+oom_print_trace(void)
+{
+	void *frames[24];
+	int n;
+
+	oom_exempt = true;
+	n = backtrace(frames, 24);
+	fprintf(stderr, "test_oom: failing this allocation:\n");
+	backtrace_symbols_fd(frames, n, 2);
+	oom_exempt = false;
+}
 
 /* True when this allocation must fail. */
 static bool
@@ -78,6 +100,8 @@ oom_now(void)
 		    left - 1)) {
 			if (left == 0) {
 				atomic_fetch_add(&oom_failed, 1);
+				if (atomic_load(&oom_trace))
+					oom_print_trace();
 				return true;
 			}
 			return false;
@@ -439,28 +463,67 @@ oom_check_rest(long n)
 	oom_int(&pb, "book_id", oom_book);
 	r = oom_call(&pb, &u);
 	CHECK(r != NULL && oom_get_int(r, "ok", NULL) == 1);
-	if (r == NULL || oom_get_int(r, "ok", NULL) != 1)
-		printf("# after failing allocation %ld: book.verify not ok\n",
+	if (r == NULL || oom_get_int(r, "ok", NULL) != 1) {
+		const msgpack_object *a = u.data.via.array.ptr;
+
+		printf("# after failing allocation %ld: book.verify not ok: ",
 		    n);
+		msgpack_object_print(stdout, r != NULL ? *rpc_map_get(r,
+		    "problems") : a[2]);
+		printf("\n");
+		fflush(stdout);
+	}
 	msgpack_unpacked_destroy(&u);
 	packbuf_destroy(&pb);
 }
 
+/* The most allocation points one sweep fails (see the file's comment). */
+#define OOM_POINTS 200
+
+/* CASHBOOK_OOM_FROM=N: start the sweep at allocation N (to look again
+ * at one failure). */
 static long
-oom_stride(void)
+oom_from(void)
+{
+	const char *s = getenv("CASHBOOK_OOM_FROM");
+
+	return s != NULL && atol(s) > 0 ? atol(s) : 0;
+}
+
+/* The stride: CASHBOOK_OOM_STRIDE, else enough to fail at most
+ * OOM_POINTS allocations of a mix that makes allocs of them. */
+static long
+oom_stride(long allocs)
 {
 	const char *s = getenv("CASHBOOK_OOM_STRIDE");
 
 	if (s != NULL && atol(s) > 0)
 		return atol(s);
-	return 1;
+	return allocs / OOM_POINTS + 1;
+}
+
+/* How many allocations the daemon makes for one mix (nothing fails). */
+static long
+oom_count_mix(struct packbuf *pb, int round)
+{
+	long start = LONG_MAX / 2, left;
+	int fd, requests;
+
+	packbuf_clear(pb);
+	requests = oom_mix(pb, round);
+	MUST((fd = oom_connect()) >= 0);
+	atomic_store(&oom_countdown, start);
+	CHECK_EQ_INT(oom_exchange(fd, pb, requests, NULL), requests);
+	left = atomic_exchange(&oom_countdown, -1);
+	close(fd);
+	return start - left;
 }
 
 static void
 test_oom_sweep(void)
 {
 	struct packbuf pb;
-	long stride = oom_stride(), n, missed = 0;
+	long stride, allocs, n, missed = 0, trace;
 	int fd, requests, round = 0;
 
 	packbuf_init(&pb);
@@ -471,10 +534,17 @@ test_oom_sweep(void)
 	CHECK_EQ_INT(oom_exchange(fd, &pb, requests, NULL), requests);
 	close(fd);
 	oom_check_rest(0);
+	allocs = oom_count_mix(&pb, round++);
+	stride = oom_stride(allocs);
+	printf("# a warm mix makes %ld allocations: failing every %ld%s\n",
+	    allocs, stride, stride == 1 ? "" : "th");
 	/* Fail allocation n of each mix, for n = 0, 1, ... until a mix
 	 * needs fewer than n (twice in a row: allocation counts vary a
 	 * little from mix to mix). */
-	for (n = 0; missed < 2; n += stride) {
+	trace = getenv("CASHBOOK_OOM_TRACE") != NULL ?
+	    atol(getenv("CASHBOOK_OOM_TRACE")) : -1;
+	for (n = oom_from(); missed < 2; n += stride) {
+		atomic_store(&oom_trace, n == trace);
 		packbuf_clear(&pb);
 		requests = oom_mix(&pb, round++);
 		REQUIRE((fd = oom_connect()) >= 0);
