@@ -855,6 +855,7 @@ def test_hostile_input(t):
 
         INT = [1.0, "1", True, [1], {"a": 1}, b"\x01", None]
         STR = [1, 1.5, True, ["x"], {"x": 1}]
+        FILTER = [1, 1.5, True, [1], ["x", "x"], [], {"x": 1}]
         OPTSTR = STR
         deep = ["x"]
         for _ in range(11):
@@ -881,7 +882,9 @@ def test_hostile_input(t):
                 "reference": OPTSTR, "tags": ARR}),
             "entry.list": ({"book_id": b}, {
                 "book_id": INT, "from": STR, "to": STR, "type": STR,
-                "category": STR, "mode": STR, "party": STR, "tag": STR,
+                # A list of strings is a filter of its own (any of them).
+                "category": FILTER, "mode": FILTER, "party": FILTER,
+                "tag": FILTER,
                 "q": STR, "amount_min": INT[:-1], "amount_max": INT[:-1],
                 "trash": BOOL, "limit": INT[:-1], "cursor": STR}),
         }
