@@ -19,6 +19,7 @@
 #include "methods.h"
 
 #include "ctl.h"
+#include "path.h"
 #include "ctl_output.h"
 
 static int64_t
@@ -210,37 +211,6 @@ const struct ctl_cmd ctl_cmd_info = {
 /* How often a terminal sees the backup's progress. */
 #define CTL_BACKUP_POLL_MS 250
 
-/*
- * FILE as the daemon must get it: absolute, since cashbookd does not run
- * in the caller's directory.  The directory is resolved (it must exist);
- * the name is kept as given (a backup's file need not exist yet).
- */
-static int
-ctl_absolute(const char *path, char *out, size_t outlen)
-{
-	char dir[PATH_MAX], real[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *base;
-	int n;
-
-	if (slash == NULL) {
-		snprintf(dir, sizeof dir, ".");
-		base = path;
-	} else {
-		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
-		    (int)(slash - path), path);
-		base = slash + 1;
-	}
-	if (realpath(dir, real) == NULL)
-		return -1;
-	n = snprintf(out, outlen, "%s%s%s", real, strcmp(real, "/") == 0 ?
-	    "" : "/", base);
-	if (n < 0 || (size_t)n >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
 /* Print the backup's progress from a server.stats result, on one line
  * of the terminal. */
 static void
@@ -341,7 +311,9 @@ static int
 ctl_file_path(struct ctl_ctx *ctx, const char *file, char *path,
     size_t pathlen)
 {
-	if (ctl_absolute(file, path, pathlen) != 0) {
+	/* Absolute: cashbookd does not run in the caller's directory.  The
+	 * directory must exist; the file need not (a backup's). */
+	if (path_canonical(file, path, pathlen) != 0) {
 		ctl_print_error(ctx->json, NULL, "bad_path", strerror(errno),
 		    "name a file in a directory that exists");
 		return CTL_EXIT_FAILED;

@@ -30,6 +30,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "path.h"
 #include "pool.h"
 
 /* What the temporary copy is called, beside the destination. */
@@ -50,50 +51,6 @@ static const char *const backup_companions[] = {
 	"", "-wal", "-shm", "-journal", ".lock", NULL,
 };
 
-/* dir and base of path (dir "." when none is named, "/" for the root). */
-static int
-backup_split(const char *path, char *dir, size_t dirlen, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	int n;
-
-	if (slash == NULL) {
-		n = snprintf(dir, dirlen, ".");
-		*base = path;
-	} else if (slash == path) {
-		n = snprintf(dir, dirlen, "/");
-		*base = slash + 1;
-	} else {
-		n = snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
-		*base = slash + 1;
-	}
-	return n < 0 || (size_t)n >= dirlen ? -1 : 0;
-}
-
-/* The path with its directory resolved (symlinks, "..") and its last
- * component as given.  -1 with errno when the directory is not there. */
-static int
-backup_canonical(const char *path, char *out, size_t outlen)
-{
-	char dir[PATH_MAX], real[PATH_MAX];
-	const char *base;
-	int n;
-
-	if (backup_split(path, dir, sizeof dir, &base) != 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (realpath(dir, real) == NULL)
-		return -1;
-	n = snprintf(out, outlen, "%s%s%s", real, strcmp(real, "/") == 0 ?
-	    "" : "/", base);
-	if (n < 0 || (size_t)n >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
 int
 backup_dest_check(const char *db_path, const char *dest, char *err,
     size_t errlen)
@@ -109,7 +66,7 @@ backup_dest_check(const char *db_path, const char *dest, char *err,
 		return -1;
 	}
 	if (strlen(dest) + sizeof BACKUP_TMP_SUFFIX + 16 > PATH_MAX ||
-	    backup_split(dest, dir, sizeof dir, &base) != 0) {
+	    path_split(dest, dir, sizeof dir, &base) != 0) {
 		snprintf(err, errlen, "the backup file's path is too long");
 		return -1;
 	}
@@ -119,12 +76,12 @@ backup_dest_check(const char *db_path, const char *dest, char *err,
 		    "it", dest);
 		return -1;
 	}
-	if (backup_canonical(dest, canon, sizeof canon) != 0) {
+	if (path_canonical(dest, canon, sizeof canon) != 0) {
 		snprintf(err, errlen, "directory %s is not there (or cashbookd "
 		    "cannot reach it): %s", dir, strerror(errno));
 		return -1;
 	}
-	if (backup_canonical(db_path, live, sizeof live) == 0) {
+	if (path_canonical(db_path, live, sizeof live) == 0) {
 		for (int i = 0; backup_companions[i] != NULL; i++) {
 			snprintf(name, sizeof name, "%s%s", live,
 			    backup_companions[i]);
@@ -162,7 +119,7 @@ backup_sync_dir(const char *path)
 	const char *base;
 	int fd, rc, saved;
 
-	if (backup_split(path, dir, sizeof dir, &base) != 0) {
+	if (path_split(path, dir, sizeof dir, &base) != 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
