@@ -243,6 +243,27 @@ args_parse_enum(struct call *call, const struct arg_spec *spec,
 	    spec->name, choices);
 }
 
+/* Item i of the string array items repeats none before it: else fail
+ * "field 'NAME' holds 'X' twice".  The arrays are short (at most a few
+ * dozen items), so pairwise is cheapest. */
+static int
+args_check_distinct(struct call *call, const struct arg_spec *spec,
+    const msgpack_object *items, uint32_t i)
+{
+	const msgpack_object *t = &items[i], *u;
+
+	for (uint32_t j = 0; j < i; j++) {
+		u = &items[j];
+		if (u->via.str.size == t->via.str.size &&
+		    memcmp(u->via.str.ptr, t->via.str.ptr,
+		    t->via.str.size) == 0)
+			return call_fail(call, CB_BAD_REQUEST, "field '%s' holds "
+			    "'%.*s' twice", spec->name,
+			    args_echo_len(t->via.str.size), t->via.str.ptr);
+	}
+	return 0;
+}
+
 /* Tags: distinct, each clean text without the separators people and
  * tables use (, and ;); checked here so the handler can join
  * them without a second look. */
@@ -250,7 +271,7 @@ static int
 args_parse_tags(struct call *call, const struct arg_spec *spec,
     const msgpack_object *o, struct arg_value *v)
 {
-	const msgpack_object *t, *u;
+	const msgpack_object *t;
 
 	if (o->type != MSGPACK_OBJECT_ARRAY ||
 	    o->via.array.size > (uint64_t)spec->max)
@@ -273,15 +294,8 @@ args_parse_tags(struct call *call, const struct arg_spec *spec,
 			    "'%.*s': a tag cannot contain ',' or ';' (send "
 			    "separate tags as separate strings)", spec->name,
 			    args_echo_len(t->via.str.size), t->via.str.ptr);
-		for (uint32_t j = 0; j < i; j++) {
-			u = &o->via.array.ptr[j];
-			if (u->via.str.size == t->via.str.size &&
-			    memcmp(u->via.str.ptr, t->via.str.ptr,
-			    t->via.str.size) == 0)
-				return call_fail(call, CB_BAD_REQUEST, "field "
-				    "'%s' holds '%.*s' twice", spec->name,
-				    (int)t->via.str.size, t->via.str.ptr);
-		}
+		if (args_check_distinct(call, spec, o->via.array.ptr, i) != 0)
+			return -1;
 	}
 	v->items = o->via.array.ptr;
 	v->len = o->via.array.size;
@@ -295,7 +309,7 @@ static int
 args_parse_texts(struct call *call, const struct arg_spec *spec,
     const msgpack_object *o, struct arg_value *v)
 {
-	const msgpack_object *t, *u;
+	const msgpack_object *t;
 	struct arg_value one;
 
 	if (o->type == MSGPACK_OBJECT_STR) {
@@ -321,16 +335,8 @@ args_parse_texts(struct call *call, const struct arg_spec *spec,
 			    "without control characters (item %u is not)",
 			    spec->name, (long long)spec->min,
 			    (long long)spec->max, i + 1);
-		for (uint32_t j = 0; j < i; j++) {
-			u = &o->via.array.ptr[j];
-			if (u->via.str.size == t->via.str.size &&
-			    memcmp(u->via.str.ptr, t->via.str.ptr,
-			    t->via.str.size) == 0)
-				return call_fail(call, CB_BAD_REQUEST, "field "
-				    "'%s' holds '%.*s' twice", spec->name,
-				    args_echo_len(t->via.str.size),
-				    t->via.str.ptr);
-		}
+		if (args_check_distinct(call, spec, o->via.array.ptr, i) != 0)
+			return -1;
 	}
 	v->items = o->via.array.ptr;
 	v->len = o->via.array.size;
